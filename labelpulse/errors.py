@@ -1,0 +1,78 @@
+"""The error tree. Every user-facing error has one shape: a code, a message and details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One broken rule of one record: which record, which field, which rule."""
+
+    position: int
+    record_id: str | None
+    field: str | None
+    rule: str
+
+    def label(self) -> str:
+        where = f"record {self.position}"
+        if self.record_id is not None:
+            where += f' (id "{self.record_id}")'
+        return where
+
+    def __str__(self) -> str:
+        what = f'field "{self.field}": ' if self.field else ""
+        return f"{self.label()}: {what}{self.rule}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "id": self.record_id,
+            "field": self.field,
+            "rule": self.rule,
+            "message": str(self),
+        }
+
+
+@dataclass
+class LabelpulseError(Exception):
+    """Base of every error labelpulse raises on purpose."""
+
+    message: str
+    details: list[dict[str, Any]] = field(default_factory=list)
+    code: str = "error"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+@dataclass
+class UsageError(LabelpulseError):
+    """The request itself is malformed: bad dates, unknown time zone, missing argument."""
+
+    code: str = "bad_request"
+
+
+@dataclass
+class NotFoundError(LabelpulseError):
+    """A named member, project, workspace or file does not exist."""
+
+    code: str = "not_found"
+
+
+@dataclass
+class InvalidRecordsError(LabelpulseError):
+    """A batch that must be stored whole had bad records; nothing of it was stored."""
+
+    code: str = "invalid_records"
+
+
+@dataclass
+class StoreError(LabelpulseError):
+    """The database could not be opened, migrated or written."""
+
+    code: str = "store_error"

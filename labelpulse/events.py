@@ -1,0 +1,426 @@
+"""The event schema v1 and directory records, with every validation rule of events.md.
+
+Events arrive by the million, so they are validated in bulk: each rule of the field table below
+becomes one vectorised SQL check run by an in-memory DuckDB over the raw JSON lines. Directory
+records are few and are validated by Pydantic models. Either way a broken rule becomes a
+`RecordError` naming the record (position and id), the field and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from labelpulse.errors import RecordError
+
+EVENT_TYPES: tuple[str, ...] = (
+    "annotation.draft",
+    "annotation.submitted",
+    "annotation.updated",
+    "annotation.skipped",
+    "annotation.deleted",
+    "review.accepted",
+    "review.rejected",
+    "review.fixed_and_accepted",
+    "review.viewed",
+    "comment.created",
+)
+REVIEW_ACTIONS: tuple[str, ...] = ("review.accepted", "review.rejected", "review.fixed_and_accepted")
+WORK_TYPES: tuple[str, ...] = ("label", "review", "edit")
+ROLES: tuple[str, ...] = ("owner", "admin", "manager", "reviewer", "annotator")
+DIRECTORY_KINDS: tuple[str, ...] = ("member", "workspace", "project", "membership")
+FUTURE_LIMIT_SECONDS = 24 * 3600
+
+FieldKind = Literal["id", "text", "timestamp", "number", "integer", "count", "boolean", "object"]
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One field of an event: its kind, whether it is required, and its bounds."""
+
+    name: str
+    kind: FieldKind
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+EVENT_FIELDS: tuple[FieldRule, ...] = (
+    FieldRule("id", "id", required=True, max_length=200),
+    FieldRule("type", "id", required=True, choices=EVENT_TYPES),
+    FieldRule("time", "timestamp", required=True),
+    FieldRule("started_at", "timestamp"),
+    FieldRule("actor", "id", required=True, max_length=200),
+    FieldRule("project", "id", required=True, max_length=200),
+    FieldRule("task", "id", required=True, max_length=200),
+    FieldRule("annotation", "id", required=True, max_length=200),
+    FieldRule("author", "id", max_length=200),
+    FieldRule("duration", "number", minimum=0),
+    FieldRule("idle", "number", minimum=0),
+    FieldRule("regions_added", "count", minimum=0),
+    FieldRule("regions_removed", "count", minimum=0),
+    FieldRule("regions_updated", "count", minimum=0),
+    FieldRule("regions", "count", minimum=0),
+    FieldRule("model_assisted", "boolean"),
+    FieldRule("marked_null", "boolean"),
+    FieldRule("agreement", "number", minimum=0, maximum=1),
+    FieldRule("text", "text", max_length=10_000),
+    FieldRule("frames", "count", minimum=1),
+    FieldRule("work_type", "id", choices=WORK_TYPES),
+    FieldRule("meta", "object"),
+)
+EVENT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in EVENT_FIELDS)
+ALLOWED_EVENT_KEYS: tuple[str, ...] = (*EVENT_FIELD_NAMES, "kind")
+
+# The normalised, stored shape of an event. Times are UTC microseconds since the epoch.
+EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("type", pa.string()),
+        ("time_us", pa.int64()),
+        ("started_us", pa.int64()),
+        ("actor", pa.string()),
+        ("project", pa.string()),
+        ("task", pa.string()),
+        ("annotation", pa.string()),
+        ("author", pa.string()),
+        ("duration", pa.float64()),
+        ("idle", pa.float64()),
+        ("regions_added", pa.int64()),
+        ("regions_removed", pa.int64()),
+        ("regions_updated", pa.int64()),
+        ("regions", pa.int64()),
+        ("model_assisted", pa.bool_()),
+        ("marked_null", pa.bool_()),
+        ("agreement", pa.float64()),
+        ("text", pa.string()),
+        ("frames", pa.int64()),
+        ("work_type", pa.string()),
+        ("meta", pa.string()),
+    ]
+)
+
+_NUMBER_TYPES = "('BIGINT','UBIGINT','DOUBLE')"
+_INTEGER_TYPES = "('BIGINT','UBIGINT')"
+_TIMESTAMP_RE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _rule_sql(rule: FieldRule, index: int) -> str:
+    """A SQL expression giving `field<TAB>rule` when the rule is broken, else NULL."""
+    ty = f"ty[{index}]"
+    v = f"v[{index}]"
+    absent = f"({ty} IS NULL OR {ty} = 'NULL')"
+    checks: list[tuple[str, str]] = []
+    if rule.kind in ("id", "text"):
+        checks.append((f"{ty} <> 'VARCHAR'", "must be a string"))
+        if rule.kind == "id":
+            checks.append((f"length({v}) < 1", "must not be empty"))
+        if rule.max_length is not None:
+            checks.append(
+                (f"length({v}) > {rule.max_length}", f"must be at most {rule.max_length} characters")
+            )
+        if rule.choices:
+            listed = ", ".join(rule.choices)
+            inlist = ", ".join(_quote(c) for c in rule.choices)
+            checks.append((f"{v} NOT IN ({inlist})", f"must be one of: {listed}"))
+    elif rule.kind == "timestamp":
+        checks.append((f"{ty} <> 'VARCHAR'", "must be an RFC 3339 timestamp string"))
+        checks.append(
+            (
+                f"NOT regexp_full_match({v}, {_quote(_TIMESTAMP_RE)})",
+                "must be an RFC 3339 timestamp with an offset (Z or +02:00), such as "
+                "2026-03-02T10:00:00Z",
+            )
+        )
+        checks.append((f"TRY_CAST({v} AS TIMESTAMPTZ) IS NULL", "is not a valid date and time"))
+    elif rule.kind == "number":
+        bounds = _bounds_text(rule)
+        checks.append((f"{ty} NOT IN {_NUMBER_TYPES}", f"must be a number{bounds}"))
+        checks.append((f"NOT isfinite(CAST({v} AS DOUBLE))", f"must be a finite number{bounds}"))
+        checks.extend(_bound_checks(rule, f"CAST({v} AS DOUBLE)", bounds, "a number"))
+    elif rule.kind == "count":
+        bounds = _bounds_text(rule)
+        checks.append((f"{ty} NOT IN {_INTEGER_TYPES}", f"must be an integer{bounds}"))
+        checks.append((f"TRY_CAST({v} AS BIGINT) IS NULL", "is too large"))
+        checks.extend(_bound_checks(rule, f"CAST({v} AS HUGEINT)", bounds, "an integer"))
+    elif rule.kind == "boolean":
+        checks.append((f"{ty} <> 'BOOLEAN'", "must be true or false"))
+    elif rule.kind == "object":
+        checks.append((f"{ty} <> 'OBJECT'", "must be a JSON object"))
+    when_absent = _quote(rule.name + "\t" + "is required") if rule.required else "NULL"
+    whens = [f"WHEN {absent} THEN {when_absent}"]
+    whens += [f"WHEN {cond} THEN {_quote(rule.name + chr(9) + msg)}" for cond, msg in checks]
+    return "CASE " + " ".join(whens) + " END"
+
+
+def _bounds_text(rule: FieldRule) -> str:
+    if rule.minimum is not None and rule.maximum is not None:
+        return f" from {rule.minimum:g} to {rule.maximum:g}"
+    if rule.minimum is not None:
+        return f" ≥ {rule.minimum:g}"
+    return ""
+
+
+def _bound_checks(rule: FieldRule, value: str, bounds: str, noun: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if rule.minimum is not None:
+        out.append((f"{value} < {rule.minimum}", f"must be {noun}{bounds}"))
+    if rule.maximum is not None:
+        out.append((f"{value} > {rule.maximum}", f"must be {noun}{bounds}"))
+    return out
+
+
+def _index(name: str) -> int:
+    return EVENT_FIELD_NAMES.index(name) + 1
+
+
+def _validation_sql() -> str:
+    keys = [*EVENT_FIELD_NAMES, "kind"]
+    paths = "[" + ", ".join(_quote("$." + json.dumps(n)) for n in keys) + ", '$']"
+    allowed = "[" + ", ".join(_quote(k) for k in ALLOWED_EVENT_KEYS) + "]"
+    i = _index
+    field_checks = [_rule_sql(rule, n + 1) for n, rule in enumerate(EVENT_FIELDS)]
+    cross_checks = [
+        # Each cross-field rule runs only when the fields it compares are themselves valid.
+        f"CASE WHEN kind IS NOT NULL AND kind <> 'event' THEN "
+        f"{_quote('kind' + chr(9) + 'must be one of: event, ' + ', '.join(DIRECTORY_KINDS))} END",
+        f"CASE WHEN type_ok AND v[{i('type')}] = 'comment.created' AND "
+        f"(ty[{i('text')}] IS NULL OR ty[{i('text')}] = 'NULL') "
+        f"THEN {_quote('text' + chr(9) + 'is required on comment.created')} END",
+        f"CASE WHEN time_ok AND started_ok AND started_us > time_us "
+        f"THEN {_quote('started_at' + chr(9) + 'must not be after time')} END",
+        f"CASE WHEN time_ok AND time_us > $now_us + {FUTURE_LIMIT_SECONDS * 1_000_000} "
+        f"THEN {_quote('time' + chr(9) + 'must not be more than 24 hours in the future')} END",
+        f"CASE WHEN idle_ok AND duration_ok AND idle_value > duration_value "
+        f"THEN {_quote('idle' + chr(9) + 'must not be more than duration')} END",
+    ]
+    unknown = (
+        f"list_transform(list_filter(keys, lambda k: NOT list_contains({allowed}, k)), "
+        f"lambda k: k || chr(9) || 'is not a field of an event (unknown fields are rejected)')"
+    )
+
+    def ok(name: str) -> str:
+        return f"({_rule_sql(EVENT_FIELDS[i(name) - 1], i(name))}) IS NULL"
+
+    def present(name: str) -> str:
+        return f"(ty[{i(name)}] IS NOT NULL AND ty[{i(name)}] <> 'NULL')"
+
+    def number(name: str, default: str) -> str:
+        return f"CASE WHEN {present(name)} THEN CAST(v[{i(name)}] AS DOUBLE) ELSE {default} END"
+
+    # Every JSON function re-parses its input, so each line is parsed a fixed few times:
+    # once to validate, once for all types, once for all values, once for the keys.
+    return f"""
+    WITH parsed AS (
+      SELECT pos, idx, TRY_CAST(line AS JSON) AS j FROM batch
+    ), typed AS (
+      SELECT pos, idx, j, json_type(j, {paths}) AS ty, json_extract_string(j, {paths}) AS v,
+             json_keys(j) AS keys
+      FROM parsed
+    ), flagged AS (
+      SELECT *, ty[{len(EVENT_FIELD_NAMES) + 2}] AS jt, v[{len(EVENT_FIELD_NAMES) + 1}] AS kind,
+        {ok('type')} AND {present('type')} AS type_ok,
+        {ok('time')} AND {present('time')} AS time_ok,
+        {ok('started_at')} AS started_ok,
+        {ok('idle')} AS idle_ok,
+        {ok('duration')} AS duration_ok,
+        {number('idle', 'NULL')} AS idle_value,
+        {number('duration', '0.0')} AS duration_value,
+        CASE WHEN {ok('time')} AND {present('time')}
+             THEN epoch_us(CAST(v[{i('time')}] AS TIMESTAMPTZ)) END AS time_us,
+        CASE WHEN {ok('started_at')} AND {present('started_at')}
+             THEN epoch_us(CAST(v[{i('started_at')}] AS TIMESTAMPTZ)) END AS given_started_us
+      FROM typed
+    ), checked AS (
+      SELECT *, coalesce(given_started_us,
+                         time_us - CAST(round(duration_value * 1000000) AS BIGINT)) AS started_us,
+        CASE
+          WHEN j IS NULL THEN [chr(9) || 'is not valid JSON']
+          WHEN jt <> 'OBJECT' THEN [chr(9) || 'must be a JSON object']
+          WHEN kind IN ({", ".join(_quote(k) for k in DIRECTORY_KINDS)}) THEN []
+          ELSE list_filter([{", ".join(field_checks)}], lambda x: x IS NOT NULL)
+               || {unknown}
+               || list_filter([{", ".join(cross_checks)}], lambda x: x IS NOT NULL)
+        END AS problems
+      FROM flagged
+    )
+    SELECT pos, idx, kind, problems,
+      len(problems) = 0 AND (kind IS NULL OR kind = 'event') AS is_event,
+      CASE WHEN ty IS NOT NULL AND ty[{i('id')}] = 'VARCHAR' THEN v[{i('id')}] END AS record_id,
+      v[{i('id')}] AS id, v[{i('type')}] AS type, time_us, started_us,
+      v[{i('actor')}] AS actor, v[{i('project')}] AS project, v[{i('task')}] AS task,
+      v[{i('annotation')}] AS annotation, v[{i('author')}] AS author,
+      duration_value AS duration, idle_value AS idle,
+      {number('regions_added', '0')}::BIGINT AS regions_added,
+      {number('regions_removed', '0')}::BIGINT AS regions_removed,
+      {number('regions_updated', '0')}::BIGINT AS regions_updated,
+      {number('regions', 'NULL')}::BIGINT AS regions,
+      coalesce(CAST(v[{i('model_assisted')}] AS BOOLEAN), false) AS model_assisted,
+      coalesce(CAST(v[{i('marked_null')}] AS BOOLEAN), false) AS marked_null,
+      {number('agreement', 'NULL')} AS agreement,
+      v[{i('text')}] AS text,
+      {number('frames', 'NULL')}::BIGINT AS frames,
+      v[{i('work_type')}] AS work_type,
+      CASE WHEN {present('meta')} THEN v[{i('meta')}] END AS meta
+    FROM checked
+    """
+
+
+class Member(BaseModel):
+    """A person: `kind: member`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["member"] = "member"
+    id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=500)
+    email: str | None = Field(default=None, max_length=500)
+    role: Literal["owner", "admin", "manager", "reviewer", "annotator"]
+
+
+class Workspace(BaseModel):
+    """A group of projects: `kind: workspace`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["workspace"] = "workspace"
+    id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=500)
+
+
+class Project(BaseModel):
+    """A labeling project, optionally in a workspace: `kind: project`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["project"] = "project"
+    id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=500)
+    workspace: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class Membership(BaseModel):
+    """A member's place in one workspace or one project: `kind: membership`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["membership"] = "membership"
+    member: str = Field(min_length=1, max_length=200)
+    workspace: str | None = Field(default=None, min_length=1, max_length=200)
+    project: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Membership:
+        if (self.workspace is None) == (self.project is None):
+            raise ValueError("a membership names exactly one of workspace or project")
+        return self
+
+
+DirectoryRecord = Member | Workspace | Project | Membership
+_DIRECTORY_MODELS: dict[str, type[BaseModel]] = {
+    "member": Member,
+    "workspace": Workspace,
+    "project": Project,
+    "membership": Membership,
+}
+
+
+def parse_directory_record(data: Any, position: int) -> DirectoryRecord | list[RecordError]:
+    """A directory record from a decoded JSON object, or the rules it broke."""
+    record_id = data.get("id") if isinstance(data.get("id"), str) else None
+    model = _DIRECTORY_MODELS[data["kind"]]
+    try:
+        record = model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = ".".join(str(part) for part in err["loc"]) or None
+            rule = err["msg"]
+            if err["type"] == "extra_forbidden":
+                rule = f"is not a field of a {data['kind']} record (unknown fields are rejected)"
+            elif err["type"] == "missing":
+                rule = "is required"
+            elif rule.startswith("Value error, "):
+                rule = rule.removeprefix("Value error, ")
+            errors.append(RecordError(position, record_id, loc, rule))
+        return errors
+    assert isinstance(record, Member | Workspace | Project | Membership)
+    return record
+
+
+@dataclass
+class Validated:
+    """The outcome of validating one batch of raw records."""
+
+    events: pa.Table
+    directory: list[tuple[int, DirectoryRecord]] = field(default_factory=list)
+    rejects: list[tuple[RecordError, str]] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[RecordError]:
+        return [err for err, _ in self.rejects]
+
+
+class Validator:
+    """Validates batches of raw JSON lines in bulk. Not thread-safe: one per thread."""
+
+    def __init__(self) -> None:
+        self._con = duckdb.connect(":memory:")
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._sql = _validation_sql()
+
+    def validate_lines(
+        self, lines: Sequence[str], positions: Sequence[int], now_us: int | None = None
+    ) -> Validated:
+        """Check each line (one JSON record); split into good events, directory records, rejects."""
+        if now_us is None:
+            now_us = _time.time_ns() // 1000
+        batch = pa.table(
+            {
+                "pos": pa.array(positions, pa.int64()),
+                "idx": pa.array(range(len(lines)), pa.int64()),
+                "line": pa.array(lines, pa.string()),
+            }
+        )
+        self._con.register("batch", batch)
+        try:
+            result = self._con.sql(self._sql, params={"now_us": now_us}).to_arrow_table()
+        finally:
+            self._con.unregister("batch")
+        return self._split(result, lines)
+
+    def _split(self, result: pa.Table, lines: Sequence[str]) -> Validated:
+        is_event = result.column("is_event")
+        out = Validated(events=result.filter(is_event).select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA))
+        out.positions = result.column("pos").filter(is_event).to_pylist()
+        others = result.filter(pc.invert(is_event))
+        others = others.select(["pos", "idx", "kind", "problems", "record_id"])
+        for row in others.to_pylist():
+            pos, line = row["pos"], lines[row["idx"]]
+            if row["problems"]:
+                for item in row["problems"]:
+                    name, _, rule = item.partition("\t")
+                    out.rejects.append((RecordError(pos, row["record_id"], name or None, rule), line))
+                continue
+            parsed = parse_directory_record(json.loads(line), pos)
+            if isinstance(parsed, list):
+                out.rejects.extend((err, line) for err in parsed)
+            else:
+                out.directory.append((pos, parsed))
+        return out
+
+
+def encode_records(records: Sequence[Any]) -> list[str]:
+    """JSON lines for already-decoded records (API bodies, library calls)."""
+    return [json.dumps(r, separators=(",", ":"), allow_nan=True) for r in records]
