@@ -82,7 +82,8 @@ EVENT_FIELDS: tuple[FieldRule, ...] = (
 EVENT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in EVENT_FIELDS)
 ALLOWED_EVENT_KEYS: tuple[str, ...] = (*EVENT_FIELD_NAMES, "kind")
 
-# The normalised, stored shape of an event. Times are UTC microseconds since the epoch.
+# The normalised, stored shape of an event. Times are UTC microseconds since the epoch and
+# durations whole microseconds, so that sums are exact whatever order events arrive in.
 EVENT_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -94,8 +95,8 @@ EVENT_SCHEMA = pa.schema(
         ("task", pa.string()),
         ("annotation", pa.string()),
         ("author", pa.string()),
-        ("duration", pa.float64()),
-        ("idle", pa.float64()),
+        ("duration_us", pa.int64()),
+        ("idle_us", pa.int64()),
         ("regions_added", pa.int64()),
         ("regions_removed", pa.int64()),
         ("regions_updated", pa.int64()),
@@ -264,7 +265,8 @@ def _validation_sql() -> str:
       v[{i('id')}] AS id, v[{i('type')}] AS type, time_us, started_us,
       v[{i('actor')}] AS actor, v[{i('project')}] AS project, v[{i('task')}] AS task,
       v[{i('annotation')}] AS annotation, v[{i('author')}] AS author,
-      duration_value AS duration, idle_value AS idle,
+      CAST(round(duration_value * 1000000) AS BIGINT) AS duration_us,
+      CAST(round(idle_value * 1000000) AS BIGINT) AS idle_us,
       {number('regions_added', '0')}::BIGINT AS regions_added,
       {number('regions_removed', '0')}::BIGINT AS regions_removed,
       {number('regions_updated', '0')}::BIGINT AS regions_updated,

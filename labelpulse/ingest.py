@@ -1,0 +1,242 @@
+"""Records → store: validation, batching, duplicates and conflicts, rejects, a summary.
+
+Two entry points. `ingest_records` takes decoded records (library and API) and is atomic: one
+bad record and nothing is stored. `import_file` streams a file (NDJSON, JSON array or CSV) in
+batches, stores the good records and writes each rejected one with its reasons to a rejects file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labelpulse.errors import InvalidRecordsError, NotFoundError, RecordError, UsageError
+from labelpulse.events import EVENT_FIELDS, Validator, encode_records
+from labelpulse.store.base import Store
+
+BATCH_SIZE = 100_000
+ERRORS_KEPT = 50
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestSummary:
+    """Counts of what happened to every record read."""
+
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    directory_stored: int = 0
+    directory_unchanged: int = 0
+    rejects_path: str | None = None
+    errors: list[RecordError] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return (
+            self.stored
+            + self.duplicates
+            + self.conflicts
+            + self.rejected
+            + self.directory_stored
+            + self.directory_unchanged
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "rejected": self.rejected,
+            "directory_stored": self.directory_stored,
+            "directory_unchanged": self.directory_unchanged,
+            "rejects_path": self.rejects_path,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def ingest_records(store: Store, records: Sequence[Any]) -> IngestSummary:
+    """Store a batch of decoded records whole, or raise InvalidRecordsError and store nothing."""
+    lines = encode_records(records)
+    validated = Validator().validate_lines(lines, range(1, len(lines) + 1))
+    if validated.rejects:
+        errors = validated.errors
+        bad = len({e.position for e in errors})
+        raise InvalidRecordsError(
+            f"{bad} of {len(lines)} record(s) are invalid; nothing was stored",
+            details=[e.as_dict() for e in errors],
+        )
+    outcome = store.append(
+        validated.events, validated.positions, validated.directory, atomic=True
+    )
+    return IngestSummary(
+        stored=outcome.stored,
+        duplicates=outcome.duplicates,
+        directory_stored=outcome.directory_stored,
+        directory_unchanged=outcome.directory_unchanged,
+    )
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    *,
+    rejects_path: Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Import one file of records; rejects go to `rejects_path` (default: beside the file)."""
+    if not path.is_file():
+        raise NotFoundError(f"no such file: {path}")
+    rejects_path = rejects_path or path.with_name(path.name + ".rejects.ndjson")
+    summary = IngestSummary()
+    validator = Validator()
+    rejects_file: io.TextIOWrapper | None = None
+    try:
+        for positions, lines in _batches(read_lines(path, progress), batch_size):
+            validated = validator.validate_lines(lines, positions)
+            outcome = store.append(validated.events, validated.positions, validated.directory)
+            summary.stored += outcome.stored
+            summary.duplicates += outcome.duplicates
+            summary.directory_stored += outcome.directory_stored
+            summary.directory_unchanged += outcome.directory_unchanged
+            problems: dict[int, list[RecordError]] = {}
+            raw: dict[int, str] = {}
+            for err, line in validated.rejects:
+                problems.setdefault(err.position, []).append(err)
+                raw[err.position] = line
+            summary.rejected += len(problems)
+            for err in outcome.conflicts:
+                problems.setdefault(err.position, []).append(err)
+                raw[err.position] = lines[positions.index(err.position)]
+            summary.conflicts += len(outcome.conflicts)
+            if not problems:
+                continue
+            if rejects_file is None:
+                rejects_file = rejects_path.open("w", encoding="utf-8")
+                summary.rejects_path = str(rejects_path)
+            for position in sorted(problems):
+                errs = problems[position]
+                room = ERRORS_KEPT - len(summary.errors)
+                summary.errors.extend(errs[: max(room, 0)])
+                entry = {
+                    "position": position,
+                    "id": errs[0].record_id,
+                    "errors": [str(e) for e in errs],
+                    "record": raw[position],
+                }
+                rejects_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    finally:
+        if rejects_file is not None:
+            rejects_file.close()
+    return summary
+
+
+def _batches(
+    items: Iterable[tuple[int, str]], size: int
+) -> Iterator[tuple[list[int], list[str]]]:
+    positions: list[int] = []
+    lines: list[str] = []
+    for position, line in items:
+        positions.append(position)
+        lines.append(line)
+        if len(lines) >= size:
+            yield positions, lines
+            positions, lines = [], []
+    if lines:
+        yield positions, lines
+
+
+def read_lines(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, str]]:
+    """(position, JSON text) for each record of an NDJSON, JSON-array or CSV file."""
+    fmt = detect_format(path)
+    if fmt == "csv":
+        yield from _csv_lines(path, progress)
+    elif fmt == "json":
+        yield from _array_lines(path, progress)
+    else:
+        yield from _ndjson_lines(path, progress)
+
+
+def detect_format(path: Path) -> str:
+    """`csv`, `json` (an array) or `ndjson`, from the extension and the first character."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"["):
+        return "json"
+    if suffix in (".json", ".ndjson", ".jsonl") or head.startswith(b"{") or not head:
+        return "ndjson"
+    raise UsageError(
+        f"cannot tell the format of {path}: expected NDJSON, a JSON array, or CSV (.csv)"
+    )
+
+
+def _ndjson_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if progress is not None:
+                progress(len(raw))
+            text = raw.decode("utf-8", errors="replace").strip()
+            if text:
+                yield number, text
+
+
+def _array_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
+    if progress is not None:
+        progress(path.stat().st_size)
+    if not isinstance(data, list):
+        raise UsageError(f"{path}: expected a JSON array of records")
+    for number, line in enumerate(encode_records(data), start=1):
+        yield number, line
+
+
+_FIELD_KINDS = {rule.name: rule.kind for rule in EVENT_FIELDS}
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def csv_value(name: str, text: str) -> Any:
+    """A CSV cell as the JSON value its column means; left as text when it does not parse."""
+    kind = _FIELD_KINDS.get(name)
+    try:
+        if kind == "number":
+            return float(text) if any(c in text for c in ".eE") else int(text)
+        if kind == "count":
+            return int(text)
+        if kind == "object":
+            return json.loads(text)
+    except ValueError:
+        return text
+    if kind == "boolean" and text.lower() in _TRUE | _FALSE:
+        return text.lower() in _TRUE
+    return text
+
+
+def _csv_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        for row in reader:
+            if progress is not None:
+                progress(sum(len(v or "") + 1 for v in row.values()))
+            record: dict[str, Any] = {}
+            for name, text in row.items():
+                if name is None:
+                    record["(extra columns)"] = text
+                elif text not in (None, ""):
+                    record[name] = csv_value(name, text)
+            if record:
+                yield reader.line_num, json.dumps(record, separators=(",", ":"))

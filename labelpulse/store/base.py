@@ -1,0 +1,76 @@
+"""The store interface every backend implements, and `connect(url)` to pick one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from labelpulse.errors import RecordError, UsageError
+from labelpulse.events import DirectoryRecord
+
+
+@dataclass
+class AppendOutcome:
+    """What one batch did to the store."""
+
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: list[RecordError] = field(default_factory=list)
+    directory_stored: int = 0
+    directory_unchanged: int = 0
+
+
+class Store(Protocol):
+    """An event log, the directory, and the per-annotation state table kept beside them."""
+
+    url: str
+    dialect: str
+
+    def append(
+        self,
+        events: pa.Table,
+        positions: Sequence[int],
+        directory: Sequence[tuple[int, DirectoryRecord]],
+        *,
+        atomic: bool = False,
+    ) -> AppendOutcome:
+        """Store a validated batch in one transaction: dedupe, detect conflicts, update state.
+
+        With `atomic`, any conflict rolls the whole batch back and raises InvalidRecordsError.
+        """
+        ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """Run a read query with named parameters ($name) and return Arrow."""
+        ...
+
+    def ibis(self) -> Any:
+        """An Ibis backend over this store's tables, for compiling metric expressions."""
+        ...
+
+    def rebuild_state(self) -> None:
+        """Recompute the annotation state table from the whole event log."""
+        ...
+
+    def state_differences(self) -> int:
+        """Rows by which the state table differs from a full rebuild (0 when correct)."""
+        ...
+
+    def schema_version(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def connect(url: str) -> Store:
+    """Open the store a URL names: a file path or duckdb:// URL (PostgreSQL, ClickHouse: later)."""
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme == "duckdb":
+        from labelpulse.store.duckdb import DuckDBStore
+
+        return DuckDBStore(url.removeprefix("duckdb://"))
+    raise UsageError(
+        f"unsupported database URL scheme {scheme!r}: use a file path such as labelpulse.duckdb"
+    )

@@ -1,0 +1,280 @@
+"""The embedded default backend: one DuckDB file, one writing process."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from labelpulse.errors import InvalidRecordsError, RecordError, StoreError
+from labelpulse.events import (
+    EVENT_SCHEMA,
+    DirectoryRecord,
+    Member,
+    Membership,
+    Project,
+    Workspace,
+)
+from labelpulse.store.base import AppendOutcome
+
+_STATE_ACTIONS = (
+    "'annotation.submitted','annotation.updated','annotation.skipped','annotation.deleted',"
+    "'review.accepted','review.rejected','review.fixed_and_accepted'"
+)
+_COMPLETING = "'annotation.submitted','annotation.updated','annotation.skipped'"
+
+# Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+      id VARCHAR NOT NULL, type VARCHAR NOT NULL, time_us BIGINT NOT NULL,
+      started_us BIGINT NOT NULL, actor VARCHAR NOT NULL, project VARCHAR NOT NULL,
+      task VARCHAR NOT NULL, annotation VARCHAR NOT NULL, author VARCHAR,
+      duration_us BIGINT NOT NULL, idle_us BIGINT, regions_added BIGINT NOT NULL,
+      regions_removed BIGINT NOT NULL, regions_updated BIGINT NOT NULL, regions BIGINT,
+      model_assisted BOOLEAN NOT NULL, marked_null BOOLEAN NOT NULL, agreement DOUBLE,
+      text VARCHAR, frames BIGINT, work_type VARCHAR, meta VARCHAR
+    );
+    CREATE TABLE state (
+      annotation VARCHAR PRIMARY KEY, project VARCHAR NOT NULL, task VARCHAR NOT NULL,
+      author VARCHAR, last_action VARCHAR, completed_us BIGINT,
+      lead_us BIGINT NOT NULL, active_us BIGINT NOT NULL
+    );
+    CREATE TABLE members (
+      id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, email VARCHAR, role VARCHAR NOT NULL
+    );
+    CREATE TABLE workspaces (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
+    CREATE TABLE projects (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, workspace VARCHAR);
+    CREATE TABLE memberships (
+      member VARCHAR NOT NULL, target_kind VARCHAR NOT NULL, target VARCHAR NOT NULL,
+      PRIMARY KEY (member, target_kind, target)
+    );
+    """,
+)
+
+# The annotation state of metrics.md ("Annotation state"), for the annotations `{source}` holds.
+STATE_SQL = f"""
+WITH ev AS (SELECT * FROM events WHERE annotation IN (SELECT annotation FROM {{source}})),
+authors AS (
+  SELECT annotation,
+    coalesce(
+      arg_min(author, (time_us, id)) FILTER (WHERE author IS NOT NULL),
+      arg_min(actor, (time_us, id))
+        FILTER (WHERE type LIKE 'annotation.%' AND type <> 'annotation.deleted')
+    ) AS author
+  FROM ev GROUP BY annotation
+)
+SELECT ev.annotation,
+  arg_max(ev.project, (ev.time_us, ev.id)) AS project,
+  arg_max(ev.task, (ev.time_us, ev.id)) AS task,
+  a.author,
+  regexp_replace(arg_max(ev.type, (ev.time_us, ev.id)) FILTER (WHERE ev.type IN ({_STATE_ACTIONS})),
+                 '^(annotation|review)\\.', '') AS last_action,
+  max(ev.time_us) FILTER (WHERE ev.actor = a.author AND ev.type IN ({_COMPLETING})) AS completed_us,
+  coalesce(sum(ev.duration_us)
+    FILTER (WHERE ev.actor = a.author AND ev.type LIKE 'annotation.%'), 0)::BIGINT AS lead_us,
+  coalesce(sum(ev.duration_us - coalesce(ev.idle_us, 0))
+    FILTER (WHERE ev.actor = a.author AND ev.type LIKE 'annotation.%'), 0)::BIGINT AS active_us
+FROM ev JOIN authors a USING (annotation)
+GROUP BY ev.annotation, a.author
+"""
+
+_COLUMNS = EVENT_SCHEMA.names
+_SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in _COLUMNS)
+_COLUMN_LIST = ", ".join(_COLUMNS)
+
+
+class DuckDBStore:
+    """A store in one DuckDB file (or `:memory:`)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str) -> None:
+        self.url = path
+        try:
+            self._con = duckdb.connect(path)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open database {path!r}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._ibis: Any = None
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            self._con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+            version = self.schema_version()
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._con.execute("BEGIN TRANSACTION")
+                try:
+                    self._con.execute(step)
+                    self._con.execute("DELETE FROM schema_version")
+                    self._con.execute("INSERT INTO schema_version VALUES (?)", [number])
+                    self._con.execute("COMMIT")
+                except duckdb.Error as exc:
+                    self._con.execute("ROLLBACK")
+                    raise StoreError(f"migration to schema version {number} failed: {exc}") from exc
+
+    def schema_version(self) -> int:
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- writing ------------------------------------------------------------------------------
+    def append(
+        self,
+        events: pa.Table,
+        positions: Sequence[int],
+        directory: Sequence[tuple[int, DirectoryRecord]],
+        *,
+        atomic: bool = False,
+    ) -> AppendOutcome:
+        outcome = AppendOutcome()
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if events.num_rows:
+                    self._append_events(events, positions, outcome)
+                for _, record in directory:
+                    if self._upsert_directory(record):
+                        outcome.directory_stored += 1
+                    else:
+                        outcome.directory_unchanged += 1
+                if atomic and outcome.conflicts:
+                    raise InvalidRecordsError(
+                        f"{len(outcome.conflicts)} record(s) conflict with stored events; "
+                        "nothing was stored",
+                        details=[c.as_dict() for c in outcome.conflicts],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                con.execute("DROP TABLE IF EXISTS incoming")
+                con.execute("DROP TABLE IF EXISTS fresh")
+        return outcome
+
+    def _append_events(
+        self, events: pa.Table, positions: Sequence[int], outcome: AppendOutcome
+    ) -> None:
+        con = self._con
+        batch = events.append_column("pos", pa.array(positions, pa.int64()))
+        con.register("batch_arrow", batch)
+        try:
+            con.execute(
+                "CREATE TEMP TABLE incoming AS SELECT *, "
+                "row_number() OVER (PARTITION BY id ORDER BY pos) AS rn FROM batch_arrow"
+            )
+        finally:
+            con.unregister("batch_arrow")
+        # Later copies of an id within the batch: identical ones are duplicates, others conflict.
+        repeats = con.execute(
+            f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) AS same FROM incoming b
+                JOIN incoming a ON a.id = b.id AND a.rn = 1 WHERE b.rn > 1"""
+        ).fetchall()
+        # First copies against what is stored already.
+        stored = con.execute(
+            f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) AS same FROM incoming b
+                JOIN events a ON a.id = b.id WHERE b.rn = 1"""
+        ).fetchall()
+        for pos, record_id, same in (*repeats, *stored):
+            if same:
+                outcome.duplicates += 1
+            else:
+                outcome.conflicts.append(
+                    RecordError(
+                        pos,
+                        record_id,
+                        "id",
+                        "conflicts with an event already stored under this id with different "
+                        "content; the stored event is kept",
+                    )
+                )
+        con.execute(
+            f"""CREATE TEMP TABLE fresh AS SELECT {_COLUMN_LIST} FROM incoming b
+                WHERE rn = 1 AND NOT EXISTS (SELECT 1 FROM events a WHERE a.id = b.id)"""
+        )
+        row = con.execute("SELECT count(*) FROM fresh").fetchone()
+        outcome.stored = int(row[0]) if row else 0
+        if outcome.stored:
+            con.execute(f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM fresh")
+            con.execute(
+                "DELETE FROM state WHERE annotation IN (SELECT DISTINCT annotation FROM fresh)"
+            )
+            con.execute("INSERT INTO state " + STATE_SQL.format(source="fresh"))
+
+    def _upsert_directory(self, record: DirectoryRecord) -> bool:
+        """Insert or update one directory record; False when it was already stored as is."""
+        con = self._con
+        if isinstance(record, Membership):
+            kind, target = (
+                ("workspace", record.workspace) if record.workspace else ("project", record.project)
+            )
+            key = [record.member, kind, target]
+            if con.execute(
+                "SELECT 1 FROM memberships WHERE member=? AND target_kind=? AND target=?", key
+            ).fetchone():
+                return False
+            con.execute("INSERT INTO memberships VALUES (?, ?, ?)", key)
+            return True
+        table: str
+        values: list[Any]
+        if isinstance(record, Member):
+            table, values = "members", [record.id, record.name, record.email, record.role]
+        elif isinstance(record, Workspace):
+            table, values = "workspaces", [record.id, record.name]
+        else:
+            assert isinstance(record, Project)
+            table, values = "projects", [record.id, record.name, record.workspace]
+        existing = con.execute(f"SELECT * FROM {table} WHERE id = ?", [record.id]).fetchone()
+        if existing is not None and list(existing) == values:
+            return False
+        marks = ", ".join("?" for _ in values)
+        con.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", values)
+        return True
+
+    def rebuild_state(self) -> None:
+        with self._lock:
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                self._con.execute("DELETE FROM state")
+                self._con.execute("INSERT INTO state " + STATE_SQL.format(source="events"))
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+
+    def state_differences(self) -> int:
+        rebuilt = STATE_SQL.format(source="events")
+        sql = f"""SELECT count(*) FROM (
+            (SELECT * FROM state EXCEPT ALL ({rebuilt}))
+            UNION ALL
+            (({rebuilt}) EXCEPT ALL SELECT * FROM state))"""
+        with self._lock:
+            row = self._con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- reading ------------------------------------------------------------------------------
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        with self._lock:
+            result = self._con.sql(sql, params=dict(params or {}))
+            if result is None:
+                return pa.table({})
+            table: pa.Table = result.to_arrow_table()
+            return table
+
+    def ibis(self) -> Any:
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self._con)
+        return self._ibis
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
