@@ -1,0 +1,54 @@
+"""Names for ids: every table shows people and projects by name, falling back to the id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from labelpulse.store.base import Store
+
+
+@dataclass
+class Directory:
+    """Members, projects and workspaces by id, read once per request."""
+
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    workspaces: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: Store) -> Directory:
+        def rows(sql: str) -> dict[str, dict[str, Any]]:
+            return {row["id"]: row for row in store.query(sql).to_pylist()}
+
+        return cls(
+            members=rows("SELECT id, name, email, role FROM members"),
+            projects=rows("SELECT id, name, workspace FROM projects"),
+            workspaces=rows("SELECT id, name FROM workspaces"),
+        )
+
+    def member(self, member_id: str) -> dict[str, Any]:
+        known = self.members.get(member_id)
+        return {
+            "id": member_id,
+            "name": known["name"] if known else member_id,
+            "role": known["role"] if known else None,
+        }
+
+    def member_name(self, member_id: str | None) -> str | None:
+        if member_id is None:
+            return None
+        known = self.members.get(member_id)
+        return str(known["name"]) if known else member_id
+
+    def member_columns(self, member_id: str) -> dict[str, Any]:
+        return {"member": member_id, "member_name": self.member_name(member_id)}
+
+    def project_name(self, project_id: str | None) -> str | None:
+        if project_id is None:
+            return None
+        known = self.projects.get(project_id)
+        return str(known["name"]) if known else project_id
+
+    def project_columns(self, project_id: str) -> dict[str, Any]:
+        return {"project": project_id, "project_name": self.project_name(project_id)}

@@ -1,0 +1,337 @@
+"""Member performance (seeds 000 and 001): the member report, the members and reviewers tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from labelpulse.events import REVIEW_ACTIONS
+from labelpulse.metrics.directory import Directory
+from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.scope import US, Scope, Window, day_date, in_scope, in_window, local_day
+from labelpulse.store.base import Store
+
+SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
+_STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")
+
+
+def seconds(value: Any) -> float | None:
+    """Microseconds (exact integer sums) as seconds; None stays None."""
+    return None if value is None else float(value) / US
+
+
+def ratio(part: float | None, whole: float | None) -> float | None:
+    return None if not whole else float(part or 0) / float(whole)
+
+
+# -- query builders: each returns an Ibis table expression ------------------------------------
+def _annotation_figures(
+    con: Any, p: Params, window: Window, scope: Scope, *, member: bool, group: str | None
+) -> ir.Table:
+    s = con.table("state")
+    s = s.filter(in_window(s.completed_us, p))
+    if member:
+        s = s.filter(s.author == p.string("member"))
+    s = in_scope(s, scope, p, member_column="author")
+    done = s.last_action.isin(SUBMITTED_STATES)
+    figures: dict[str, Any] = {
+        "submitted": done.sum(),
+        "total_us": s.lead_us.sum(where=done),
+        "median_us": s.lead_us.median(where=done),
+        "mean_us": s.lead_us.mean(where=done),
+        "active_us": s.active_us.sum(where=done),
+    }
+    for state in _STATE_COUNTS:
+        figures[state] = (s.last_action == state).sum()
+    if group == "day":
+        return s.group_by(day=local_day(s.completed_us, window, p)).aggregate(**figures)
+    if group == "author":
+        return s.group_by("author").aggregate(**figures)
+    return s.aggregate(**figures)
+
+
+def _review_scores(
+    con: Any, p: Params, scope: Scope, *, member: bool, group: str | None
+) -> ir.Table:
+    """Performance score inputs: review actions in W on the authors' annotations."""
+    e, s = con.table("events"), con.table("state")
+    r = e.filter(e.type.isin(REVIEW_ACTIONS), in_window(e.time_us, p))
+    r = in_scope(r, scope, p)
+    authors = s.filter(s.author == p.string("member")) if member else s
+    authors = in_scope(authors, scope, p, member_column="author")
+    r = r.select("annotation", "type", "agreement").join(
+        authors.select("annotation", "author"), "annotation"
+    )
+    credit = ibis.cases(
+        (r.type == "review.accepted", 1.0),
+        (r.type == "review.rejected", 0.0),
+        else_=r.agreement.fill_null(p.real("credit")),
+    )
+    figures = {"score_sum": credit.sum(), "score_count": r.count()}
+    if group == "author":
+        return r.group_by("author").aggregate(**figures)
+    return r.aggregate(**figures)
+
+
+def _review_work(
+    con: Any, p: Params, window: Window, scope: Scope, *, member: bool, group: str | None
+) -> ir.Table:
+    """Review actions taken by reviewers in W: per annotation first, then per reviewer or day."""
+    e = con.table("events")
+    r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
+    if member:
+        r = r.filter(r.actor == p.string("member"))
+    r = in_scope(r, scope, p, member_column="actor")
+    counts = {
+        "accepted": (r.type == "review.accepted").sum(),
+        "rejected": (r.type == "review.rejected").sum(),
+        "fixed_and_accepted": (r.type == "review.fixed_and_accepted").sum(),
+        "review_us": r.duration_us.sum(),
+    }
+    if group == "day":
+        return r.group_by(day=local_day(r.time_us, window, p)).aggregate(**counts)
+    keys = ["actor", "annotation"] if group == "actor" else ["annotation"]
+    per = r.group_by(keys).aggregate(**counts)
+    figures = {
+        "accepted": per.accepted.sum(),
+        "rejected": per.rejected.sum(),
+        "fixed_and_accepted": per.fixed_and_accepted.sum(),
+        "review_us": per.review_us.sum(),
+        "mean_review_us": per.review_us.mean(),
+        "median_review_us": per.review_us.median(),
+    }
+    if group == "actor":
+        return per.group_by("actor").aggregate(**figures)
+    return per.aggregate(**figures)
+
+
+def _activity(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Per actor in scope: latest event ever, and events in W."""
+    e = in_scope(con.table("events"), scope, p, member_column="actor")
+    return e.group_by("actor").aggregate(
+        last_us=e.time_us.max(), in_window=in_window(e.time_us, p).sum()
+    )
+
+
+# -- shaping rows ------------------------------------------------------------------------------
+def _annotation_block(row: dict[str, Any] | None, scores: dict[str, Any] | None) -> dict[str, Any]:
+    row = row or {}
+    submitted = int(row.get("submitted") or 0)
+    median = seconds(row.get("median_us"))
+    accepted = int(row.get("accepted") or 0)
+    fixed = int(row.get("fixed_and_accepted") or 0)
+    rejected = int(row.get("rejected") or 0)
+    block: dict[str, Any] = {
+        "submitted": submitted,
+        "updated": int(row.get("updated") or 0),
+        "skipped": int(row.get("skipped") or 0),
+        "rejected": rejected,
+        "accepted": accepted,
+        "fixed_and_accepted": fixed,
+        "total_time": seconds(row.get("total_us")) or 0.0,
+        "median_time": median,
+        "mean_time": seconds(row.get("mean_us")),
+        "total_time_median": None if median is None else submitted * median,
+        "active_time": seconds(row.get("active_us")) or 0.0,
+        "performance_score": None,
+        "acceptance_score": ratio(accepted + fixed, accepted + fixed + rejected),
+    }
+    if scores and scores.get("score_count"):
+        block["performance_score"] = float(scores["score_sum"]) / int(scores["score_count"])
+    return block
+
+
+def _review_block(row: dict[str, Any] | None) -> dict[str, Any]:
+    row = row or {}
+    accepted = int(row.get("accepted") or 0)
+    rejected = int(row.get("rejected") or 0)
+    fixed = int(row.get("fixed_and_accepted") or 0)
+    return {
+        "total": accepted + rejected + fixed,
+        "accepted": accepted,
+        "rejected": rejected,
+        "fixed_and_accepted": fixed,
+        "review_time": seconds(row.get("review_us")) or 0.0,
+        "mean_review_time": seconds(row.get("mean_review_us")),
+        "median_review_time": seconds(row.get("median_review_us")),
+    }
+
+
+def _first(table: Any) -> dict[str, Any] | None:
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows[0] if rows else None
+
+
+def _by(table: Any, key: str) -> dict[Any, dict[str, Any]]:
+    return {row[key]: row for row in table.to_pylist()}
+
+
+def _values(window: Window, scope: Scope, credit: float, **extra: Any) -> dict[str, Any]:
+    return {**window.values(), **scope.values(), "credit": credit, **extra}
+
+
+def member_report(
+    store: Store,
+    member: str,
+    window: Window,
+    scope: Scope,
+    *,
+    directory: Directory,
+    credit: float = 0.5,
+) -> dict[str, Any]:
+    """The member performance report of metrics.md: {member, window, scope, annotations, ...}."""
+    values = _values(window, scope, credit, member=member)
+    shape = (window.shape, scope.shape)
+
+    def ask(name: str, builder: Any) -> Any:
+        return run(store, ("member", name, shape), builder, values)
+
+    totals = ask("annotations", lambda c, p: _annotation_figures(
+        c, p, window, scope, member=True, group=None))
+    daily = ask("annotations/day", lambda c, p: _annotation_figures(
+        c, p, window, scope, member=True, group="day"))
+    scores = ask("scores", lambda c, p: _review_scores(c, p, scope, member=True, group=None))
+    reviews = ask("reviews", lambda c, p: _review_work(
+        c, p, window, scope, member=True, group=None))
+    reviews_daily = ask("reviews/day", lambda c, p: _review_work(
+        c, p, window, scope, member=True, group="day"))
+    return {
+        "member": directory.member(member),
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "annotations": _annotation_block(_first(totals), _first(scores)),
+        "reviews": _review_block(_first(reviews)),
+        "daily": _daily_rows(window, _by(daily, "day"), _by(reviews_daily, "day")),
+    }
+
+
+def _daily_rows(
+    window: Window, work: dict[int, dict[str, Any]], reviews: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    rows = []
+    first = (window.start - dt.date(1970, 1, 1)).days
+    for offset, day in enumerate(window.days):
+        a = _annotation_block(work.get(first + offset), None)
+        r = _review_block(reviews.get(first + offset))
+        rows.append(
+            {
+                "date": day_date(first + offset).isoformat(),
+                "submitted": a["submitted"],
+                "updated": a["updated"],
+                "skipped": a["skipped"],
+                "total_time": a["total_time"],
+                "total_time_median": a["total_time_median"],
+                "median_time": a["median_time"],
+                "mean_time": a["mean_time"],
+                "reviews_accepted": r["accepted"],
+                "reviews_rejected": r["rejected"],
+                "reviews_fixed_and_accepted": r["fixed_and_accepted"],
+                "review_time": r["review_time"],
+            }
+        )
+        assert rows[-1]["date"] == day.isoformat()
+    return rows
+
+
+MEMBER_FIELDS = (
+    "submitted",
+    "updated",
+    "skipped",
+    "accepted",
+    "fixed_and_accepted",
+    "rejected",
+    "acceptance_score",
+    "performance_score",
+    "total_time",
+    "mean_time",
+    "median_time",
+    "active_time",
+)
+
+
+def members_table(
+    store: Store, window: Window, scope: Scope, *, directory: Directory, credit: float = 0.5
+) -> dict[str, Any]:
+    """One row per member in scope with any event in W: annotation figures, last_active."""
+    values = _values(window, scope, credit)
+    shape = (window.shape, scope.shape)
+
+    def ask(name: str, builder: Any) -> Any:
+        return run(store, ("members", name, shape), builder, values)
+
+    activity = ask("activity", lambda c, p: _activity(c, p, scope))
+    per_author = _by(ask("annotations", lambda c, p: _annotation_figures(
+        c, p, window, scope, member=False, group="author")), "author")
+    scores = _by(ask("scores", lambda c, p: _review_scores(
+        c, p, scope, member=False, group="author")), "author")
+    totals = _first(ask("annotations/all", lambda c, p: _annotation_figures(
+        c, p, window, scope, member=False, group=None)))
+    all_scores = _first(ask("scores/all", lambda c, p: _review_scores(
+        c, p, scope, member=False, group=None)))
+    rows = []
+    for act in activity.to_pylist():
+        if not act["in_window"]:
+            continue
+        member = act["actor"]
+        block = _annotation_block(per_author.get(member), scores.get(member))
+        rows.append(
+            {
+                **directory.member_columns(member),
+                **{name: block[name] for name in MEMBER_FIELDS},
+                "last_active": iso_time(act["last_us"]),
+            }
+        )
+    rows.sort(key=lambda row: (str(row["member_name"]).lower(), row["member"]))
+    total_block = _annotation_block(totals, all_scores)
+    return {
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": rows,
+        "totals": {name: total_block[name] for name in MEMBER_FIELDS},
+    }
+
+
+REVIEWER_FIELDS = (
+    "total",
+    "accepted",
+    "rejected",
+    "fixed_and_accepted",
+    "review_time",
+    "mean_review_time",
+    "median_review_time",
+)
+
+
+def reviewers_table(
+    store: Store, window: Window, scope: Scope, *, directory: Directory
+) -> dict[str, Any]:
+    """One row per member in scope who reviewed in W, from the `reviews.*` figures."""
+    values = _values(window, scope, 0.5)
+    shape = (window.shape, scope.shape)
+    per_actor = run(store, ("reviewers", "rows", shape), lambda c, p: _review_work(
+        c, p, window, scope, member=False, group="actor"), values)
+    totals = run(store, ("reviewers", "totals", shape), lambda c, p: _review_work(
+        c, p, window, scope, member=False, group=None), values)
+    rows = [
+        {**directory.member_columns(row["actor"]), **_review_block(row)}
+        for row in per_actor.to_pylist()
+    ]
+    rows.sort(key=lambda row: (str(row["member_name"]).lower(), row["member"]))
+    return {
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": rows,
+        "totals": _review_block(_first(totals)),
+    }
+
+
+def iso_time(us: int | None) -> str | None:
+    """UTC microseconds as an RFC 3339 string with Z."""
+    if us is None:
+        return None
+    moment = dt.datetime.fromtimestamp(us / US, tz=dt.UTC)
+    text = moment.isoformat(timespec="microseconds" if us % US else "seconds")
+    return text.replace("+00:00", "Z")

@@ -1,0 +1,192 @@
+"""Window (dates in a time zone) and scope (workspaces, projects, members) of every query.
+
+Every metric query takes a `Window` and a `Scope` and applies both through `in_scope`, so no
+report can forget them. Access rules (who may see what) cut a `Scope` down before it gets here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis.expr.types as ir
+
+from labelpulse.config import check_timezone
+from labelpulse.errors import UsageError
+from labelpulse.metrics.query import Params
+from labelpulse.store.base import Store
+
+US = 1_000_000
+DAY_US = 86_400 * US
+MAX_DAYS = 3_660
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole dates `start`..`end` (inclusive) in time zone `tz`, as UTC microsecond bounds."""
+
+    start: dt.date
+    end: dt.date
+    tz: str
+    lo_us: int
+    hi_us: int
+    # (first UTC microsecond, UTC offset in microseconds) for each offset in force in the window
+    offsets: tuple[tuple[int, int], ...]
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    @property
+    def shape(self) -> int:
+        return len(self.offsets)
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"lo": self.lo_us, "hi": self.hi_us}
+        for i, (since, offset) in enumerate(self.offsets):
+            out[f"since_{i}"] = since
+            out[f"offset_{i}"] = offset
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "tz": self.tz}
+
+
+def make_window(start: dt.date | str, end: dt.date | str, tz: str = "UTC") -> Window:
+    """A window from dates (or ISO date strings) and an IANA zone; UsageError when malformed."""
+    first, last = _date(start, "from"), _date(end, "to")
+    if last < first:
+        raise UsageError(f"the window ends ({last}) before it starts ({first})")
+    if (last - first).days >= MAX_DAYS:
+        raise UsageError(f"a window may span at most {MAX_DAYS} days")
+    zone = check_timezone(tz)
+
+    def local_midnight_us(day: dt.date) -> int:
+        moment = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+        return int(moment.timestamp()) * US
+
+    def offset_at(us: int) -> int:
+        moment = dt.datetime.fromtimestamp(us / US, tz=dt.UTC).astimezone(zone)
+        delta = moment.utcoffset() or dt.timedelta(0)
+        return int(delta.total_seconds()) * US
+
+    lo, hi = local_midnight_us(first), local_midnight_us(last + dt.timedelta(days=1))
+    offsets = [(lo, offset_at(lo))]
+    probe = lo
+    while probe < hi:
+        step = min(probe + DAY_US // 2, hi)
+        if offset_at(step) != offsets[-1][1]:
+            # The offset changed within (probe, step]: find the first second of the new one.
+            low, high = probe, step
+            while high - low > US:
+                mid = (low + high) // 2 // US * US
+                if offset_at(mid) == offsets[-1][1]:
+                    low = mid
+                else:
+                    high = mid
+            offsets.append((high, offset_at(high)))
+        probe = step
+    return Window(first, last, tz, lo, hi, tuple(offsets))
+
+
+def _date(value: dt.date | str, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from exc
+
+
+def local_day(ts: ir.IntegerValue, window: Window, p: Params) -> ir.IntegerValue:
+    """Days since 1970-01-01 of the local date, in the window's zone, of a UTC microsecond time."""
+    offset: Any = p.integer("offset_0")
+    for i in range(1, len(window.offsets)):
+        offset = (ts >= p.integer(f"since_{i}")).ifelse(p.integer(f"offset_{i}"), offset)
+    return (ts + offset) // DAY_US  # type: ignore[no-any-return]
+
+
+def day_date(number: int) -> dt.date:
+    return _EPOCH + dt.timedelta(days=number)
+
+
+def in_window(ts: ir.IntegerValue, p: Params) -> ir.BooleanValue:
+    return (ts >= p.integer("lo")) & (ts < p.integer("hi"))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a query covers: None means all; a tuple means only these ids."""
+
+    projects: tuple[str, ...] | None = None
+    members: tuple[str, ...] | None = None
+    asked: dict[str, list[str]] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def shape(self) -> tuple[int | None, int | None]:
+        return (
+            None if self.projects is None else len(self.projects),
+            None if self.members is None else len(self.members),
+        )
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for i, project in enumerate(self.projects or ()):
+            out[f"project_{i}"] = project
+        for i, member in enumerate(self.members or ()):
+            out[f"member_{i}"] = member
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workspaces": self.asked.get("workspaces", []),
+            "projects": self.asked.get("projects", []),
+            "members": self.asked.get("members", []),
+        }
+
+
+def make_scope(
+    store: Store,
+    *,
+    workspaces: list[str] | None = None,
+    projects: list[str] | None = None,
+    members: list[str] | None = None,
+) -> Scope:
+    """A scope from asked ids: workspaces become their projects; lists combine by AND."""
+    chosen: set[str] | None = set(projects) if projects else None
+    if workspaces:
+        rows = store.query(
+            "SELECT id FROM projects WHERE list_contains($ws, workspace)", {"ws": workspaces}
+        )
+        in_workspaces = set(rows.column("id").to_pylist())
+        chosen = in_workspaces if chosen is None else chosen & in_workspaces
+    return Scope(
+        projects=None if chosen is None else tuple(sorted(chosen)),
+        members=tuple(sorted(set(members))) if members else None,
+        asked={
+            "workspaces": sorted(set(workspaces or [])),
+            "projects": sorted(set(projects or [])),
+            "members": sorted(set(members or [])),
+        },
+    )
+
+
+def in_scope(
+    table: ir.Table, scope: Scope, p: Params, *, member_column: str | None = None
+) -> ir.Table:
+    """`table` cut to the scope's projects and, on `member_column`, its members."""
+    if scope.projects is not None:
+        if not scope.projects:
+            return table.filter(ibis_false(table))
+        table = table.filter(table.project.isin(p.strings("project", len(scope.projects))))
+    if member_column is not None and scope.members is not None:
+        if not scope.members:
+            return table.filter(ibis_false(table))
+        table = table.filter(table[member_column].isin(p.strings("member", len(scope.members))))
+    return table
+
+
+def ibis_false(table: ir.Table) -> ir.BooleanValue:
+    return table.project.isnull() & table.project.notnull()  # type: ignore[no-any-return]
