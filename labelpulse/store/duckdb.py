@@ -120,8 +120,13 @@ class DuckDBStore:
                     raise StoreError(f"migration to schema version {number} failed: {exc}") from exc
 
     def schema_version(self) -> int:
-        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        value = self._scalar("SELECT max(version) FROM schema_version")
+        return int(value) if value is not None else 0
+
+    def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The first column of the first row, or None; the whole result is consumed."""
+        rows = self._con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     # -- writing ------------------------------------------------------------------------------
     def append(
@@ -199,8 +204,7 @@ class DuckDBStore:
             f"""CREATE TEMP TABLE fresh AS SELECT {_COLUMN_LIST} FROM incoming b
                 WHERE rn = 1 AND NOT EXISTS (SELECT 1 FROM events a WHERE a.id = b.id)"""
         )
-        row = con.execute("SELECT count(*) FROM fresh").fetchone()
-        outcome.stored = int(row[0]) if row else 0
+        outcome.stored = int(self._scalar("SELECT count(*) FROM fresh"))
         if outcome.stored:
             con.execute(f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM fresh")
             con.execute(
@@ -216,9 +220,9 @@ class DuckDBStore:
                 ("workspace", record.workspace) if record.workspace else ("project", record.project)
             )
             key = [record.member, kind, target]
-            if con.execute(
+            if self._scalar(
                 "SELECT 1 FROM memberships WHERE member=? AND target_kind=? AND target=?", key
-            ).fetchone():
+            ):
                 return False
             con.execute("INSERT INTO memberships VALUES (?, ?, ?)", key)
             return True
@@ -231,8 +235,8 @@ class DuckDBStore:
         else:
             assert isinstance(record, Project)
             table, values = "projects", [record.id, record.name, record.workspace]
-        existing = con.execute(f"SELECT * FROM {table} WHERE id = ?", [record.id]).fetchone()
-        if existing is not None and list(existing) == values:
+        existing = con.execute(f"SELECT * FROM {table} WHERE id = ?", [record.id]).fetchall()
+        if existing and list(existing[0]) == values:
             return False
         marks = ", ".join("?" for _ in values)
         con.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", values)
@@ -256,8 +260,7 @@ class DuckDBStore:
             UNION ALL
             (({rebuilt}) EXCEPT ALL SELECT * FROM state))"""
         with self._lock:
-            row = self._con.execute(sql).fetchone()
-        return int(row[0]) if row else 0
+            return int(self._scalar(sql))
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:

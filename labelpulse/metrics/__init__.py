@@ -1,0 +1,82 @@
+"""Every report of metrics.md, as library calls: `report(store, name, ...)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelpulse.config import Settings, load_settings
+from labelpulse.errors import NotFoundError, UsageError
+from labelpulse.metrics.directory import Directory
+from labelpulse.metrics.insights import insights_table
+from labelpulse.metrics.performance import member_report, members_table, reviewers_table
+from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
+from labelpulse.metrics.timeline import comments_received, timeline
+from labelpulse.metrics.workunits import items_table, work_table
+from labelpulse.store.base import Store
+
+MEMBER_REPORTS = ("member", "timeline", "comments")
+TABLE_REPORTS = ("members", "reviewers", "insights", "work", "items")
+REPORTS = (*MEMBER_REPORTS, *TABLE_REPORTS)
+
+__all__ = [
+    "REPORTS",
+    "Directory",
+    "Scope",
+    "Window",
+    "make_scope",
+    "make_window",
+    "report",
+]
+
+
+def report(
+    store: Store,
+    name: str,
+    *,
+    start: str,
+    end: str,
+    tz: str | None = None,
+    member: str | None = None,
+    projects: list[str] | None = None,
+    workspaces: list[str] | None = None,
+    members: list[str] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Compute one report by name over a window and scope; the JSON format of metrics.md."""
+    settings = settings or load_settings(store.url)
+    if name not in REPORTS:
+        raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
+    window = make_window(start, end, tz or settings.timezone)
+    scope = make_scope(store, workspaces=workspaces, projects=projects, members=members)
+    directory = Directory.load(store)
+    if name in MEMBER_REPORTS:
+        if not member:
+            raise UsageError(f"the {name} report needs a member")
+        if member not in directory.members and not _has_events(store, member):
+            raise NotFoundError(f"no member {member!r}: not in the directory and no events")
+        if name == "member":
+            return member_report(
+                store, member, window, scope, directory=directory,
+                credit=settings.fix_accept_credit,
+            )
+        if name == "timeline":
+            return timeline(store, member, window, scope, directory=directory)
+        return comments_received(store, member, window, scope, directory=directory)
+    if name == "members":
+        return members_table(
+            store, window, scope, directory=directory, credit=settings.fix_accept_credit
+        )
+    if name == "reviewers":
+        return reviewers_table(store, window, scope, directory=directory)
+    if name == "insights":
+        return insights_table(store, window, scope, directory=directory)
+    if name == "work":
+        return work_table(store, window, scope, directory=directory)
+    return items_table(store, window, scope, directory=directory)
+
+
+def _has_events(store: Store, member: str) -> bool:
+    found = store.query(
+        "SELECT 1 FROM events WHERE actor = $m OR author = $m LIMIT 1", {"m": member}
+    )
+    return found.num_rows > 0

@@ -1,0 +1,102 @@
+"""Annotation insights per labeler and project (seed 002)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis.expr.types as ir
+
+from labelpulse.events import REVIEW_ACTIONS
+from labelpulse.metrics.directory import Directory
+from labelpulse.metrics.performance import ratio
+from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
+from labelpulse.store.base import Store
+
+LABELING = ("annotation.submitted", "annotation.updated")
+APPROVALS = ("review.accepted", "review.fixed_and_accepted")
+COUNTS = (
+    "items_labeled",
+    "annotations_added",
+    "annotations_removed",
+    "annotations_updated",
+    "net_annotations",
+    "model_assisted",
+    "marked_null",
+    "approved",
+    "rejected",
+)
+
+
+def _labeling(con: Any, p: Params, scope: Scope) -> ir.Table:
+    e = con.table("events")
+    e = e.filter(e.type.isin(LABELING), in_window(e.time_us, p))
+    e = in_scope(e, scope, p, member_column="actor")
+    return e.group_by(member=e.actor, project=e.project).aggregate(
+        items_labeled=e.task.nunique(),
+        annotations_added=e.regions_added.sum(),
+        annotations_removed=e.regions_removed.sum(),
+        annotations_updated=e.regions_updated.sum(),
+        model_assisted=e.task.nunique(where=e.model_assisted),
+        marked_null=e.task.nunique(where=e.marked_null),
+    )
+
+
+def _reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Per author and project: approvals and rejection events in W, first-pass approvals."""
+    e, s = con.table("events"), con.table("state")
+    r = e.filter(e.type.isin(REVIEW_ACTIONS), e.time_us < p.integer("hi"))
+    r = in_scope(r, scope, p).select("annotation", "project", "type", "time_us")
+    authors = in_scope(s, scope, p, member_column="author").select("annotation", "author")
+    r = r.join(authors, "annotation")
+    in_w = in_window(r.time_us, p)
+    approval = r.type.isin(APPROVALS)
+    rejection = r.type == "review.rejected"
+    per = r.group_by(member=r.author, project=r.project, annotation=r.annotation).aggregate(
+        reviewed=in_w.any(),
+        approved=(in_w & approval).any(),
+        rejected=(in_w & rejection).sum(),
+        ever_approved=approval.any(),
+        ever_rejected=rejection.any(),
+    )
+    first_pass = per.reviewed & per.ever_approved & ~per.ever_rejected
+    return per.group_by("member", "project").aggregate(
+        approved=per.approved.sum(),
+        rejected=per.rejected.sum(),
+        reviewed=per.reviewed.sum(),
+        first_pass=first_pass.sum(),
+    )
+
+
+def insights_table(
+    store: Store, window: Window, scope: Scope, *, directory: Directory
+) -> dict[str, Any]:
+    """One row per (member, project): labeling counts and review outcomes, with totals."""
+    values = {**window.values(), **scope.values()}
+    shape = (window.shape, scope.shape)
+    labeling = run(store, ("insights", "labeling", shape), lambda c, p: _labeling(c, p, scope),
+                   values)
+    reviews = run(store, ("insights", "reviews", shape), lambda c, p: _reviews(c, p, scope),
+                  values)
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in labeling.to_pylist():
+        merged[(row["member"], row["project"])] = dict(row)
+    for row in reviews.to_pylist():
+        merged.setdefault((row["member"], row["project"]), {}).update(row)
+    rows = []
+    totals: dict[str, Any] = dict.fromkeys(COUNTS, 0)
+    reviewed = first_pass = 0
+    for (member, project), found in merged.items():
+        row: dict[str, Any] = {**directory.member_columns(member), **directory.project_columns(project)}
+        for name in COUNTS:
+            row[name] = int(found.get(name) or 0)
+        row["net_annotations"] = row["annotations_added"] - row["annotations_removed"]
+        row["approval_rate"] = ratio(found.get("first_pass"), found.get("reviewed"))
+        reviewed += int(found.get("reviewed") or 0)
+        first_pass += int(found.get("first_pass") or 0)
+        for name in COUNTS:
+            totals[name] += row[name]
+        rows.append(row)
+    rows.sort(key=lambda r: (str(r["member_name"]).lower(), str(r["project_name"]).lower()))
+    totals["approval_rate"] = ratio(first_pass, reviewed)
+    return {"window": window.as_dict(), "scope": scope.as_dict(), "rows": rows, "totals": totals}
