@@ -28,7 +28,9 @@ def load_settings(db: str | None = None) -> Settings:
     except ValueError:
         credit = -1.0
     if not 0.0 <= credit <= 1.0:
-        raise UsageError(f"LABELPULSE_FIX_ACCEPT_CREDIT must be a number from 0 to 1, got {credit_text!r}")
+        raise UsageError(
+            f"LABELPULSE_FIX_ACCEPT_CREDIT must be a number from 0 to 1, got {credit_text!r}"
+        )
     return Settings(
         db=db or os.environ.get("LABELPULSE_DB") or DEFAULT_DB,
         timezone=tz,
@@ -41,4 +43,6 @@ def check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UsageError(f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin") from exc
+        raise UsageError(
+            f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin"
+        ) from exc

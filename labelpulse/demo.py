@@ -19,6 +19,7 @@ import time as _time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,7 @@ _WORKSPACES = (
     ("audio", "Audio", ("Call Center Transcription", "audio"), ("Speaker Diarization", "audio"),
      ("Podcast Topic Tagging", "text")),
 )  # fmt: skip
-# kind: median label seconds, regions (lo, hi), frames (lo, hi) or None, model-assisted labeling
+# kind: median label seconds, regions (lo, hi), frames (lo, hi), model-assisted labeling
 _KINDS: dict[str, tuple[float, int, int, tuple[int, int] | None, bool]] = {
     "image": (75.0, 1, 24, None, True),
     "video": (300.0, 3, 40, (60, 900), True),
@@ -42,19 +43,20 @@ _KINDS: dict[str, tuple[float, int, int, tuple[int, int] | None, bool]] = {
     "text": (30.0, 1, 3, None, True),
     "audio": (240.0, 2, 30, None, False),
 }
-_REJECT_TEXT = {
-    "vision": ("Boxes are too loose on the small items, please tighten them.",
-               "Missed two pedestrians near the left edge.",
-               "Track IDs switch around frame 212 — keep one ID per object.",
-               "Occluded objects must still be labeled (guideline 4.1)."),
-    "documents": ('The invoice total is tagged as "subtotal".',
-                  "The governing-law clause is missing.",
-                  "Dates should follow the guideline format (YYYY-MM-DD).",
-                  "Wrong category: this ticket is about billing, not shipping."),
+_REJECTIONS = {
+    "image": ("Boxes are too loose on the small items, please tighten them.",
+              "Occluded products must still be labeled (guideline 4.1)."),
+    "video": ("Track IDs switch around frame 212 — keep one ID per object.",
+              "Missed two pedestrians near the left edge."),
+    "lidar": ("Cuboid heading is flipped on the parked truck.",
+              "Cyclist labeled as pedestrian, see the class guide."),
+    "doc": ('The invoice total is tagged as "subtotal".', "The governing-law clause is missing.",
+            "Dates should follow the guideline format (YYYY-MM-DD)."),
+    "text": ("Wrong category: this is about billing, not shipping.",
+             "Please pick the most specific topic, not the generic one."),
     "audio": ("Speaker turns are misaligned by about a second.",
               "Please transcribe filler words as per guideline 3.2.",
-              "Overlapping speech should be marked as such.",
-              "Topic is off: the episode is mostly about personal finance."),
+              "Overlapping speech should be marked as such."),
 }  # fmt: skip
 _REPLIES = ("Fixed, thanks!", "Good catch, updated.", "Done. Should partially visible ones count?",
             "Updated per the guideline.", "Corrected, sorry about that.")  # fmt: skip
@@ -118,7 +120,7 @@ def _clock() -> tuple[str, ...]:
 
 def _organisation(
     rng: random.Random, members: int, first: int, last: int
-) -> tuple[list[_Project], list[_Member], list[dict[str, Any]]]:
+) -> tuple[list[_Member], list[dict[str, Any]]]:
     n_ws = 3 if members >= 10 else 2
     projects: list[_Project] = []
     records: list[dict[str, Any]] = []
@@ -202,7 +204,17 @@ def _organisation(
                 m.offs.append((off, f"{sign}{mins // 60:02d}:{mins % 60:02d}"))
             else:
                 m.offs.append((0, "Z"))
-    return projects, people, records
+    return people, records
+
+
+def _text(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(',"text":' + json.dumps(s, ensure_ascii=False) for s in texts)
+
+
+# Comment texts, ready to append to an event's JSON; normal quantiles for log-normal draws.
+_TEXTS = {kind: _text(texts) for kind, texts in _REJECTIONS.items()}
+_REPLY_TEXTS, _PRAISE_TEXTS = _text(_REPLIES), _text(_PRAISE)
+_Z = tuple(NormalDist().inv_cdf((i + 0.5) / 4096) for i in range(4096))
 
 
 def generate(
@@ -214,6 +226,29 @@ def generate(
     end: dt.date | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield directory records first (each with "kind"), then events (no "kind"), schema v1."""
+    records, lines = _stream(members, days, events, seed, end)
+    decode = json.JSONDecoder().raw_decode
+    return itertools.chain(records, (decode(line)[0] for line in lines))
+
+
+def write_ndjson(path: pathlib.Path, **kwargs: Any) -> int:
+    """Write generate(**kwargs) as NDJSON (one compact JSON object per line).
+
+    Returns the number of records written, directory records included."""
+    records, lines = _stream(**kwargs)
+    with pathlib.Path(path).open("w", encoding="utf-8", newline="\n") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+        while chunk := "".join(itertools.islice(lines, 8192)):
+            f.write(chunk)
+    return len(records) + kwargs.get("events", 20_000)
+
+
+def _stream(
+    members: int = 24, days: int = 30, events: int = 20_000, seed: int = 7,
+    end: dt.date | None = None,
+) -> tuple[list[dict[str, Any]], Iterator[str]]:  # fmt: skip
+    """The directory records, and the events as JSON lines (the one source of both outputs)."""
     if members < 6:
         raise ValueError(f"members must be at least 6, got {members}")
     if days < 1 or events < 0:
@@ -226,60 +261,43 @@ def generate(
     if limit < first * 86400:
         raise ValueError(f"the {days} days ending {end} are all in the future")
     rng = random.Random(seed)
-    _, people, records = _organisation(rng, members, first, last)
-    return itertools.chain(records, _events(rng, people, first, last, limit, events))
+    people, records = _organisation(rng, members, first, last)
+    return records, _lines(rng, people, first, last, limit, events)
 
 
-def _events(
+def _lines(
     rng: random.Random, people: list[_Member], first: int, last: int, limit: int, total: int
-) -> Iterator[dict[str, Any]]:
-    if total == 0:
-        return
-    rnd, lognorm = rng.random, rng.lognormvariate
-    clock = _clock()
-    dates = [
-        dt.date.fromordinal(d + _EPOCH_ORDINAL).isoformat() + "T"
-        for d in range(first - 2, last + 3)
-    ]
+) -> Iterator[str]:
+    rnd = rng.random
+    clock, z = _clock(), _Z
+    dates = [dt.date.fromordinal(d + _EPOCH_ORDINAL).isoformat() + "T" for d in range(first - 2, last + 3)]  # fmt: skip
     b1, b2 = first - 1, first - 2
     eid: Callable[[], str] = map("e{:07d}".format, itertools.count(1)).__next__
     aid: Callable[[], str] = map("a{:06d}".format, itertools.count(1)).__next__
-    mu_20min, mu_hour, mu_2h, mu_3h, mu_6h = (math.log(s) for s in (1200, 3600, 7200, 10800, 21600))
-    mu_review = math.log(35)
+    wait = tuple(math.exp(x) for x in z)  # waits between steps: median 1, log-sd 1
+    label_f = tuple(math.exp(0.55 * x) for x in z)
+    review_ms = tuple(int(min(180.0, max(5.0, 35 * math.exp(0.8 * x))) * 1000) for x in z)
 
     def fmt(m: _Member, t: int) -> str:
         off, suffix = m.offs[t // 86400 - b1]
         t += off
         return dates[t // 86400 - b2] + clock[t % 86400] + suffix
 
-    def later(t: int, mu: float) -> int:
-        t2 = t + int(lognorm(mu, 1.0)) + 1
+    def later(t: int, median: float) -> int:
+        t2 = t + int(median * wait[int(rnd() * 4096)]) + 1
         return t2 if t2 <= limit else t + int((limit - t) * rnd())
 
     def ldur(scale: float) -> int:
-        return int(min(900.0, max(20.0, scale * lognorm(0.0, 0.55))) * 1000)
+        return int(min(900.0, max(20.0, scale * label_f[int(rnd() * 4096)])) * 1000)
 
     def rdur() -> int:
-        return int(min(180.0, max(5.0, lognorm(mu_review, 0.8))) * 1000)
+        return review_ms[int(rnd() * 4096)]
 
-    def ev(
-        typ: str, t: int, m: _Member, p: _Project, task: str, ann: str, ms: int
-    ) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": eid(), "type": typ, "time": fmt(m, t), "actor": m.id, "project": p.id,
-                              "task": task, "annotation": ann}  # fmt: skip
-        if ms:
-            d["duration"] = ms / 1000
-            if p.idle:
-                d["idle"] = int(ms * rnd() * 0.4) / 1000
-            if p.started and rnd() < 0.7:
-                d["started_at"] = fmt(m, t - (ms + 999) // 1000)
-        return d
-
-    def life(a: _Member, t0: int, width: float) -> list[dict[str, Any]]:
+    def life(a: _Member, t0: int, width: float) -> list[str]:
         p = a.pick[int(rnd() * len(a.pick))]
         median, rlo, rhi, fr, ma_ok = _KINDS[p.kind]
         task, frames = "", 0
-        if p.recent and rnd() < 0.1:
+        if p.recent and rnd() < 0.1:  # a second opinion on a task someone else labeled
             task, frames, prev = p.recent[int(rnd() * len(p.recent))]
             task = "" if prev == a.id else task
         if not task:
@@ -290,28 +308,23 @@ def _events(
                 p.recent.append((task, frames, a.id))
             else:
                 p.recent[p.tasks % 64] = (task, frames, a.id)
-        ann = aid()
-        out: list[dict[str, Any]] = []
+        ctx = f'"project":"{p.id}","task":"{task}","annotation":"{aid()}"'
+        idle, started = p.idle, p.started
+        fr_tail = f',"frames":{frames}' if frames else ""
+        ltail = (',"work_type":"label"' if idle else "") + fr_tail
+        ctail = f',"author":"{a.id}"' if p.author else ""
+        rtail = ctail + (',"work_type":"review"' if idle else "")
+        out: list[str] = []
 
-        def label(typ: str, t: int, ms: int, m: _Member = a) -> dict[str, Any]:
-            d = ev(typ, t, m, p, task, ann, ms)
-            if p.idle and m is a:
-                d["work_type"] = "label"
-            if frames:
-                d["frames"] = frames
-            out.append(d)
-            return d
-
-        def review(typ: str, t: int, r: _Member, ms: int, text: str = "") -> dict[str, Any]:
-            d = ev(typ, t, r, p, task, ann, ms)
-            if text:
-                d["text"] = text
-            if p.author:
-                d["author"] = a.id
-            if p.idle and typ[0] == "r":
-                d["work_type"] = "review"
-            out.append(d)
-            return d
+        def put(typ: str, t: int, m: _Member, ms: int, tail: str) -> None:
+            s = f'{{"id":"{eid()}","type":"{typ}","time":"{fmt(m, t)}","actor":"{m.id}",{ctx}'
+            if ms:
+                s += f',"duration":{ms / 1000}'
+                if idle:
+                    s += f',"idle":{int(ms * rnd() * 0.4) / 1000}'
+                if started and rnd() < 0.7:
+                    s += f',"started_at":"{fmt(m, t - (ms + 999) // 1000)}"'
+            out.append(s + tail + "}\n")
 
         scale = median * a.speed
         ms = ldur(scale)
@@ -320,100 +333,94 @@ def _events(
         t = min(t, limit)
         r = rnd()
         if r < 0.05:  # skipped; now and then taken up again later
-            label("annotation.skipped", t, ms // 4)
+            put("annotation.skipped", t, a, ms // 4, ltail)
             if rnd() < 0.75:
                 return out
-            t = later(t, mu_hour)
+            t = later(t, 3600)
         elif r < 0.17:  # saved as a draft first, submitted later
             part = int(ms * (0.2 + 0.5 * rnd()))
-            d = label("annotation.draft", t, part)
-            d["regions_added"] = d["regions"] = rlo + int(rnd() * (rhi - rlo + 1) / 2)
+            k = rlo + int(rnd() * (rhi - rlo + 1) / 2)
+            put("annotation.draft", t, a, part, f'{ltail},"regions_added":{k},"regions":{k}')
             ms -= part
-            t = later(t, mu_hour)
+            t = later(t, 3600)
         n = rlo + int(rnd() * (rhi - rlo + 1))
-        d = label("annotation.submitted", t, ms)
         r = rnd()
         if r < 0.05:
-            n = d["regions"] = 0
-            d["marked_null"] = True
-        elif ma_ok and r < 0.3:
+            n, tail = 0, ',"regions":0,"marked_null":true'
+        elif ma_ok and r < 0.3:  # started from a model's predictions
             pre = max(1, n + int(rnd() * 5) - 2)
             removed = int(rnd() * min(3, pre))
             added = max(0, n - pre + removed)
             n = pre - removed + added
-            d["model_assisted"] = True
-            d["regions_added"], d["regions_removed"] = added, removed
-            d["regions_updated"], d["regions"] = int(rnd() * pre), n
+            tail = (f',"model_assisted":true,"regions_added":{added},"regions_removed":{removed}'
+                    f',"regions_updated":{int(rnd() * pre)},"regions":{n}')  # fmt: skip
             if rnd() < 0.2:
-                d["meta"] = {"model_version": f"{p.kind}-v3.1"}
+                tail += f',"meta":{{"model_version":"{p.kind}-v3.1"}}'
         else:
-            d["regions_added"] = d["regions"] = n
+            tail = f',"regions_added":{n},"regions":{n}'
+        put("annotation.submitted", t, a, ms, ltail + tail)
         r = rnd()
         if r < 0.01:  # withdrawn by its author
-            label("annotation.deleted", later(t, mu_20min), 0)
+            put("annotation.deleted", later(t, 1200), a, 0, ltail)
             return out
         if r < 0.04:  # changed before review
-            t = later(t, mu_20min)
-            d = label("annotation.updated", t, ldur(scale * 0.3))
-            d["regions_updated"], d["regions"] = 1 + int(rnd() * 3), n
+            t = later(t, 1200)
+            put("annotation.updated", t, a, ldur(scale * 0.3),
+                f'{ltail},"regions_updated":{1 + int(rnd() * 3)},"regions":{n}')  # fmt: skip
         if not p.reviewers or rnd() < 0.12:  # not reviewed (yet)
             return out
         rv = p.reviewers[int(rnd() * len(p.reviewers))]
-        t = later(t, mu_3h)
-        if rnd() < 0.12:
-            review("review.viewed", t, rv, rdur())
-            t = later(t, mu_20min)
+        t = later(t, 10800)
+        if rnd() < 0.12:  # opened, left without acting, came back later
+            put("review.viewed", t, rv, rdur(), rtail)
+            t = later(t, 1200)
         reject, rounds = 0.08 + 0.5 * (1 - a.quality), 0
         while True:
             r = rnd()
             if r < reject and rounds < 3:
-                review("review.rejected", t, rv, rdur())
+                put("review.rejected", t, rv, rdur(), rtail)
                 if rnd() < 0.75:
                     t = min(t + 1 + int(rnd() * 40), limit)
-                    texts = _REJECT_TEXT[p.ws]
-                    review("comment.created", t, rv, 0, texts[int(rnd() * len(texts))])
+                    texts = _TEXTS[p.kind]
+                    put("comment.created", t, rv, 0, ctail + texts[int(rnd() * len(texts))])
                     if rnd() < 0.3:
-                        t = later(t, mu_20min)
-                        review("comment.created", t, a, 0, _REPLIES[int(rnd() * len(_REPLIES))])
-                t = later(t, mu_2h)
-                d = label("annotation.updated", t, ldur(scale * 0.35))
+                        t = later(t, 1200)
+                        put("comment.created", t, a, 0, ctail + _REPLY_TEXTS[int(rnd() * 5)])
+                t = later(t, 7200)
                 added = int(rnd() * 3)
                 n += added
-                d["regions_added"], d["regions_updated"], d["regions"] = (
-                    added,
-                    1 + int(rnd() * 3),
-                    n,
-                )
-                t = later(t, mu_2h)
+                put("annotation.updated", t, a, ldur(scale * 0.35), f'{ltail},"regions_added":'
+                    f'{added},"regions_updated":{1 + int(rnd() * 3)},"regions":{n}')  # fmt: skip
+                t = later(t, 7200)
                 reject, rounds = reject * 0.5, rounds + 1
             elif r < reject + 0.12:
-                d = review("review.fixed_and_accepted", t, rv, min(180_000, 2 * rdur()))
-                d["regions_updated"], d["regions"] = 1 + int(rnd() * 4), n
+                tail = f'{rtail},"regions_updated":{1 + int(rnd() * 4)},"regions":{n}'
                 if rnd() < 0.8:
-                    d["agreement"] = round(rng.betavariate(6.0, 1.5), 3)
+                    tail += f',"agreement":{round(rng.betavariate(6.0, 1.5), 3)}'
+                put("review.fixed_and_accepted", t, rv, min(180_000, 2 * rdur()), tail)
                 break
             else:
-                review("review.accepted", t, rv, rdur())
+                put("review.accepted", t, rv, rdur(), rtail)
                 if rnd() < 0.04:
                     t = min(t + 1 + int(rnd() * 20), limit)
-                    review("comment.created", t, rv, 0, _PRAISE[int(rnd() * len(_PRAISE))])
+                    put("comment.created", t, rv, 0, ctail + _PRAISE_TEXTS[int(rnd() * 3)])
                 break
         r = rnd()
         if r < 0.03 and p.managers:  # a manager opens it from the task list and edits or deletes it
             mgr = p.managers[int(rnd() * len(p.managers))]
-            t = later(t, mu_6h)
+            t = later(t, 21600)
             if r < 0.004:
-                label("annotation.deleted", t, 0, mgr)
+                put("annotation.deleted", t, mgr, 0, fr_tail)
             else:
-                d = label("annotation.updated", t, ldur(scale * 0.3), mgr)
-                d["regions_updated"], d["regions"] = 1 + int(rnd() * 4), n
+                put("annotation.updated", t, mgr, ldur(scale * 0.3),
+                    f'{fr_tail},"regions_updated":{1 + int(rnd() * 4)},"regions":{n}')  # fmt: skip
         return out
 
-    # Working windows: (annotator, start, end, capacity) per day, in UTC seconds.
+    # Working windows per day: (annotator, start, end, capacity), in UTC seconds.
     annotators = [m for m in people if m.role == "annotator"]
     away: dict[str, range] = {}
     for m in annotators:
-        if rnd() < 0.3:
+        if rnd() < 0.3:  # a few days off
             start = first + int(rnd() * (last - first + 1))
             away[m.id] = range(start, start + 3 + int(rnd() * 5))
     plan: list[list[tuple[_Member, int, int, float]]] = []
@@ -435,77 +442,38 @@ def _events(
             midnight = (first + i) * 86400
             if midnight <= limit:
                 plan[i] = [(m, midnight, min(midnight + 86399, limit), 1.0) for m in annotators]
+    # Spread the events over the days by capacity; on the final day, go on until the count.
     total_w = sum(w for rows in plan for *_, w in rows)
     final = max(i for i, rows in enumerate(plan) if rows)
     emitted = lifecycles = 0
     cum = 0.0
     for i, rows in enumerate(plan):
-        if not rows:
+        if not rows or emitted >= total:
             continue
         day_w = sum(w for *_, w in rows)
         cum += day_w
-        per = emitted / lifecycles if lifecycles >= 100 else 3.5
+        per = emitted / lifecycles if lifecycles >= 100 else 3.0
         want = (total * cum / total_w - emitted) / per
         if i == final:
             want = want * 1.25 + 10
         slots = []
         for m, ws, we, w in rows:
-            n = int(want * w / day_w + rnd())
-            if n > 0:
+            if (n := int(want * w / day_w + rnd())) > 0:
                 slots.append((m, ws, (we - ws) / n, n))
         for k in range(max((s[3] for s in slots), default=0)):
             for m, ws, width, n in slots:
                 if k < n:
-                    for e in life(m, int(ws + k * width), width):
-                        yield e
-                        emitted += 1
-                        if emitted == total:
-                            return
+                    out = life(m, int(ws + k * width), width)
                     lifecycles += 1
+                    emitted += len(out)
+                    if emitted >= total:
+                        yield from out[: len(out) - (emitted - total)]
+                        return
+                    yield from out
     rows = plan[final]
-    while True:  # the count is not reached yet: more work at random times on the final day
+    while emitted < total:
         m, ws, we, _ = rows[int(rnd() * len(rows))]
         t0 = ws + int(rnd() * (we - ws))
-        for e in life(m, t0, float(min(600, we - t0))):
-            yield e
-            emitted += 1
-            if emitted == total:
-                return
-
-
-def _line(rec: dict[str, Any]) -> str:
-    """One compact JSON object. Fast path for the generator's own events, whose strings are
-    all plain ASCII ids and timestamps except `text`."""
-    if "kind" in rec:
-        return json.dumps(rec, separators=(",", ":"), ensure_ascii=False)
-    parts = []
-    for k, v in rec.items():
-        t = type(v)
-        if t is str and k != "text":
-            parts.append(f'"{k}":"{v}"')
-        elif t is int or t is float:
-            parts.append(f'"{k}":{v!r}')
-        elif t is bool:
-            parts.append(f'"{k}":true' if v else f'"{k}":false')
-        else:
-            parts.append(f'"{k}":' + json.dumps(v, separators=(",", ":"), ensure_ascii=False))
-    return "{" + ",".join(parts) + "}"
-
-
-def write_ndjson(path: pathlib.Path, **kwargs: Any) -> int:
-    """Write generate(**kwargs) as NDJSON (one compact JSON object per line).
-
-    Returns the number of records written (directory records included)."""
-    count = 0
-    with pathlib.Path(path).open("w", encoding="utf-8", newline="\n") as f:
-        lines: list[str] = []
-        for rec in generate(**kwargs):
-            lines.append(_line(rec))
-            if len(lines) == 8192:
-                f.write("\n".join(lines) + "\n")
-                count += len(lines)
-                lines.clear()
-        if lines:
-            f.write("\n".join(lines) + "\n")
-            count += len(lines)
-    return count
+        out = life(m, t0, float(min(600, we - t0)))
+        emitted += len(out)
+        yield from out[: len(out) - max(0, emitted - total)]

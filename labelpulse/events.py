@@ -33,7 +33,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "review.viewed",
     "comment.created",
 )
-REVIEW_ACTIONS: tuple[str, ...] = ("review.accepted", "review.rejected", "review.fixed_and_accepted")
+REVIEW_ACTIONS: tuple[str, ...] = (
+    "review.accepted",
+    "review.rejected",
+    "review.fixed_and_accepted",
+)
 WORK_TYPES: tuple[str, ...] = ("label", "review", "edit")
 ROLES: tuple[str, ...] = ("owner", "admin", "manager", "reviewer", "annotator")
 DIRECTORY_KINDS: tuple[str, ...] = ("member", "workspace", "project", "membership")
@@ -132,7 +136,10 @@ def _rule_sql(rule: FieldRule, index: int) -> str:
             checks.append((f"length({v}) < 1", "must not be empty"))
         if rule.max_length is not None:
             checks.append(
-                (f"length({v}) > {rule.max_length}", f"must be at most {rule.max_length} characters")
+                (
+                    f"length({v}) > {rule.max_length}",
+                    f"must be at most {rule.max_length} characters",
+                )
             )
         if rule.choices:
             listed = ", ".join(rule.choices)
@@ -234,17 +241,17 @@ def _validation_sql() -> str:
       FROM parsed
     ), flagged AS (
       SELECT *, ty[{len(EVENT_FIELD_NAMES) + 2}] AS jt, v[{len(EVENT_FIELD_NAMES) + 1}] AS kind,
-        {ok('type')} AND {present('type')} AS type_ok,
-        {ok('time')} AND {present('time')} AS time_ok,
-        {ok('started_at')} AS started_ok,
-        {ok('idle')} AS idle_ok,
-        {ok('duration')} AS duration_ok,
-        {number('idle', 'NULL')} AS idle_value,
-        {number('duration', '0.0')} AS duration_value,
-        CASE WHEN {ok('time')} AND {present('time')}
-             THEN epoch_us(CAST(v[{i('time')}] AS TIMESTAMPTZ)) END AS time_us,
-        CASE WHEN {ok('started_at')} AND {present('started_at')}
-             THEN epoch_us(CAST(v[{i('started_at')}] AS TIMESTAMPTZ)) END AS given_started_us
+        {ok("type")} AND {present("type")} AS type_ok,
+        {ok("time")} AND {present("time")} AS time_ok,
+        {ok("started_at")} AS started_ok,
+        {ok("idle")} AS idle_ok,
+        {ok("duration")} AS duration_ok,
+        {number("idle", "NULL")} AS idle_value,
+        {number("duration", "0.0")} AS duration_value,
+        CASE WHEN {ok("time")} AND {present("time")}
+             THEN epoch_us(CAST(v[{i("time")}] AS TIMESTAMPTZ)) END AS time_us,
+        CASE WHEN {ok("started_at")} AND {present("started_at")}
+             THEN epoch_us(CAST(v[{i("started_at")}] AS TIMESTAMPTZ)) END AS given_started_us
       FROM typed
     ), checked AS (
       SELECT *, coalesce(given_started_us,
@@ -261,23 +268,23 @@ def _validation_sql() -> str:
     )
     SELECT pos, idx, kind, problems,
       len(problems) = 0 AND (kind IS NULL OR kind = 'event') AS is_event,
-      CASE WHEN ty IS NOT NULL AND ty[{i('id')}] = 'VARCHAR' THEN v[{i('id')}] END AS record_id,
-      v[{i('id')}] AS id, v[{i('type')}] AS type, time_us, started_us,
-      v[{i('actor')}] AS actor, v[{i('project')}] AS project, v[{i('task')}] AS task,
-      v[{i('annotation')}] AS annotation, v[{i('author')}] AS author,
+      CASE WHEN ty IS NOT NULL AND ty[{i("id")}] = 'VARCHAR' THEN v[{i("id")}] END AS record_id,
+      v[{i("id")}] AS id, v[{i("type")}] AS type, time_us, started_us,
+      v[{i("actor")}] AS actor, v[{i("project")}] AS project, v[{i("task")}] AS task,
+      v[{i("annotation")}] AS annotation, v[{i("author")}] AS author,
       CAST(round(duration_value * 1000000) AS BIGINT) AS duration_us,
       CAST(round(idle_value * 1000000) AS BIGINT) AS idle_us,
-      {number('regions_added', '0')}::BIGINT AS regions_added,
-      {number('regions_removed', '0')}::BIGINT AS regions_removed,
-      {number('regions_updated', '0')}::BIGINT AS regions_updated,
-      {number('regions', 'NULL')}::BIGINT AS regions,
-      coalesce(CAST(v[{i('model_assisted')}] AS BOOLEAN), false) AS model_assisted,
-      coalesce(CAST(v[{i('marked_null')}] AS BOOLEAN), false) AS marked_null,
-      {number('agreement', 'NULL')} AS agreement,
-      v[{i('text')}] AS text,
-      {number('frames', 'NULL')}::BIGINT AS frames,
-      v[{i('work_type')}] AS work_type,
-      CASE WHEN {present('meta')} THEN v[{i('meta')}] END AS meta
+      {number("regions_added", "0")}::BIGINT AS regions_added,
+      {number("regions_removed", "0")}::BIGINT AS regions_removed,
+      {number("regions_updated", "0")}::BIGINT AS regions_updated,
+      {number("regions", "NULL")}::BIGINT AS regions,
+      coalesce(CAST(v[{i("model_assisted")}] AS BOOLEAN), false) AS model_assisted,
+      coalesce(CAST(v[{i("marked_null")}] AS BOOLEAN), false) AS marked_null,
+      {number("agreement", "NULL")} AS agreement,
+      v[{i("text")}] AS text,
+      {number("frames", "NULL")}::BIGINT AS frames,
+      v[{i("work_type")}] AS work_type,
+      CASE WHEN {present("meta")} THEN v[{i("meta")}] END AS meta
     FROM checked
     """
 
@@ -404,7 +411,9 @@ class Validator:
 
     def _split(self, result: pa.Table, lines: Sequence[str]) -> Validated:
         is_event = result.column("is_event")
-        out = Validated(events=result.filter(is_event).select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA))
+        out = Validated(
+            events=result.filter(is_event).select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
+        )
         out.positions = result.column("pos").filter(is_event).to_pylist()
         others = result.filter(pc.invert(is_event))
         others = others.select(["pos", "idx", "kind", "problems", "record_id"])
@@ -413,7 +422,9 @@ class Validator:
             if row["problems"]:
                 for item in row["problems"]:
                     name, _, rule = item.partition("\t")
-                    out.rejects.append((RecordError(pos, row["record_id"], name or None, rule), line))
+                    out.rejects.append(
+                        (RecordError(pos, row["record_id"], name or None, rule), line)
+                    )
                 continue
             parsed = parse_directory_record(json.loads(line), pos)
             if isinstance(parsed, list):

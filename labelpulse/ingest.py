@@ -73,9 +73,7 @@ def ingest_records(store: Store, records: Sequence[Any]) -> IngestSummary:
             f"{bad} of {len(lines)} record(s) are invalid; nothing was stored",
             details=[e.as_dict() for e in errors],
         )
-    outcome = store.append(
-        validated.events, validated.positions, validated.directory, atomic=True
-    )
+    outcome = store.append(validated.events, validated.positions, validated.directory, atomic=True)
     return IngestSummary(
         stored=outcome.stored,
         duplicates=outcome.duplicates,
@@ -139,9 +137,7 @@ def import_file(
     return summary
 
 
-def _batches(
-    items: Iterable[tuple[int, str]], size: int
-) -> Iterator[tuple[list[int], list[str]]]:
+def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[tuple[list[int], list[str]]]:
     positions: list[int] = []
     lines: list[str] = []
     for position, line in items:

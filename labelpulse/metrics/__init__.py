@@ -56,7 +56,11 @@ def report(
             raise NotFoundError(f"no member {member!r}: not in the directory and no events")
         if name == "member":
             return member_report(
-                store, member, window, scope, directory=directory,
+                store,
+                member,
+                window,
+                scope,
+                directory=directory,
                 credit=settings.fix_accept_credit,
             )
         if name == "timeline":

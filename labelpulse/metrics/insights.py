@@ -74,10 +74,10 @@ def insights_table(
     """One row per (member, project): labeling counts and review outcomes, with totals."""
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
-    labeling = run(store, ("insights", "labeling", shape), lambda c, p: _labeling(c, p, scope),
-                   values)
-    reviews = run(store, ("insights", "reviews", shape), lambda c, p: _reviews(c, p, scope),
-                  values)
+    labeling = run(
+        store, ("insights", "labeling", shape), lambda c, p: _labeling(c, p, scope), values
+    )
+    reviews = run(store, ("insights", "reviews", shape), lambda c, p: _reviews(c, p, scope), values)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for row in labeling.to_pylist():
         merged[(row["member"], row["project"])] = dict(row)
@@ -87,7 +87,10 @@ def insights_table(
     totals: dict[str, Any] = dict.fromkeys(COUNTS, 0)
     reviewed = first_pass = 0
     for (member, project), found in merged.items():
-        row: dict[str, Any] = {**directory.member_columns(member), **directory.project_columns(project)}
+        row: dict[str, Any] = {
+            **directory.member_columns(member),
+            **directory.project_columns(project),
+        }
         for name in COUNTS:
             row[name] = int(found.get(name) or 0)
         row["net_annotations"] = row["annotations_added"] - row["annotations_removed"]

@@ -189,15 +189,21 @@ def member_report(
     def ask(name: str, builder: Any) -> Any:
         return run(store, ("member", name, shape), builder, values)
 
-    totals = ask("annotations", lambda c, p: _annotation_figures(
-        c, p, window, scope, member=True, group=None))
-    daily = ask("annotations/day", lambda c, p: _annotation_figures(
-        c, p, window, scope, member=True, group="day"))
+    totals = ask(
+        "annotations",
+        lambda c, p: _annotation_figures(c, p, window, scope, member=True, group=None),
+    )
+    daily = ask(
+        "annotations/day",
+        lambda c, p: _annotation_figures(c, p, window, scope, member=True, group="day"),
+    )
     scores = ask("scores", lambda c, p: _review_scores(c, p, scope, member=True, group=None))
-    reviews = ask("reviews", lambda c, p: _review_work(
-        c, p, window, scope, member=True, group=None))
-    reviews_daily = ask("reviews/day", lambda c, p: _review_work(
-        c, p, window, scope, member=True, group="day"))
+    reviews = ask(
+        "reviews", lambda c, p: _review_work(c, p, window, scope, member=True, group=None)
+    )
+    reviews_daily = ask(
+        "reviews/day", lambda c, p: _review_work(c, p, window, scope, member=True, group="day")
+    )
     return {
         "member": directory.member(member),
         "window": window.as_dict(),
@@ -263,14 +269,26 @@ def members_table(
         return run(store, ("members", name, shape), builder, values)
 
     activity = ask("activity", lambda c, p: _activity(c, p, scope))
-    per_author = _by(ask("annotations", lambda c, p: _annotation_figures(
-        c, p, window, scope, member=False, group="author")), "author")
-    scores = _by(ask("scores", lambda c, p: _review_scores(
-        c, p, scope, member=False, group="author")), "author")
-    totals = _first(ask("annotations/all", lambda c, p: _annotation_figures(
-        c, p, window, scope, member=False, group=None)))
-    all_scores = _first(ask("scores/all", lambda c, p: _review_scores(
-        c, p, scope, member=False, group=None)))
+    per_author = _by(
+        ask(
+            "annotations",
+            lambda c, p: _annotation_figures(c, p, window, scope, member=False, group="author"),
+        ),
+        "author",
+    )
+    scores = _by(
+        ask("scores", lambda c, p: _review_scores(c, p, scope, member=False, group="author")),
+        "author",
+    )
+    totals = _first(
+        ask(
+            "annotations/all",
+            lambda c, p: _annotation_figures(c, p, window, scope, member=False, group=None),
+        )
+    )
+    all_scores = _first(
+        ask("scores/all", lambda c, p: _review_scores(c, p, scope, member=False, group=None))
+    )
     rows = []
     for act in activity.to_pylist():
         if not act["in_window"]:
@@ -311,10 +329,18 @@ def reviewers_table(
     """One row per member in scope who reviewed in W, from the `reviews.*` figures."""
     values = _values(window, scope, 0.5)
     shape = (window.shape, scope.shape)
-    per_actor = run(store, ("reviewers", "rows", shape), lambda c, p: _review_work(
-        c, p, window, scope, member=False, group="actor"), values)
-    totals = run(store, ("reviewers", "totals", shape), lambda c, p: _review_work(
-        c, p, window, scope, member=False, group=None), values)
+    per_actor = run(
+        store,
+        ("reviewers", "rows", shape),
+        lambda c, p: _review_work(c, p, window, scope, member=False, group="actor"),
+        values,
+    )
+    totals = run(
+        store,
+        ("reviewers", "totals", shape),
+        lambda c, p: _review_work(c, p, window, scope, member=False, group=None),
+        values,
+    )
     rows = [
         {**directory.member_columns(row["actor"]), **_review_block(row)}
         for row in per_actor.to_pylist()

@@ -14,8 +14,18 @@ from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
 
 TIMELINE_COLUMNS = (
-    "time", "started_at", "type", "project", "project_name", "task", "annotation",
-    "duration", "idle", "regions_added", "regions_removed", "regions_updated",
+    "time",
+    "started_at",
+    "type",
+    "project",
+    "project_name",
+    "task",
+    "annotation",
+    "duration",
+    "idle",
+    "regions_added",
+    "regions_removed",
+    "regions_updated",
 )
 
 
@@ -24,8 +34,18 @@ def _timeline(con: Any, p: Params, scope: Scope) -> ir.Table:
     e = e.filter(e.actor == p.string("member"), in_window(e.time_us, p))
     e = in_scope(e, scope, p)
     return e.select(
-        "id", "time_us", "started_us", "type", "project", "task", "annotation", "duration_us",
-        "idle_us", "regions_added", "regions_removed", "regions_updated",
+        "id",
+        "time_us",
+        "started_us",
+        "type",
+        "project",
+        "task",
+        "annotation",
+        "duration_us",
+        "idle_us",
+        "regions_added",
+        "regions_removed",
+        "regions_updated",
     ).order_by(["time_us", "id"])
 
 
@@ -51,8 +71,12 @@ def timeline(
         }
         for row in table.to_pylist()
     ]
-    return {"member": directory.member(member), "window": window.as_dict(),
-            "scope": scope.as_dict(), "rows": rows}
+    return {
+        "member": directory.member(member),
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": rows,
+    }
 
 
 def _comments(con: Any, p: Params, scope: Scope) -> ir.Table:
@@ -88,5 +112,9 @@ def comments_received(
         }
         for row in table.to_pylist()
     ]
-    return {"member": directory.member(member), "window": window.as_dict(),
-            "scope": scope.as_dict(), "rows": rows}
+    return {
+        "member": directory.member(member),
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": rows,
+    }

@@ -66,13 +66,18 @@ def _work_block(row: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def work_table(store: Store, window: Window, scope: Scope, *, directory: Directory) -> dict[str, Any]:
+def work_table(
+    store: Store, window: Window, scope: Scope, *, directory: Directory
+) -> dict[str, Any]:
     """Per member: labeled, reviewed, edited counts with their active times and means."""
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
-    rows_t = run(store, ("work", "rows", shape), lambda c, p: _per_member(c, p, scope, True), values)
-    totals_t = run(store, ("work", "totals", shape), lambda c, p: _per_member(c, p, scope, False),
-                   values)
+    rows_t = run(
+        store, ("work", "rows", shape), lambda c, p: _per_member(c, p, scope, True), values
+    )
+    totals_t = run(
+        store, ("work", "totals", shape), lambda c, p: _per_member(c, p, scope, False), values
+    )
     rows = [
         {**directory.member_columns(row["member"]), **_work_block(row)}
         for row in rows_t.to_pylist()
@@ -117,14 +122,21 @@ def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def items_table(store: Store, window: Window, scope: Scope, *, directory: Directory) -> dict[str, Any]:
+def items_table(
+    store: Store, window: Window, scope: Scope, *, directory: Directory
+) -> dict[str, Any]:
     """Per item (task): label, review and edit time, rejections, frames, annotations."""
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     table = run(store, ("items", shape), lambda c, p: _per_item(c, p, scope), values)
     rows = []
-    totals: dict[str, Any] = {"label_time": 0.0, "review_time": 0.0, "edit_time": 0.0,
-                              "rejected": 0, "annotations": 0}
+    totals: dict[str, Any] = {
+        "label_time": 0.0,
+        "review_time": 0.0,
+        "edit_time": 0.0,
+        "rejected": 0,
+        "annotations": 0,
+    }
     for row in table.to_pylist():
         out = {
             **directory.project_columns(row["project"]),

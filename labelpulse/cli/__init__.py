@@ -1,0 +1,69 @@
+"""The `labelpulse` command: a thin layer over the library. Errors never show a traceback."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from labelpulse import __version__
+from labelpulse.cli import demo, imports, report
+from labelpulse.cli.context import AppState
+from labelpulse.errors import LabelpulseError, UsageError
+
+app = typer.Typer(
+    name="labelpulse",
+    help="Analytics for data-labeling teams: who did how much work, how fast, and how well.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+app.add_typer(report.app, name="report")
+app.command("import")(imports.import_command)
+app.command("demo")(demo.demo_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"labelpulse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="LABELPULSE_DB",
+            help="Database: a DuckDB file path. Default ./labelpulse.duckdb.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Analytics for data-labeling teams."""
+    ctx.obj = AppState(db=db)
+
+
+def main() -> None:
+    """Entry point: run the app, turning every error into a message and an exit code."""
+    err = Console(stderr=True)
+    try:
+        app()
+    except UsageError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except LabelpulseError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        for detail in exc.details[:20]:
+            err.print(f"  {detail.get('message', detail)}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        err.print(f"[red]Internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,32 @@
+"""What every command shares: the database it works on, opened on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+
+from labelpulse.config import Settings, load_settings
+from labelpulse.store import Store, connect
+
+
+@dataclass
+class AppState:
+    db: str | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return load_settings(self.db)
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = connect(self.settings.db)
+        return self._store
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj

@@ -1,0 +1,77 @@
+"""Reports as Rich tables for the terminal: names not ids, durations a person can read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from labelpulse.exports import report_tables
+
+DURATION_HINTS = ("time",)
+HIDDEN_WHEN_NAMED = {"member": "member_name", "project": "project_name", "from": "from_name"}
+SHORT_LABELS = {
+    "total_time_median": "total (median)",
+    "reviews_accepted": "accepted",
+    "reviews_rejected": "rejected",
+    "reviews_fixed_and_accepted": "fixed",
+    "fixed_and_accepted": "fixed+accepted",
+    "mean_time": "mean",
+    "median_time": "median",
+    "total_time": "total time",
+}
+
+
+def format_duration(seconds: float | None) -> str:
+    """1 h 23 m, 4 m 05 s, 12.5 s; a dash for nothing."""
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds % 1 else f"{int(seconds)} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} m {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} m"
+
+
+def format_value(column: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and any(h in column for h in DURATION_HINTS):
+        return format_duration(value)
+    if isinstance(value, float) and ("score" in column or "rate" in column):
+        return f"{value:.0%}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_report(console: Console, name: str, data: dict[str, Any]) -> None:
+    window = data["window"]
+    title = f"{name} · {window['from']} to {window['to']} ({window['tz']})"
+    if "member" in data and isinstance(data["member"], dict):
+        title = f"{data['member']['name']} · {title}"
+    console.print(f"[bold]{title}[/bold]")
+    for table_name, columns, rows in report_tables(name, data):
+        shown = [
+            c for c in columns if not (c in HIDDEN_WHEN_NAMED and HIDDEN_WHEN_NAMED[c] in columns)
+        ]
+        table = Table(title=table_name, title_justify="left")
+        for column in shown:
+            label = SHORT_LABELS.get(column, column.replace("_name", "").replace("_", " "))
+            left = column.endswith("name") or column in ("date", "task", "time", "type", "text")
+            table.add_column(label, justify="left" if left else "right", no_wrap=column != "text")
+        for row in rows:
+            if table_name == "summary":
+                cells = [row["section"], row["figure"], format_value(row["figure"], row["value"])]
+            else:
+                cells = [format_value(c, row.get(c)) for c in shown]
+            table.add_row(*cells)
+        if not rows:
+            console.print(f"[dim]{table_name}: nothing in this window and scope.[/dim]")
+        else:
+            console.print(table)

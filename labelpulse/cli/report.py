@@ -1,0 +1,211 @@
+"""`labelpulse report ...`: every report of metrics.md as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from labelpulse.cli.context import state
+from labelpulse.cli.render import render_report
+from labelpulse.exports import report_csv, report_json
+from labelpulse.metrics import report
+
+app = typer.Typer(
+    help="Reports over a window of dates, in a time zone, within a scope.", no_args_is_help=True
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _month_ago() -> str:
+    return (dt.date.today() - dt.timedelta(days=29)).isoformat()
+
+
+From = Annotated[
+    str,
+    typer.Option(
+        "--from",
+        help="First date, YYYY-MM-DD (default 29 days ago).",
+        default_factory=_month_ago,
+        show_default=False,
+    ),
+]
+To = Annotated[
+    str,
+    typer.Option(
+        "--to",
+        help="Last date, inclusive (default today).",
+        default_factory=_today,
+        show_default=False,
+    ),
+]
+Tz = Annotated[
+    str | None,
+    typer.Option("--tz", help="IANA time zone of the dates (default LABELPULSE_TZ or UTC)."),
+]
+Projects = Annotated[
+    list[str] | None, typer.Option("--project", help="Only this project (repeatable).")
+]
+Workspaces = Annotated[
+    list[str] | None,
+    typer.Option("--workspace", help="Only projects of this workspace (repeatable)."),
+]
+Members = Annotated[
+    list[str] | None, typer.Option("--member", help="Only this member (repeatable).")
+]
+OneMember = Annotated[str, typer.Option("--member", help="The member (id).")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+
+
+def _emit(ctx: typer.Context, name: str, fmt: Format, output: Path | None, **kwargs: Any) -> None:
+    app_state = state(ctx)
+    data = report(app_state.store(), name, settings=app_state.settings, **kwargs)
+    if fmt is Format.json:
+        text = report_json(data)
+    elif fmt is Format.csv:
+        text = report_csv(name, data)
+    else:
+        if output is not None:
+            with output.open("w", encoding="utf-8") as fh:
+                render_report(Console(file=fh, width=160), name, data)
+        else:
+            render_report(Console(width=None if sys.stdout.isatty() else 160), name, data)
+        return
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("member")
+def member_cmd(
+    ctx: typer.Context,
+    member: OneMember,
+    start: From,
+    end: To,
+    tz: Tz = None,
+    project: Projects = None,
+    workspace: Workspaces = None,
+    fmt: Fmt = Format.table,
+    output: Output = None,
+) -> None:
+    """One member's performance report: annotations, reviews, and every day of the window."""
+    _emit(
+        ctx,
+        "member",
+        fmt,
+        output,
+        member=member,
+        start=start,
+        end=end,
+        tz=tz,
+        projects=project,
+        workspaces=workspace,
+    )
+
+
+@app.command("timeline")
+def timeline_cmd(
+    ctx: typer.Context,
+    member: OneMember,
+    start: From,
+    end: To,
+    tz: Tz = None,
+    project: Projects = None,
+    workspace: Workspaces = None,
+    fmt: Fmt = Format.table,
+    output: Output = None,
+) -> None:
+    """Every action of one member in the window, oldest first."""
+    _emit(
+        ctx,
+        "timeline",
+        fmt,
+        output,
+        member=member,
+        start=start,
+        end=end,
+        tz=tz,
+        projects=project,
+        workspaces=workspace,
+    )
+
+
+@app.command("comments")
+def comments_cmd(
+    ctx: typer.Context,
+    member: OneMember,
+    start: From,
+    end: To,
+    tz: Tz = None,
+    project: Projects = None,
+    workspace: Workspaces = None,
+    fmt: Fmt = Format.table,
+    output: Output = None,
+) -> None:
+    """Comments that others left on one member's annotations."""
+    _emit(
+        ctx,
+        "comments",
+        fmt,
+        output,
+        member=member,
+        start=start,
+        end=end,
+        tz=tz,
+        projects=project,
+        workspaces=workspace,
+    )
+
+
+def _table_command(name: str, doc: str) -> None:
+    def command(
+        ctx: typer.Context,
+        start: From,
+        end: To,
+        tz: Tz = None,
+        project: Projects = None,
+        workspace: Workspaces = None,
+        member: Members = None,
+        fmt: Fmt = Format.table,
+        output: Output = None,
+    ) -> None:
+        _emit(
+            ctx,
+            name,
+            fmt,
+            output,
+            start=start,
+            end=end,
+            tz=tz,
+            projects=project,
+            workspaces=workspace,
+            members=member,
+        )
+
+    command.__doc__ = doc
+    app.command(name)(command)
+
+
+_table_command("members", "The members table: each member's annotation figures, with totals.")
+_table_command("reviewers", "The reviewers table: each member's review actions and times.")
+_table_command("insights", "Per labeler and project: items, annotations, approvals, rejections.")
+_table_command("work", "Per member: label, review and edit counts and active times.")
+_table_command("items", "Per item: label, review and edit time, rejections, frames, annotations.")
