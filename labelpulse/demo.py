@@ -17,7 +17,7 @@ import pathlib
 import random
 import time as _time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -91,7 +91,7 @@ class _Project:
     reviewers: list[_Member] = field(default_factory=list)
     managers: list[_Member] = field(default_factory=list)
     tasks: int = 0
-    recent: list[tuple[str, int, str]] = field(default_factory=list)
+    recent: list[tuple[str, int, _Member]] = field(default_factory=list)  # last 64 tasks
 
 
 @dataclass(eq=False)
@@ -106,7 +106,6 @@ class _Member:
     speed: float  # > 1: slower than the project's median
     quality: float
     projects: list[_Project] = field(default_factory=list)
-    pick: list[_Project] = field(default_factory=list)
     zoff: list[int] = field(default_factory=list)  # true UTC offset per day
     offs: list[tuple[int, str]] = field(default_factory=list)  # offset and suffix written
 
@@ -181,8 +180,8 @@ def _organisation(
                     p.managers.append(m)
     for role in ("reviewer", "annotator"):
         group = by_role[role]
-        for i, p in enumerate(projects):
-            group[i % len(group)].projects.append(p)
+        for i in range(max(len(group), len(projects))):  # everyone in a project, and vice versa
+            group[i % len(group)].projects.append(projects[i % len(projects)])
         for m in group:
             for p in rng.sample(projects, rng.randint(0, 2)):
                 if p not in m.projects:
@@ -191,7 +190,6 @@ def _organisation(
                 records.append({"kind": "membership", "member": m.id, "project": p.id})
                 if role == "reviewer":
                     p.reviewers.append(m)
-            m.pick = [m.projects[0]] * (2 * len(m.projects)) + m.projects
     for m in people:
         tz = ZoneInfo(m.zone)
         for day in range(first - 1, last + 2):
@@ -208,13 +206,27 @@ def _organisation(
 
 
 def _text(texts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(',"text":' + json.dumps(s, ensure_ascii=False) for s in texts)
+    return tuple(',"text":' + json.dumps(s) for s in texts)  # ASCII-only lines write fastest
 
 
 # Comment texts, ready to append to an event's JSON; normal quantiles for log-normal draws.
 _TEXTS = {kind: _text(texts) for kind, texts in _REJECTIONS.items()}
 _REPLY_TEXTS, _PRAISE_TEXTS = _text(_REPLIES), _text(_PRAISE)
+_LOW = tuple(f"{i:03d}" for i in range(1000))
+_FRACTIONS = ("", *(f".{i:03d}".rstrip("0") for i in range(1, 1000)))  # milliseconds as JSON
+# An annotator's work on one project: project, speed-scaled median seconds, regions range,
+# frames range, model assistance, label/comment/review JSON tails, first-review reject chance.
+_Job = tuple[
+    _Project, float, int, int, tuple[int, int] | None, bool, str, str, str, float
+]  # fmt: skip
 _Z = tuple(NormalDist().inv_cdf((i + 0.5) / 4096) for i in range(4096))
+
+
+def _ids(letter: str, width: int) -> Iterator[str]:
+    """Sequential ids from 1 ("e0000001"), growing wider past the padding."""
+    for high in itertools.count():
+        prefix = f"{letter}{high:0{width}d}"
+        yield from (prefix + low for low in _LOW if high or low != "000")
 
 
 def generate(
@@ -236,12 +248,12 @@ def write_ndjson(path: pathlib.Path, **kwargs: Any) -> int:
 
     Returns the number of records written, directory records included."""
     records, lines = _stream(**kwargs)
-    with pathlib.Path(path).open("w", encoding="utf-8", newline="\n") as f:
+    with pathlib.Path(path).open("wb") as f:  # binary: much faster than a text stream here
         for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
-        while chunk := "".join(itertools.islice(lines, 8192)):
-            f.write(chunk)
-    return len(records) + kwargs.get("events", 20_000)
+            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+        while chunk := "".join(itertools.islice(lines, 1024)):  # small enough to stay in cache
+            f.write(chunk.encode())
+    return len(records) + int(kwargs.get("events", 20_000))
 
 
 def _stream(
@@ -270,13 +282,16 @@ def _lines(
 ) -> Iterator[str]:
     rnd = rng.random
     clock, z = _clock(), _Z
-    dates = [dt.date.fromordinal(d + _EPOCH_ORDINAL).isoformat() + "T" for d in range(first - 2, last + 3)]  # fmt: skip
+    span = range(first - 2, last + 3)
+    dates = [dt.date.fromordinal(d + _EPOCH_ORDINAL).isoformat() + "T" for d in span]
     b1, b2 = first - 1, first - 2
-    eid: Callable[[], str] = map("e{:07d}".format, itertools.count(1)).__next__
-    aid: Callable[[], str] = map("a{:06d}".format, itertools.count(1)).__next__
+    eid, aid = _ids("e", 4).__next__, _ids("a", 3).__next__
+    frac = _FRACTIONS
     wait = tuple(math.exp(x) for x in z)  # waits between steps: median 1, log-sd 1
     label_f = tuple(math.exp(0.55 * x) for x in z)
     review_ms = tuple(int(min(180.0, max(5.0, 35 * math.exp(0.8 * x))) * 1000) for x in z)
+    out: list[str] = []  # the current lifecycle's lines
+    ctx, idle, started = "", False, False  # the current annotation's ids, its source's habits
 
     def fmt(m: _Member, t: int) -> str:
         off, suffix = m.offs[t // 86400 - b1]
@@ -287,55 +302,53 @@ def _lines(
         t2 = t + int(median * wait[int(rnd() * 4096)]) + 1
         return t2 if t2 <= limit else t + int((limit - t) * rnd())
 
-    def ldur(scale: float) -> int:
-        return int(min(900.0, max(20.0, scale * label_f[int(rnd() * 4096)])) * 1000)
+    def ldur(scale: float) -> int:  # a labeling session, 20 s to 15 min, in ms
+        s = scale * label_f[int(rnd() * 4096)]
+        return 20_000 if s < 20.0 else 900_000 if s > 900.0 else int(s * 1000)
 
-    def rdur() -> int:
+    def rdur() -> int:  # a review session, 5 s to 3 min, in ms
         return review_ms[int(rnd() * 4096)]
 
-    def life(a: _Member, t0: int, width: float) -> list[str]:
-        p = a.pick[int(rnd() * len(a.pick))]
-        median, rlo, rhi, fr, ma_ok = _KINDS[p.kind]
+    def put(typ: str, t: int, m: _Member, ms: int, tail: str) -> None:
+        if ms:
+            tail = f',"duration":{ms // 1000}{frac[ms % 1000]}{tail}'
+            if idle:
+                i = int(ms * rnd() * 0.4)
+                tail = f',"idle":{i // 1000}{frac[i % 1000]}{tail}'
+            if started and rnd() < 0.7:
+                tail = f',"started_at":"{fmt(m, t - (ms + 999) // 1000)}"{tail}'
+        off, suffix = m.offs[t // 86400 - b1]
+        t += off
+        out.append(f'{{"id":"{eid()}","type":"{typ}","time":"{dates[t // 86400 - b2]}'
+                   f'{clock[t % 86400]}{suffix}","actor":"{m.id}",{ctx}{tail}}}\n')  # fmt: skip
+
+    def life(a: _Member, jobs: list[_Job], t0: int, width: float) -> None:
+        nonlocal ctx, idle, started
+        p, scale, rlo, rhi, fr, ma_ok, lwt, ctail, rtail, reject = jobs[int(rnd() * len(jobs))]
         task, frames = "", 0
         if p.recent and rnd() < 0.1:  # a second opinion on a task someone else labeled
             task, frames, prev = p.recent[int(rnd() * len(p.recent))]
-            task = "" if prev == a.id else task
+            task = "" if prev is a else task
         if not task:
             p.tasks += 1
-            task = f"{p.id}-t{p.tasks:06d}"
+            task = f"{p.id}-t{str(p.tasks).zfill(6)}"
             frames = fr[0] + p.tasks * 7919 % (fr[1] - fr[0] + 1) if fr else 0
             if len(p.recent) < 64:
-                p.recent.append((task, frames, a.id))
+                p.recent.append((task, frames, a))
             else:
-                p.recent[p.tasks % 64] = (task, frames, a.id)
+                p.recent[p.tasks % 64] = (task, frames, a)
         ctx = f'"project":"{p.id}","task":"{task}","annotation":"{aid()}"'
         idle, started = p.idle, p.started
-        fr_tail = f',"frames":{frames}' if frames else ""
-        ltail = (',"work_type":"label"' if idle else "") + fr_tail
-        ctail = f',"author":"{a.id}"' if p.author else ""
-        rtail = ctail + (',"work_type":"review"' if idle else "")
-        out: list[str] = []
-
-        def put(typ: str, t: int, m: _Member, ms: int, tail: str) -> None:
-            s = f'{{"id":"{eid()}","type":"{typ}","time":"{fmt(m, t)}","actor":"{m.id}",{ctx}'
-            if ms:
-                s += f',"duration":{ms / 1000}'
-                if idle:
-                    s += f',"idle":{int(ms * rnd() * 0.4) / 1000}'
-                if started and rnd() < 0.7:
-                    s += f',"started_at":"{fmt(m, t - (ms + 999) // 1000)}"'
-            out.append(s + tail + "}\n")
-
-        scale = median * a.speed
+        ftail = f',"frames":{frames}' if frames else ""
+        ltail = lwt + ftail
         ms = ldur(scale)
         secs = ms / 1000
         t = t0 + int(secs + rnd() * (width - secs) if secs < width else rnd() * width)
-        t = min(t, limit)
         r = rnd()
         if r < 0.05:  # skipped; now and then taken up again later
             put("annotation.skipped", t, a, ms // 4, ltail)
             if rnd() < 0.75:
-                return out
+                return
             t = later(t, 3600)
         elif r < 0.17:  # saved as a draft first, submitted later
             part = int(ms * (0.2 + 0.5 * rnd()))
@@ -362,19 +375,19 @@ def _lines(
         r = rnd()
         if r < 0.01:  # withdrawn by its author
             put("annotation.deleted", later(t, 1200), a, 0, ltail)
-            return out
+            return
         if r < 0.04:  # changed before review
             t = later(t, 1200)
             put("annotation.updated", t, a, ldur(scale * 0.3),
                 f'{ltail},"regions_updated":{1 + int(rnd() * 3)},"regions":{n}')  # fmt: skip
-        if not p.reviewers or rnd() < 0.12:  # not reviewed (yet)
-            return out
+        if rnd() < 0.12:  # not reviewed (yet)
+            return
         rv = p.reviewers[int(rnd() * len(p.reviewers))]
         t = later(t, 10800)
         if rnd() < 0.12:  # opened, left without acting, came back later
             put("review.viewed", t, rv, rdur(), rtail)
             t = later(t, 1200)
-        reject, rounds = 0.08 + 0.5 * (1 - a.quality), 0
+        rounds = 0
         while True:
             r = rnd()
             if r < reject and rounds < 3:
@@ -410,14 +423,25 @@ def _lines(
             mgr = p.managers[int(rnd() * len(p.managers))]
             t = later(t, 21600)
             if r < 0.004:
-                put("annotation.deleted", t, mgr, 0, fr_tail)
+                put("annotation.deleted", t, mgr, 0, ftail)
             else:
                 put("annotation.updated", t, mgr, ldur(scale * 0.3),
-                    f'{fr_tail},"regions_updated":{1 + int(rnd() * 4)},"regions":{n}')  # fmt: skip
-        return out
+                    f'{ftail},"regions_updated":{1 + int(rnd() * 4)},"regions":{n}')  # fmt: skip
 
-    # Working windows per day: (annotator, start, end, capacity), in UTC seconds.
+    # What each annotator works on: their first project twice as often as each other one.
+    jobs: dict[str, list[_Job]] = {}
     annotators = [m for m in people if m.role == "annotator"]
+    for a in annotators:
+        mine = []
+        for p in a.projects:
+            median, rlo, rhi, fr, ma_ok = _KINDS[p.kind]
+            ctail = f',"author":"{a.id}"' if p.author else ""
+            wt = ',"work_type":"label"' if p.idle else ""
+            rtail = ctail + (',"work_type":"review"' if p.idle else "")
+            reject = 0.08 + 0.5 * (1 - a.quality)
+            mine.append((p, median * a.speed, rlo, rhi, fr, ma_ok, wt, ctail, rtail, reject))
+        jobs[a.id] = mine[:1] * 2 * len(mine) + mine
+    # Working windows per day: (annotator, start, end, capacity), in UTC seconds.
     away: dict[str, range] = {}
     for m in annotators:
         if rnd() < 0.3:  # a few days off
@@ -459,21 +483,23 @@ def _lines(
         slots = []
         for m, ws, we, w in rows:
             if (n := int(want * w / day_w + rnd())) > 0:
-                slots.append((m, ws, (we - ws) / n, n))
-        for k in range(max((s[3] for s in slots), default=0)):
-            for m, ws, width, n in slots:
+                slots.append((m, jobs[m.id], ws, (we - ws) / n, n))
+        for k in range(max((s[4] for s in slots), default=0)):
+            for m, mine, ws, width, n in slots:
                 if k < n:
-                    out = life(m, int(ws + k * width), width)
+                    life(m, mine, int(ws + k * width), width)
                     lifecycles += 1
                     emitted += len(out)
                     if emitted >= total:
                         yield from out[: len(out) - (emitted - total)]
                         return
                     yield from out
+                    out.clear()
     rows = plan[final]
     while emitted < total:
         m, ws, we, _ = rows[int(rnd() * len(rows))]
         t0 = ws + int(rnd() * (we - ws))
-        out = life(m, t0, float(min(600, we - t0)))
+        life(m, jobs[m.id], t0, float(min(600, we - t0)))
         emitted += len(out)
         yield from out[: len(out) - max(0, emitted - total)]
+        out.clear()
