@@ -124,10 +124,10 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _rule_sql(rule: FieldRule, index: int) -> str:
+def _rule_sql(rule: FieldRule) -> str:
     """A SQL expression giving `field<TAB>rule` when the rule is broken, else NULL."""
-    ty = f"ty[{index}]"
-    v = f"v[{index}]"
+    ty = f"ty_{rule.name}"
+    v = f"v_{rule.name}"
     absent = f"({ty} IS NULL OR {ty} = 'NULL')"
     checks: list[tuple[str, str]] = []
     if rule.kind in ("id", "text"):
@@ -192,99 +192,108 @@ def _bound_checks(rule: FieldRule, value: str, bounds: str, noun: str) -> list[t
     return out
 
 
-def _index(name: str) -> int:
-    return EVENT_FIELD_NAMES.index(name) + 1
-
-
 def _validation_sql() -> str:
     keys = [*EVENT_FIELD_NAMES, "kind"]
     paths = "[" + ", ".join(_quote("$." + json.dumps(n)) for n in keys) + ", '$']"
     allowed = "[" + ", ".join(_quote(k) for k in ALLOWED_EVENT_KEYS) + "]"
-    i = _index
-    field_checks = [_rule_sql(rule, n + 1) for n, rule in enumerate(EVENT_FIELDS)]
+    unpacked = ", ".join(
+        f"ty[{n}] AS ty_{name}, v[{n}] AS v_{name}" for n, name in enumerate(keys, start=1)
+    )
+    rule_columns = ", ".join(f"{_rule_sql(rule)} AS err_{rule.name}" for rule in EVENT_FIELDS)
+    field_errors = ", ".join(f"err_{rule.name}" for rule in EVENT_FIELDS)
+    directory_kinds = ", ".join(_quote(k) for k in DIRECTORY_KINDS)
+
+    def message(name: str, rule: str) -> str:
+        return _quote(f"{name}\t{rule}")
+
+    def present(name: str) -> str:
+        return f"(ty_{name} IS NOT NULL AND ty_{name} <> 'NULL')"
+
+    def number(name: str, default: str) -> str:
+        return f"CASE WHEN {present(name)} THEN CAST(v_{name} AS DOUBLE) ELSE {default} END"
+
+    def usable(name: str) -> str:
+        return f"(err_{name} IS NULL AND {present(name)})"
+
     cross_checks = [
         # Each cross-field rule runs only when the fields it compares are themselves valid.
         f"CASE WHEN kind IS NOT NULL AND kind <> 'event' THEN "
-        f"{_quote('kind' + chr(9) + 'must be one of: event, ' + ', '.join(DIRECTORY_KINDS))} END",
-        f"CASE WHEN type_ok AND v[{i('type')}] = 'comment.created' AND "
-        f"(ty[{i('text')}] IS NULL OR ty[{i('text')}] = 'NULL') "
-        f"THEN {_quote('text' + chr(9) + 'is required on comment.created')} END",
-        f"CASE WHEN time_ok AND started_ok AND started_us > time_us "
-        f"THEN {_quote('started_at' + chr(9) + 'must not be after time')} END",
-        f"CASE WHEN time_ok AND time_us > $now_us + {FUTURE_LIMIT_SECONDS * 1_000_000} "
-        f"THEN {_quote('time' + chr(9) + 'must not be more than 24 hours in the future')} END",
-        f"CASE WHEN idle_ok AND duration_ok AND idle_value > duration_value "
-        f"THEN {_quote('idle' + chr(9) + 'must not be more than duration')} END",
+        f"{message('kind', 'must be one of: event, ' + ', '.join(DIRECTORY_KINDS))} END",
+        f"CASE WHEN {usable('type')} AND v_type = 'comment.created' AND NOT {present('text')} "
+        f"THEN {message('text', 'is required on comment.created')} END",
+        f"CASE WHEN given_started_us > time_us "
+        f"THEN {message('started_at', 'must not be after time')} END",
+        f"CASE WHEN time_us > $now_us + {FUTURE_LIMIT_SECONDS * 1_000_000} "
+        f"THEN {message('time', 'must not be more than 24 hours in the future')} END",
+        f"CASE WHEN err_idle IS NULL AND err_duration IS NULL AND idle_value > duration_value "
+        f"THEN {message('idle', 'must not be more than duration')} END",
     ]
     unknown = (
         f"list_transform(list_filter(keys, lambda k: NOT list_contains({allowed}, k)), "
         f"lambda k: k || chr(9) || 'is not a field of an event (unknown fields are rejected)')"
     )
-
-    def ok(name: str) -> str:
-        return f"({_rule_sql(EVENT_FIELDS[i(name) - 1], i(name))}) IS NULL"
-
-    def present(name: str) -> str:
-        return f"(ty[{i(name)}] IS NOT NULL AND ty[{i(name)}] <> 'NULL')"
-
-    def number(name: str, default: str) -> str:
-        return f"CASE WHEN {present(name)} THEN CAST(v[{i(name)}] AS DOUBLE) ELSE {default} END"
-
     # Every JSON function re-parses its input, so each line is parsed a fixed few times:
-    # once to validate, once for all types, once for all values, once for the keys.
+    # once to validate, once for all types, once for all values, once for the keys. Each
+    # rule is then evaluated once, as a column, and the messages built only for bad records.
     return f"""
     WITH parsed AS (
       SELECT pos, idx, TRY_CAST(line AS JSON) AS j FROM batch
-    ), typed AS (
+    ), lists AS (
       SELECT pos, idx, j, json_type(j, {paths}) AS ty, json_extract_string(j, {paths}) AS v,
              json_keys(j) AS keys
       FROM parsed
-    ), flagged AS (
-      SELECT *, ty[{len(EVENT_FIELD_NAMES) + 2}] AS jt, v[{len(EVENT_FIELD_NAMES) + 1}] AS kind,
-        {ok("type")} AND {present("type")} AS type_ok,
-        {ok("time")} AND {present("time")} AS time_ok,
-        {ok("started_at")} AS started_ok,
-        {ok("idle")} AS idle_ok,
-        {ok("duration")} AS duration_ok,
+    ), typed AS (
+      SELECT pos, idx, j, keys, ty[{len(keys) + 1}] AS jt, v[{len(keys)}] AS kind, {unpacked}
+      FROM lists
+    ), rules AS (
+      SELECT *, {rule_columns} FROM typed
+    ), valued AS (
+      SELECT *,
         {number("idle", "NULL")} AS idle_value,
         {number("duration", "0.0")} AS duration_value,
-        CASE WHEN {ok("time")} AND {present("time")}
-             THEN epoch_us(CAST(v[{i("time")}] AS TIMESTAMPTZ)) END AS time_us,
-        CASE WHEN {ok("started_at")} AND {present("started_at")}
-             THEN epoch_us(CAST(v[{i("started_at")}] AS TIMESTAMPTZ)) END AS given_started_us
-      FROM typed
+        CASE WHEN {usable("time")} THEN epoch_us(CAST(v_time AS TIMESTAMPTZ)) END AS time_us,
+        CASE WHEN {usable("started_at")}
+             THEN epoch_us(CAST(v_started_at AS TIMESTAMPTZ)) END AS given_started_us
+      FROM rules
+    ), crossed AS (
+      SELECT *, {", ".join(f"{c} AS cross_{n}" for n, c in enumerate(cross_checks))},
+        len(list_filter(keys, lambda k: NOT list_contains({allowed}, k))) AS unknown_count
+      FROM valued
     ), checked AS (
       SELECT *, coalesce(given_started_us,
                          time_us - CAST(round(duration_value * 1000000) AS BIGINT)) AS started_us,
         CASE
           WHEN j IS NULL THEN [chr(9) || 'is not valid JSON']
           WHEN jt <> 'OBJECT' THEN [chr(9) || 'must be a JSON object']
-          WHEN kind IN ({", ".join(_quote(k) for k in DIRECTORY_KINDS)}) THEN []
-          ELSE list_filter([{", ".join(field_checks)}], lambda x: x IS NOT NULL)
+          WHEN kind IN ({directory_kinds}) THEN []
+          WHEN coalesce({field_errors}, {", ".join(f"cross_{n}" for n in range(len(cross_checks)))})
+               IS NULL AND unknown_count = 0 THEN []
+          ELSE list_filter([{field_errors}], lambda x: x IS NOT NULL)
                || {unknown}
-               || list_filter([{", ".join(cross_checks)}], lambda x: x IS NOT NULL)
+               || list_filter([{", ".join(f"cross_{n}" for n in range(len(cross_checks)))}],
+                              lambda x: x IS NOT NULL)
         END AS problems
-      FROM flagged
+      FROM crossed
     )
     SELECT pos, idx, kind, problems,
       len(problems) = 0 AND (kind IS NULL OR kind = 'event') AS is_event,
-      CASE WHEN ty IS NOT NULL AND ty[{i("id")}] = 'VARCHAR' THEN v[{i("id")}] END AS record_id,
-      v[{i("id")}] AS id, v[{i("type")}] AS type, time_us, started_us,
-      v[{i("actor")}] AS actor, v[{i("project")}] AS project, v[{i("task")}] AS task,
-      v[{i("annotation")}] AS annotation, v[{i("author")}] AS author,
+      CASE WHEN ty_id = 'VARCHAR' THEN v_id END AS record_id,
+      v_id AS id, v_type AS type, time_us, started_us,
+      v_actor AS actor, v_project AS project, v_task AS task,
+      v_annotation AS annotation, v_author AS author,
       CAST(round(duration_value * 1000000) AS BIGINT) AS duration_us,
       CAST(round(idle_value * 1000000) AS BIGINT) AS idle_us,
       {number("regions_added", "0")}::BIGINT AS regions_added,
       {number("regions_removed", "0")}::BIGINT AS regions_removed,
       {number("regions_updated", "0")}::BIGINT AS regions_updated,
       {number("regions", "NULL")}::BIGINT AS regions,
-      coalesce(CAST(v[{i("model_assisted")}] AS BOOLEAN), false) AS model_assisted,
-      coalesce(CAST(v[{i("marked_null")}] AS BOOLEAN), false) AS marked_null,
+      coalesce(CAST(v_model_assisted AS BOOLEAN), false) AS model_assisted,
+      coalesce(CAST(v_marked_null AS BOOLEAN), false) AS marked_null,
       {number("agreement", "NULL")} AS agreement,
-      v[{i("text")}] AS text,
+      v_text AS text,
       {number("frames", "NULL")}::BIGINT AS frames,
-      v[{i("work_type")}] AS work_type,
-      CASE WHEN {present("meta")} THEN v[{i("meta")}] END AS meta
+      v_work_type AS work_type,
+      CASE WHEN {present("meta")} THEN v_meta END AS meta
     FROM checked
     """
 
