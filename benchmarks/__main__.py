@@ -102,17 +102,25 @@ def bench_reports(db: Path, repeat: int) -> list[tuple[str, float, float]]:
         return report(store, "members", start=str(start), end=str(end), tz=TZ)
 
     results = [
-        ("member report", timed(ours_member, repeat),
-         timed(lambda: member_report_sql(con, member, window), repeat)),
-        ("members table", timed(ours_members, repeat),
-         timed(lambda: members_table_sql(con, window), repeat)),
+        (
+            "member report",
+            timed(ours_member, repeat),
+            timed(lambda: member_report_sql(con, member, window), repeat),
+        ),
+        (
+            "members table",
+            timed(ours_members, repeat),
+            timed(lambda: members_table_sql(con, window), repeat),
+        ),
     ]
     store.close()
     return results
 
 
 def main() -> None:
-    sizes = [int(s) for s in os.environ.get("LABELPULSE_BENCH_SIZES", "1000000,10000000").split(",")]
+    sizes = [
+        int(s) for s in os.environ.get("LABELPULSE_BENCH_SIZES", "1000000,10000000").split(",")
+    ]
     repeat = int(os.environ.get("LABELPULSE_BENCH_REPEAT", "20"))
     print(f"labelpulse benchmarks · {os.cpu_count()} cores · DuckDB {duckdb.__version__}")
     print(f"{'size':>12}  {'what':<16} {'labelpulse':>12} {'floor':>12} {'ratio':>7}  target")

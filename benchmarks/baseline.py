@@ -57,7 +57,7 @@ def member_report_sql(con: Any, member: str, window: Window) -> list[Any]:
                 AND time_us >= {lo} AND time_us < {hi} GROUP BY annotation)
             SELECT sum(accepted), sum(rejected), sum(fixed), sum(review_us), avg(review_us),
                    quantile_cont(review_us, 0.5) FROM per""",
-        f"""SELECT {_local_day('time_us', window)} AS day,
+        f"""SELECT {_local_day("time_us", window)} AS day,
               count(*) FILTER (WHERE type = 'review.accepted'),
               count(*) FILTER (WHERE type = 'review.rejected'),
               count(*) FILTER (WHERE type = 'review.fixed_and_accepted'), sum(duration_us)

@@ -83,4 +83,4 @@ def _has_events(store: Store, member: str) -> bool:
     found = store.query(
         "SELECT 1 FROM events WHERE actor = $m OR author = $m LIMIT 1", {"m": member}
     )
-    return found.num_rows > 0
+    return bool(found.num_rows > 0)

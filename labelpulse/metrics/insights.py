@@ -79,10 +79,10 @@ def insights_table(
     )
     reviews = run(store, ("insights", "reviews", shape), lambda c, p: _reviews(c, p, scope), values)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in labeling.to_pylist():
-        merged[(row["member"], row["project"])] = dict(row)
-    for row in reviews.to_pylist():
-        merged.setdefault((row["member"], row["project"]), {}).update(row)
+    for found in labeling.to_pylist():
+        merged[(found["member"], found["project"])] = dict(found)
+    for found in reviews.to_pylist():
+        merged.setdefault((found["member"], found["project"]), {}).update(found)
     rows = []
     totals: dict[str, Any] = dict.fromkeys(COUNTS, 0)
     reviewed = first_pass = 0

@@ -39,10 +39,10 @@ class Params:
         return param
 
     def string(self, name: str) -> ir.StringValue:
-        return self._make(name, "string", f"__lp_{name}__")  # type: ignore[no-any-return]
+        return self._make(name, "string", f"__lp_{name}__")
 
     def integer(self, name: str) -> ir.IntegerValue:
-        return self._make(name, "int64", _INT_BASE + len(self.sentinels))  # type: ignore[no-any-return]
+        return self._make(name, "int64", _INT_BASE + len(self.sentinels))
 
     def real(self, name: str) -> ir.FloatingValue:
         return self.integer(name).cast("float64")

@@ -105,7 +105,7 @@ def local_day(ts: ir.IntegerValue, window: Window, p: Params) -> ir.IntegerValue
     offset: Any = p.integer("offset_0")
     for i in range(1, len(window.offsets)):
         offset = (ts >= p.integer(f"since_{i}")).ifelse(p.integer(f"offset_{i}"), offset)
-    return (ts + offset) // DAY_US  # type: ignore[no-any-return]
+    return (ts + offset) // DAY_US
 
 
 def day_date(number: int) -> dt.date:
@@ -113,7 +113,7 @@ def day_date(number: int) -> dt.date:
 
 
 def in_window(ts: ir.IntegerValue, p: Params) -> ir.BooleanValue:
-    return (ts >= p.integer("lo")) & (ts < p.integer("hi"))  # type: ignore[no-any-return]
+    return (ts >= p.integer("lo")) & (ts < p.integer("hi"))
 
 
 @dataclass(frozen=True)
@@ -189,4 +189,4 @@ def in_scope(
 
 
 def ibis_false(table: ir.Table) -> ir.BooleanValue:
-    return table.project.isnull() & table.project.notnull()  # type: ignore[no-any-return]
+    return table.project.isnull() & table.project.notnull()
