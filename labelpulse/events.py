@@ -210,7 +210,7 @@ def _validation_sql() -> str:
         return f"(ty_{name} IS NOT NULL AND ty_{name} <> 'NULL')"
 
     def number(name: str, default: str) -> str:
-        return f"CASE WHEN {present(name)} THEN CAST(v_{name} AS DOUBLE) ELSE {default} END"
+        return f"CASE WHEN {present(name)} THEN TRY_CAST(v_{name} AS DOUBLE) ELSE {default} END"
 
     def usable(name: str) -> str:
         return f"(err_{name} IS NULL AND {present(name)})"
@@ -287,8 +287,8 @@ def _validation_sql() -> str:
       {number("regions_removed", "0")}::BIGINT AS regions_removed,
       {number("regions_updated", "0")}::BIGINT AS regions_updated,
       {number("regions", "NULL")}::BIGINT AS regions,
-      coalesce(CAST(v_model_assisted AS BOOLEAN), false) AS model_assisted,
-      coalesce(CAST(v_marked_null AS BOOLEAN), false) AS marked_null,
+      coalesce(TRY_CAST(v_model_assisted AS BOOLEAN), false) AS model_assisted,
+      coalesce(TRY_CAST(v_marked_null AS BOOLEAN), false) AS marked_null,
       {number("agreement", "NULL")} AS agreement,
       v_text AS text,
       {number("frames", "NULL")}::BIGINT AS frames,

@@ -171,23 +171,49 @@ class DuckDBStore:
         batch = events.append_column("pos", pa.array(positions, pa.int64()))
         con.register("batch_arrow", batch)
         try:
-            con.execute(
-                "CREATE TEMP TABLE incoming AS SELECT *, "
-                "row_number() OVER (PARTITION BY id ORDER BY pos) AS rn FROM batch_arrow"
+            repeated = self._scalar("SELECT count(*) - count(DISTINCT id) FROM batch_arrow")
+            if repeated:
+                # Later copies of an id within the batch: identical ones are duplicates, others
+                # conflict; the first copy (by position) goes on.
+                con.execute(
+                    "CREATE TEMP TABLE incoming AS SELECT *, "
+                    "row_number() OVER (PARTITION BY id ORDER BY pos) AS rn FROM batch_arrow"
+                )
+                self._count_repeats(
+                    f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) AS same FROM incoming b
+                        JOIN incoming a ON a.id = b.id AND a.rn = 1 WHERE b.rn > 1""",
+                    outcome,
+                )
+                source = "(SELECT * FROM incoming WHERE rn = 1)"
+            else:
+                source = "batch_arrow"
+            known = self._count_repeats(
+                f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) AS same FROM {source} b
+                    JOIN events a ON a.id = b.id""",
+                outcome,
             )
+            if known:
+                con.execute(
+                    f"""CREATE TEMP TABLE fresh AS SELECT {_COLUMN_LIST} FROM {source} b
+                        WHERE NOT EXISTS (SELECT 1 FROM events a WHERE a.id = b.id)"""
+                )
+                source = "fresh"
+            outcome.stored = int(self._scalar(f"SELECT count(*) FROM {source}"))
+            if outcome.stored:
+                con.execute(
+                    f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {source}"
+                )
+                con.execute(
+                    f"DELETE FROM state WHERE annotation IN (SELECT annotation FROM {source})"
+                )
+                con.execute("INSERT INTO state " + STATE_SQL.format(source=source))
         finally:
             con.unregister("batch_arrow")
-        # Later copies of an id within the batch: identical ones are duplicates, others conflict.
-        repeats = con.execute(
-            f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) AS same FROM incoming b
-                JOIN incoming a ON a.id = b.id AND a.rn = 1 WHERE b.rn > 1"""
-        ).fetchall()
-        # First copies against what is stored already.
-        stored = con.execute(
-            f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) AS same FROM incoming b
-                JOIN events a ON a.id = b.id WHERE b.rn = 1"""
-        ).fetchall()
-        for pos, record_id, same in (*repeats, *stored):
+
+    def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
+        """Count (pos, id, same) rows as duplicates or conflicts; return how many there were."""
+        rows = self._con.execute(sql).fetchall()
+        for pos, record_id, same in rows:
             if same:
                 outcome.duplicates += 1
             else:
@@ -200,17 +226,7 @@ class DuckDBStore:
                         "content; the stored event is kept",
                     )
                 )
-        con.execute(
-            f"""CREATE TEMP TABLE fresh AS SELECT {_COLUMN_LIST} FROM incoming b
-                WHERE rn = 1 AND NOT EXISTS (SELECT 1 FROM events a WHERE a.id = b.id)"""
-        )
-        outcome.stored = int(self._scalar("SELECT count(*) FROM fresh"))
-        if outcome.stored:
-            con.execute(f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM fresh")
-            con.execute(
-                "DELETE FROM state WHERE annotation IN (SELECT DISTINCT annotation FROM fresh)"
-            )
-            con.execute("INSERT INTO state " + STATE_SQL.format(source="fresh"))
+        return len(rows)
 
     def _upsert_directory(self, record: DirectoryRecord) -> bool:
         """Insert or update one directory record; False when it was already stored as is."""
