@@ -196,8 +196,7 @@ def _array_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, s
         progress(path.stat().st_size)
     if not isinstance(data, list):
         raise UsageError(f"{path}: expected a JSON array of records")
-    for number, line in enumerate(encode_records(data), start=1):
-        yield number, line
+    yield from enumerate(encode_records(data), start=1)
 
 
 _FIELD_KINDS = {rule.name: rule.kind for rule in EVENT_FIELDS}

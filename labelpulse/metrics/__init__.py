@@ -80,7 +80,7 @@ def report(
 
 
 def _has_events(store: Store, member: str) -> bool:
-    found = store.query(
+    found = store.rows(
         "SELECT 1 FROM events WHERE actor = $m OR author = $m LIMIT 1", {"m": member}
     )
-    return bool(found.num_rows > 0)
+    return bool(found)

@@ -18,14 +18,21 @@ class Directory:
 
     @classmethod
     def load(cls, store: Store) -> Directory:
-        def rows(sql: str) -> dict[str, dict[str, Any]]:
-            return {row["id"]: row for row in store.query(sql).to_pylist()}
+        """The directory, read once per write to the store."""
+        cached = store.cache.get("directory")
+        if isinstance(cached, Directory):
+            return cached
 
-        return cls(
+        def rows(sql: str) -> dict[str, dict[str, Any]]:
+            return {row["id"]: row for row in store.rows(sql)}
+
+        loaded = cls(
             members=rows("SELECT id, name, email, role FROM members"),
             projects=rows("SELECT id, name, workspace FROM projects"),
             workspaces=rows("SELECT id, name FROM workspaces"),
         )
+        store.cache["directory"] = loaded
+        return loaded
 
     def member(self, member_id: str) -> dict[str, Any]:
         known = self.members.get(member_id)

@@ -79,9 +79,9 @@ def insights_table(
     )
     reviews = run(store, ("insights", "reviews", shape), lambda c, p: _reviews(c, p, scope), values)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for found in labeling.to_pylist():
+    for found in labeling:
         merged[(found["member"], found["project"])] = dict(found)
-    for found in reviews.to_pylist():
+    for found in reviews:
         merged.setdefault((found["member"], found["project"]), {}).update(found)
     rows = []
     totals: dict[str, Any] = dict.fromkeys(COUNTS, 0)

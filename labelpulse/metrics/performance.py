@@ -161,12 +161,12 @@ def _review_block(row: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _first(table: Any) -> dict[str, Any] | None:
-    rows: list[dict[str, Any]] = table.to_pylist()
+    rows: list[dict[str, Any]] = table
     return rows[0] if rows else None
 
 
 def _by(table: Any, key: str) -> dict[Any, dict[str, Any]]:
-    return {row[key]: row for row in table.to_pylist()}
+    return {row[key]: row for row in table}
 
 
 def _values(window: Window, scope: Scope, credit: float, **extra: Any) -> dict[str, Any]:
@@ -290,7 +290,7 @@ def members_table(
         ask("scores/all", lambda c, p: _review_scores(c, p, scope, member=False, group=None))
     )
     rows = []
-    for act in activity.to_pylist():
+    for act in activity:
         if not act["in_window"]:
             continue
         member = act["actor"]
@@ -341,10 +341,7 @@ def reviewers_table(
         lambda c, p: _review_work(c, p, window, scope, member=False, group=None),
         values,
     )
-    rows = [
-        {**directory.member_columns(row["actor"]), **_review_block(row)}
-        for row in per_actor.to_pylist()
-    ]
+    rows = [{**directory.member_columns(row["actor"]), **_review_block(row)} for row in per_actor]
     rows.sort(key=lambda row: (str(row["member_name"]).lower(), row["member"]))
     return {
         "window": window.as_dict(),

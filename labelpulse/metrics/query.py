@@ -16,7 +16,6 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from labelpulse.store.base import Store
 
@@ -59,11 +58,11 @@ class CompiledQuery:
     sql: str
     names: tuple[str, ...]
 
-    def run(self, store: Store, values: Mapping[str, Any]) -> pa.Table:
+    def run(self, store: Store, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         missing = [n for n in self.names if n not in values]
         if missing:
             raise KeyError(f"query parameters without values: {missing}")
-        return store.query(self.sql, {n: values[n] for n in self.names})
+        return store.rows(self.sql, {n: values[n] for n in self.names})
 
 
 Builder = Callable[[Any, Params], ir.Table]
@@ -94,6 +93,8 @@ def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
     return query
 
 
-def run(store: Store, key: Hashable, build: Builder, values: Mapping[str, Any]) -> pa.Table:
+def run(
+    store: Store, key: Hashable, build: Builder, values: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Compile (once per shape) and run a metric query."""
     return compiled(store, key, build).run(store, values)

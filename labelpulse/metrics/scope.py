@@ -157,10 +157,10 @@ def make_scope(
     """A scope from asked ids: workspaces become their projects; lists combine by AND."""
     chosen: set[str] | None = set(projects) if projects else None
     if workspaces:
-        rows = store.query(
+        rows = store.rows(
             "SELECT id FROM projects WHERE list_contains($ws, workspace)", {"ws": workspaces}
         )
-        in_workspaces = set(rows.column("id").to_pylist())
+        in_workspaces = {row["id"] for row in rows}
         chosen = in_workspaces if chosen is None else chosen & in_workspaces
     return Scope(
         projects=None if chosen is None else tuple(sorted(chosen)),

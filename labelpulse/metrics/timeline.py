@@ -69,7 +69,7 @@ def timeline(
             "regions_removed": row["regions_removed"],
             "regions_updated": row["regions_updated"],
         }
-        for row in table.to_pylist()
+        for row in table
     ]
     return {
         "member": directory.member(member),
@@ -110,7 +110,7 @@ def comments_received(
             "annotation": row["annotation"],
             "text": row["text"],
         }
-        for row in table.to_pylist()
+        for row in table
     ]
     return {
         "member": directory.member(member),

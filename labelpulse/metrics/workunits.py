@@ -78,12 +78,9 @@ def work_table(
     totals_t = run(
         store, ("work", "totals", shape), lambda c, p: _per_member(c, p, scope, False), values
     )
-    rows = [
-        {**directory.member_columns(row["member"]), **_work_block(row)}
-        for row in rows_t.to_pylist()
-    ]
+    rows = [{**directory.member_columns(row["member"]), **_work_block(row)} for row in rows_t]
     rows.sort(key=lambda r: (str(r["member_name"]).lower(), r["member"]))
-    totals_rows = totals_t.to_pylist()
+    totals_rows = totals_t
     return {
         "window": window.as_dict(),
         "scope": scope.as_dict(),
@@ -137,7 +134,7 @@ def items_table(
         "rejected": 0,
         "annotations": 0,
     }
-    for row in table.to_pylist():
+    for row in table:
         out = {
             **directory.project_columns(row["project"]),
             "task": row["task"],

@@ -47,6 +47,15 @@ class Store(Protocol):
         """Run a read query with named parameters ($name) and return Arrow."""
         ...
 
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read query with named parameters ($name) and return rows as dicts."""
+        ...
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Values derived from the stored data (the directory, say); emptied by every write."""
+        ...
+
     def ibis(self) -> Any:
         """An Ibis backend over this store's tables, for compiling metric expressions."""
         ...

@@ -101,6 +101,7 @@ class DuckDBStore:
         self._lock = threading.RLock()
         self._con.execute("SET TimeZone = 'UTC'")
         self._ibis: Any = None
+        self._cache: dict[str, Any] = {}
         self._migrate()
 
     # -- schema -------------------------------------------------------------------------------
@@ -160,6 +161,7 @@ class DuckDBStore:
                 con.execute("ROLLBACK")
                 raise
             finally:
+                self._cache.clear()
                 con.execute("DROP TABLE IF EXISTS incoming")
                 con.execute("DROP TABLE IF EXISTS fresh")
         return outcome
@@ -265,6 +267,7 @@ class DuckDBStore:
                 self._con.execute("DELETE FROM state")
                 self._con.execute("INSERT INTO state " + STATE_SQL.format(source="events"))
                 self._con.execute("COMMIT")
+                self._cache.clear()
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
@@ -286,6 +289,16 @@ class DuckDBStore:
                 return pa.table({})
             table: pa.Table = result.to_arrow_table()
             return table
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            cursor = self._con.execute(sql, dict(params or {}))
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        return self._cache
 
     def ibis(self) -> Any:
         if self._ibis is None:
