@@ -154,12 +154,18 @@ def _rule_sql(rule: FieldRule) -> str:
                 "2026-03-02T10:00:00Z",
             )
         )
-        checks.append((f"TRY_CAST({v} AS TIMESTAMPTZ) IS NULL", "is not a valid date and time"))
+        checks.append(
+            (f"TRY_CAST(upper({v}) AS TIMESTAMPTZ) IS NULL", "is not a valid date and time")
+        )
     elif rule.kind == "number":
         bounds = _bounds_text(rule)
         checks.append((f"{ty} NOT IN {_NUMBER_TYPES}", f"must be a number{bounds}"))
         checks.append((f"NOT isfinite(CAST({v} AS DOUBLE))", f"must be a finite number{bounds}"))
         checks.extend(_bound_checks(rule, f"CAST({v} AS DOUBLE)", bounds, "a number"))
+        # Durations are stored in whole microseconds: they must fit in a 64-bit integer.
+        checks.append(
+            (f"TRY_CAST(round(CAST({v} AS DOUBLE) * 1000000) AS BIGINT) IS NULL", "is too large")
+        )
     elif rule.kind == "count":
         bounds = _bounds_text(rule)
         checks.append((f"{ty} NOT IN {_INTEGER_TYPES}", f"must be an integer{bounds}"))
@@ -227,6 +233,8 @@ def _validation_sql() -> str:
         f"THEN {message('time', 'must not be more than 24 hours in the future')} END",
         f"CASE WHEN err_idle IS NULL AND err_duration IS NULL AND idle_value > duration_value "
         f"THEN {message('idle', 'must not be more than duration')} END",
+        f"CASE WHEN len(keys) <> len(list_distinct(keys)) "
+        f"THEN {message('', 'has a field more than once')} END",
     ]
     unknown = (
         f"list_transform(list_filter(keys, lambda k: NOT list_contains({allowed}, k)), "
@@ -251,17 +259,18 @@ def _validation_sql() -> str:
       SELECT *,
         {number("idle", "NULL")} AS idle_value,
         {number("duration", "0.0")} AS duration_value,
-        CASE WHEN {usable("time")} THEN epoch_us(CAST(v_time AS TIMESTAMPTZ)) END AS time_us,
+        CASE WHEN {usable("time")} THEN epoch_us(CAST(upper(v_time) AS TIMESTAMPTZ)) END AS time_us,
         CASE WHEN {usable("started_at")}
-             THEN epoch_us(CAST(v_started_at AS TIMESTAMPTZ)) END AS given_started_us
+             THEN epoch_us(CAST(upper(v_started_at) AS TIMESTAMPTZ)) END AS given_started_us
       FROM rules
     ), crossed AS (
       SELECT *, {", ".join(f"{c} AS cross_{n}" for n, c in enumerate(cross_checks))},
         len(list_filter(keys, lambda k: NOT list_contains({allowed}, k))) AS unknown_count
       FROM valued
     ), checked AS (
-      SELECT *, coalesce(given_started_us,
-                         time_us - CAST(round(duration_value * 1000000) AS BIGINT)) AS started_us,
+      SELECT *,
+        coalesce(given_started_us,
+                 time_us - TRY_CAST(round(duration_value * 1000000) AS BIGINT)) AS started_us,
         CASE
           WHEN j IS NULL THEN [chr(9) || 'is not valid JSON']
           WHEN jt <> 'OBJECT' THEN [chr(9) || 'must be a JSON object']
@@ -281,17 +290,17 @@ def _validation_sql() -> str:
       v_id AS id, v_type AS type, time_us, started_us,
       v_actor AS actor, v_project AS project, v_task AS task,
       v_annotation AS annotation, v_author AS author,
-      CAST(round(duration_value * 1000000) AS BIGINT) AS duration_us,
-      CAST(round(idle_value * 1000000) AS BIGINT) AS idle_us,
-      {number("regions_added", "0")}::BIGINT AS regions_added,
-      {number("regions_removed", "0")}::BIGINT AS regions_removed,
-      {number("regions_updated", "0")}::BIGINT AS regions_updated,
-      {number("regions", "NULL")}::BIGINT AS regions,
+      TRY_CAST(round(duration_value * 1000000) AS BIGINT) AS duration_us,
+      TRY_CAST(round(idle_value * 1000000) AS BIGINT) AS idle_us,
+      TRY_CAST({number("regions_added", "0")} AS BIGINT) AS regions_added,
+      TRY_CAST({number("regions_removed", "0")} AS BIGINT) AS regions_removed,
+      TRY_CAST({number("regions_updated", "0")} AS BIGINT) AS regions_updated,
+      TRY_CAST({number("regions", "NULL")} AS BIGINT) AS regions,
       coalesce(TRY_CAST(v_model_assisted AS BOOLEAN), false) AS model_assisted,
       coalesce(TRY_CAST(v_marked_null AS BOOLEAN), false) AS marked_null,
       {number("agreement", "NULL")} AS agreement,
       v_text AS text,
-      {number("frames", "NULL")}::BIGINT AS frames,
+      TRY_CAST({number("frames", "NULL")} AS BIGINT) AS frames,
       v_work_type AS work_type,
       CASE WHEN {present("meta")} THEN v_meta END AS meta
     FROM checked

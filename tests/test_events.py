@@ -41,9 +41,7 @@ TYPES = (
     "annotation.deleted, review.accepted, review.rejected, review.fixed_and_accepted, "
     "review.viewed, comment.created"
 )
-RFC3339 = (
-    "must be an RFC 3339 timestamp with an offset (Z or +02:00), such as 2026-03-02T10:00:00Z"
-)
+RFC3339 = "must be an RFC 3339 timestamp with an offset (Z or +02:00), such as 2026-03-02T10:00:00Z"
 ROLES = "Input should be 'owner', 'admin', 'manager', 'reviewer' or 'annotator'"
 
 
@@ -375,9 +373,7 @@ EVENT_RULES = [
     pytest.param(
         event(regions=2.5), [msg("regions", "must be an integer ≥ 0")], id="regions-fraction"
     ),
-    pytest.param(
-        event(regions="x"), [msg("regions", "must be an integer ≥ 0")], id="regions-text"
-    ),
+    pytest.param(event(regions="x"), [msg("regions", "must be an integer ≥ 0")], id="regions-text"),
     # booleans
     pytest.param(
         event(model_assisted="yes"),
@@ -434,9 +430,7 @@ EVENT_RULES = [
     pytest.param(
         event(frames=1.5), [msg("frames", "must be an integer ≥ 1")], id="frames-fraction"
     ),
-    pytest.param(
-        event(frames="many"), [msg("frames", "must be an integer ≥ 1")], id="frames-text"
-    ),
+    pytest.param(event(frames="many"), [msg("frames", "must be an integer ≥ 1")], id="frames-text"),
     pytest.param(
         event(work_type="labelling"),
         [msg("work_type", "must be one of: label, review, edit")],
@@ -551,7 +545,13 @@ DIRECTORY_RULES = [
     ),
     pytest.param(
         {"kind": "workspace", "id": "w1", "name": "W", "project": "p1"},
-        [msg("project", "is not a field of a workspace record (unknown fields are rejected)", "w1")],
+        [
+            msg(
+                "project",
+                "is not a field of a workspace record (unknown fields are rejected)",
+                "w1",
+            )
+        ],
         id="workspace-unknown-field",
     ),
     pytest.param(
@@ -599,3 +599,12 @@ def test_directory_rule(record: dict[str, Any], expected: list[str]) -> None:
     assert result.directory == []
     assert result.events.num_rows == 0
     assert [raw for _, raw in result.rejects] == [text] * len(expected)
+
+
+def test_a_field_given_twice_is_rejected() -> None:
+    line = (
+        '{"id":"e1","id":"e2","type":"annotation.submitted","time":"2026-03-02T10:00:00Z",'
+        '"actor":"ann","project":"p1","task":"t1","annotation":"a1"}'
+    )
+    result = Validator().validate_lines([line], [1])
+    assert [str(e) for e in result.errors] == ['record 1 (id "e1"): has a field more than once']

@@ -346,15 +346,14 @@ def test_ndjson_json_array_and_csv_store_the_same_result(tmp_path: Path, open_st
     assert events["e4"]["text"] == "Tighten the boxes, please"
 
 
-def test_csv_reads_numbers_booleans_meta_and_directory_kinds(
-    tmp_path: Path, store: Store
-) -> None:
+def test_csv_reads_numbers_booleans_meta_and_directory_kinds(tmp_path: Path, store: Store) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text(
         "kind,id,name,role,type,time,actor,project,task,annotation,duration,regions_added,"
         "model_assisted,marked_null,meta\n"
         "member,ann,Ann Annotator,annotator,,,,,,,,,,,\n"
-        'event,e1,,,annotation.submitted,2026-03-02T10:00:00Z,ann,p1,t1,a1,1.5,4,yes,0,"{""k"": 1}"\n'
+        "event,e1,,,annotation.submitted,2026-03-02T10:00:00Z,ann,p1,t1,a1,"
+        '1.5,4,yes,0,"{""k"": 1}"\n'
         ",e2,,,annotation.draft,2026-03-02T11:00:00Z,ann,p1,t2,a2,20,,FALSE,true,\n",
         encoding="utf-8",
     )
@@ -452,9 +451,7 @@ def test_rejects_file_defaults_to_beside_the_input(tmp_path: Path, store: Store)
     ]
 
 
-def test_batch_size_two_gives_the_same_result_as_one_batch(
-    tmp_path: Path, open_store: Any
-) -> None:
+def test_batch_size_two_gives_the_same_result_as_one_batch(tmp_path: Path, open_store: Any) -> None:
     lines = mixed_ndjson_lines()
     path = write_ndjson(tmp_path / "mixed.ndjson", lines)
     outcomes = []
@@ -464,7 +461,12 @@ def test_batch_size_two_gives_the_same_result_as_one_batch(
         summary = import_file(store, path, rejects_path=rejects, batch_size=batch_size)
         assert store.state_differences() == 0
         outcomes.append(
-            (counts(summary), snapshot(store), read_rejects(rejects), [str(e) for e in summary.errors])
+            (
+                counts(summary),
+                snapshot(store),
+                read_rejects(rejects),
+                [str(e) for e in summary.errors],
+            )
         )
     assert outcomes[0][0] == EXPECTED_MIXED
     assert outcomes[0] == outcomes[1]
@@ -565,9 +567,7 @@ def test_state_is_exact_after_each_of_several_imports(tmp_path: Path, store: Sto
     assert count(store) == len(EVENTS)
 
 
-def test_import_of_missing_file_or_non_array_json_is_an_error(
-    tmp_path: Path, store: Store
-) -> None:
+def test_import_of_missing_file_or_non_array_json_is_an_error(tmp_path: Path, store: Store) -> None:
     with pytest.raises(NotFoundError):
         import_file(store, tmp_path / "nope.ndjson")
     broken = tmp_path / "broken.json"

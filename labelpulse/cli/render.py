@@ -64,7 +64,13 @@ def render_report(console: Console, name: str, data: dict[str, Any]) -> None:
         for column in shown:
             label = SHORT_LABELS.get(column, column.replace("_name", "").replace("_", " "))
             left = column.endswith("name") or column in ("date", "task", "time", "type", "text")
-            table.add_column(label, justify="left" if left else "right", no_wrap=column != "text")
+            widest = max((len(format_value(column, row.get(column))) for row in rows), default=0)
+            table.add_column(
+                label,
+                justify="left" if left else "right",
+                no_wrap=column != "text",
+                min_width=min(widest, 40) if column.endswith("name") else None,
+            )
         for row in rows:
             if table_name == "summary":
                 cells = [row["section"], row["figure"], format_value(row["figure"], row["value"])]

@@ -84,9 +84,9 @@ def _emit(ctx: typer.Context, name: str, fmt: Format, output: Path | None, **kwa
     else:
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:
-                render_report(Console(file=fh, width=160), name, data)
+                render_report(Console(file=fh, width=400), name, data)
         else:
-            render_report(Console(width=None if sys.stdout.isatty() else 160), name, data)
+            render_report(Console(width=None if sys.stdout.isatty() else 400), name, data)
         return
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -68,7 +68,9 @@ def check_result(result: dict[str, Any], check: dict[str, Any]) -> list[str]:
             continue
         for name, expected in expected_row.items():
             if not same(matches[0].get(name), expected):
-                problems.append(f"{keys} {name}: expected {expected!r}, got {matches[0].get(name)!r}")
+                problems.append(
+                    f"{keys} {name}: expected {expected!r}, got {matches[0].get(name)!r}"
+                )
     return problems
 
 
