@@ -12,6 +12,7 @@ then:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import statistics
 import sys
@@ -48,7 +49,9 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def demo_file(events: int) -> Path:
-    path = CACHE / f"demo-{events}.ndjson"
+    # Named by the generator's own source, so a changed generator never reuses a stale file.
+    version = hashlib.sha1(Path(demo.__file__).read_bytes()).hexdigest()[:8]
+    path = CACHE / f"demo-{events}-{version}.ndjson"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         members = max(24, events // 50_000)

@@ -394,6 +394,8 @@ def _lines(
                     if rnd() < 0.3:
                         t = later(t, 1200)
                         put("comment.created", t, a, 0, ctail + _REPLY_TEXTS[int(rnd() * 5)])
+                if rnd() < 0.2:  # not fixed (yet): the annotation stays rejected
+                    return
                 t = later(t, 7200)
                 added = int(rnd() * 3)
                 n += added
