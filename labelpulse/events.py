@@ -42,6 +42,7 @@ WORK_TYPES: tuple[str, ...] = ("label", "review", "edit")
 ROLES: tuple[str, ...] = ("owner", "admin", "manager", "reviewer", "annotator")
 DIRECTORY_KINDS: tuple[str, ...] = ("member", "workspace", "project", "membership")
 FUTURE_LIMIT_SECONDS = 24 * 3600
+SCAN_CHUNK = 8_192
 
 FieldKind = Literal["id", "text", "timestamp", "number", "integer", "count", "boolean", "object"]
 
@@ -204,13 +205,33 @@ def _bound_checks(rule: FieldRule, value: str, bounds: str, noun: str) -> list[t
     return out
 
 
+def _json_type(raw: str) -> str:
+    """The JSON type of a raw JSON value, from its first character (as json_type names it)."""
+    return (
+        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {raw}[1] = '\"' THEN 'VARCHAR' "
+        f"WHEN {raw}[1] = '{{' THEN 'OBJECT' WHEN {raw}[1] = '[' THEN 'ARRAY' "
+        f"WHEN {raw}[1] IN ('t', 'f') THEN 'BOOLEAN' WHEN {raw}[1] = 'n' THEN 'NULL' "
+        f"WHEN regexp_matches({raw}, '[.eEIN]') THEN 'DOUBLE' ELSE 'BIGINT' END"
+    )
+
+
+def _json_text(raw: str) -> str:
+    """A raw JSON value as text: strings unquoted (unescaped only when they hold escapes)."""
+    return (
+        f"CASE WHEN {raw}[1] <> '\"' THEN {raw} WHEN contains({raw}, '\\') "
+        f"THEN json_extract_string({raw}, '$') ELSE {raw}[2:-2] END"
+    )
+
+
 def _validation_sql() -> str:
     keys = [*EVENT_FIELD_NAMES, "kind"]
-    paths = "[" + ", ".join(_quote("$." + json.dumps(n)) for n in keys) + ", '$']"
+    struct = _quote(json.dumps(dict.fromkeys(keys, "JSON")))
     allowed = "[" + ", ".join(_quote(k) for k in ALLOWED_EVENT_KEYS) + "]"
     unpacked = ", ".join(
-        f"ty[{n}] AS ty_{name}, v[{n}] AS v_{name}" for n, name in enumerate(keys, start=1)
+        f"{_json_type(f'raw_{name}')} AS ty_{name}, {_json_text(f'raw_{name}')} AS v_{name}"
+        for name in keys
     )
+    raws = ", ".join(f"CAST(s.{name} AS VARCHAR) AS raw_{name}" for name in keys)
     rule_columns = ", ".join(f"{_rule_sql(rule)} AS err_{rule.name}" for rule in EVENT_FIELDS)
     field_errors = ", ".join(f"err_{rule.name}" for rule in EVENT_FIELDS)
     directory_kinds = ", ".join(_quote(k) for k in DIRECTORY_KINDS)
@@ -254,19 +275,27 @@ def _validation_sql() -> str:
         f"lambda k: k || chr(9) || 'is not a field of an event (unknown fields are rejected)')"
     )
     # Every JSON function re-parses its input, so each line is parsed a fixed few times:
-    # once to validate, once for all types, once for all values, once for the keys. Each
-    # rule is then evaluated once, as a column, and the messages built only for bad records.
+    # once to validate, once into a struct of raw JSON values (their types are read off their
+    # first character), once for the keys. Each rule is then evaluated once, as a column, and
+    # the messages are built only for bad records.
     return f"""
     WITH parsed AS (
-      SELECT pos, idx, TRY_CAST(line AS JSON) AS j FROM batch
+      SELECT pos, idx, line, json_valid(line) AS j_ok, left(ltrim(line), 1) = '{{' AS is_object
+      FROM batch
     ), lists AS (
-      SELECT pos, idx, j, json_type(j, {paths}) AS ty, json_extract_string(j, {paths}) AS v,
-             json_keys(j) AS keys
+      SELECT pos, idx, j_ok, is_object,
+        CASE WHEN j_ok AND is_object THEN json_transform(line, {struct}) END AS s,
+        CASE WHEN j_ok AND is_object THEN json_keys(line) END AS keys
       FROM parsed
+    ), raws AS (
+      SELECT pos, idx, j_ok, keys, is_object, {raws} FROM lists
+    ), unpacked AS (
+      SELECT pos, idx, j_ok, keys, CASE WHEN is_object THEN 'OBJECT' END AS jt, {unpacked}
+      FROM raws
     ), typed AS (
-      SELECT pos, idx, j, keys, ty[{len(keys) + 1}] AS jt, v[{len(keys)}] AS kind, {unpacked},
+      SELECT *, v_kind AS kind,
         {timestamp("time")} AS ts_time, {timestamp("started_at")} AS ts_started_at
-      FROM lists
+      FROM unpacked
     ), rules AS (
       SELECT *, {rule_columns} FROM typed
     ), valued AS (
@@ -286,8 +315,8 @@ def _validation_sql() -> str:
         coalesce(given_started_us,
                  time_us - TRY_CAST(round(duration_value * 1000000) AS BIGINT)) AS started_us,
         CASE
-          WHEN j IS NULL THEN [chr(9) || 'is not valid JSON']
-          WHEN jt <> 'OBJECT' THEN [chr(9) || 'must be a JSON object']
+          WHEN NOT j_ok THEN [chr(9) || 'is not valid JSON']
+          WHEN jt IS NULL THEN [chr(9) || 'must be a JSON object']
           WHEN kind IN ({directory_kinds}) THEN []
           WHEN coalesce({field_errors}, {", ".join(f"cross_{n}" for n in range(len(cross_checks)))})
                IS NULL AND unknown_count = 0 THEN []
@@ -434,6 +463,8 @@ class Validator:
                 "line": pa.array(lines, pa.string()),
             }
         )
+        # DuckDB scans an Arrow table in parallel by record batch: give it several.
+        batch = pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_CHUNK))
         self._con.register("batch", batch)
         try:
             result = self._con.sql(self._sql, params={"now_us": now_us}).to_arrow_table()

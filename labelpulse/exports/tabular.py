@@ -7,7 +7,25 @@ import io
 import json
 from typing import Any
 
+from labelpulse.metrics.insights import INSIGHT_FIELDS
+from labelpulse.metrics.performance import MEMBER_FIELDS, REVIEWER_FIELDS
+from labelpulse.metrics.timeline import COMMENT_COLUMNS, TIMELINE_COLUMNS
+from labelpulse.metrics.workunits import ITEM_FIELDS, WORK_FIELDS
+
 Table = tuple[str, list[str], list[dict[str, Any]]]
+
+MEMBER = ("member", "member_name")
+PROJECT = ("project", "project_name")
+# The columns of each table report, so that an empty table still has its header.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "members": (*MEMBER, *MEMBER_FIELDS, "last_active"),
+    "reviewers": (*MEMBER, *REVIEWER_FIELDS),
+    "insights": (*MEMBER, *PROJECT, *INSIGHT_FIELDS),
+    "work": (*MEMBER, *WORK_FIELDS),
+    "items": (*PROJECT, "task", *ITEM_FIELDS),
+    "timeline": TIMELINE_COLUMNS,
+    "comments": COMMENT_COLUMNS,
+}
 
 
 def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
@@ -24,7 +42,7 @@ def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
             ("daily", list(daily[0].keys()) if daily else ["date"], daily),
         ]
     rows = data["rows"]
-    columns = list(rows[0].keys()) if rows else []
+    columns = list(rows[0].keys()) if rows else list(COLUMNS.get(name, ()))
     tables: list[Table] = [(name, columns, rows)]
     if data.get("totals") is not None:
         totals = {"row": "totals", **data["totals"]}

@@ -46,7 +46,7 @@ def report(
     settings = settings or load_settings(store.url)
     if name not in REPORTS:
         raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
-    window = make_window(start, end, tz or settings.timezone)
+    window = make_window(start, end, settings.timezone if tz is None else tz)
     scope = make_scope(store, workspaces=workspaces, projects=projects, members=members)
     directory = Directory.load(store)
     if name in MEMBER_REPORTS:

@@ -15,6 +15,18 @@ from labelpulse.store.base import Store
 
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")
+INSIGHT_FIELDS = (
+    "items_labeled",
+    "annotations_added",
+    "annotations_removed",
+    "annotations_updated",
+    "net_annotations",
+    "model_assisted",
+    "marked_null",
+    "approved",
+    "rejected",
+    "approval_rate",
+)
 COUNTS = (
     "items_labeled",
     "annotations_added",
@@ -59,12 +71,14 @@ def _reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
         ever_approved=approval.any(),
         ever_rejected=rejection.any(),
     )
-    first_pass = per.reviewed & per.ever_approved & ~per.ever_rejected
+    # History before the window decides first-pass approval, but only annotations reviewed
+    # in the window make a row.
+    per = per.filter(per.reviewed)
     return per.group_by("member", "project").aggregate(
         approved=per.approved.sum(),
         rejected=per.rejected.sum(),
         reviewed=per.reviewed.sum(),
-        first_pass=first_pass.sum(),
+        first_pass=(per.ever_approved & ~per.ever_rejected).sum(),
     )
 
 

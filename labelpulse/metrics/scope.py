@@ -7,6 +7,7 @@ report can forget them. Access rules (who may see what) cut a `Scope` down befor
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,8 @@ def _date(value: dt.date | str, name: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise UsageError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from exc

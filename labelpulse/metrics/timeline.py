@@ -27,6 +27,16 @@ TIMELINE_COLUMNS = (
     "regions_removed",
     "regions_updated",
 )
+COMMENT_COLUMNS = (
+    "time",
+    "from",
+    "from_name",
+    "project",
+    "project_name",
+    "task",
+    "annotation",
+    "text",
+)
 
 
 def _timeline(con: Any, p: Params, scope: Scope) -> ir.Table:

@@ -15,6 +15,18 @@ from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
 
 COMPLETING = ("annotation.submitted", "annotation.updated", "annotation.skipped")
+WORK_FIELDS = (
+    "labeled",
+    "label_time",
+    "mean_label_time",
+    "reviewed",
+    "review_time",
+    "mean_review_time",
+    "edited",
+    "edit_time",
+    "mean_edit_time",
+)
+ITEM_FIELDS = ("label_time", "review_time", "edit_time", "rejected", "frames", "annotations")
 
 
 def _typed_events(con: Any, p: Params, scope: Scope, member_column: str | None) -> ir.Table:
