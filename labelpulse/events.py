@@ -466,7 +466,7 @@ class Validator:
             }
         )
         # DuckDB scans an Arrow table in parallel by record batch: give it several.
-        batch = pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_CHUNK))
+        batch = pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_CHUNK), batch.schema)
         self._con.register("batch", batch)
         try:
             result = self._con.sql(self._sql, params={"now_us": now_us}).to_arrow_table()

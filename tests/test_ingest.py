@@ -583,3 +583,22 @@ def test_empty_file_imports_nothing(tmp_path: Path, store: Store) -> None:
     summary = import_file(store, path)
     assert summary.read == 0
     assert summary.rejects_path is None
+
+
+def test_an_empty_batch_stores_nothing_and_fails_nothing(store: Store) -> None:
+    summary = ingest_records(store, [])
+    assert (summary.stored, summary.duplicates, summary.rejected) == (0, 0, 0)
+
+
+def test_crlf_line_ends_and_padding_are_read_like_plain_lines(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "windows.ndjson"
+    record = (
+        '{"id":"e1","type":"annotation.submitted","time":"2026-03-02T10:00:00Z",'
+        '"actor":"ann","project":"p1","task":"t1","annotation":"a1"}'
+    )
+    path.write_bytes(
+        ("  " + record + "\r\n\r\n" + record.replace('"e1"', '"e2"') + "\r\n").encode()
+    )
+    summary = import_file(store, path)
+    assert (summary.stored, summary.rejected) == (2, 0)
+    assert [r["id"] for r in store.rows("SELECT id FROM events ORDER BY id")] == ["e1", "e2"]
