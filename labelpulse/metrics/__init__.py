@@ -9,6 +9,7 @@ from labelpulse.errors import NotFoundError, UsageError
 from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.insights import insights_table
 from labelpulse.metrics.performance import member_report, members_table, reviewers_table
+from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
 from labelpulse.metrics.timeline import comments_received, timeline
 from labelpulse.metrics.workunits import items_table, work_table
@@ -47,8 +48,8 @@ def report(
     if name not in REPORTS:
         raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
     window = make_window(start, end, settings.timezone if tz is None else tz)
-    scope = make_scope(store, workspaces=workspaces, projects=projects, members=members)
     directory = Directory.load(store)
+    scope = make_scope(directory, workspaces=workspaces, projects=projects, members=members)
     if name in MEMBER_REPORTS:
         if not member:
             raise UsageError(f"the {name} report needs a member")
@@ -80,7 +81,10 @@ def report(
 
 
 def _has_events(store: Store, member: str) -> bool:
-    found = store.rows(
-        "SELECT 1 FROM events WHERE actor = $m OR author = $m LIMIT 1", {"m": member}
-    )
-    return bool(found)
+    def build(con: Any, p: Params) -> Any:
+        e = con.table("events")
+        return e.filter((e.actor == p.string("member")) | (e.author == p.string("member")))[
+            ["id"]
+        ].limit(1)
+
+    return bool(run(store, "has_events", build, {"member": member}))

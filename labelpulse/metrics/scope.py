@@ -15,8 +15,8 @@ import ibis.expr.types as ir
 
 from labelpulse.config import check_timezone
 from labelpulse.errors import UsageError
+from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.query import Params
-from labelpulse.store.base import Store
 
 US = 1_000_000
 DAY_US = 86_400 * US
@@ -151,7 +151,7 @@ class Scope:
 
 
 def make_scope(
-    store: Store,
+    directory: Directory,
     *,
     workspaces: list[str] | None = None,
     projects: list[str] | None = None,
@@ -160,10 +160,8 @@ def make_scope(
     """A scope from asked ids: workspaces become their projects; lists combine by AND."""
     chosen: set[str] | None = set(projects) if projects else None
     if workspaces:
-        rows = store.rows(
-            "SELECT id FROM projects WHERE list_contains($ws, workspace)", {"ws": workspaces}
-        )
-        in_workspaces = {row["id"] for row in rows}
+        asked = set(workspaces)
+        in_workspaces = {p for p, row in directory.projects.items() if row["workspace"] in asked}
         chosen = in_workspaces if chosen is None else chosen & in_workspaces
     return Scope(
         projects=None if chosen is None else tuple(sorted(chosen)),
