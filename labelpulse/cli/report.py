@@ -94,85 +94,40 @@ def _emit(ctx: typer.Context, name: str, fmt: Format, output: Path | None, **kwa
         typer.echo(text, nl=False)
 
 
-@app.command("member")
-def member_cmd(
-    ctx: typer.Context,
-    member: OneMember,
-    start: From,
-    end: To,
-    tz: Tz = None,
-    project: Projects = None,
-    workspace: Workspaces = None,
-    fmt: Fmt = Format.table,
-    output: Output = None,
-) -> None:
-    """One member's performance report: annotations, reviews, and every day of the window."""
-    _emit(
-        ctx,
-        "member",
-        fmt,
-        output,
-        member=member,
-        start=start,
-        end=end,
-        tz=tz,
-        projects=project,
-        workspaces=workspace,
-    )
+def _member_command(name: str, doc: str) -> None:
+    def command(
+        ctx: typer.Context,
+        member: OneMember,
+        start: From,
+        end: To,
+        tz: Tz = None,
+        project: Projects = None,
+        workspace: Workspaces = None,
+        fmt: Fmt = Format.table,
+        output: Output = None,
+    ) -> None:
+        _emit(
+            ctx,
+            name,
+            fmt,
+            output,
+            member=member,
+            start=start,
+            end=end,
+            tz=tz,
+            projects=project,
+            workspaces=workspace,
+        )
+
+    command.__doc__ = doc
+    app.command(name)(command)
 
 
-@app.command("timeline")
-def timeline_cmd(
-    ctx: typer.Context,
-    member: OneMember,
-    start: From,
-    end: To,
-    tz: Tz = None,
-    project: Projects = None,
-    workspace: Workspaces = None,
-    fmt: Fmt = Format.table,
-    output: Output = None,
-) -> None:
-    """Every action of one member in the window, oldest first."""
-    _emit(
-        ctx,
-        "timeline",
-        fmt,
-        output,
-        member=member,
-        start=start,
-        end=end,
-        tz=tz,
-        projects=project,
-        workspaces=workspace,
-    )
-
-
-@app.command("comments")
-def comments_cmd(
-    ctx: typer.Context,
-    member: OneMember,
-    start: From,
-    end: To,
-    tz: Tz = None,
-    project: Projects = None,
-    workspace: Workspaces = None,
-    fmt: Fmt = Format.table,
-    output: Output = None,
-) -> None:
-    """Comments that others left on one member's annotations."""
-    _emit(
-        ctx,
-        "comments",
-        fmt,
-        output,
-        member=member,
-        start=start,
-        end=end,
-        tz=tz,
-        projects=project,
-        workspaces=workspace,
-    )
+_member_command(
+    "member", "One member's performance report: annotations, reviews, and every day of the window."
+)
+_member_command("timeline", "Every action of one member in the window, oldest first.")
+_member_command("comments", "Comments that others left on one member's annotations.")
 
 
 def _table_command(name: str, doc: str) -> None:

@@ -81,6 +81,13 @@ def timeline(
         }
         for row in table
     ]
+    return _member_rows(member, window, scope, directory, rows)
+
+
+def _member_rows(
+    member: str, window: Window, scope: Scope, directory: Directory, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A member's rows in the report format: {member, window, scope, rows}."""
     return {
         "member": directory.member(member),
         "window": window.as_dict(),
@@ -122,9 +129,4 @@ def comments_received(
         }
         for row in table
     ]
-    return {
-        "member": directory.member(member),
-        "window": window.as_dict(),
-        "scope": scope.as_dict(),
-        "rows": rows,
-    }
+    return _member_rows(member, window, scope, directory, rows)
