@@ -27,17 +27,7 @@ INSIGHT_FIELDS = (
     "rejected",
     "approval_rate",
 )
-COUNTS = (
-    "items_labeled",
-    "annotations_added",
-    "annotations_removed",
-    "annotations_updated",
-    "net_annotations",
-    "model_assisted",
-    "marked_null",
-    "approved",
-    "rejected",
-)
+COUNTS = tuple(name for name in INSIGHT_FIELDS if name != "approval_rate")
 
 
 def _labeling(con: Any, p: Params, scope: Scope) -> ir.Table:
