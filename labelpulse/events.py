@@ -12,7 +12,7 @@ import json
 import time as _time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -205,18 +205,33 @@ def _bound_checks(rule: FieldRule, value: str, bounds: str, noun: str) -> list[t
     return out
 
 
-def _json_type(raw: str) -> str:
-    """The JSON type of a raw JSON value, from its first character (as json_type names it)."""
-    return (
-        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {raw}[1] = '\"' THEN 'VARCHAR' "
-        f"WHEN {raw}[1] = '{{' THEN 'OBJECT' WHEN {raw}[1] = '[' THEN 'ARRAY' "
-        f"WHEN {raw}[1] IN ('t', 'f') THEN 'BOOLEAN' WHEN {raw}[1] = 'n' THEN 'NULL' "
-        f"WHEN regexp_matches({raw}, '[.eEIN]') THEN 'DOUBLE' ELSE 'BIGINT' END"
-    )
+def _json_type(raw: str, kind: FieldKind) -> str:
+    """The JSON type of a raw JSON value (as json_type names it), from its first character.
+
+    Only the distinction a field's rules need is made: a string field needs to know whether it
+    holds a string, a count whether it holds an integer.
+    """
+    first = f"{raw}[1]"
+    if kind in ("id", "text", "timestamp"):
+        found = f"WHEN {first} = '\"' THEN 'VARCHAR'"
+    elif kind == "boolean":
+        found = f"WHEN {raw} IN ('true', 'false') THEN 'BOOLEAN'"
+    elif kind == "object":
+        found = f"WHEN {first} = '{{' THEN 'OBJECT'"
+    elif kind == "number":
+        found = f"WHEN {first} NOT IN ('\"', '{{', '[', 't', 'f') THEN 'DOUBLE'"
+    else:
+        found = (
+            f"WHEN {first} IN ('\"', '{{', '[', 't', 'f') THEN 'OTHER' "
+            f"WHEN regexp_matches({raw}, '[.eEIN]') THEN 'DOUBLE' WHEN true THEN 'BIGINT'"
+        )
+    return f"CASE WHEN {raw} IS NULL THEN NULL {found} ELSE 'OTHER' END"
 
 
-def _json_text(raw: str) -> str:
+def _json_text(raw: str, kind: FieldKind) -> str:
     """A raw JSON value as text: strings unquoted (unescaped only when they hold escapes)."""
+    if kind not in ("id", "text", "timestamp"):
+        return raw
     return (
         f"CASE WHEN {raw}[1] <> '\"' THEN {raw} WHEN contains({raw}, '\\') "
         f"THEN json_extract_string({raw}, '$') ELSE {raw}[2:-2] END"
@@ -225,11 +240,14 @@ def _json_text(raw: str) -> str:
 
 def _validation_sql() -> str:
     keys = [*EVENT_FIELD_NAMES, "kind"]
+    kinds: dict[str, FieldKind] = {rule.name: rule.kind for rule in EVENT_FIELDS}
+    kinds["kind"] = "id"
     struct = _quote(json.dumps(dict.fromkeys(keys, "JSON")))
     allowed = "[" + ", ".join(_quote(k) for k in ALLOWED_EVENT_KEYS) + "]"
     unpacked = ", ".join(
-        f"{_json_type(f'raw_{name}')} AS ty_{name}, {_json_text(f'raw_{name}')} AS v_{name}"
-        for name in keys
+        f"{_json_type(f'raw_{name}', kind)} AS ty_{name}, "
+        f"{_json_text(f'raw_{name}', kind)} AS v_{name}"
+        for name, kind in kinds.items()
     )
     raws = ", ".join(f"CAST(s.{name} AS VARCHAR) AS raw_{name}" for name in keys)
     present_count = " + ".join(f"(ty_{name} IS NOT NULL)::INTEGER" for name in keys)
@@ -430,6 +448,30 @@ def parse_directory_record(data: Any, position: int) -> DirectoryRecord | list[R
     return record
 
 
+Lines: TypeAlias = Sequence[str] | pa.Array | pa.ChunkedArray
+Positions: TypeAlias = Sequence[int] | pa.Array | pa.ChunkedArray
+
+
+def as_list(values: Positions) -> list[int]:
+    """Positions as a Python list, whichever form they came in."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return list(values.to_pylist())
+    return list(values)
+
+
+def as_arrow(values: Sequence[Any] | pa.Array, type_: pa.DataType) -> pa.Array:
+    """An Arrow array of `values`, as it is when it already is one."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    return pa.array(values, type_)
+
+
+def line_at(lines: Lines, index: int) -> str:
+    """One line of a batch, whichever form the batch came in."""
+    line = lines[index]
+    return str(line.as_py()) if isinstance(line, pa.Scalar) else str(line)
+
+
 @dataclass
 class Validated:
     """The outcome of validating one batch of raw records."""
@@ -453,16 +495,20 @@ class Validator:
         self._sql = _validation_sql()
 
     def validate_lines(
-        self, lines: Sequence[str], positions: Sequence[int], now_us: int | None = None
+        self, lines: Lines, positions: Positions, now_us: int | None = None
     ) -> Validated:
-        """Check each line (one JSON record); split into good events, directory records, rejects."""
+        """Check each line (one JSON record); split into good events, directory records, rejects.
+
+        `lines` and `positions` may be Python sequences or Arrow arrays (a file reader hands over
+        Arrow arrays built straight from the file's bytes, sparing a Python string per line).
+        """
         if now_us is None:
             now_us = _time.time_ns() // 1000
         batch = pa.table(
             {
-                "pos": pa.array(positions, pa.int64()),
+                "pos": as_arrow(positions, pa.int64()),
                 "idx": pa.array(range(len(lines)), pa.int64()),
-                "line": pa.array(lines, pa.string()),
+                "line": as_arrow(lines, pa.string()),
             }
         )
         # DuckDB scans an Arrow table in parallel by record batch: give it several.
@@ -474,7 +520,7 @@ class Validator:
             self._con.unregister("batch")
         return self._split(result, lines)
 
-    def _split(self, result: pa.Table, lines: Sequence[str]) -> Validated:
+    def _split(self, result: pa.Table, lines: Lines) -> Validated:
         is_event = result.column("is_event")
         out = Validated(
             events=result.filter(is_event).select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
@@ -483,7 +529,7 @@ class Validator:
         others = result.filter(pc.invert(is_event))
         others = others.select(["pos", "idx", "kind", "problems", "record_id"])
         for row in others.to_pylist():
-            pos, line = row["pos"], lines[row["idx"]]
+            pos, line = row["pos"], line_at(lines, row["idx"])
             if row["problems"]:
                 for item in row["problems"]:
                     name, _, rule = item.partition("\t")

@@ -602,3 +602,16 @@ def test_crlf_line_ends_and_padding_are_read_like_plain_lines(tmp_path: Path, st
     summary = import_file(store, path)
     assert (summary.stored, summary.rejected) == (2, 0)
     assert [r["id"] for r in store.rows("SELECT id FROM events ORDER BY id")] == ["e1", "e2"]
+
+
+def test_bytes_that_are_not_utf8_do_not_stop_the_file(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "latin1.ndjson"
+    good = (
+        '{"id":"e1","type":"annotation.submitted","time":"2026-03-02T10:00:00Z",'
+        '"actor":"ann","project":"p1","task":"t1","annotation":"a1"}'
+    )
+    path.write_bytes(good.encode() + b"\n" + b'{"id":"e2","text":"caf\xe9"\n')
+    summary = import_file(store, path)
+    assert (summary.stored, summary.rejected) == (1, 1)
+    rejected = json.loads(Path(summary.rejects_path or "").read_text().splitlines()[0])
+    assert rejected["position"] == 2 and "\ufffd" in rejected["record"]

@@ -17,6 +17,7 @@ from labelpulse.events import (
     Membership,
     Project,
     Workspace,
+    as_arrow,
 )
 from labelpulse.store.base import AppendOutcome
 
@@ -170,7 +171,7 @@ class DuckDBStore:
         self, events: pa.Table, positions: Sequence[int], outcome: AppendOutcome
     ) -> None:
         con = self._con
-        batch = events.append_column("pos", pa.array(positions, pa.int64()))
+        batch = events.append_column("pos", as_arrow(positions, pa.int64()))
         con.register("batch_arrow", batch)
         try:
             repeated = self._scalar("SELECT count(*) - count(DISTINCT id) FROM batch_arrow")
