@@ -300,13 +300,17 @@ def _validation_sql() -> str:
     # the messages are built only for bad records.
     return f"""
     WITH parsed AS (
-      SELECT pos, idx, line, json_valid(line) AS j_ok, left(ltrim(line), 1) = '{{' AS is_object
-      FROM batch
-    ), lists AS (
-      SELECT pos, idx, j_ok, is_object,
-        CASE WHEN j_ok AND is_object THEN json_transform(line, {struct}) END AS s,
-        CASE WHEN j_ok AND is_object THEN json_keys(line) END AS keys
+      SELECT pos, idx, line, left(ltrim(line), 1) = '{{' AS is_object FROM batch
+    ), structs AS (
+      -- An object is parsed once, into the struct; TRY turns malformed JSON into NULL.
+      SELECT pos, idx, line, is_object,
+        CASE WHEN is_object THEN TRY(json_transform(line, {struct})) END AS s
       FROM parsed
+    ), lists AS (
+      SELECT pos, idx, is_object, s,
+        CASE WHEN is_object THEN s IS NOT NULL ELSE json_valid(line) END AS j_ok,
+        CASE WHEN s IS NOT NULL THEN json_keys(line) END AS keys
+      FROM structs
     ), raws AS (
       SELECT pos, idx, j_ok, keys, is_object, {raws} FROM lists
     ), unpacked AS (
