@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,39 +109,78 @@ def import_file(
 ) -> IngestSummary:
     """Import one file of records; rejects go to `rejects_path` (default: beside the file).
 
-    Validation of one batch overlaps with storing the one before it (both run in DuckDB,
-    outside the GIL), so a file imports at the speed of the slower of the two.
+    A reader thread reads and validates the next batch while this thread stores the one
+    before it (both mostly in DuckDB, outside the GIL), so a file imports at the speed of the
+    slower of the two.
     """
     if not path.is_file():
         raise NotFoundError(f"no such file: {path}")
     rejects = _Rejects(rejects_path or path.with_name(path.name + ".rejects.ndjson"))
     summary = IngestSummary()
-    validator = Validator()
-    pending: tuple[Positions, Lines, Future[Validated]] | None = None
+    reader = _Reader(path, batch_size, progress)
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
-            for positions, lines in read_batches(path, batch_size, progress):
-                future = pool.submit(validator.validate_lines, lines, positions)
-                if pending is not None:
-                    _store_batch(store, *pending, summary, rejects)
-                pending = (positions, lines, future)
-            if pending is not None:
-                _store_batch(store, *pending, summary, rejects)
+        for positions, lines, validated in reader:
+            _store_batch(store, positions, lines, validated, summary, rejects)
     finally:
+        reader.stop()
         rejects.close()
     summary.rejects_path = rejects.written
     return summary
+
+
+class _Reader:
+    """Reads and validates batches in a thread of its own, one batch ahead of the caller."""
+
+    def __init__(self, path: Path, size: int, progress: Progress | None) -> None:
+        self._queue: queue.Queue[tuple[Positions, Lines, Validated] | BaseException | None]
+        self._queue = queue.Queue(maxsize=1)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(path, size, progress), name="labelpulse-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, path: Path, size: int, progress: Progress | None) -> None:
+        validator = Validator()
+        try:
+            for positions, lines in read_batches(path, size, progress):
+                if self._stopping.is_set():
+                    return
+                self._put((positions, lines, validator.validate_lines(lines, positions)))
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            self._put(exc)
+        self._put(None)
+
+    def _put(self, item: tuple[Positions, Lines, Validated] | BaseException | None) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[tuple[Positions, Lines, Validated]]:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
 
 
 def _store_batch(
     store: Store,
     positions: Positions,
     lines: Lines,
-    future: Future[Validated],
+    validated: Validated,
     summary: IngestSummary,
     rejects: _Rejects,
 ) -> None:
-    validated = future.result()
     outcome = store.append(validated.events, validated.positions, validated.directory)
     summary.stored += outcome.stored
     summary.duplicates += outcome.duplicates
