@@ -496,6 +496,8 @@ class Validator:
     def __init__(self) -> None:
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET TimeZone = 'UTC'")
+        # Results are matched to their lines by position and index, never by order.
+        self._con.execute("SET preserve_insertion_order = false")
         self._sql = _validation_sql()
 
     def validate_lines(

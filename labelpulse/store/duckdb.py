@@ -56,9 +56,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-# The annotation state of metrics.md ("Annotation state"), for the annotations `{source}` holds.
+_STATE_COLUMNS = "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us"
+
+# The annotation state of metrics.md ("Annotation state"), from the events `{events}` selects.
 STATE_SQL = f"""
-WITH ev AS (SELECT * FROM events WHERE annotation IN (SELECT annotation FROM {{source}})),
+WITH ev AS ({{events}}),
 authors AS (
   SELECT annotation,
     coalesce(
@@ -83,6 +85,7 @@ FROM ev JOIN authors a USING (annotation)
 GROUP BY ev.annotation, a.author
 """
 
+_ALL_EVENTS = f"SELECT {_STATE_COLUMNS} FROM events"
 _COLUMNS = EVENT_SCHEMA.names
 _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in _COLUMNS)
 _COLUMN_LIST = ", ".join(_COLUMNS)
@@ -101,6 +104,9 @@ class DuckDBStore:
             raise StoreError(f"cannot open database {path!r}: {exc}") from exc
         self._lock = threading.RLock()
         self._con.execute("SET TimeZone = 'UTC'")
+        # No result relies on the physical order of rows (every ordered report says ORDER BY);
+        # without this promise DuckDB inserts and scans in parallel.
+        self._con.execute("SET preserve_insertion_order = false")
         self._ibis: Any = None
         self._cache: dict[str, Any] = {}
         self._migrate()
@@ -165,6 +171,7 @@ class DuckDBStore:
                 self._cache.clear()
                 con.execute("DROP TABLE IF EXISTS incoming")
                 con.execute("DROP TABLE IF EXISTS fresh")
+                con.execute("DROP TABLE IF EXISTS known")
         return outcome
 
     def _append_events(
@@ -201,17 +208,37 @@ class DuckDBStore:
                         WHERE NOT EXISTS (SELECT 1 FROM events a WHERE a.id = b.id)"""
                 )
                 source = "fresh"
-            outcome.stored = int(self._scalar(f"SELECT count(*) FROM {source}"))
+            outcome.stored = (
+                events.num_rows
+                if source == "batch_arrow"
+                else int(self._scalar(f"SELECT count(*) FROM {source}"))
+            )
             if outcome.stored:
+                self._update_state(source)
                 con.execute(
                     f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {source}"
                 )
-                con.execute(
-                    f"DELETE FROM state WHERE annotation IN (SELECT annotation FROM {source})"
-                )
-                con.execute("INSERT INTO state " + STATE_SQL.format(source=source))
         finally:
             con.unregister("batch_arrow")
+
+    def _update_state(self, source: str) -> None:
+        """Recompute the state of the annotations `source` touches, before it is inserted.
+
+        Their events are the new ones plus those stored already; the stored ones are read only
+        for annotations the state table (by its primary key) shows to have any, so a batch of
+        new annotations reads nothing of the log.
+        """
+        con = self._con
+        con.execute(
+            f"""CREATE TEMP TABLE known AS SELECT DISTINCT annotation FROM {source} b
+                WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)"""
+        )
+        con.execute("DELETE FROM state WHERE annotation IN (SELECT annotation FROM known)")
+        touched = (
+            f"SELECT {_STATE_COLUMNS} FROM {source} UNION ALL SELECT {_STATE_COLUMNS} "
+            "FROM events WHERE annotation IN (SELECT annotation FROM known)"
+        )
+        con.execute("INSERT INTO state " + STATE_SQL.format(events=touched))
 
     def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
         """Count (pos, id, same) rows as duplicates or conflicts; return how many there were."""
@@ -266,7 +293,7 @@ class DuckDBStore:
             self._con.execute("BEGIN TRANSACTION")
             try:
                 self._con.execute("DELETE FROM state")
-                self._con.execute("INSERT INTO state " + STATE_SQL.format(source="events"))
+                self._con.execute("INSERT INTO state " + STATE_SQL.format(events=_ALL_EVENTS))
                 self._con.execute("COMMIT")
                 self._cache.clear()
             except BaseException:
@@ -274,7 +301,7 @@ class DuckDBStore:
                 raise
 
     def state_differences(self) -> int:
-        rebuilt = STATE_SQL.format(source="events")
+        rebuilt = STATE_SQL.format(events=_ALL_EVENTS)
         sql = f"""SELECT count(*) FROM (
             (SELECT * FROM state EXCEPT ALL ({rebuilt}))
             UNION ALL
