@@ -1,14 +1,29 @@
-"""Settings: database location, default time zone, fix+accept credit. From the environment."""
+"""Settings: database location, default time zone, fix+accept credit.
+
+Each comes from, first to last: the command line (`--db`), the environment (`LABELPULSE_DB`,
+`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`), a TOML file (`LABELPULSE_CONFIG`, else
+`./labelpulse.toml` when present, with the keys `db`, `timezone`, `fix_accept_credit`), the
+defaults below.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from labelpulse.errors import UsageError
 
 DEFAULT_DB = "labelpulse.duckdb"
+CONFIG_FILE = "labelpulse.toml"
+ENVIRONMENT = {
+    "db": "LABELPULSE_DB",
+    "timezone": "LABELPULSE_TZ",
+    "fix_accept_credit": "LABELPULSE_FIX_ACCEPT_CREDIT",
+}
 
 
 @dataclass(frozen=True)
@@ -19,23 +34,48 @@ class Settings:
 
 
 def load_settings(db: str | None = None) -> Settings:
-    """Settings from arguments, then LABELPULSE_* environment variables, then defaults."""
-    tz = os.environ.get("LABELPULSE_TZ", "UTC")
-    check_timezone(tz)
-    credit_text = os.environ.get("LABELPULSE_FIX_ACCEPT_CREDIT", "0.5")
-    try:
-        credit = float(credit_text)
-    except ValueError:
-        credit = -1.0
-    if not 0.0 <= credit <= 1.0:
-        raise UsageError(
-            f"LABELPULSE_FIX_ACCEPT_CREDIT must be a number from 0 to 1, got {credit_text!r}"
-        )
-    return Settings(
-        db=db or os.environ.get("LABELPULSE_DB") or DEFAULT_DB,
-        timezone=tz,
-        fix_accept_credit=credit,
+    """Settings from arguments, then LABELPULSE_* environment variables, a file, defaults."""
+    values: dict[str, Any] = _file_values()
+    for name, variable in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            values[name] = os.environ[variable]
+    if db:
+        values["db"] = db
+    settings = Settings(
+        db=str(values.get("db", DEFAULT_DB)),
+        timezone=str(values.get("timezone", "UTC")),
+        fix_accept_credit=_credit(values.get("fix_accept_credit", 0.5)),
     )
+    check_timezone(settings.timezone)
+    return settings
+
+
+def _file_values() -> dict[str, Any]:
+    named = os.environ.get("LABELPULSE_CONFIG")
+    path = Path(named) if named else Path(CONFIG_FILE)
+    if not path.is_file():
+        if named:
+            raise UsageError(f"LABELPULSE_CONFIG names {named!r}, which is not a file")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid TOML: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}")
+    return data
+
+
+def _credit(value: Any) -> float:
+    try:
+        credit = float(value)
+    except (TypeError, ValueError):
+        credit = -1.0
+    if isinstance(value, bool) or not 0.0 <= credit <= 1.0:
+        raise UsageError(f"fix_accept_credit must be a number from 0 to 1, got {value!r}")
+    return credit
 
 
 def check_timezone(name: str) -> ZoneInfo:

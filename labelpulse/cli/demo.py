@@ -12,6 +12,7 @@ from rich.console import Console
 from labelpulse import demo
 from labelpulse.cli.context import state
 from labelpulse.cli.imports import import_command
+from labelpulse.errors import UsageError
 
 
 def demo_command(
@@ -23,9 +24,17 @@ def demo_command(
 ) -> None:
     """Generate a demo organisation (all five roles, reviews, fixes, comments) and import it."""
     console = Console(stderr=True)
+    app_state = state(ctx)
+    held = app_state.store().rows("SELECT count(*) AS n FROM events")[0]["n"]
+    if held:
+        # Another day's demo reuses the same event ids with other times: every one would conflict.
+        raise UsageError(
+            f"{app_state.settings.db} already holds {held:,} events; "
+            "load the demo into a new database with --db"
+        )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo.ndjson"
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [path], rejects=None, quiet=False)
-    console.print(f"Demo organisation loaded into {state(ctx).settings.db}.")
+    console.print(f"Demo organisation loaded into {app_state.settings.db}.")

@@ -369,3 +369,13 @@ def test_demo_then_members_report_has_rows(tmp_path: Path) -> None:
     assert data["rows"]
     assert all(r["member_name"] for r in data["rows"])
     assert sum(r["submitted"] for r in data["rows"]) > 0
+
+
+def test_demo_refuses_a_database_that_already_holds_events(tmp_path: Path) -> None:
+    db = tmp_path / "twice.duckdb"
+    first = run(db, "demo", "--members", "6", "--days", "2", "--events", "300")
+    assert first.returncode == 0, first.stderr
+    second = run(db, "demo", "--members", "6", "--days", "2", "--events", "300")
+    assert second.returncode == 2
+    assert "already holds 300 events" in second.stderr
+    assert "Traceback" not in second.stderr
