@@ -44,7 +44,7 @@ DIRECTORY_KINDS: tuple[str, ...] = ("member", "workspace", "project", "membershi
 FUTURE_LIMIT_SECONDS = 24 * 3600
 SCAN_CHUNK = 8_192
 
-FieldKind = Literal["id", "text", "timestamp", "number", "integer", "count", "boolean", "object"]
+FieldKind = Literal["id", "text", "timestamp", "number", "count", "boolean", "object"]
 
 
 @dataclass(frozen=True)
