@@ -13,14 +13,8 @@ from typing import Any
 
 import pytest
 
-from labelpulse.events import (
-    Member,
-    Membership,
-    Project,
-    Validated,
-    Validator,
-    Workspace,
-)
+from labelpulse.events import Member, Membership, Project, Workspace
+from labelpulse.validation import Validated, Validator
 
 NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 NOW_US = int(NOW.timestamp()) * 1_000_000

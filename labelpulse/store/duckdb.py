@@ -17,9 +17,9 @@ from labelpulse.events import (
     Membership,
     Project,
     Workspace,
-    as_arrow,
 )
 from labelpulse.store.base import AppendOutcome
+from labelpulse.validation import as_arrow
 
 _STATE_ACTIONS = (
     "'annotation.submitted','annotation.updated','annotation.skipped','annotation.deleted',"

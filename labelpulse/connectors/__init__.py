@@ -1,0 +1,1 @@
+"""Connectors: where records come from — files now; Label Studio, Segments.ai, CVAT next."""
