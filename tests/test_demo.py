@@ -15,22 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labelpulse.demo import generate, write_ndjson
+from labelpulse.events import EVENT_TYPES as SCHEMA_EVENT_TYPES
 
 Record = dict[str, Any]
 
 END = dt.date(2024, 6, 28)  # a past date: output is then a pure function of the arguments
-EVENT_TYPES = {
-    "annotation.draft",
-    "annotation.submitted",
-    "annotation.updated",
-    "annotation.skipped",
-    "annotation.deleted",
-    "review.accepted",
-    "review.rejected",
-    "review.fixed_and_accepted",
-    "review.viewed",
-    "comment.created",
-}
+EVENT_TYPES = set(SCHEMA_EVENT_TYPES)
 REQUIRED = {"id", "type", "time", "actor", "project", "task", "annotation"}
 ALLOWED = REQUIRED | {
     "started_at", "author", "duration", "idle", "regions_added", "regions_removed",

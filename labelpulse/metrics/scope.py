@@ -111,8 +111,9 @@ def local_day(ts: ir.IntegerValue, window: Window, p: Params) -> ir.IntegerValue
     return (ts + offset) // DAY_US
 
 
-def day_date(number: int) -> dt.date:
-    return _EPOCH + dt.timedelta(days=number)
+def day_number(day: dt.date) -> int:
+    """A date as days since 1970-01-01, the form `local_day` buckets by."""
+    return (day - _EPOCH).days
 
 
 def in_window(ts: ir.IntegerValue, p: Params) -> ir.BooleanValue:
