@@ -1,9 +1,9 @@
 """Settings: database location, default time zone, fix+accept credit.
 
 Each comes from, first to last: the command line (`--db`), the environment (`LABELPULSE_DB`,
-`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`), a TOML file (`LABELPULSE_CONFIG`, else
-`./labelpulse.toml` when present, with the keys `db`, `timezone`, `fix_accept_credit`), the
-defaults below.
+`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`, `LABELPULSE_MAX_REQUEST_MB`), a TOML file
+(`LABELPULSE_CONFIG`, else `./labelpulse.toml` when present, with the keys `db`, `timezone`,
+`fix_accept_credit`, `max_request_mb`), the defaults below.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "db": "LABELPULSE_DB",
     "timezone": "LABELPULSE_TZ",
     "fix_accept_credit": "LABELPULSE_FIX_ACCEPT_CREDIT",
+    "max_request_mb": "LABELPULSE_MAX_REQUEST_MB",
 }
 
 
@@ -31,6 +32,8 @@ class Settings:
     db: str = DEFAULT_DB
     timezone: str = "UTC"
     fix_accept_credit: float = 0.5
+    # The largest request body the server takes (POST /api/events); larger ones get 413.
+    max_request_mb: float = 32.0
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -45,6 +48,7 @@ def load_settings(db: str | None = None) -> Settings:
         db=str(values.get("db", DEFAULT_DB)),
         timezone=str(values.get("timezone", "UTC")),
         fix_accept_credit=_credit(values.get("fix_accept_credit", 0.5)),
+        max_request_mb=_positive("max_request_mb", values.get("max_request_mb", 32.0)),
     )
     check_timezone(settings.timezone)
     return settings
@@ -76,6 +80,16 @@ def _credit(value: Any) -> float:
     if isinstance(value, bool) or not 0.0 <= credit <= 1.0:
         raise UsageError(f"fix_accept_credit must be a number from 0 to 1, got {value!r}")
     return credit
+
+
+def _positive(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if isinstance(value, bool) or not number > 0:
+        raise UsageError(f"{name} must be a positive number, got {value!r}")
+    return number
 
 
 def check_timezone(name: str) -> ZoneInfo:

@@ -28,6 +28,10 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["generate", "write_ndjson"]
 
+# One sign-in per role, for `make run` and the browser tests; a demo, never a real password.
+DEMO_LOGINS = ("owner", "admin", "mgr-01", "rev-01", "ann-01")
+DEMO_PASSWORD = "labelpulse-demo"
+
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _WORKSPACES = (
     ("vision", "Vision", ("Retail Shelf Detection", "image"), ("Dashcam Video Tracking", "video"),

@@ -76,3 +76,24 @@ class StoreError(LabelpulseError):
     """The database could not be opened, migrated or written."""
 
     code: str = "store_error"
+
+
+@dataclass
+class UnauthorizedError(LabelpulseError):
+    """No valid session or token: the asker must sign in (or present a token) first."""
+
+    code: str = "unauthorized"
+
+
+@dataclass
+class ForbiddenError(LabelpulseError):
+    """The asker is known but may not see or do this (the access table of metrics.md)."""
+
+    code: str = "forbidden"
+
+
+@dataclass
+class TooLargeError(LabelpulseError):
+    """A request body is larger than the server accepts."""
+
+    code: str = "too_large"

@@ -73,7 +73,11 @@ class IngestSummary:
 
 def ingest_records(store: Store, records: Sequence[Any]) -> IngestSummary:
     """Store a batch of decoded records whole, or raise InvalidRecordsError and store nothing."""
-    lines = encode_records(records)
+    return ingest_lines(store, encode_records(records))
+
+
+def ingest_lines(store: Store, lines: Sequence[str]) -> IngestSummary:
+    """Store a batch of JSON lines whole (an NDJSON request body), or store nothing."""
     validated = Validator().validate_lines(lines, range(1, len(lines) + 1))
     if validated.rejects:
         errors = validated.errors

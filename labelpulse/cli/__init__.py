@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from labelpulse import __version__
-from labelpulse.cli import demo, imports, report
+from labelpulse.cli import demo, imports, members, report, serve, tokens
 from labelpulse.cli.context import AppState
 from labelpulse.errors import LabelpulseError, UsageError
 
@@ -24,6 +24,9 @@ app = typer.Typer(
 app.add_typer(report.app, name="report")
 app.command("import")(imports.import_command)
 app.command("demo")(demo.demo_command)
+app.command("serve")(serve.serve_command)
+app.add_typer(members.app, name="members")
+app.add_typer(tokens.app, name="token")
 
 
 def _version(value: bool) -> None:

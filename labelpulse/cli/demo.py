@@ -8,11 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from labelpulse import demo
+from labelpulse.access import set_password
 from labelpulse.cli.context import state
 from labelpulse.cli.imports import import_command
 from labelpulse.errors import UsageError
+from labelpulse.metrics import Directory
 
 
 def demo_command(
@@ -21,6 +24,10 @@ def demo_command(
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days of work, ending today.")] = 30,
     events: Annotated[int, typer.Option(min=1, help="Events to generate.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = 7,
+    logins: Annotated[
+        bool,
+        typer.Option(help=f"Give one member per role the password {demo.DEMO_PASSWORD!r}."),
+    ] = True,
 ) -> None:
     """Generate a demo organisation (all five roles, reviews, fixes, comments) and import it."""
     console = Console(stderr=True)
@@ -38,3 +45,12 @@ def demo_command(
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [path], rejects=None, quiet=False)
     console.print(f"Demo organisation loaded into {app_state.settings.db}.")
+    if logins:
+        store = app_state.store()
+        directory = Directory.load(store)
+        table = Table("role", "email", "password", title="Demo sign-ins")
+        for member in demo.DEMO_LOGINS:
+            set_password(store, member, demo.DEMO_PASSWORD)
+            row = directory.members[member]
+            table.add_row(str(row["role"]), str(row["email"]), demo.DEMO_PASSWORD)
+        Console().print(table)

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from labelpulse.exports import report_tables
+from labelpulse.readable import format_value
 
-DURATION_HINTS = ("time",)
 HIDDEN_WHEN_NAMED = {"member": "member_name", "project": "project_name", "from": "from_name"}
 SHORT_LABELS = {
     "total_time_median": "total (median)",
@@ -21,33 +21,6 @@ SHORT_LABELS = {
     "median_time": "median",
     "total_time": "total time",
 }
-
-
-def format_duration(seconds: float | None) -> str:
-    """1 h 23 m, 4 m 05 s, 12.5 s; a dash for nothing."""
-    if seconds is None:
-        return "–"
-    if seconds < 60:
-        return f"{seconds:.1f} s" if seconds % 1 else f"{int(seconds)} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} m {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} m"
-
-
-def format_value(column: str, value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float) and any(h in column for h in DURATION_HINTS):
-        return format_duration(value)
-    if isinstance(value, float) and ("score" in column or "rate" in column):
-        return f"{value:.0%}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
 
 
 def render_report(console: Console, name: str, data: dict[str, Any]) -> None:

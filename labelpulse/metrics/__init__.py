@@ -20,10 +20,13 @@ TABLE_REPORTS = ("members", "reviewers", "insights", "work", "items")
 REPORTS = (*MEMBER_REPORTS, *TABLE_REPORTS)
 
 __all__ = [
+    "MEMBER_REPORTS",
     "REPORTS",
+    "TABLE_REPORTS",
     "Directory",
     "Scope",
     "Window",
+    "compute",
     "make_scope",
     "make_window",
     "report",
@@ -45,11 +48,25 @@ def report(
 ) -> dict[str, Any]:
     """Compute one report by name over a window and scope; the JSON format of metrics.md."""
     settings = settings or load_settings(store.url)
-    if name not in REPORTS:
-        raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
     window = make_window(start, end, settings.timezone if tz is None else tz)
     directory = Directory.load(store)
     scope = make_scope(directory, workspaces=workspaces, projects=projects, members=members)
+    return compute(store, name, window, scope, member=member, settings=settings)
+
+
+def compute(
+    store: Store,
+    name: str,
+    window: Window,
+    scope: Scope,
+    *,
+    member: str | None = None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """One report over a window and an already decided scope (see `labelpulse.access`)."""
+    if name not in REPORTS:
+        raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
+    directory = Directory.load(store)
     if name in MEMBER_REPORTS:
         if not member:
             raise UsageError(f"the {name} report needs a member")

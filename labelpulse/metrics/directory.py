@@ -15,6 +15,8 @@ class Directory:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     workspaces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # member id → {("workspace" | "project", target id)}
+    memberships: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> Directory:
@@ -26,10 +28,14 @@ class Directory:
         def rows(sql: str) -> dict[str, dict[str, Any]]:
             return {row["id"]: row for row in store.rows(sql)}
 
+        memberships: dict[str, set[tuple[str, str]]] = {}
+        for row in store.rows("SELECT member, target_kind, target FROM memberships"):
+            memberships.setdefault(row["member"], set()).add((row["target_kind"], row["target"]))
         loaded = cls(
             members=rows("SELECT id, name, email, role FROM members"),
             projects=rows("SELECT id, name, workspace FROM projects"),
             workspaces=rows("SELECT id, name FROM workspaces"),
+            memberships=memberships,
         )
         store.cache["directory"] = loaded
         return loaded
@@ -41,6 +47,16 @@ class Directory:
             "name": known["name"] if known else member_id,
             "role": known["role"] if known else None,
         }
+
+    def member_projects(self, member_id: str) -> set[str]:
+        """Projects a member belongs to: directly, or through a workspace they belong to."""
+        held = self.memberships.get(member_id, set())
+        workspaces = {target for kind, target in held if kind == "workspace"}
+        direct = {target for kind, target in held if kind == "project"}
+        return direct | {p for p, row in self.projects.items() if row["workspace"] in workspaces}
+
+    def member_workspaces(self, member_id: str) -> set[str]:
+        return {t for kind, t in self.memberships.get(member_id, set()) if kind == "workspace"}
 
     def member_name(self, member_id: str | None) -> str | None:
         if member_id is None:

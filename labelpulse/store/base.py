@@ -11,6 +11,27 @@ import pyarrow as pa
 from labelpulse.errors import RecordError, UsageError
 from labelpulse.events import DirectoryRecord
 
+# The tables `put`, `get` and `remove` may touch, with each one's key columns. The event log
+# and the state table are written only through `append`.
+RECORD_TABLES: dict[str, tuple[str, ...]] = {
+    "members": ("id",),
+    "workspaces": ("id",),
+    "projects": ("id",),
+    "memberships": ("member", "target_kind", "target"),
+    "accounts": ("member",),
+    "tokens": ("id",),
+    "secrets": ("name",),
+}
+
+
+def check_record_table(table: str, columns: Sequence[str]) -> None:
+    """Refuse a table or column name that is not ours: names are spliced into SQL."""
+    if table not in RECORD_TABLES:
+        raise UsageError(f"not a record table: {table!r}")
+    for column in columns:
+        if not column.isidentifier():
+            raise UsageError(f"not a column name: {column!r}")
+
 
 @dataclass
 class AppendOutcome:
@@ -49,6 +70,18 @@ class Store(Protocol):
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query with named parameters ($name) and return rows as dicts."""
+        ...
+
+    def put(self, table: str, row: Mapping[str, Any]) -> None:
+        """Insert or replace one row of a record table (accounts, tokens, directory) by its key."""
+        ...
+
+    def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        """Rows of a record table whose columns equal `where` (all rows when empty)."""
+        ...
+
+    def remove(self, table: str, **where: Any) -> int:
+        """Delete the rows of a record table whose columns equal `where`; how many went."""
         ...
 
     @property

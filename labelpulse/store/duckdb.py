@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from labelpulse.errors import InvalidRecordsError, RecordError, StoreError
+from labelpulse.errors import InvalidRecordsError, RecordError, StoreError, UsageError
 from labelpulse.events import (
     EVENT_SCHEMA,
     DirectoryRecord,
@@ -18,7 +18,7 @@ from labelpulse.events import (
     Project,
     Workspace,
 )
-from labelpulse.store.base import AppendOutcome
+from labelpulse.store.base import RECORD_TABLES, AppendOutcome, check_record_table
 from labelpulse.validation import as_arrow
 
 _STATE_ACTIONS = (
@@ -53,6 +53,17 @@ MIGRATIONS: tuple[str, ...] = (
       member VARCHAR NOT NULL, target_kind VARCHAR NOT NULL, target VARCHAR NOT NULL,
       PRIMARY KEY (member, target_kind, target)
     );
+    """,
+    """
+    CREATE TABLE accounts (
+      member VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, updated_us BIGINT NOT NULL
+    );
+    CREATE TABLE tokens (
+      id VARCHAR PRIMARY KEY, member VARCHAR NOT NULL, name VARCHAR NOT NULL,
+      scope VARCHAR NOT NULL, secret_hash VARCHAR NOT NULL, created_us BIGINT NOT NULL,
+      revoked_us BIGINT
+    );
+    CREATE TABLE secrets (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
     """,
 )
 
@@ -288,6 +299,45 @@ class DuckDBStore:
         con.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", values)
         return True
 
+    def put(self, table: str, row: Mapping[str, Any]) -> None:
+        check_record_table(table, list(row))
+        names = list(row)
+        key = RECORD_TABLES[table]
+        missing = [k for k in key if k not in row]
+        if missing:
+            raise UsageError(f"a {table} row needs {', '.join(missing)}")
+        updates = [n for n in names if n not in key]
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
+            if updates
+            else "DO NOTHING"
+        )
+        sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
+            f"ON CONFLICT ({', '.join(key)}) {action}"
+        )
+        with self._lock:
+            self._con.execute(sql, list(row.values()))
+            self._cache.clear()
+
+    def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        check_record_table(table, list(where))
+        sql, values = _where(f"SELECT * FROM {table}", where)
+        with self._lock:
+            cursor = self._con.execute(sql + " ORDER BY ALL", values)
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def remove(self, table: str, **where: Any) -> int:
+        check_record_table(table, list(where))
+        if not where:
+            raise UsageError(f"refusing to remove every row of {table}")
+        sql, values = _where(f"DELETE FROM {table}", where)
+        with self._lock:
+            rows = self._con.execute(sql + " RETURNING 1", values).fetchall()
+            self._cache.clear()
+            return len(rows)
+
     def rebuild_state(self) -> None:
         with self._lock:
             self._con.execute("BEGIN TRANSACTION")
@@ -338,3 +388,9 @@ class DuckDBStore:
     def close(self) -> None:
         with self._lock:
             self._con.close()
+
+
+def _where(sql: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    if not where:
+        return sql, []
+    return sql + " WHERE " + " AND ".join(f"{k} = ?" for k in where), list(where.values())

@@ -1,0 +1,39 @@
+"""Accounts, roles, API tokens and the scope policy that every report passes through."""
+
+from labelpulse.access.accounts import (
+    add_member,
+    add_membership,
+    authenticate,
+    find_by_email,
+    remove_membership,
+    set_password,
+    set_role,
+)
+from labelpulse.access.policy import Viewer, cut_scope, viewer_for
+from labelpulse.access.reports import report_for
+from labelpulse.access.tokens import (
+    TOKEN_SCOPES,
+    check_token,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
+
+__all__ = [
+    "TOKEN_SCOPES",
+    "Viewer",
+    "add_member",
+    "add_membership",
+    "authenticate",
+    "check_token",
+    "create_token",
+    "cut_scope",
+    "find_by_email",
+    "list_tokens",
+    "remove_membership",
+    "report_for",
+    "revoke_token",
+    "set_password",
+    "set_role",
+    "viewer_for",
+]

@@ -1,0 +1,127 @@
+"""`labelpulse members ...`: add members, set passwords and roles, manage memberships."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from labelpulse import access
+from labelpulse.access.accounts import has_password
+from labelpulse.cli.context import state
+from labelpulse.errors import UsageError
+from labelpulse.metrics import Directory
+
+app = typer.Typer(
+    help="Members who can sign in: accounts, roles and memberships.", no_args_is_help=True
+)
+
+Password = Annotated[
+    str | None,
+    typer.Option(
+        "--password",
+        envvar="LABELPULSE_PASSWORD",
+        help="The password (else asked for, hidden). LABELPULSE_PASSWORD works too.",
+    ),
+]
+
+
+def _password(given: str | None) -> str:
+    if given is not None:
+        return given
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(help="The member's id (as events name them).")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    email: Annotated[str, typer.Option(help="Email, used to sign in.")],
+    role: Annotated[str, typer.Option(help="owner, admin, manager, reviewer or annotator.")],
+    password: Password = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Add to the directory without a sign-in.")
+    ] = False,
+) -> None:
+    """Add a member (or update one) and give them a password to sign in with."""
+    secret = None if no_password else _password(password)
+    access.add_member(
+        state(ctx).store(), member, name=name, email=email, role=role, password=secret
+    )
+    typer.echo(f"Member {member} ({role}) saved{'' if no_password else ' with a password'}.")
+
+
+@app.command("set-password")
+def set_password(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(help="The member's id.")],
+    password: Password = None,
+) -> None:
+    """Set (or reset) a member's password."""
+    access.set_password(state(ctx).store(), member, _password(password))
+    typer.echo(f"Password of {member} set.")
+
+
+@app.command("set-role")
+def set_role(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(help="The member's id.")],
+    role: Annotated[str, typer.Argument(help="owner, admin, manager, reviewer or annotator.")],
+) -> None:
+    """Change a member's role."""
+    access.set_role(state(ctx).store(), member, role)
+    typer.echo(f"{member} is now {role}.")
+
+
+@app.command("join")
+def join(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(help="The member's id.")],
+    workspace: Annotated[str | None, typer.Option(help="A workspace id.")] = None,
+    project: Annotated[str | None, typer.Option(help="A project id.")] = None,
+) -> None:
+    """Make a member part of a workspace or a project."""
+    kind, target = _target(workspace, project)
+    access.add_membership(state(ctx).store(), member, kind, target)
+    typer.echo(f"{member} is a member of {kind} {target}.")
+
+
+@app.command("leave")
+def leave(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(help="The member's id.")],
+    workspace: Annotated[str | None, typer.Option(help="A workspace id.")] = None,
+    project: Annotated[str | None, typer.Option(help="A project id.")] = None,
+) -> None:
+    """Take a member out of a workspace or a project."""
+    kind, target = _target(workspace, project)
+    access.remove_membership(state(ctx).store(), member, kind, target)
+    typer.echo(f"{member} is no longer a member of {kind} {target}.")
+
+
+@app.command("list")
+def list_members(ctx: typer.Context) -> None:
+    """Every member with role, email and whether they can sign in."""
+    store = state(ctx).store()
+    directory = Directory.load(store)
+    table = Table("id", "name", "email", "role", "sign-in", "memberships")
+    for member_id, row in sorted(directory.members.items()):
+        held = sorted(f"{k}:{t}" for k, t in directory.memberships.get(member_id, set()))
+        table.add_row(
+            member_id,
+            str(row["name"]),
+            str(row["email"] or "–"),
+            str(row["role"]),
+            "yes" if has_password(store, member_id) else "no",
+            ", ".join(held) or "–",
+        )
+    Console().print(table)
+
+
+def _target(workspace: str | None, project: str | None) -> tuple[str, str]:
+    if (workspace is None) == (project is None):
+        raise UsageError("give exactly one of --workspace or --project")
+    return ("workspace", workspace) if workspace is not None else ("project", str(project))

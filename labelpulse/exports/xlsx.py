@@ -1,0 +1,131 @@
+"""Reports as Excel workbooks: an "about" sheet, then one sheet per table, with real cell types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from labelpulse.config import check_timezone
+from labelpulse.exports.tabular import report_tables
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+SECONDS_FORMAT = "0.0"
+# Text that a spreadsheet would read as a formula when typed in; kept as text (quote prefix).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MIN_WIDTH, MAX_WIDTH = 8, 50
+BOLD = Font(bold=True)
+
+
+def report_xlsx(name: str, data: dict[str, Any]) -> bytes:
+    """The report as an xlsx workbook: sheet "about", then one sheet per table of the report."""
+    zone = check_timezone(data["window"]["tz"])
+    book = Workbook()
+    about = book.active
+    about.title = "about"
+    _write(about, ["field", "value"], [{"field": k, "value": v} for k, v in _about(name, data)])
+    for title, columns, rows in report_tables(name, data):
+        _write(book.create_sheet(title[:31]), columns, rows, zone)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _about(name: str, data: dict[str, Any]) -> list[tuple[str, Any]]:
+    window = data["window"]
+    lines: list[tuple[str, Any]] = [("report", name)]
+    if data.get("member"):
+        member = data["member"]
+        lines += [("member", member["id"]), ("member_name", member["name"])]
+        lines.append(("member_role", member.get("role")))
+    lines += [("from", dt.date.fromisoformat(window["from"]))]
+    lines += [("to", dt.date.fromisoformat(window["to"])), ("time_zone", window["tz"])]
+    scope = data.get("scope") or {}
+    for key in ("workspaces", "projects", "members"):
+        lines.append((key, ", ".join(scope.get(key) or []) or "all"))
+    lines.append(("times", f"Times are local to the window's time zone ({window['tz']})."))
+    lines.append(("durations", "Durations are in seconds."))
+    return lines
+
+
+def _write(
+    sheet: Any,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    zone: ZoneInfo | None = None,
+) -> None:
+    """One table on a sheet: a bold frozen header with an autofilter, then typed cells."""
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = BOLD
+    kinds = {column: _kind(column, [row.get(column) for row in rows]) for column in columns}
+    widths = [len(column) + 3 for column in columns]  # room for the autofilter button
+    for number, row in enumerate(rows, start=2):
+        for index, column in enumerate(columns):
+            field = str(row.get("figure")) if column == "value" and "figure" in row else column
+            cell = sheet.cell(row=number, column=index + 1)
+            shown = _set(cell, row.get(column), kinds[column], _is_duration(field), zone)
+            widths[index] = max(widths[index], shown)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            max(width, MIN_WIDTH), MAX_WIDTH
+        )
+    sheet.freeze_panes = "A2"
+    last = f"{get_column_letter(max(len(columns), 1))}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}"
+
+
+def _kind(column: str, values: list[Any]) -> str:
+    """ "date", "time" or "" for a column, from its name and its (non-null) values."""
+    found = [value for value in values if value is not None]
+    if not found or not all(isinstance(value, str) for value in found):
+        return ""
+    if column == "date" and all(DATE.fullmatch(value) for value in found):
+        return "date"
+    if all(TIMESTAMP.fullmatch(value) for value in found):
+        return "time"
+    return ""
+
+
+def _is_duration(field: str) -> bool:
+    return field in ("duration", "idle") or field.endswith("_time")
+
+
+def _set(cell: Any, value: Any, kind: str, duration: bool, zone: ZoneInfo | None) -> int:
+    """Store one value as its real type; the width it needs, in characters."""
+    if value is None:
+        return 0
+    if isinstance(value, dt.date) or (isinstance(value, str) and kind == "date"):
+        cell.value = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        cell.number_format = DATE_FORMAT
+        return len(DATE_FORMAT)
+    if isinstance(value, str) and kind == "time":
+        moment = dt.datetime.fromisoformat(value)
+        if zone is not None and moment.tzinfo is not None:
+            moment = moment.astimezone(zone)
+        # Excel has no time zones: the wall-clock time in the window's zone, without offset.
+        cell.value = moment.replace(tzinfo=None)
+        cell.number_format = TIME_FORMAT
+        return len(TIME_FORMAT)
+    if isinstance(value, bool | int | float):
+        cell.value = value
+        if duration and not isinstance(value, bool):
+            cell.number_format = SECONDS_FORMAT
+        return len(f"{value:.1f}" if isinstance(value, float) else str(value))
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32767]
+    cell.value = text
+    # openpyxl reads "=..." as a formula and "#N/A" as an error: always keep text as text.
+    cell.data_type = "s"
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return max((len(line) for line in text.splitlines()), default=0)

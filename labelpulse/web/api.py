@@ -1,0 +1,288 @@
+"""The JSON API under /api/: every report (and its exports), ingest, the directory, health.
+
+Every report route goes through `run_report`, which goes through `labelpulse.access`: no route
+computes a figure without the asker's scope.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from labelpulse.access import Viewer
+from labelpulse.access.policy import visible_projects, visible_workspaces
+from labelpulse.errors import TooLargeError, UsageError
+from labelpulse.exports import report_csv, report_json, report_xlsx
+from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
+from labelpulse.metrics import MEMBER_REPORTS, TABLE_REPORTS, Directory
+from labelpulse.store.base import Store
+from labelpulse.web.auth import ingest_viewer, read_viewer
+from labelpulse.web.query import ReportQuery, report_query, run_report
+
+router = APIRouter(prefix="/api")
+
+Format = Literal["json", "csv", "xlsx"]
+MEDIA = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DIRECTORY_KINDS = {"members": "member", "workspaces": "workspace", "projects": "project",
+                   "memberships": "membership"}  # fmt: skip
+
+
+def export_name(name: str, query: ReportQuery, member: str | None, fmt: str) -> str:
+    """A file name that says what and when: labelpulse-member-ann-01-2026-11-01-to-2026-11-30.csv"""
+    parts = ["labelpulse", name]
+    if member:
+        parts.append(member)
+    parts += [query.start or "", "to", query.end or ""]
+    safe = "-".join(p for p in parts if p)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in safe)
+    return f"{safe}.{fmt}"
+
+
+def render(
+    name: str, query: ReportQuery, data: dict[str, Any], fmt: Format | None, member: str | None
+) -> Response:
+    """JSON inline, or (with `format`) a download in that format."""
+    if fmt is None:
+        return JSONResponse(data)
+    body: bytes
+    if fmt == "json":
+        body = report_json(data).encode()
+    elif fmt == "csv":
+        body = report_csv(name, data).encode()
+    else:
+        body = report_xlsx(name, data)
+    filename = export_name(name, query, member, fmt)
+    return Response(
+        body,
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+FormatQuery = Annotated[
+    Format | None,
+    Query(alias="format", description="Download as json, csv or xlsx instead of JSON inline."),
+]
+
+
+@router.get("/health", tags=["server"])
+def health(request: Request) -> dict[str, Any]:
+    """Is the server up, and which schema version is its database on."""
+    store: Store = request.app.state.store
+    return {"status": "ok", "schema_version": store.schema_version()}
+
+
+@router.get("/me", tags=["directory"])
+def me(request: Request, viewer: Annotated[Viewer, Depends(read_viewer)]) -> dict[str, Any]:
+    """Who is asking, and the workspaces, projects and members they may filter by."""
+    directory = Directory.load(request.app.state.store)
+    projects = visible_projects(viewer, directory)
+    workspaces = visible_workspaces(viewer, directory)
+    members = (
+        directory.members if viewer.sees_every_member else {viewer.id: directory.members[viewer.id]}
+    )
+    return {
+        "member": {
+            "id": viewer.id,
+            "name": viewer.name,
+            "role": viewer.role,
+            "email": viewer.email,
+        },
+        "workspaces": [
+            {"id": w, "name": row["name"]}
+            for w, row in sorted(directory.workspaces.items())
+            if workspaces is None or w in workspaces
+        ],
+        "projects": [
+            {"id": p, "name": row["name"], "workspace": row["workspace"]}
+            for p, row in sorted(directory.projects.items())
+            if projects is None or p in projects
+        ],
+        "members": [
+            {"id": m, "name": row["name"], "role": row["role"]}
+            for m, row in sorted(members.items())
+        ],
+    }
+
+
+def _member_route(name: str) -> None:
+    summary = {
+        "member": "A member's performance report (seed 000's Annotator Dashboard)",
+        "timeline": "Every event of a member in the window, oldest first",
+        "comments": "Comments others left on a member's annotations",
+    }[name]
+
+    def member_report(
+        request: Request,
+        viewer: Annotated[Viewer, Depends(read_viewer)],
+        member_id: Annotated[str, Path(alias="member_id", description="The member's id.")],
+        query: Annotated[ReportQuery, Depends(report_query)],
+        fmt: FormatQuery = None,
+    ) -> Response:
+        q, data = run_report(request, viewer, name, query, member=member_id)
+        return render(name, q, data, fmt, member_id)
+
+    path = "report" if name == "member" else name
+    router.add_api_route(
+        f"/members/{{member_id}}/{path}",
+        member_report,
+        methods=["GET"],
+        summary=summary,
+        tags=["reports"],
+        name=f"api_{name}",
+    )
+
+
+def _table_route(name: str) -> None:
+    summary = {
+        "members": "The members table: one row per member with work in the window",
+        "reviewers": "The reviewers table: one row per member who reviewed in the window",
+        "insights": "Annotation insights per labeler and project (seed 002)",
+        "work": "Labeling, review and edit work per member (seed 003)",
+        "items": "Time spent per item (seed 003)",
+    }[name]
+
+    def table_report(
+        request: Request,
+        viewer: Annotated[Viewer, Depends(read_viewer)],
+        query: Annotated[ReportQuery, Depends(report_query)],
+        fmt: FormatQuery = None,
+    ) -> Response:
+        q, data = run_report(request, viewer, name, query)
+        return render(name, q, data, fmt, None)
+
+    router.add_api_route(
+        f"/reports/{name}", table_report, methods=["GET"], summary=summary, tags=["reports"],
+        name=f"api_{name}",
+    )  # fmt: skip
+
+
+def _member_query_route(name: str) -> None:
+    def member_report_by_query(
+        request: Request,
+        viewer: Annotated[Viewer, Depends(read_viewer)],
+        query: Annotated[ReportQuery, Depends(report_query)],
+        fmt: FormatQuery = None,
+    ) -> Response:
+        if len(query.members) > 1:
+            raise UsageError(f"the {name} report takes one member")
+        member = query.members[0] if query.members else viewer.id
+        q, data = run_report(request, viewer, name, query, member=member)
+        return render(name, q, data, fmt, member)
+
+    router.add_api_route(
+        f"/reports/{name}",
+        member_report_by_query,
+        methods=["GET"],
+        summary=f"The {name} report of `member` (default: the asker)",
+        tags=["reports"],
+        name=f"api_{name}_by_query",
+    )
+
+
+for _name in MEMBER_REPORTS:
+    _member_route(_name)
+    _member_query_route(_name)
+for _name in TABLE_REPORTS:
+    _table_route(_name)
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 past the size limit (before reading it all)."""
+    limit = int(request.app.state.settings.max_request_mb * 1024 * 1024)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _records(body: bytes, content_type: str) -> tuple[list[str] | None, list[Any] | None]:
+    """NDJSON lines, or the decoded records of a JSON array (or one JSON object)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the body is not UTF-8 (byte {exc.start})") from exc
+    if "ndjson" in content_type or "jsonlines" in content_type:
+        return [line for line in text.splitlines() if line.strip()], None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
+            "send a JSON array, or NDJSON with Content-Type: application/x-ndjson"
+        ) from exc
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        raise UsageError("the body must be a JSON array of records (or NDJSON)")
+    return None, value
+
+
+def _decoded(line: str) -> Any:
+    """A record from an NDJSON line; a broken line stays text, which validation then names."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return line
+
+
+def _summary(summary: IngestSummary) -> dict[str, Any]:
+    out = summary.as_dict()
+    for key in ("rejects_path", "errors", "rejected", "conflicts"):
+        out.pop(key, None)
+    return out
+
+
+@router.post("/events", tags=["ingest"], status_code=200)
+async def post_events(
+    request: Request, viewer: Annotated[Viewer, Depends(ingest_viewer)]
+) -> dict[str, Any]:
+    """Store a batch of events (and directory records with `kind`) whole, or none of it.
+
+    A JSON array, or NDJSON with `Content-Type: application/x-ndjson`. One bad record and
+    nothing is stored: the 422 response lists every bad record with its position, id and field.
+    """
+    lines, records = _records(await _body(request), request.headers.get("content-type", ""))
+    store: Store = request.app.state.store
+    summary = (
+        ingest_lines(store, lines) if lines is not None else ingest_records(store, records or [])
+    )
+    return _summary(summary)
+
+
+def _directory_route(path: str, kind: str) -> None:
+    async def post_directory(
+        request: Request, viewer: Annotated[Viewer, Depends(ingest_viewer)]
+    ) -> dict[str, Any]:
+        lines, records = _records(await _body(request), request.headers.get("content-type", ""))
+        if lines is not None:
+            records = [_decoded(line) for line in lines]
+        tagged = [{"kind": kind, **r} if isinstance(r, dict) else r for r in records or []]
+        return _summary(ingest_records(request.app.state.store, tagged))
+
+    router.add_api_route(
+        f"/{path}",
+        post_directory,
+        methods=["POST"],
+        summary=f"Store {path} (directory records of kind {kind}) whole, or none of them",
+        tags=["ingest"],
+        name=f"api_post_{path}",
+    )
+
+
+for _path, _kind in DIRECTORY_KINDS.items():
+    _directory_route(_path, _kind)

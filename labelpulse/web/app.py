@@ -1,0 +1,64 @@
+"""The web application: pages, the JSON API, static files and one error shape, over one store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from labelpulse import __version__
+from labelpulse.config import Settings, load_settings
+from labelpulse.store import Store, connect
+from labelpulse.web import api, errors, pages, signin
+from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
+from labelpulse.web.filters import install_filters
+
+HERE = Path(__file__).parent
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
+
+
+def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
+    """The app over `store` (default: the settings' database)."""
+    settings = settings or load_settings()
+    store = store or connect(settings.db)
+    app = FastAPI(
+        title="labelpulse",
+        version=__version__,
+        description=(
+            "Analytics for data-labeling teams. Every report takes `from`, `to`, `tz`, "
+            "`project`, `workspace` and `member`, and answers only with what the asker may see."
+        ),
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    templates = Jinja2Templates(directory=HERE / "templates")
+    install_filters(templates.env)
+    app.state.templates = templates
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(store),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_DAYS * 86_400,
+        same_site="lax",
+    )
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(signin.router)
+    app.include_router(pages.router)
+
+    @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """plotly.js from the installed `plotly` package: charts work with no network."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=CACHE_A_DAY)
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    return app

@@ -1,0 +1,82 @@
+"""One error shape for every error the server returns: `{"error": {code, message, details}}`.
+
+JSON for the API (and any client that asks for JSON); a page with the same message for a
+browser; a sign-in redirect for a browser that is not signed in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from labelpulse.errors import LabelpulseError
+from labelpulse.web.templating import page
+
+STATUS = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "too_large": 413,
+    "invalid_records": 422,
+    "store_error": 500,
+    "internal": 500,
+}
+_CODES = {status: code for code, status in STATUS.items()}
+
+
+def error_body(
+    code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path in ("/docs", "/openapi.json"):
+        return True
+    return "text/html" not in request.headers.get("accept", "")
+
+
+def error_response(request: Request, status: int, body: dict[str, Any]) -> Response:
+    if wants_json(request):
+        return JSONResponse(body, status_code=status)
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return page(request, "error.html", {"status": status, "error": body["error"]}, status=status)
+
+
+def install(app: FastAPI) -> None:
+    """Route every kind of error through `error_response`."""
+
+    @app.exception_handler(LabelpulseError)
+    async def labelpulse_error(request: Request, exc: LabelpulseError) -> Response:
+        return error_response(request, STATUS.get(exc.code, 400), exc.as_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {
+                "field": ".".join(str(part) for part in err.get("loc", ())[1:]) or None,
+                "message": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        fields = ", ".join(str(d["field"]) for d in details if d["field"])
+        message = f"invalid request: {fields}" if fields else "invalid request"
+        return error_response(request, 400, error_body("bad_request", message, details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _CODES.get(exc.status_code, "error")
+        message = str(exc.detail) if exc.detail else code.replace("_", " ")
+        return error_response(request, exc.status_code, error_body(code, message))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        message = f"internal error: {type(exc).__name__}"
+        return error_response(request, 500, error_body("internal", message))

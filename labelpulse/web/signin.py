@@ -1,0 +1,56 @@
+"""Signing in and out: email + password form, CSRF-checked, into a signed session cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from labelpulse.access import authenticate
+from labelpulse.web.auth import check_csrf, optional_viewer, sign_in, sign_out
+from labelpulse.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    if optional_viewer(request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return page(request, "login.html", {"next": _safe_next(next), "failed": False, "email": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf)
+    viewer = authenticate(request.app.state.store, email, password)
+    if viewer is None:
+        context = {"next": _safe_next(next), "failed": True, "email": email}
+        return page(request, "login.html", context, status=401)
+    sign_in(request, viewer)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    sign_out(request)
+    return RedirectResponse("/login", status_code=303)
