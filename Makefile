@@ -4,8 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= labelpulse.duckdb
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
+CHROMIUM_LOG := $(VENV)/.chromium-install.log
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench lint clean FORCE
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +21,32 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	@test -f $(DB) || $(BIN)/labelpulse --db $(DB) demo
-	@$(BIN)/labelpulse --db $(DB) report members --from $$($(BIN)/python -c "import datetime as d; print(d.date.today()-d.timedelta(days=29))") --to $$($(BIN)/python -c "import datetime as d; print(d.date.today())")
-	@echo
-	@echo "Demo database: $(DB). Try:"
-	@echo "  $(BIN)/labelpulse --db $(DB) report member --member ann-01 --from $$(date -d '29 days ago' +%F) --to $$(date +%F) --format json"
-	@echo "  $(BIN)/labelpulse --help"
+# Chromium for tests/browser: apt-get install it when missing (as root, or through sudo);
+# `apt-get update` only when the install fails. Rebuilt whenever $(CHROMIUM) has gone missing.
+$(CHROMIUM_STAMP): $(if $(wildcard $(CHROMIUM)),,FORCE) | $(STAMP)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	  else echo "error: the browser tests need Chromium at $(CHROMIUM): run 'apt-get install -y chromium' as root (no sudo here)" >&2; exit 1; fi; \
+	  command -v apt-get >/dev/null 2>&1 || { echo "error: the browser tests need Chromium at $(CHROMIUM), and there is no apt-get here: install it" >&2; exit 1; }; \
+	  echo "Installing Chromium for the browser tests (apt-get install -y chromium)..."; \
+	  apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -qq"; \
+	  $$apt install -y chromium >$(CHROMIUM_LOG) 2>&1 \
+	    || { $$apt update >>$(CHROMIUM_LOG) 2>&1 && $$apt install -y chromium >>$(CHROMIUM_LOG) 2>&1; } \
+	    || { tail -n 20 $(CHROMIUM_LOG) >&2; echo "error: could not install chromium (log: $(CHROMIUM_LOG))" >&2; exit 1; }; \
+	  test -x $(CHROMIUM) || { echo "error: chromium installed, but $(CHROMIUM) is missing" >&2; exit 1; }; \
+	fi
+	@touch $@
 
-test: $(STAMP)
+FORCE:
+
+run: $(STAMP)
+	@if [ -f $(DB) ]; then $(BIN)/labelpulse --db $(DB) demo --show-logins; \
+	else $(BIN)/labelpulse --db $(DB) demo; fi
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the logins above."
+	@$(BIN)/labelpulse --db $(DB) serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

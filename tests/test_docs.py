@@ -32,3 +32,18 @@ def test_the_quick_start_is_the_two_commands() -> None:
     quick_start = README.split("## Quick start", 1)[1].split("```", 2)[1]
     commands = [line.split("#")[0].strip() for line in quick_start.splitlines() if line.strip()]
     assert commands[1:] == ["make run", "make test"]
+
+
+def test_every_api_route_is_in_the_readme() -> None:
+    from labelpulse.store import connect
+    from labelpulse.web.app import create_app
+
+    store = connect(":memory:")
+    try:
+        app = create_app(store)
+        paths = set(app.openapi()["paths"])
+    finally:
+        store.close()
+    assert len(paths) > 10
+    for path in sorted(paths):
+        assert path in README, path

@@ -52,6 +52,7 @@ def root(
 ) -> None:
     """Analytics for data-labeling teams."""
     ctx.obj = AppState(db=db)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main() -> None:

@@ -24,6 +24,12 @@ class AppState:
             self._store = connect(self.settings.db)
         return self._store
 
+    def close(self) -> None:
+        """Close the database when the command ends (DuckDB lets one process hold a file)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
 
 def state(ctx: typer.Context) -> AppState:
     root = ctx.find_root()

@@ -16,6 +16,7 @@ from labelpulse.cli.context import state
 from labelpulse.cli.imports import import_command
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
+from labelpulse.store import Store
 
 
 def demo_command(
@@ -28,10 +29,19 @@ def demo_command(
         bool,
         typer.Option(help=f"Give one member per role the password {demo.DEMO_PASSWORD!r}."),
     ] = True,
+    show_logins: Annotated[
+        bool,
+        typer.Option(
+            "--show-logins", help="Only print the demo sign-ins of a database already loaded."
+        ),
+    ] = False,
 ) -> None:
     """Generate a demo organisation (all five roles, reviews, fixes, comments) and import it."""
     console = Console(stderr=True)
     app_state = state(ctx)
+    if show_logins:
+        _logins(app_state.store())
+        return
     held = app_state.store().rows("SELECT count(*) AS n FROM events")[0]["n"]
     if held:
         # Another day's demo reuses the same event ids with other times: every one would conflict.
@@ -46,11 +56,18 @@ def demo_command(
         import_command(ctx, [path], rejects=None, quiet=False)
     console.print(f"Demo organisation loaded into {app_state.settings.db}.")
     if logins:
-        store = app_state.store()
-        directory = Directory.load(store)
-        table = Table("role", "email", "password", title="Demo sign-ins")
-        for member in demo.DEMO_LOGINS:
-            set_password(store, member, demo.DEMO_PASSWORD)
-            row = directory.members[member]
-            table.add_row(str(row["role"]), str(row["email"]), demo.DEMO_PASSWORD)
-        Console().print(table)
+        _logins(app_state.store())
+
+
+def _logins(store: Store) -> None:
+    """Give each demo sign-in the demo password and print them, one per role."""
+    directory = Directory.load(store)
+    missing = [m for m in demo.DEMO_LOGINS if m not in directory.members]
+    if missing:
+        raise UsageError(f"this database has no demo members ({', '.join(missing)})")
+    table = Table("role", "email", "password", title="Demo sign-ins")
+    for member in demo.DEMO_LOGINS:
+        set_password(store, member, demo.DEMO_PASSWORD)
+        row = directory.members[member]
+        table.add_row(str(row["role"]), str(row["email"]), demo.DEMO_PASSWORD)
+    Console().print(table)
