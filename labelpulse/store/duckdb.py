@@ -139,7 +139,8 @@ class DuckDBStore:
                     raise StoreError(f"migration to schema version {number} failed: {exc}") from exc
 
     def schema_version(self) -> int:
-        value = self._scalar("SELECT max(version) FROM schema_version")
+        with self._lock:  # the web server asks from many threads (GET /api/health)
+            value = self._scalar("SELECT max(version) FROM schema_version")
         return int(value) if value is not None else 0
 
     def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:

@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from labelpulse import __version__
 from labelpulse.config import Settings, load_settings
 from labelpulse.store import Store, connect
-from labelpulse.web import api, errors, pages, signin
+from labelpulse.web import admin, api, errors, pages, signin
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
 from labelpulse.web.filters import install_filters
 
@@ -53,6 +53,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.include_router(api.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

@@ -145,7 +145,9 @@ def test_serve_answers_over_http(db: Path) -> None:
                     assert response.status == 200
                     break
             except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
+                if server.poll() is not None:
+                    pytest.fail(f"the server stopped: {server.communicate()[1].decode()}")
+                if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
         try:
