@@ -271,7 +271,8 @@ def _directory_route(path: str, kind: str) -> None:
         lines, records = _records(await _body(request), request.headers.get("content-type", ""))
         if lines is not None:
             records = [_decoded(line) for line in lines]
-        tagged = [{"kind": kind, **r} if isinstance(r, dict) else r for r in records or []]
+        # The endpoint decides the kind: /api/members stores members, never events or projects.
+        tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
         return _summary(ingest_records(request.app.state.store, tagged))
 
     router.add_api_route(

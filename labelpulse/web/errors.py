@@ -7,6 +7,7 @@ browser; a sign-in redirect for a browser that is not signed in.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,7 +47,9 @@ def error_response(request: Request, status: int, body: dict[str, Any]) -> Respo
     if wants_json(request):
         return JSONResponse(body, status_code=status)
     if status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        # Back to the same question after signing in: the path and its filters, URL-encoded.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     return page(request, "error.html", {"status": status, "error": body["error"]}, status=status)
 
 

@@ -1,0 +1,185 @@
+"""Members dashboards: the organisation's (owner, admin) and each project's (owner, admin,
+manager with access to the project), with the projects list that leads to the latter."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from labelpulse.access import Viewer
+from labelpulse.access.policy import check_project, visible_projects
+from labelpulse.errors import ForbiddenError
+from labelpulse.web.auth import page_viewer
+from labelpulse.web.pagekit import (
+    Column,
+    Link,
+    TableView,
+    directory_of,
+    export_links,
+    filter_form,
+    keep_query,
+    member_href,
+    nothing_because,
+    segment,
+    table_view,
+    url,
+)
+from labelpulse.web.query import ReportQuery, report_query, run_report
+from labelpulse.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+Asker = Annotated[Viewer, Depends(page_viewer)]
+Question = Annotated[ReportQuery, Depends(report_query)]
+
+MEMBER = Column("member_name", "Member", "text")
+MEMBERS_COLUMNS = (
+    MEMBER,
+    Column("submitted", "Submitted"),
+    Column("updated", "Updated"),
+    Column("skipped", "Skipped"),
+    Column("accepted", "Accepted"),
+    Column("fixed_and_accepted", "Fixed + accepted"),
+    Column("rejected", "Rejected"),
+    Column("acceptance_score", "Acceptance", "score"),
+    Column("performance_score", "Performance", "score"),
+    Column("total_time", "Total time", "duration"),
+    Column("mean_time", "Average time", "duration"),
+    Column("median_time", "Median time", "duration"),
+    Column("last_active", "Last active", "time"),
+)
+REVIEWERS_COLUMNS = (
+    MEMBER,
+    Column("total", "Reviews"),
+    Column("accepted", "Accepted"),
+    Column("rejected", "Rejected"),
+    Column("fixed_and_accepted", "Fixed + accepted"),
+    Column("review_time", "Review time", "duration"),
+    Column("mean_review_time", "Average per annotation", "duration"),
+    Column("median_review_time", "Median per annotation", "duration"),
+)
+
+
+def members_tables(
+    request: Request, viewer: Viewer, q: ReportQuery, *, menu: Any = None
+) -> tuple[ReportQuery, list[TableView]]:
+    """The annotation summary (members report) and reviewers tables of one question."""
+    directory = directory_of(request)
+    resolved, members = run_report(request, viewer, "members", q)
+    _, reviewers = run_report(request, viewer, "reviewers", q)
+    params = resolved.params()
+    return resolved, [
+        table_view(
+            id="members",
+            title="Annotation summary",
+            columns=MEMBERS_COLUMNS,
+            data=members,
+            q=resolved,
+            exports=export_links("/api/reports/members", params),
+            empty=nothing_because(viewer, directory, resolved, "work by anyone"),
+            menu=menu,
+        ),
+        table_view(
+            id="reviewers",
+            title="Reviewers",
+            columns=REVIEWERS_COLUMNS,
+            data=reviewers,
+            q=resolved,
+            exports=export_links("/api/reports/reviewers", params),
+            empty=nothing_because(viewer, directory, resolved, "review actions"),
+            menu=menu,
+        ),
+    ]
+
+
+@router.get("/org/members")
+def organisation_members(request: Request, viewer: Asker, query: Question) -> Response:
+    """Seed 000's Organization → Members page: every member, each linking to their report."""
+    if not viewer.may_open_organisation:
+        raise ForbiddenError("only an owner or admin may open the organisation's members")
+    q, views = members_tables(request, viewer, query)
+    return page(
+        request,
+        "tables.html",
+        {
+            "title": "Organisation members",
+            "heading": "Organisation members",
+            "intro": "Everyone with work in the window. Select a name for their performance "
+            "report.",
+            "nav": "org",
+            "q": q,
+            "form": filter_form(request, viewer, q, action="/org/members"),
+            "tables": views,
+            "twin": url("/api/reports/members", q.params()),
+        },
+    )
+
+
+@router.get("/projects")
+def projects(request: Request, viewer: Asker) -> Response:
+    if not viewer.may_open_project_dashboards:
+        raise ForbiddenError("only an owner, admin or manager may open project dashboards")
+    directory = directory_of(request)
+    allowed = visible_projects(viewer, directory)
+    rows = [
+        {
+            "id": p,
+            "name": row["name"],
+            "workspace": directory.workspaces.get(row["workspace"], {}).get(
+                "name", row["workspace"] or "–"
+            ),
+            "href": f"/projects/{segment(p)}/members",
+        }
+        for p, row in sorted(directory.projects.items(), key=lambda kv: str(kv[1]["name"]))
+        if allowed is None or p in allowed
+    ]
+    if rows:
+        empty = ""
+    elif allowed is None:
+        empty = "There are no projects yet: they appear when events or directory records name them."
+    else:
+        empty = "You are not a member of any project yet. An owner or admin can add you to one."
+    context = {
+        "title": "Projects",
+        "nav": "projects",
+        "projects": rows,
+        "empty": empty,
+        "twin": "/api/me",
+    }
+    return page(request, "projects.html", context)
+
+
+@router.get("/projects/{project_id}/members")
+def project_members(request: Request, viewer: Asker, project_id: str, query: Question) -> Response:
+    """A project's Members dashboard; each row's menu opens that member's report there."""
+    if not viewer.may_open_project_dashboards:
+        raise ForbiddenError("only an owner, admin or manager may open a project's members")
+    directory = directory_of(request)
+    check_project(viewer, directory, project_id)
+    # The project is the page's: a workspace or project filter in the URL does not widen it.
+    q = keep_query(query, projects=[project_id], workspaces=[]).resolved(request.app.state.settings)
+
+    def menu(row: dict[str, Any]) -> list[Link]:
+        return [Link("Annotator performance report", member_href(str(row["member"]), q))]
+
+    q, views = members_tables(request, viewer, q, menu=menu)
+    name = directory.project_name(project_id)
+    action = f"/projects/{segment(project_id)}/members"
+    return page(
+        request,
+        "tables.html",
+        {
+            "title": f"{name} · members",
+            "heading": f"{name}: members",
+            "intro": "Annotation and review work in this project. The ⋯ menu of a row opens "
+            "that member's performance report for this project.",
+            "nav": "projects",
+            "q": q,
+            "form": filter_form(request, viewer, q, action=action, scope_fields=False),
+            "tables": views,
+            "twin": url("/api/reports/members", q.params()),
+            "back": Link("All projects", "/projects"),
+        },
+    )

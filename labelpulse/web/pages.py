@@ -1,0 +1,203 @@
+"""HTML pages: home and the member performance report (seed 000's Annotator Dashboard).
+
+The other dashboards live in their own modules and are gathered into this `router`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from labelpulse.access import Viewer
+from labelpulse.web import dashboards, tables
+from labelpulse.web.auth import page_viewer
+from labelpulse.web.charts import member_charts
+from labelpulse.web.pagekit import (
+    Column,
+    Link,
+    TableView,
+    directory_of,
+    export_links,
+    filter_form,
+    keep_query,
+    nothing_because,
+    readable,
+    scope_params,
+    segment,
+    table_view,
+    url,
+)
+from labelpulse.web.query import ReportQuery, report_query, run_report
+from labelpulse.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+router.include_router(dashboards.router)
+router.include_router(tables.router)
+
+Asker = Annotated[Viewer, Depends(page_viewer)]
+Question = Annotated[ReportQuery, Depends(report_query)]
+
+DAILY_COLUMNS = (
+    Column("date", "Date", "text"),
+    Column("submitted", "Submitted"),
+    Column("updated", "Updated"),
+    Column("skipped", "Skipped"),
+    Column("total_time", "Total time", "duration"),
+    Column("median_time", "Median time", "duration"),
+    Column("mean_time", "Average time", "duration"),
+)
+DAILY_REVIEW_COLUMNS = (
+    Column("reviews_accepted", "Accepted"),
+    Column("reviews_rejected", "Rejected"),
+    Column("reviews_fixed_and_accepted", "Fixed + accepted"),
+    Column("review_time", "Review time", "duration"),
+)
+CARDS = (
+    ("annotations", "submitted", "Submitted", "count"),
+    ("annotations", "total_time", "Total time", "duration"),
+    ("annotations", "total_time_median", "Total time (median)", "duration"),
+    ("annotations", "median_time", "Time per annotation (median)", "duration"),
+    ("annotations", "mean_time", "Time per annotation (average)", "duration"),
+    ("annotations", "performance_score", "Performance score", "score"),
+    ("annotations", "skipped", "Skipped", "count"),
+    ("annotations", "updated", "Updated", "count"),
+)
+REVIEW_CARDS = (
+    ("reviews", "total", "Reviews", "count"),
+    ("reviews", "review_time", "Review time", "duration"),
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    text: str
+    value: Any
+
+
+@router.get("/")
+def home(request: Request, viewer: Asker, query: Question) -> Response:
+    """The signed-in member's own report; choosing another member moves to their page."""
+    chosen = _other_member(query, viewer.id)
+    if chosen is not None:
+        return chosen
+    return member_page(request, viewer, viewer.id, query, action="/", nav="home")
+
+
+@router.get("/members/{member_id}")
+def member(request: Request, viewer: Asker, member_id: str, query: Question) -> Response:
+    chosen = _other_member(query, member_id)
+    if chosen is not None:
+        return chosen
+    # The tab a viewer most likely came from: their home, the organisation, or a project.
+    nav = (
+        "home" if member_id == viewer.id else "org" if viewer.may_open_organisation else "projects"
+    )
+    action = f"/members/{segment(member_id)}"
+    return member_page(request, viewer, member_id, query, action=action, nav=nav)
+
+
+def _other_member(query: ReportQuery, current: str) -> Response | None:
+    """The member select of the filters form names the member: their report is their page."""
+    if not query.members or query.members[0] == current:
+        return None
+    target = f"/members/{segment(query.members[0])}"
+    return RedirectResponse(url(target, scope_params(query)), status_code=303)
+
+
+def member_page(
+    request: Request, viewer: Viewer, member_id: str, query: ReportQuery, *, action: str, nav: str
+) -> Response:
+    q, data = run_report(request, viewer, "member", keep_query(query, members=[]), member_id)
+    directory = directory_of(request)
+    person = data["member"]
+    a, r = data["annotations"], data["reviews"]
+    # Graphs of work a member never does are noise: a reviewer's annotation graphs stay only
+    # when they annotated, an annotator's review graphs only when they reviewed.
+    with_reviews = person.get("role") not in (None, "annotator") or r["total"] > 0
+    annotated = a["submitted"] + a["skipped"] + a["rejected"] > 0
+    with_annotations = annotated or person.get("role") in (None, "annotator")
+    tz = q.tz or "UTC"
+    cards = [
+        Card(f"{section}.{key}", label, readable(kind, data[section][key], tz), data[section][key])
+        for section, key, label, kind in (*CARDS, *(REVIEW_CARDS if with_reviews else ()))
+    ]
+    api = f"/api/members/{segment(member_id)}"
+    params = scope_params(q)
+    exports = [
+        Link("Report CSV", url(f"{api}/report", [*params, ("format", "csv")])),
+        Link("Report JSON", url(f"{api}/report", [*params, ("format", "json")])),
+        Link("Report Excel", url(f"{api}/report", [*params, ("format", "xlsx")])),
+        Link("Timeline CSV", url(f"{api}/timeline", [*params, ("format", "csv")])),
+        Link("Comments received CSV", url(f"{api}/comments", [*params, ("format", "csv")])),
+    ]
+    who = "you" if member_id == viewer.id else str(person["name"])
+    has_work = annotated or r["total"] > 0
+    empty = nothing_because(viewer, directory, q, "submitted annotations or reviews", who=who)
+    back = None
+    if len(q.projects) == 1 and viewer.may_open_project_dashboards:
+        project = q.projects[0]
+        back = Link(
+            f"{directory.project_name(project)} members",
+            url(f"/projects/{segment(project)}/members", [p for p in params if p[0] != "project"]),
+        )
+    context = {
+        "title": f"{person['name']} · performance",
+        "nav": nav,
+        "person": person,
+        "own": member_id == viewer.id,
+        "q": q,
+        "form": filter_form(request, viewer, q, action=action, chosen_member=member_id),
+        "cards": cards,
+        "charts": member_charts(data, annotations=with_annotations, reviews=with_reviews)
+        if has_work
+        else [],
+        "daily": _daily_table(data, q, api, params, with_reviews, empty),
+        "with_reviews": with_reviews,
+        "with_annotations": with_annotations,
+        "has_work": has_work,
+        "empty": empty,
+        "exports": exports,
+        "twin": url(f"{api}/report", params),
+        "back": back,
+    }
+    return page(request, "member.html", context)
+
+
+def _daily_table(
+    data: dict[str, Any],
+    q: ReportQuery,
+    api: str,
+    params: list[tuple[str, str]],
+    with_reviews: bool,
+    empty: str,
+) -> TableView:
+    a, r = data["annotations"], data["reviews"]
+    # The daily table's totals are the report's own figures for the whole window.
+    totals = {
+        "submitted": a["submitted"],
+        "updated": a["updated"],
+        "skipped": a["skipped"],
+        "total_time": a["total_time"],
+        "median_time": a["median_time"],
+        "mean_time": a["mean_time"],
+        "reviews_accepted": r["accepted"],
+        "reviews_rejected": r["rejected"],
+        "reviews_fixed_and_accepted": r["fixed_and_accepted"],
+        "review_time": r["review_time"],
+    }
+    columns = (*DAILY_COLUMNS, *(DAILY_REVIEW_COLUMNS if with_reviews else ()))
+    return table_view(
+        id="daily",
+        title="Day by day",
+        columns=columns,
+        data={"rows": data["daily"], "totals": totals},
+        q=q,
+        exports=export_links(f"{api}/report", params),
+        empty=empty,
+        link_member=False,
+    )

@@ -1,0 +1,121 @@
+/* Draws every chart of a page with plotly.js (served from /static/vendor, no network).
+ *
+ * Each container [data-chart] names, in data-source, a <script type="application/json"> that
+ * holds the chart's spec as the server built it from the report (labelpulse/web/charts.py):
+ *   {type: "bar"|"line", barmode?, unit: "count"|"seconds", x: [...], xaxis?: "date",
+ *    series: [{key, name, color | colors, y: [...]}]}
+ * Durations arrive in seconds (the report's own figures); only the display picks minutes or
+ * hours. Once plotly has drawn a chart the container gets data-rendered="true", which is what
+ * browser tests wait for. Radio inputs [data-toggle-chart=<id>] choose which series shows.
+ */
+(function () {
+  "use strict";
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  // The same wording as labelpulse/readable.py: 12.5 s, 4 m 05 s, 1 h 23 m.
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    if (seconds < 60) return (seconds % 1 ? seconds.toFixed(1) : String(seconds)) + " s";
+    var total = Math.round(seconds);
+    var minutes = Math.floor(total / 60);
+    if (minutes < 60) return minutes + " m " + pad(total % 60) + " s";
+    return Math.floor(minutes / 60) + " h " + pad(minutes % 60) + " m";
+  }
+
+  function timeScale(spec) {
+    var most = 0;
+    spec.series.forEach(function (s) {
+      s.y.forEach(function (v) { if (v !== null && v > most) most = v; });
+    });
+    if (most >= 7200) return { divide: 3600, label: "hours" };
+    if (most >= 120) return { divide: 60, label: "minutes" };
+    return { divide: 1, label: "seconds" };
+  }
+
+  function toggles(id) {
+    return document.querySelectorAll('input[data-toggle-chart="' + id + '"]');
+  }
+
+  function chosen(id) {
+    var inputs = toggles(id);
+    for (var i = 0; i < inputs.length; i++) if (inputs[i].checked) return inputs[i].value;
+    return null;
+  }
+
+  function traces(spec, id) {
+    var seconds = spec.unit === "seconds";
+    var scale = seconds ? timeScale(spec) : { divide: 1, label: "annotations" };
+    var only = chosen(id);
+    var data = spec.series.map(function (s) {
+      var trace = {
+        type: spec.type === "line" ? "scatter" : "bar",
+        name: s.name,
+        x: spec.x,
+        y: s.y.map(function (v) { return v === null ? null : v / scale.divide; }),
+        customdata: s.y.map(function (v) { return seconds ? duration(v) : (v === null ? "–" : v.toLocaleString()); }),
+        hovertemplate: "%{x}<br>" + s.name + ": %{customdata}<extra></extra>",
+        visible: only === null || only === s.key ? true : false
+      };
+      if (spec.type === "line") {
+        trace.mode = "lines+markers";
+        trace.connectgaps = false;
+        trace.line = { color: s.color, width: 2 };
+        trace.marker = { color: s.color, size: 5 };
+      } else {
+        trace.marker = { color: s.colors || s.color };
+      }
+      return trace;
+    });
+    return { data: data, yTitle: scale.label };
+  }
+
+  function draw(el) {
+    var source = document.getElementById(el.getAttribute("data-source"));
+    if (!source) return;
+    var spec = JSON.parse(source.textContent);
+    if (typeof Plotly === "undefined") {
+      el.textContent = "The chart library did not load; the table below has the same figures.";
+      return;
+    }
+    var built = traces(spec, el.id);
+    var layout = {
+      height: 250,
+      margin: { l: 48, r: 12, t: 8, b: 40 },
+      barmode: spec.barmode || "group",
+      showlegend: spec.series.length > 1,
+      legend: { orientation: "h", y: 1.15, x: 0 },
+      yaxis: { title: { text: built.yTitle }, rangemode: "tozero", fixedrange: true },
+      xaxis: { fixedrange: true, type: spec.xaxis || "category", automargin: true },
+      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)"
+    };
+    var config = { displaylogo: false, responsive: true, modeBarButtons: [["toImage"]] };
+    Plotly.newPlot(el, built.data, layout, config).then(function () {
+      el.setAttribute("data-rendered", "true");
+    });
+    var inputs = toggles(el.id);
+    for (var i = 0; i < inputs.length; i++) {
+      inputs[i].addEventListener("change", function (event) {
+        var key = event.target.value;
+        var visible = spec.series.map(function (s) { return s.key === key; });
+        Plotly.restyle(el, { visible: visible }).then(function () {
+          el.setAttribute("data-mode", key);
+        });
+      });
+    }
+    var start = chosen(el.id);
+    if (start !== null) el.setAttribute("data-mode", start);
+  }
+
+  function drawAll() {
+    var charts = document.querySelectorAll("[data-chart]");
+    for (var i = 0; i < charts.length; i++) draw(charts[i]);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawAll);
+  else drawAll();
+})();
