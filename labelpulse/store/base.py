@@ -21,6 +21,7 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
     "accounts": ("member",),
     "tokens": ("id",),
     "secrets": ("name",),
+    "aliases": ("source", "external_id"),
 }
 
 

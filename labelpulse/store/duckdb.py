@@ -65,6 +65,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE secrets (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
     """,
+    """
+    CREATE TABLE aliases (
+      source VARCHAR NOT NULL, external_id VARCHAR NOT NULL, member VARCHAR NOT NULL,
+      PRIMARY KEY (source, external_id)
+    );
+    """,
 )
 
 _STATE_COLUMNS = "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us"

@@ -1,0 +1,74 @@
+"""One person, many tools: members are matched by email, and each tool's user id is an alias.
+
+A Label Studio user 17, a Segments.ai username and a CVAT user id that share an email are the
+same member. The first time a tool's user is seen, `resolve` finds the member by email (any
+case) or makes a new one (id = the email, lower-cased; role annotator until someone says
+otherwise), and records the tool's id as an alias so later records without an email still
+find them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from labelpulse.access.accounts import find_by_email
+from labelpulse.metrics.directory import Directory
+from labelpulse.store.base import Store
+
+DEFAULT_ROLE = "annotator"
+
+
+@dataclass
+class People:
+    """Resolves one tool's user ids to member ids; collects the member records to store."""
+
+    store: Store
+    source: str
+    new_members: list[dict[str, Any]] = field(default_factory=list)
+    _known: dict[str, str] = field(default_factory=dict)
+
+    def resolve(
+        self, external_id: str | int, *, email: str | None = None, name: str | None = None
+    ) -> str:
+        """The member id of this tool's user, made (and aliased) on first sight."""
+        key = str(external_id)
+        if key in self._known:
+            return self._known[key]
+        rows = self.store.get("aliases", source=self.source, external_id=key)
+        if rows:
+            member = str(rows[0]["member"])
+        else:
+            member = self._member_for(key, email, name)
+            self.store.put("aliases", {"source": self.source, "external_id": key, "member": member})
+        self._known[key] = member
+        return member
+
+    def _member_for(self, key: str, email: str | None, name: str | None) -> str:
+        directory = Directory.load(self.store)
+        if email:
+            found = find_by_email(directory, email)
+            if found is not None:
+                return found
+            for made in self.new_members:
+                if str(made.get("email", "")).casefold() == email.casefold():
+                    return str(made["id"])
+        member = email.strip().lower() if email else f"{self.source}-{key}"
+        if member not in directory.members and all(r["id"] != member for r in self.new_members):
+            record: dict[str, Any] = {
+                "kind": "member",
+                "id": member,
+                "name": name or (email.split("@")[0] if email else member),
+                "role": DEFAULT_ROLE,
+            }
+            if email:
+                record["email"] = email.strip()
+            self.new_members.append(record)
+        return member
+
+    def aliases(self) -> dict[str, str]:
+        """Every alias of this source: tool user id → member id."""
+        return {
+            str(r["external_id"]): str(r["member"])
+            for r in self.store.get("aliases", source=self.source)
+        }
