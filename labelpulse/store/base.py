@@ -21,7 +21,8 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
     "accounts": ("member",),
     "tokens": ("id",),
     "secrets": ("name",),
-    "aliases": ("source", "external_id"),
+    # A tool's own id of a member, annotation, task... → ours (connectors keep them here).
+    "external_ids": ("source", "kind", "external_id"),
 }
 
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 from labelpulse.errors import InvalidRecordsError, RecordError, StoreError, UsageError
 from labelpulse.events import (
     EVENT_SCHEMA,
+    REVIEW_ACTIONS,
     DirectoryRecord,
     Member,
     Membership,
@@ -26,6 +27,18 @@ _STATE_ACTIONS = (
     "'review.accepted','review.rejected','review.fixed_and_accepted'"
 )
 _COMPLETING = "'annotation.submitted','annotation.updated','annotation.skipped'"
+_REVIEW_COLUMNS = "annotation, project, time_us, type, agreement"
+
+# Every review action (of the `{events}` selected) with the author and project its annotation
+# has in `{state}`: the performance score's inputs, kept beside the state so that a member's
+# score reads one table instead of joining the events in the window to the whole state.
+REVIEWS_SQL = f"""
+SELECT r.annotation, s.author, s.project AS annotation_project, r.project, r.time_us, r.type,
+  r.agreement
+FROM ({{events}}) r JOIN {{state}} s USING (annotation)
+WHERE r.type IN ({", ".join(f"'{t}'" for t in REVIEW_ACTIONS)})
+"""
+_ALL_REVIEWS = f"SELECT {_REVIEW_COLUMNS} FROM events"
 
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
 MIGRATIONS: tuple[str, ...] = (
@@ -66,11 +79,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE secrets (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
     """,
     """
-    CREATE TABLE aliases (
-      source VARCHAR NOT NULL, external_id VARCHAR NOT NULL, member VARCHAR NOT NULL,
-      PRIMARY KEY (source, external_id)
+    CREATE TABLE external_ids (
+      source VARCHAR NOT NULL, kind VARCHAR NOT NULL, external_id VARCHAR NOT NULL,
+      internal_id VARCHAR NOT NULL, PRIMARY KEY (source, kind, external_id)
     );
     """,
+    """
+    CREATE TABLE review_actions (
+      annotation VARCHAR NOT NULL, author VARCHAR, annotation_project VARCHAR NOT NULL,
+      project VARCHAR NOT NULL, time_us BIGINT NOT NULL, type VARCHAR NOT NULL, agreement DOUBLE
+    );
+    INSERT INTO review_actions """
+    + REVIEWS_SQL.format(events=_ALL_REVIEWS, state="state")
+    + " ORDER BY r.time_us;",
 )
 
 _STATE_COLUMNS = "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us"
@@ -190,6 +211,7 @@ class DuckDBStore:
                 con.execute("DROP TABLE IF EXISTS incoming")
                 con.execute("DROP TABLE IF EXISTS fresh")
                 con.execute("DROP TABLE IF EXISTS known")
+                con.execute("DROP TABLE IF EXISTS new_state")
         return outcome
 
     def _append_events(
@@ -240,7 +262,8 @@ class DuckDBStore:
             con.unregister("batch_arrow")
 
     def _update_state(self, source: str) -> None:
-        """Recompute the state of the annotations `source` touches, before it is inserted.
+        """Recompute the state (and review actions) of the annotations `source` touches, before
+        it is inserted.
 
         Their events are the new ones plus those stored already; the stored ones are read only
         for annotations the state table (by its primary key) shows to have any, so a batch of
@@ -252,11 +275,19 @@ class DuckDBStore:
                 WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)"""
         )
         con.execute("DELETE FROM state WHERE annotation IN (SELECT annotation FROM known)")
+        con.execute("DELETE FROM review_actions WHERE annotation IN (SELECT annotation FROM known)")
+        stored = "FROM events WHERE annotation IN (SELECT annotation FROM known)"
         touched = (
-            f"SELECT {_STATE_COLUMNS} FROM {source} UNION ALL SELECT {_STATE_COLUMNS} "
-            "FROM events WHERE annotation IN (SELECT annotation FROM known)"
+            f"SELECT {_STATE_COLUMNS} FROM {source} UNION ALL SELECT {_STATE_COLUMNS} {stored}"
         )
-        con.execute("INSERT INTO state " + STATE_SQL.format(events=touched))
+        con.execute("CREATE TEMP TABLE new_state AS " + STATE_SQL.format(events=touched))
+        con.execute("INSERT INTO state SELECT * FROM new_state")
+        reviews = (
+            f"SELECT {_REVIEW_COLUMNS} FROM {source} UNION ALL SELECT {_REVIEW_COLUMNS} {stored}"
+        )
+        con.execute(
+            "INSERT INTO review_actions " + REVIEWS_SQL.format(events=reviews, state="new_state")
+        )
 
     def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
         """Count (pos, id, same) rows as duplicates or conflicts; return how many there were."""
@@ -351,6 +382,12 @@ class DuckDBStore:
             try:
                 self._con.execute("DELETE FROM state")
                 self._con.execute("INSERT INTO state " + STATE_SQL.format(events=_ALL_EVENTS))
+                self._con.execute("DELETE FROM review_actions")
+                self._con.execute(
+                    "INSERT INTO review_actions "
+                    + REVIEWS_SQL.format(events=_ALL_REVIEWS, state="state")
+                    + " ORDER BY r.time_us"
+                )
                 self._con.execute("COMMIT")
                 self._cache.clear()
             except BaseException:
@@ -359,10 +396,15 @@ class DuckDBStore:
 
     def state_differences(self) -> int:
         rebuilt = STATE_SQL.format(events=_ALL_EVENTS)
-        sql = f"""SELECT count(*) FROM (
+        reviews = REVIEWS_SQL.format(events=_ALL_REVIEWS, state=f"({rebuilt})")
+        sql = f"""SELECT (SELECT count(*) FROM (
             (SELECT * FROM state EXCEPT ALL ({rebuilt}))
             UNION ALL
-            (({rebuilt}) EXCEPT ALL SELECT * FROM state))"""
+            (({rebuilt}) EXCEPT ALL SELECT * FROM state)))
+          + (SELECT count(*) FROM (
+            (SELECT * FROM review_actions EXCEPT ALL ({reviews}))
+            UNION ALL
+            (({reviews}) EXCEPT ALL SELECT * FROM review_actions)))"""
         with self._lock:
             return int(self._scalar(sql))
 
