@@ -110,7 +110,8 @@ def _latest(e: ir.Table, column: str, key: list[str]) -> ir.Table:
 
 
 def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
-    e = _typed_events(con, p, scope, None)
+    # A member filter (or a viewer who may see only their own work) keeps their share of each item.
+    e = _typed_events(con, p, scope, "actor")
     s = con.table("state")
     figures = e.group_by("project", "task").aggregate(
         label_us=e.active_us.sum(where=e.kind == "label"),

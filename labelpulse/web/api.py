@@ -41,7 +41,8 @@ def export_name(name: str, query: ReportQuery, member: str | None, fmt: str) -> 
         parts.append(member)
     parts += [query.start or "", "to", query.end or ""]
     safe = "-".join(p for p in parts if p)
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in safe)
+    # ASCII only: a header is Latin-1, and a member id like "zoë" or "李" must not make a 500.
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in safe)
     return f"{safe}.{fmt}"
 
 
