@@ -40,13 +40,26 @@ $(CHROMIUM_STAMP): $(if $(wildcard $(CHROMIUM)),,FORCE) | $(STAMP)
 
 FORCE:
 
+# A real Label Studio for tests/labelstudio: label-studio in its own virtualenv plus a migrated
+# template data dir, cached outside the repo (~1 GB and ~2 minutes, once per machine). The
+# version is the one pinned in tests/labelstudio/server.py; the stamp is the template's marker.
+LABELPULSE_CACHE ?= $(HOME)/.cache/labelpulse
+LABEL_STUDIO_VERSION := $(shell sed -n 's/^LABEL_STUDIO_VERSION = "\(.*\)"$$/\1/p' tests/labelstudio/server.py)
+LABEL_STUDIO_STAMP := $(LABELPULSE_CACHE)/label-studio-$(LABEL_STUDIO_VERSION)/template/.labelpulse-ready
+
+.PHONY: label-studio
+label-studio: $(LABEL_STUDIO_STAMP)
+
+$(LABEL_STUDIO_STAMP): | $(STAMP)
+	LABELPULSE_CACHE='$(LABELPULSE_CACHE)' $(BIN)/python -m tests.labelstudio.server prepare
+
 run: $(STAMP)
 	@if [ -f $(DB) ]; then $(BIN)/labelpulse --db $(DB) demo --show-logins; \
 	else $(BIN)/labelpulse --db $(DB) demo; fi
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the logins above."
 	@$(BIN)/labelpulse --db $(DB) serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(CHROMIUM_STAMP)
+test: $(STAMP) $(CHROMIUM_STAMP) label-studio
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
