@@ -3,8 +3,10 @@
 A Label Studio user 17, a Segments.ai username and a CVAT user id that share an email are the
 same member. The first time a tool's user is seen, `resolve` finds the member by email (any
 case) or makes a new one (id = the email, lower-cased; role annotator until someone says
-otherwise), and records the tool's id as an alias so later records without an email still
-find them.
+otherwise). The tool's id is kept as an alias (the `external_ids` table, kind `member`) so
+later records without an email still find them. New aliases are written by `save`, which a
+connector calls once the batch naming those members is stored: a batch that fails leaves no
+alias behind.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class People:
     source: str
     new_members: list[dict[str, Any]] = field(default_factory=list)
     _known: dict[str, str] = field(default_factory=dict)
+    _unsaved: dict[str, str] = field(default_factory=dict)
 
     def resolve(
         self, external_id: str | int, *, email: str | None = None, name: str | None = None
@@ -35,14 +38,29 @@ class People:
         key = str(external_id)
         if key in self._known:
             return self._known[key]
-        rows = self.store.get("aliases", source=self.source, external_id=key)
+        rows = self.store.get("external_ids", source=self.source, kind="member", external_id=key)
         if rows:
-            member = str(rows[0]["member"])
+            member = str(rows[0]["internal_id"])
         else:
             member = self._member_for(key, email, name)
-            self.store.put("aliases", {"source": self.source, "external_id": key, "member": member})
+            self._unsaved[key] = member
         self._known[key] = member
         return member
+
+    def save(self) -> None:
+        """Write the aliases made since the last save; call it after the batch is stored."""
+        for key, member in self._unsaved.items():
+            self.store.put(
+                "external_ids",
+                {
+                    "source": self.source,
+                    "kind": "member",
+                    "external_id": key,
+                    "internal_id": member,
+                },
+            )
+        self._unsaved.clear()
+        self.new_members.clear()
 
     def _member_for(self, key: str, email: str | None, name: str | None) -> str:
         directory = Directory.load(self.store)
@@ -67,8 +85,6 @@ class People:
         return member
 
     def aliases(self) -> dict[str, str]:
-        """Every alias of this source: tool user id → member id."""
-        return {
-            str(r["external_id"]): str(r["member"])
-            for r in self.store.get("aliases", source=self.source)
-        }
+        """Every saved alias of this source: tool user id → member id."""
+        rows = self.store.get("external_ids", source=self.source, kind="member")
+        return {str(r["external_id"]): str(r["internal_id"]) for r in rows}
