@@ -14,6 +14,8 @@ class RecordError:
     record_id: str | None
     field: str | None
     rule: str
+    column: str | None = None
+    """The file's column the field was read from, when a column mapping renamed it."""
 
     def label(self) -> str:
         where = f"record {self.position}"
@@ -22,17 +24,23 @@ class RecordError:
         return where
 
     def __str__(self) -> str:
-        what = f'field "{self.field}": ' if self.field else ""
+        what = ""
+        if self.field:
+            column = f' (column "{self.column}")' if self.column is not None else ""
+            what = f'field "{self.field}"{column}: '
         return f"{self.label()}: {what}{self.rule}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "position": self.position,
             "id": self.record_id,
             "field": self.field,
             "rule": self.rule,
             "message": str(self),
         }
+        if self.column is not None:
+            out["column"] = self.column
+        return out
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labelpulse.connectors.files import Progress, read_batches
+from labelpulse.connectors.mapping import ColumnMapping
 from labelpulse.errors import InvalidRecordsError, NotFoundError, RecordError
 from labelpulse.store.base import Store
 from labelpulse.validation import (
@@ -102,8 +103,12 @@ def import_file(
     rejects_path: Path | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> IngestSummary:
     """Import one file of records; rejects go to `rejects_path` (default: beside the file).
+
+    A column `mapping` (`labelpulse.connectors.mapping.parse_mapping`) reads a CSV file's rows as
+    the events it describes; rejects then name the column each bad field was read from.
 
     A reader thread reads and validates the next batch while this thread stores the one
     before it (both mostly in DuckDB, outside the GIL), so a file imports at the speed of the
@@ -113,10 +118,10 @@ def import_file(
         raise NotFoundError(f"no such file: {path}")
     rejects = _Rejects(rejects_path or path.with_name(path.name + ".rejects.ndjson"))
     summary = IngestSummary()
-    reader = _Reader(path, batch_size, progress)
+    reader = _Reader(path, batch_size, progress, mapping)
     try:
         for positions, lines, validated in reader:
-            _store_batch(store, positions, lines, validated, summary, rejects)
+            _store_batch(store, positions, lines, validated, summary, rejects, mapping)
     finally:
         reader.stop()
         rejects.close()
@@ -127,19 +132,26 @@ def import_file(
 class _Reader:
     """Reads and validates batches in a thread of its own, one batch ahead of the caller."""
 
-    def __init__(self, path: Path, size: int, progress: Progress | None) -> None:
+    def __init__(
+        self, path: Path, size: int, progress: Progress | None, mapping: ColumnMapping | None
+    ) -> None:
         self._queue: queue.Queue[tuple[Positions, Lines, Validated] | BaseException | None]
         self._queue = queue.Queue(maxsize=1)
         self._stopping = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(path, size, progress), name="labelpulse-reader", daemon=True
+            target=self._run,
+            args=(path, size, progress, mapping),
+            name="labelpulse-reader",
+            daemon=True,
         )
         self._thread.start()
 
-    def _run(self, path: Path, size: int, progress: Progress | None) -> None:
+    def _run(
+        self, path: Path, size: int, progress: Progress | None, mapping: ColumnMapping | None
+    ) -> None:
         validator = Validator()
         try:
-            for positions, lines in read_batches(path, size, progress):
+            for positions, lines in read_batches(path, size, progress, mapping=mapping):
                 if self._stopping.is_set():
                     return
                 self._put((positions, lines, validator.validate_lines(lines, positions)))
@@ -176,6 +188,7 @@ def _store_batch(
     validated: Validated,
     summary: IngestSummary,
     rejects: _Rejects,
+    mapping: ColumnMapping | None,
 ) -> None:
     outcome = store.append(validated.events, validated.positions, validated.directory)
     summary.stored += outcome.stored
@@ -196,6 +209,8 @@ def _store_batch(
     summary.conflicts += len(outcome.conflicts)
     for position in sorted(problems):
         errs = problems[position]
+        if mapping is not None:
+            errs = [mapping.explain(e) for e in errs]
         room = ERRORS_KEPT - len(summary.errors)
         summary.errors.extend(errs[: max(room, 0)])
         rejects.write(

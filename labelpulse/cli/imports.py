@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from labelpulse.cli.context import state
+from labelpulse.connectors.mapping import parse_mapping
 from labelpulse.errors import UsageError
 from labelpulse.ingest import IngestSummary, import_file
 
@@ -27,10 +28,24 @@ def import_command(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    column_map: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            metavar="SPEC",
+            help="CSV only: which column gives each event field, as FIELD=COLUMN items; "
+            "FIELD=:VALUE is a constant, A+B joins two columns, COLUMN/1000 or COLUMN*60 "
+            "converts a duration to seconds. Example: --map 'time=Submitted,"
+            "actor=Annotator Email,task=Task ID,"
+            "annotation=Task ID+Annotator Email,project=Project,type=:annotation.submitted,"
+            "duration=Seconds Spent'. See docs/connectors/csv.md.",
+        ),
+    ] = None,
 ) -> None:
     """Import events and directory records; print what was stored, duplicate and rejected."""
     if rejects is not None and len(files) > 1:
         raise UsageError("--rejects takes one file at a time; omit it to write one beside each")
+    mapping = parse_mapping(column_map) if column_map is not None else None
     store = state(ctx).store()
     console = Console(stderr=True)
     out = Console()
@@ -51,6 +66,7 @@ def import_command(
                 store,
                 path,
                 rejects_path=rejects,
+                mapping=mapping,
                 progress=lambda n, t=task: progress.advance(t, n),  # type: ignore[misc]
             )
         out.print(_summary_table(path, summary))

@@ -2,7 +2,8 @@
 
 NDJSON, the format of large imports, is read in 16 MB blocks that become Arrow string arrays
 directly; a JSON array or a CSV file is turned into JSON lines record by record, CSV cells into
-the JSON values their columns mean (`csv_value`).
+the JSON values their columns mean (`csv_value`). A CSV file read with a column mapping
+(`labelpulse.connectors.mapping`) has its rows turned into events by that mapping.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +21,9 @@ import pyarrow.compute as pc
 from labelpulse.errors import UsageError
 from labelpulse.events import EVENT_FIELDS
 from labelpulse.validation import Lines, Positions, encode_records
+
+if TYPE_CHECKING:
+    from labelpulse.connectors.mapping import ColumnMapping
 
 READ_BLOCK = 16 * 1024 * 1024
 
@@ -40,10 +44,21 @@ def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[tuple[list
 
 
 def read_batches(
-    path: Path, size: int, progress: Progress | None = None
+    path: Path,
+    size: int,
+    progress: Progress | None = None,
+    *,
+    mapping: ColumnMapping | None = None,
 ) -> Iterator[tuple[Positions, Lines]]:
-    """(positions, JSON texts) of up to `size` records at a time, from any supported file."""
-    if detect_format(path) == "ndjson":
+    """(positions, JSON texts) of up to `size` records at a time, from any supported file.
+
+    With a column `mapping` (CSV only), each row becomes the event the mapping describes.
+    """
+    if mapping is not None:
+        if detect_format(path) != "csv":
+            raise UsageError(f"mapping: {path.name} is not a CSV file; a mapping reads CSV only")
+        yield from _batches(_mapped_csv_lines(path, mapping, progress), size)
+    elif detect_format(path) == "ndjson":
         yield from _ndjson_batches(path, size, progress)
     else:
         yield from _batches(_record_lines(path, progress), size)
@@ -184,3 +199,21 @@ def _csv_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str
                     record[name] = csv_value(name, text)
             if record:
                 yield reader.line_num, json.dumps(record, separators=(",", ":"))
+
+
+def _mapped_csv_lines(
+    path: Path, mapping: ColumnMapping, progress: Progress | None
+) -> Iterator[tuple[int, str]]:
+    """(CSV line number, JSON text) of each non-empty row, as the mapping makes it an event."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        header = next(reader, None)
+        if header is None:
+            return
+        bound = mapping.bind(header, file=path.name)
+        for row in reader:
+            if progress is not None:
+                progress(sum(len(cell) + 1 for cell in row))
+            line = bound.line(row)
+            if line is not None:
+                yield reader.line_num, line
