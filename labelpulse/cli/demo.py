@@ -53,7 +53,7 @@ def demo_command(
         path = Path(folder) / "demo.ndjson"
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
-        import_command(ctx, [path], rejects=None, quiet=False)
+        import_command(ctx, [str(path)], rejects=None, quiet=False)
     console.print(f"Demo organisation loaded into {app_state.settings.db}.")
     if logins:
         _logins(app_state.store())

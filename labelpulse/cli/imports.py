@@ -1,7 +1,13 @@
-"""`labelpulse import FILE...`: NDJSON, JSON arrays or CSV of events and directory records."""
+"""`labelpulse import [SOURCE] FILE...`: our own files, or another tool's exports.
+
+Without SOURCE: NDJSON, JSON arrays or CSV of events and directory records (CSV with `--map`
+for a spreadsheet's own columns). With SOURCE (`label-studio`, `segments`, `cvat`): that tool's
+export, converted by its connector.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +20,20 @@ from labelpulse.cli.context import state
 from labelpulse.connectors.mapping import parse_mapping
 from labelpulse.errors import UsageError
 from labelpulse.ingest import IngestSummary, import_file
+from labelpulse.store import Store
 
 
 def import_command(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Files to import (.ndjson, .json, .csv).")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[SOURCE] FILE...",
+            help="Files to import (.ndjson, .json, .csv); or a SOURCE first — label-studio "
+            "(a project's JSON export), segments (workunits JSON), cvat (events CSV) — "
+            "then that tool's export files.",
+        ),
+    ],
     rejects: Annotated[
         Path | None,
         typer.Option(
@@ -41,16 +56,33 @@ def import_command(
             "duration=Seconds Spent'. See docs/connectors/csv.md.",
         ),
     ] = None,
+    project_name: Annotated[
+        str | None,
+        typer.Option(help="label-studio: the project's name (its export has only the id)."),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="segments: the dataset, owner/name, when the file does not say."),
+    ] = None,
 ) -> None:
     """Import events and directory records; print what was stored, duplicate and rejected."""
-    if rejects is not None and len(files) > 1:
+    source = files[0] if files and files[0] in SOURCES and not Path(files[0]).exists() else None
+    paths = [Path(f) for f in (files[1:] if source else files)]
+    if not paths:
+        raise UsageError("name at least one file to import")
+    if source is not None:
+        if column_map is not None or rejects is not None:
+            raise UsageError(f"--map and --rejects are for our own files, not {source} exports")
+        _import_from_tool(ctx, source, paths, project_name=project_name, dataset=dataset)
+        return
+    if rejects is not None and len(paths) > 1:
         raise UsageError("--rejects takes one file at a time; omit it to write one beside each")
     mapping = parse_mapping(column_map) if column_map is not None else None
     store = state(ctx).store()
     console = Console(stderr=True)
     out = Console()
     failed = False
-    for path in files:
+    for path in paths:
         size = path.stat().st_size if path.is_file() else 0
         with Progress(
             "[progress.description]{task.description}",
@@ -77,6 +109,35 @@ def import_command(
             console.print(f"Rejected records and their reasons: {summary.rejects_path}")
     if failed:
         raise typer.Exit(1)
+
+
+SOURCES = ("label-studio", "segments", "cvat")
+
+
+def _import_from_tool(
+    ctx: typer.Context,
+    source: str,
+    paths: list[Path],
+    *,
+    project_name: str | None,
+    dataset: str | None,
+) -> None:
+    """Another tool's exports: each file stored whole by its connector, or not at all."""
+    store = state(ctx).store()
+    out = Console()
+    for path in paths:
+        with Console(stderr=True).status(f"Importing {path.name} ({source})..."):
+            summary = _tool_import(source)(store, path, project_name=project_name, dataset=dataset)
+        out.print(_summary_table(path, summary))
+
+
+def _tool_import(source: str) -> Callable[..., IngestSummary]:
+    def segments(store: Store, path: Path, *, dataset: str | None, **_: object) -> IngestSummary:
+        from labelpulse.connectors.segments import import_workunits
+
+        return import_workunits(store, path, dataset=dataset)
+
+    return {"segments": segments}[source]
 
 
 def _summary_table(path: Path, summary: IngestSummary) -> Table:
