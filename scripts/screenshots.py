@@ -1,0 +1,113 @@
+"""Screenshots of every dashboard page over the demo data, for the docs.
+
+    .venv/bin/python scripts/screenshots.py                 # all of them into docs/screenshots/
+    .venv/bin/python scripts/screenshots.py member-report   # just some
+
+It builds a fresh demo database in a temporary folder, serves it with `labelpulse serve`, signs in
+through the login form with Debian's Chromium (/usr/bin/chromium, as in the browser tests) and
+saves a PNG per page once every chart has drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from tests.browser.harness import (  # noqa: E402
+    DemoOrg,
+    build_demo,
+    launch_chromium,
+    new_context_options,
+    serve,
+    sign_in,
+    wait_for_charts,
+)
+
+MAX_HEIGHT = 2600  # a very long table is cut here: the picture is of the page, not of every row
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    who: str | None  # the demo member signed in; None: nobody
+    path: str
+    caption: str
+
+
+SHOTS = (
+    Shot("login", None, "/login", "Sign in"),
+    Shot("home", "ann-01", "/", "Home: an annotator's own report"),
+    Shot("member-report", "mgr-01", "/members/ann-01", "A manager viewing an annotator's report"),
+    Shot("org-members", "owner", "/org/members", "Organisation: members and reviewers"),
+    Shot("projects", "mgr-01", "/projects", "A manager's projects"),
+    Shot("project-members", "mgr-01", "/projects/p1/members", "A project's Members dashboard"),
+    Shot("insights", "owner", "/insights", "Annotation insights"),
+    Shot("work", "owner", "/work", "Labeling, review and edit work; time per item"),
+    Shot("admin-members", "admin", "/admin/members", "Manage members"),
+)
+
+
+def take(page: Page, shot: Shot, out: Path) -> Path:
+    response = page.goto(shot.path)
+    status = response.status if response else 0
+    if status >= 400:
+        print(f"warning: {shot.path} answered {status}", file=sys.stderr)
+    page.wait_for_load_state("networkidle")
+    wait_for_charts(page)
+    page.wait_for_timeout(300)  # Plotly's transitions
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    target = out / f"{shot.name}.png"
+    width = page.viewport_size["width"] if page.viewport_size else 1366
+    clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_HEIGHT)}
+    page.screenshot(path=str(target), full_page=True, clip=clip)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("names", nargs="*", help=f"only these: {[s.name for s in SHOTS]}")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--events", type=int, default=20_000, help="demo events to generate")
+    args = parser.parse_args(argv)
+    unknown = set(args.names) - {s.name for s in SHOTS}
+    if unknown:
+        parser.error(f"unknown screenshot(s): {sorted(unknown)}")
+    shots = [s for s in SHOTS if not args.names or s.name in args.names]
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as folder:
+        org: DemoOrg = build_demo(Path(folder), events=args.events)
+        with (
+            serve(org.db, Path(folder) / "serve.log") as url,
+            sync_playwright() as playwright,
+        ):
+            browser = launch_chromium(playwright)
+            try:
+                for shot in shots:
+                    context = browser.new_context(**new_context_options(url))
+                    page = context.new_page()
+                    if shot.who:
+                        sign_in(page, org, shot.who)
+                    path = take(page, shot, args.out)
+                    context.close()
+                    print(
+                        f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}"
+                        f"  ({shot.who or 'signed out'}: {shot.caption})"
+                    )
+            finally:
+                browser.close()
+    print(f"{len(shots)} screenshots in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
