@@ -137,7 +137,12 @@ def _tool_import(source: str) -> Callable[..., IngestSummary]:
 
         return import_workunits(store, path, dataset=dataset)
 
-    return {"segments": segments}[source]
+    def cvat(store: Store, path: Path, **_: object) -> IngestSummary:
+        from labelpulse.connectors.cvat import import_events_csv
+
+        return import_events_csv(store, path)
+
+    return {"segments": segments, "cvat": cvat}[source]
 
 
 def _summary_table(path: Path, summary: IngestSummary) -> Table:

@@ -52,3 +52,22 @@ def test_a_file_named_like_a_source_is_still_a_file(tmp_path: Path, monkeypatch)
     )
     code, out = run(tmp_path / "f.duckdb", "import", "segments")
     assert code == 0, out
+
+
+def test_import_cvat_events(tmp_path: Path) -> None:
+    from tests.connectors.test_cvat import ANNA, created_job, shapes, working, write
+
+    export = write(
+        tmp_path,
+        [created_job("09:00:00", 12), working("09:10:00", ANNA, 90_000),
+         shapes("create:shapes", "09:11:00", ANNA, "rectangle", 3)],
+    )  # fmt: skip
+    db = tmp_path / "c.duckdb"
+    code, out = run(db, "import", "cvat", str(export))
+    assert code == 0, out
+    store = connect(str(db))
+    try:
+        rows = store.rows("SELECT sum(duration_us) AS us, sum(regions_added) AS added FROM events")
+    finally:
+        store.close()
+    assert rows == [{"us": 90_000_000, "added": 3}]
