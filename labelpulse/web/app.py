@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from labelpulse import __version__
 from labelpulse.config import Settings, load_settings
 from labelpulse.store import Store, connect
-from labelpulse.web import admin, api, errors, pages, signin
+from labelpulse.web import admin, api, errors, hooks, pages, signin
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
 from labelpulse.web.filters import install_filters
 
@@ -51,6 +51,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     )
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(hooks.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(admin.router)

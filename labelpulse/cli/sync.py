@@ -1,0 +1,85 @@
+"""`labelpulse sync TOOL ...`: pull work from a labeling tool's API. Run it again any time:
+only what changed on the tool since is stored, and no figure moves twice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
+from rich.table import Table
+
+from labelpulse.cli.context import state
+
+app = typer.Typer(
+    help="Pull work from a labeling tool's API (run again any time: only changes are stored).",
+    no_args_is_help=True,
+)
+
+
+@app.command("label-studio")
+def label_studio(
+    ctx: typer.Context,
+    url: Annotated[
+        str,
+        typer.Option(
+            envvar="LABEL_STUDIO_URL", help="The Label Studio server, e.g. http://host:8080"
+        ),
+    ],
+    token: Annotated[
+        str,
+        typer.Option(
+            envvar="LABEL_STUDIO_TOKEN",
+            help="An access token (Account & Settings in Label Studio): legacy or personal.",
+        ),
+    ],
+    project: Annotated[
+        list[int] | None,
+        typer.Option("--project", help="A project id to sync (repeatable; default: all)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Users, projects, tasks and annotations (and Enterprise reviews and comments) → events."""
+    from labelpulse.connectors.labelstudio import sync_label_studio
+
+    store = state(ctx).store()
+    bars: dict[str, TaskID] = {}
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=quiet,
+        transient=True,
+    ) as progress:
+
+        def advance(title: str, done: int, total: int) -> None:
+            if title not in bars:
+                bars[title] = progress.add_task(f"Syncing {title} (tasks)", total=total)
+            progress.update(bars[title], completed=done, total=total)
+
+        result = sync_label_studio(
+            store, url=url, token=token, projects=project or [], progress=advance
+        )
+    summary = result.summary
+    table = Table(title=f"Label Studio · {url}", show_header=True)
+    for name in ("projects", "users", "events stored", "already held", "deleted", "directory"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        f"{len(result.projects):,}",
+        f"{result.users:,}",
+        f"{summary.stored:,}",
+        f"{summary.duplicates:,}",
+        f"{result.deleted:,}",
+        f"{summary.directory_stored:,} new/changed",
+    )
+    Console().print(table)
+    found = [name.replace("_", " ") for name, present in result.features.items() if present]
+    Console(stderr=True).print(
+        "Enterprise features read: " + ", ".join(found)
+        if found
+        else "Open-source edition: no reviews, comments or annotation history to read.",
+        highlight=False,
+    )

@@ -1,0 +1,275 @@
+"""A batch of what a path saw of Label Studio → stored events, in one locked step.
+
+Every path (file import, sync page, webhook delivery) builds a `Batch` and calls `apply`. Under
+one in-process lock it reads what the store holds of the batch's annotations (three queries
+for the whole batch: Label Studio's numeric ids, the annotations' state, their stored events),
+derives only the versions not held yet, stores them whole (`ingest_records`), and then keeps the
+new aliases: Label Studio user ids (`People.save`) and annotation, task and project ids
+(`external_ids`). The lock makes "read what is held, then store" one step when webhook
+deliveries and a sync run in the same process; across processes see the docs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from labelpulse.access.accounts import find_by_email
+from labelpulse.connectors.labelstudio.mapping import (
+    Held,
+    Member,
+    Version,
+    annotation_id,
+    comment_event,
+    deleted_event,
+    project_id,
+    project_record,
+    review_event,
+    task_id,
+    utc_now,
+    version_events,
+)
+from labelpulse.connectors.labelstudio.records import (
+    SOURCE,
+    LsComment,
+    LsReview,
+    LsUser,
+)
+from labelpulse.connectors.people import People
+from labelpulse.ingest import IngestSummary, ingest_records
+from labelpulse.metrics.directory import Directory
+from labelpulse.store.base import Store
+
+LOCK = threading.Lock()
+"""Held by every Label Studio write in this process: webhook deliveries and syncs interleave."""
+
+
+@dataclass
+class Batch:
+    """What one step saw: versions, deletions (by our annotation id, Label Studio annotation
+    id, or Label Studio task id: a deleted task takes its annotations with it), reviews,
+    comments, projects (id → title; None keeps a known name) and users."""
+
+    versions: list[Version] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    gone_ls_annotations: list[int] = field(default_factory=list)
+    gone_ls_tasks: list[int] = field(default_factory=list)
+    reviews: list[LsReview] = field(default_factory=list)
+    comments: list[LsComment] = field(default_factory=list)
+    projects: dict[int, str | None] = field(default_factory=dict)
+    users: list[LsUser] = field(default_factory=list)
+
+
+@dataclass
+class Applied:
+    """What a step stored, and how many deletions and reviews/comments it could not place."""
+
+    summary: IngestSummary
+    deleted: int = 0
+    unplaced: int = 0
+
+
+def apply(store: Store, batch: Batch, people: People, now: datetime | None = None) -> Applied:
+    """Store what `batch` adds to what is held, whole or not at all."""
+    with LOCK:
+        numeric = _numeric_ids(store, batch)
+        held = _held(store, batch, numeric)
+        records, deleted, unplaced = _records(store, batch, people, numeric, held, now)
+        summary = ingest_records(store, records) if records else IngestSummary()
+        people.save()
+        _remember_ids(store, batch)
+    return Applied(summary, deleted, unplaced)
+
+
+def held_annotations(store: Store, project: int) -> dict[str, str]:
+    """The annotations of a Label Studio project held and not deleted: our id → our task id."""
+    rows = store.rows(
+        "SELECT annotation, task FROM state WHERE project = $project "
+        "AND annotation LIKE 'ls:%' AND last_action IS DISTINCT FROM 'deleted'",
+        {"project": project_id(project)},
+    )
+    return {str(r["annotation"]): str(r["task"]) for r in rows}
+
+
+def _numeric_ids(store: Store, batch: Batch) -> dict[int, str]:
+    """Label Studio annotation id → ours, for every numeric id the batch names."""
+    known = {v.annotation.id: annotation_id(v.annotation.unique_id) for v in batch.versions}
+    wanted = {*batch.gone_ls_annotations, *(r.annotation for r in batch.reviews)}
+    wanted |= {c.annotation for c in batch.comments if c.annotation is not None}
+    wanted -= set(known)
+    if wanted:
+        rows = store.rows(
+            "SELECT external_id, internal_id FROM external_ids WHERE source = $source "
+            "AND kind = 'annotation' AND external_id IN (SELECT unnest($ids))",
+            {"source": SOURCE, "ids": sorted(str(n) for n in wanted)},
+        )
+        known.update({int(r["external_id"]): str(r["internal_id"]) for r in rows})
+    return known
+
+
+def _held(store: Store, batch: Batch, numeric: dict[int, str]) -> dict[str, Held]:
+    """What is held of every annotation the batch touches, including a deleted task's."""
+    ours = {annotation_id(v.annotation.unique_id) for v in batch.versions} | set(batch.gone)
+    ours |= {numeric[n] for n in batch.gone_ls_annotations if n in numeric}
+    ours |= {numeric[r.annotation] for r in batch.reviews if r.annotation in numeric}
+    ours |= {numeric[c.annotation] for c in batch.comments if c.annotation in numeric}
+    tasks = sorted(task_id(t) for t in batch.gone_ls_tasks)
+    held: dict[str, Held] = {}
+    if not ours and not tasks:
+        return held
+    for row in store.rows(
+        "SELECT annotation, project, task, author, last_action FROM state "
+        "WHERE annotation IN (SELECT unnest($ids)) OR task IN (SELECT unnest($tasks))",
+        {"ids": sorted(ours), "tasks": tasks},
+    ):
+        held[str(row["annotation"])] = Held(
+            author=row["author"],
+            project=row["project"],
+            task=row["task"],
+            deleted=row["last_action"] == "deleted",
+        )
+    # Every stored event of these annotations: the one id check of the whole batch.
+    for row in store.rows(
+        "SELECT annotation, id, type, duration_us, time_us, meta FROM events "
+        "WHERE annotation IN (SELECT unnest($ids))",
+        {"ids": sorted(held)},
+    ):
+        item = held[str(row["annotation"])]
+        item.ids.add(str(row["id"]))
+        if str(row["type"]).startswith("annotation."):
+            item.lead_us += int(row["duration_us"])
+        moment = datetime.fromtimestamp(int(row["time_us"]) / 1_000_000, UTC)
+        item.last = moment if item.last is None else max(item.last, moment)
+        if str(row["id"]).endswith(":created") and row["meta"]:
+            item.created_key = json.loads(row["meta"]).get("ls_updated_at")
+    return held
+
+
+def _records(
+    store: Store,
+    batch: Batch,
+    people: People,
+    numeric: dict[int, str],
+    held: dict[str, Held],
+    now: datetime | None,
+) -> tuple[list[dict[str, Any]], int, int]:
+    directory = Directory.load(store)
+    members = _users(batch.users, people, directory)
+
+    def member(user: int, expanded: LsUser | None) -> str:
+        if expanded is not None:
+            return people.resolve(user, email=expanded.email, name=expanded.name)
+        return people.resolve(user)
+
+    events: list[dict[str, Any]] = []
+
+    def add(ann: str, made: Iterable[dict[str, Any]]) -> None:
+        for event in made:
+            events.append(event)
+            held.setdefault(ann, Held()).add(event)
+
+    for version in batch.versions:
+        ann = annotation_id(version.annotation.unique_id)
+        add(ann, version_events(version, held.setdefault(ann, Held()), member))
+    moment = now or utc_now()
+    gone = [*batch.gone, *(numeric[n] for n in batch.gone_ls_annotations if n in numeric)]
+    gone_tasks = {task_id(t) for t in batch.gone_ls_tasks}
+    gone += sorted(a for a, h in held.items() if h.task in gone_tasks)
+    deleted = 0
+    for ann in dict.fromkeys(gone):
+        event = deleted_event(ann, held.get(ann, Held()), moment)
+        if event is not None:
+            add(ann, [event])
+            deleted += 1
+    placed = _placed(batch.reviews, batch.comments, numeric, held, member, moment)
+    unplaced = len(batch.reviews) + len(batch.comments) - len(placed)
+    for event in placed:  # a review or comment held already is not derived again
+        ann = str(event["annotation"])
+        if event["id"] not in held[ann].ids:
+            add(ann, [event])
+    projects = [
+        project_record(n, title)
+        for n, title in sorted(batch.projects.items())
+        if title is not None or project_id(n) not in directory.projects
+    ]
+    return [*events, *members, *people.new_members, *projects], deleted, unplaced
+
+
+def _placed(
+    reviews: Sequence[LsReview],
+    comments: Sequence[LsComment],
+    numeric: dict[int, str],
+    held: dict[str, Held],
+    member: Member,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    placed: list[dict[str, Any] | None] = []  # None: the annotation is not held
+    for review in reviews:
+        ann = numeric.get(review.annotation)
+        if ann is not None:
+            placed.append(review_event(review, ann, held.get(ann, Held()), member, now))
+    for comment in comments:
+        ann = numeric.get(comment.annotation) if comment.annotation is not None else None
+        if ann is not None:
+            placed.append(comment_event(comment, ann, held.get(ann, Held()), member))
+    return [p for p in placed if p is not None]
+
+
+def _users(users: Sequence[LsUser], people: People, directory: Directory) -> list[dict[str, Any]]:
+    """Resolve every user by email (new members go to `people.new_members`); a member first
+    made from a bare Label Studio id (`label-studio-7`, from a webhook before any sync) gets
+    its email and name here, unless another member already has that email."""
+    upgraded: list[dict[str, Any]] = []
+    for user in users:
+        member = people.resolve(user.id, email=user.email, name=user.name)
+        row = directory.members.get(member)
+        if (
+            member == f"{SOURCE}-{user.id}"
+            and row is not None
+            and user.email
+            and not row["email"]
+            and find_by_email(directory, user.email) is None
+        ):
+            upgraded.append(
+                {
+                    "kind": "member",
+                    "id": member,
+                    "name": user.name or row["name"],
+                    "email": user.email.strip(),
+                    "role": row["role"],
+                }
+            )
+    return upgraded
+
+
+def _remember_ids(store: Store, batch: Batch) -> None:
+    """Label Studio's numeric ids → ours, for webhooks that name only those; new ones only."""
+    kinds: dict[str, dict[str, str]] = {"annotation": {}, "task": {}, "project": {}}
+    for version in batch.versions:
+        a = version.annotation
+        kinds["annotation"][str(a.id)] = annotation_id(a.unique_id)
+        kinds["task"][str(a.task)] = task_id(a.task)
+        if a.project is not None:
+            kinds["project"][str(a.project)] = project_id(a.project)
+    for project in batch.projects:
+        kinds["project"][str(project)] = project_id(project)
+    for kind, wanted in kinds.items():
+        if not wanted:
+            continue
+        known = store.rows(
+            "SELECT external_id FROM external_ids WHERE source = $source AND kind = $kind "
+            "AND external_id IN (SELECT unnest($ids))",
+            {"source": SOURCE, "kind": kind, "ids": sorted(wanted)},
+        )
+        new = set(wanted) - {str(r["external_id"]) for r in known}
+        store.put_many(
+            "external_ids",
+            [
+                {"source": SOURCE, "kind": kind, "external_id": n, "internal_id": wanted[n]}
+                for n in sorted(new)
+            ],
+        )

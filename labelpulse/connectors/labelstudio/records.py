@@ -1,0 +1,205 @@
+"""Label Studio's records as read here: annotations, users, reviews and comments, checked.
+
+Only the fields the mapping uses are declared; every other field is ignored (so a newer server
+that adds fields still parses). Timestamps must carry an offset and are kept as UTC datetimes;
+`stamp` writes one back in the one form every event id and time here uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from labelpulse.errors import InvalidRecordsError, RecordError
+
+SOURCE = "label-studio"
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 timestamp with an offset, as UTC; ValueError otherwise."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise ValueError("must be an ISO 8601 timestamp: 2026-03-02T10:00:00.000000Z") from None
+    if moment.tzinfo is None:
+        raise ValueError("must have an offset (Z or +02:00): a time without one is not guessed")
+    return moment.astimezone(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """`2026-11-25T21:55:03.437672Z`: microseconds always written, so two paths that saw the
+    same instant (written `...03Z` by one serializer, `...03.000000Z` by another) agree."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+def _user_id(value: Any) -> Any:
+    """`completed_by` and friends: a plain id (1.23 exports, API, webhooks) or a user object
+    (some exports and Enterprise answers); the object's id is the id."""
+    if isinstance(value, Mapping):
+        return value.get("id")
+    return value
+
+
+class LsUser(_Record):
+    """A user of GET /api/users/ (or an expanded `completed_by`)."""
+
+    id: int
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        full = " ".join(p for p in (self.first_name, self.last_name) if p and p.strip()).strip()
+        return full or (self.username or "").strip() or None
+
+
+class LsAnnotation(_Record):
+    """An annotation as the JSON export, the sync's export and webhook bodies carry it."""
+
+    id: int
+    unique_id: str = Field(min_length=1, max_length=100)
+    task: int
+    project: int | None = None
+    completed_by: int
+    completed_by_user: LsUser | None = None
+    updated_by: int | None = None
+    was_cancelled: bool = False
+    ground_truth: bool = False
+    created_at: datetime
+    updated_at: datetime
+    lead_time: float | None = None
+    result: list[Any] | None = None
+    result_count: int | None = None
+    parent_prediction: int | None = None
+
+    @field_validator("created_at", "updated_at", mode="before")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        return parse_time(value) if isinstance(value, str) else value
+
+    @field_validator("completed_by", "updated_by", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _user_id(value)
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any], project: int | None = None) -> LsAnnotation:
+        """Parse one annotation; `project` fills in a record that does not name it."""
+        fields = dict(data)
+        if isinstance(data.get("completed_by"), Mapping):
+            fields["completed_by_user"] = data["completed_by"]
+        if fields.get("project") is None:
+            fields["project"] = project
+        return cls.model_validate(fields)
+
+    @property
+    def lead_us(self) -> int:
+        """The cumulative lead time in whole microseconds (null or negative: 0)."""
+        return max(0, round((self.lead_time or 0.0) * 1_000_000))
+
+    @property
+    def regions(self) -> int:
+        """Regions in the result (`result_count` is 0 on annotations made from predictions)."""
+        if self.result is not None:
+            return len(self.result)
+        return max(0, self.result_count or 0)
+
+
+class LsReview(_Record):
+    """An Enterprise annotation review (GET /api/annotation-reviews/, REVIEW_* webhooks)."""
+
+    id: int
+    annotation: int
+    created_by: int
+    accepted: bool | None = None
+    fixed_annotation_history: int | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+    started_at: datetime | None = None
+
+    @field_validator("created_at", "updated_at", "started_at", mode="before")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        return parse_time(value) if isinstance(value, str) else value
+
+    @field_validator("created_by", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _user_id(value)
+
+
+class LsComment(_Record):
+    """An Enterprise comment (GET /api/comments/): on an annotation, or on a draft (skipped)."""
+
+    id: int
+    annotation: int | None = None
+    task: int | None = None
+    created_by: int
+    created_by_user: LsUser | None = None
+    text: str | None = None
+    created_at: datetime
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        return parse_time(value) if isinstance(value, str) else value
+
+    @field_validator("created_by", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _user_id(value)
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> LsComment:
+        fields = dict(data)
+        if isinstance(data.get("created_by"), Mapping):
+            fields["created_by_user"] = data["created_by"]
+        return cls.model_validate(fields)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def errors_of(exc: ValidationError, position: int, record_id: str | None) -> list[RecordError]:
+    """A pydantic error as labelpulse's record errors: position, id, field, rule."""
+    found = []
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err["loc"]) or None
+        rule = "is required" if err["type"] == "missing" else err["msg"]
+        found.append(RecordError(position, record_id, where, rule.removeprefix("Value error, ")))
+    return found
+
+
+def invalid(errors: list[RecordError], total: int, what: str) -> InvalidRecordsError:
+    bad = len({e.position for e in errors})
+    return InvalidRecordsError(
+        f"{bad} of {total} {what} are invalid; nothing was stored",
+        details=[e.as_dict() for e in errors],
+    )
+
+
+def read_users(users: Iterable[Any]) -> list[LsUser]:
+    """GET /api/users/ (a plain list), checked: InvalidRecordsError names every bad user."""
+    items = list(users)
+    found: list[LsUser] = []
+    errors: list[RecordError] = []
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping):
+            errors.append(RecordError(position, None, None, "must be a user (a JSON object)"))
+            continue
+        try:
+            found.append(LsUser.model_validate(item))
+        except ValidationError as exc:
+            errors += errors_of(exc, position, str(item.get("id")) if "id" in item else None)
+    if errors:
+        raise invalid(errors, len(items), "user(s)")
+    return found

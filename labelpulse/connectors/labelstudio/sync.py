@@ -1,0 +1,262 @@
+"""Pull a Label Studio server through its REST API, or import a project's JSON export file.
+
+Sync reads the users (members by email), the projects, and each project's tasks a page at a
+time: the task ids from `GET /api/tasks/`, then those tasks' JSON export (the only answer with
+`unique_id`). Each page is stored as it comes; then annotations held from the project that no
+page showed are looked up again, and those Label Studio no longer has become `annotation.deleted`.
+Enterprise reviews and comments are read where the server has them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from labelpulse.connectors.labelstudio.apply import Applied, Batch, apply, held_annotations
+from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
+from labelpulse.connectors.labelstudio.mapping import Version, annotation_id
+from labelpulse.connectors.labelstudio.records import (
+    SOURCE,
+    LsAnnotation,
+    LsComment,
+    LsReview,
+    errors_of,
+    invalid,
+    read_users,
+)
+from labelpulse.connectors.people import People
+from labelpulse.errors import NotFoundError, RecordError, UsageError
+from labelpulse.ingest import IngestSummary
+from labelpulse.store.base import Store
+
+EXPORT_BATCH = 5_000  # annotations of an export file stored per transaction
+
+SyncProgress = Callable[[str, int, int], None]
+"""Called after each page: the project's title, its tasks read so far, its tasks in all."""
+ImportProgress = Callable[[int], None]
+"""Called after each stored batch of an export file with how many annotations it held."""
+
+
+@dataclass
+class SyncResult:
+    """What a sync read and stored."""
+
+    summary: IngestSummary = field(default_factory=IngestSummary)
+    projects: list[str] = field(default_factory=list)
+    users: int = 0
+    deleted: int = 0
+    unplaced: int = 0
+    features: dict[str, bool] = field(
+        default_factory=lambda: dict.fromkeys(("reviews", "comments", "annotation_history"), False)
+    )
+
+    def add(self, applied: Applied) -> None:
+        total, part = self.summary, applied.summary
+        total.stored += part.stored
+        total.duplicates += part.duplicates
+        total.directory_stored += part.directory_stored
+        total.directory_unchanged += part.directory_unchanged
+        self.deleted += applied.deleted
+        self.unplaced += applied.unplaced
+
+
+def sync_label_studio(
+    store: Store,
+    *,
+    url: str,
+    token: str,
+    projects: Sequence[int] = (),
+    progress: SyncProgress | None = None,
+    page_size: int = PAGE_SIZE,
+) -> SyncResult:
+    """Sync every project the token can see (or those named): users, projects, tasks,
+    annotations, deletions; reviews and comments on Enterprise. Safe to run any number of
+    times: a second run stores only what changed on the server since."""
+    if page_size < 1:
+        raise UsageError("page_size must be at least 1")
+    client = LabelStudioClient(url, token)
+    client.check()
+    result = SyncResult()
+    people = People(store, SOURCE)
+    users = read_users(client.users())
+    result.users = len(users)
+    result.add(apply(store, Batch(users=users), people))
+    chosen = [client.project(p) for p in dict.fromkeys(projects)] if projects else client.projects()
+    for project in chosen:
+        number, title = int(project["id"]), str(project.get("title") or "").strip()
+        result.projects.append(title or f"Label Studio project {number}")
+        _sync_project(store, client, people, number, title, progress, page_size, result)
+    return result
+
+
+def _sync_project(
+    store: Store,
+    client: LabelStudioClient,
+    people: People,
+    project: int,
+    title: str,
+    progress: SyncProgress | None,
+    page_size: int,
+    result: SyncResult,
+) -> None:
+    result.add(apply(store, Batch(projects={project: title}), people))
+    seen: set[str] = set()
+    done = 0
+    for ids, total in client.task_pages(project, page_size):
+        versions = read_tasks(client.export(project, ids), project)
+        seen |= {annotation_id(v.annotation.unique_id) for v in versions}
+        result.add(apply(store, Batch(versions=versions), people))
+        done += len(ids)
+        if progress is not None:
+            progress(title, done, max(total, done))
+    # Held but on no page: deleted in Label Studio, or moved between pages while they were
+    # read (tasks added or deleted meanwhile). Ask again for just their tasks.
+    missing = {a: t for a, t in held_annotations(store, project).items() if a not in seen}
+    if missing:
+        tasks = sorted({int(t.removeprefix("ls-task-")) for t in missing.values()})
+        versions = []
+        for start in range(0, len(tasks), page_size):
+            versions += read_tasks(client.export(project, tasks[start : start + page_size]))
+        present = {annotation_id(v.annotation.unique_id) for v in versions}
+        gone = sorted(a for a in missing if a not in present)
+        result.add(apply(store, Batch(versions=versions, gone=gone), people))
+    _enterprise(store, client, people, project, result)
+
+
+def _enterprise(
+    store: Store, client: LabelStudioClient, people: People, project: int, result: SyncResult
+) -> None:
+    """Reviews and comments where the server has them; the open-source edition answers 404."""
+    by_project: dict[str, str | int] = {"annotation__task__project": project}
+    reviews = client.optional_list("/api/annotation-reviews/", by_project)
+    comments = client.optional_list("/api/comments/", {"projects": project})
+    history = client.optional(f"/api/projects/{project}/annotation-history/", {"page_size": 1})
+    result.features["reviews"] |= reviews is not None
+    result.features["comments"] |= comments is not None
+    result.features["annotation_history"] |= history is not None
+    if reviews or comments:
+        batch = Batch(
+            reviews=_read(reviews or [], LsReview.model_validate, "review(s)"),
+            comments=_read(comments or [], LsComment.read, "comment(s)"),
+        )
+        result.add(apply(store, batch, people))
+
+
+def import_export(
+    store: Store,
+    path: Path,
+    *,
+    project_name: str | None = None,
+    users: Path | Sequence[Mapping[str, Any]] | None = None,
+    progress: ImportProgress | None = None,
+) -> IngestSummary:
+    """Import a project's JSON export (`GET /api/projects/{id}/export?exportType=JSON`).
+
+    Every annotation is checked before anything is stored. The export names users by id only:
+    `users` (a file of `GET /api/users/`, or its list) lets members be matched by email;
+    without it, users already met by a sync or webhook are recognised and others become
+    members named `label-studio-<id>`. An export is a snapshot: an annotation missing from it
+    is not taken as deleted (a sync or webhook says so).
+    """
+    tasks = _read_export(path)
+    versions = read_tasks(tasks)
+    numbers = {v.annotation.project for v in versions}
+    numbers |= {t["project"] for t in tasks if isinstance(t.get("project"), int)}
+    if project_name is not None and len(numbers) > 1:
+        raise UsageError(f"{path} holds several projects; --project-name names only one")
+    people = People(store, SOURCE)
+    listed = read_users(_user_list(users)) if users is not None else []
+    projects: dict[int, str | None] = {n: project_name for n in numbers if n is not None}
+    result = SyncResult()
+    result.add(apply(store, Batch(users=listed, projects=projects), people))
+    for start in range(0, len(versions), EXPORT_BATCH):
+        chunk = versions[start : start + EXPORT_BATCH]
+        result.add(apply(store, Batch(versions=chunk), people))
+        if progress is not None:
+            progress(len(chunk))
+    return result.summary
+
+
+def remember_users(store: Store, users: Iterable[Any]) -> IngestSummary:
+    """Members for Label Studio's users (the list `GET /api/users/` answers): matched by email
+    across tools, each Label Studio user id kept as an alias for records that name only ids."""
+    return apply(store, Batch(users=read_users(users)), People(store, SOURCE)).summary
+
+
+def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version]:
+    """Every annotation of a JSON export's tasks, checked; InvalidRecordsError names each bad
+    one by its task's position (from 1) and its id."""
+    items = list(tasks)
+    versions: list[Version] = []
+    errors: list[RecordError] = []
+    for position, task in enumerate(items, start=1):
+        if not isinstance(task, Mapping) or not isinstance(task.get("annotations", []), list):
+            errors.append(RecordError(position, None, None, "must be a task with annotations"))
+            continue
+        owner = task.get("project") if isinstance(task.get("project"), int) else project
+        for data in task.get("annotations") or []:
+            label = f"annotation {data.get('id')}" if isinstance(data, Mapping) else None
+            if not isinstance(data, Mapping):
+                errors.append(RecordError(position, label, "annotations", "must be objects"))
+                continue
+            try:
+                annotation = LsAnnotation.read({"task": task.get("id"), **data}, owner)
+            except ValidationError as exc:
+                errors += errors_of(exc, position, label)
+                continue
+            if annotation.project is None:
+                errors.append(RecordError(position, label, "project", "is required"))
+                continue
+            versions.append(Version(annotation))
+    if errors:
+        raise invalid(errors, len(items), "task(s)")
+    return versions
+
+
+def _read(items: Iterable[Any], parse: Callable[[Any], Any], what: str) -> list[Any]:
+    found, errors, listed = [], [], list(items)
+    for position, item in enumerate(listed, start=1):
+        try:
+            found.append(parse(item))
+        except ValidationError as exc:
+            label = str(item.get("id")) if isinstance(item, Mapping) else None
+            errors += errors_of(exc, position, label)
+    if errors:
+        raise invalid(errors, len(listed), what)
+    return found
+
+
+def _read_export(path: Path) -> list[Any]:
+    if not path.is_file():
+        raise NotFoundError(f"no such file: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise UsageError(
+            f"{path}: expected Label Studio's JSON export (a JSON array of tasks); JSON_MIN "
+            "and CSV exports drop skipped annotations and unique ids, and are not read"
+        )
+    return data
+
+
+def _user_list(users: Path | Sequence[Mapping[str, Any]]) -> list[Any]:
+    if not isinstance(users, Path):
+        return list(users)
+    if not users.is_file():
+        raise NotFoundError(f"no such file: {users}")
+    try:
+        data = json.loads(users.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{users} is not valid JSON: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        data = data["results"]
+    if not isinstance(data, list):
+        raise UsageError(f"{users}: expected the JSON array GET /api/users/ answers")
+    return data
