@@ -64,6 +64,12 @@ def import_command(
         str | None,
         typer.Option(help="segments: the dataset, owner/name, when the file does not say."),
     ] = None,
+    users: Annotated[
+        Path | None,
+        typer.Option(
+            help="label-studio: a saved GET /api/users/ answer, so members match by email."
+        ),
+    ] = None,
 ) -> None:
     """Import events and directory records; print what was stored, duplicate and rejected."""
     source = files[0] if files and files[0] in SOURCES and not Path(files[0]).exists() else None
@@ -73,7 +79,9 @@ def import_command(
     if source is not None:
         if column_map is not None or rejects is not None:
             raise UsageError(f"--map and --rejects are for our own files, not {source} exports")
-        _import_from_tool(ctx, source, paths, project_name=project_name, dataset=dataset)
+        _import_from_tool(
+            ctx, source, paths, project_name=project_name, dataset=dataset, users=users
+        )
         return
     if rejects is not None and len(paths) > 1:
         raise UsageError("--rejects takes one file at a time; omit it to write one beside each")
@@ -121,13 +129,16 @@ def _import_from_tool(
     *,
     project_name: str | None,
     dataset: str | None,
+    users: Path | None,
 ) -> None:
     """Another tool's exports: each file stored whole by its connector, or not at all."""
     store = state(ctx).store()
     out = Console()
     for path in paths:
         with Console(stderr=True).status(f"Importing {path.name} ({source})..."):
-            summary = _tool_import(source)(store, path, project_name=project_name, dataset=dataset)
+            summary = _tool_import(source)(
+                store, path, project_name=project_name, dataset=dataset, users=users
+            )
         out.print(_summary_table(path, summary))
 
 
@@ -142,7 +153,19 @@ def _tool_import(source: str) -> Callable[..., IngestSummary]:
 
         return import_events_csv(store, path)
 
-    return {"segments": segments, "cvat": cvat}[source]
+    def label_studio(
+        store: Store, path: Path, *, project_name: str | None, users: Path | None, **_: object
+    ) -> IngestSummary:
+        from labelpulse.connectors.labelstudio import import_export
+
+        return import_export(store, path, project_name=project_name, users=users)
+
+    importers: dict[str, Callable[..., IngestSummary]] = {
+        "segments": segments,
+        "cvat": cvat,
+        "label-studio": label_studio,
+    }
+    return importers[source]
 
 
 def _summary_table(path: Path, summary: IngestSummary) -> Table:

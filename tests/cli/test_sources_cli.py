@@ -71,3 +71,30 @@ def test_import_cvat_events(tmp_path: Path) -> None:
     finally:
         store.close()
     assert rows == [{"us": 90_000_000, "added": 3}]
+
+
+def test_import_label_studio_export_with_users(tmp_path: Path) -> None:
+    samples = Path(__file__).parents[1] / "labelstudio" / "samples"
+    db = tmp_path / "ls.duckdb"
+    code, out = run(
+        db, "import", "label-studio", str(samples / "export_json.json"),
+        "--project-name", "Sentiment", "--users", str(samples / "users.json"),
+    )  # fmt: skip
+    assert code == 0, out
+    store = connect(str(db))
+    try:
+        projects = store.get("projects")
+        emails = {m["email"] for m in store.get("members")}
+        stored = store.rows("SELECT count(*) AS n FROM events")[0]["n"]
+    finally:
+        store.close()
+    assert [p["name"] for p in projects] == ["Sentiment"]
+    assert "ann@labelpulse.test" in emails
+    assert stored > 0
+    code, again = run(db, "import", "label-studio", str(samples / "export_json.json"))
+    assert code == 0, again
+    store = connect(str(db))
+    try:
+        assert store.rows("SELECT count(*) AS n FROM events")[0]["n"] == stored
+    finally:
+        store.close()
