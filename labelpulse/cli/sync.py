@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeR
 from rich.table import Table
 
 from labelpulse.cli.context import state
+from labelpulse.ingest import IngestSummary
 
 app = typer.Typer(
     help="Pull work from a labeling tool's API (run again any time: only changes are stored).",
@@ -83,3 +84,77 @@ def label_studio(
         else "Open-source edition: no reviews, comments or annotation history to read.",
         highlight=False,
     )
+
+
+@app.command("segments")
+def segments(
+    ctx: typer.Context,
+    api_key: Annotated[str, typer.Option(envvar="SEGMENTS_API_KEY", help="A Segments.ai API key.")],
+    dataset: Annotated[str, typer.Option(help="The dataset, owner/name.")],
+    api_url: Annotated[
+        str | None, typer.Option(help="Another Segments.ai API address (default: the SDK's).")
+    ] = None,
+) -> None:
+    """Every workunit of a Segments.ai dataset (through the segments-ai SDK) → events."""
+    from labelpulse.connectors.segments import sync_workunits
+
+    store = state(ctx).store()
+    seen = 0
+    with Console(stderr=True).status("Fetching workunits...") as status:
+
+        def advance(count: int) -> None:
+            nonlocal seen
+            seen += count
+            status.update(f"Fetching workunits... {seen:,}")
+
+        summary = sync_workunits(
+            store, api_key=api_key, dataset=dataset, api_url=api_url, progress=advance
+        )
+    _print_summary(f"Segments.ai · {dataset}", summary)
+
+
+@app.command("cvat")
+def cvat(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Option(envvar="CVAT_URL", help="The CVAT server.")],
+    token: Annotated[
+        str | None, typer.Option(envvar="CVAT_TOKEN", help="An API token (or --user/--password).")
+    ] = None,
+    user: Annotated[str | None, typer.Option(envvar="CVAT_USER", help="A CVAT user.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="CVAT_PASSWORD", help="That user's password.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only events from this date (YYYY-MM-DD); default all.")
+    ] = None,
+) -> None:
+    """CVAT's events export (working time, saves, job states, comments) through cvat-sdk."""
+    import datetime as dt
+
+    from labelpulse.connectors.cvat import sync_events
+    from labelpulse.errors import UsageError
+
+    start = None
+    if since is not None:
+        try:
+            start = dt.datetime.fromisoformat(since).replace(tzinfo=dt.UTC)
+        except ValueError as exc:
+            raise UsageError(f"--since must be a date as YYYY-MM-DD, got {since!r}") from exc
+    store = state(ctx).store()
+    with Console(stderr=True).status("Exporting CVAT's events..."):
+        summary = sync_events(
+            store, url=url, token=token, username=user, password=password, since=start
+        )
+    _print_summary(f"CVAT · {url}", summary)
+
+
+def _print_summary(title: str, summary: IngestSummary) -> None:
+    table = Table(title=title, show_header=True)
+    for name in ("events stored", "already held", "directory"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        f"{summary.stored:,}",
+        f"{summary.duplicates:,}",
+        f"{summary.directory_stored:,} new/changed",
+    )
+    Console().print(table)

@@ -98,3 +98,32 @@ def test_import_label_studio_export_with_users(tmp_path: Path) -> None:
         assert store.rows("SELECT count(*) AS n FROM events")[0]["n"] == stored
     finally:
         store.close()
+
+
+def test_sync_segments_through_the_command(tmp_path: Path) -> None:
+    from tests.connectors.test_segments import KEY, FakeSegments
+
+    fake = FakeSegments(as_json(flowers()))
+    fake.thread.start()
+    try:
+        db = tmp_path / "sync.duckdb"
+        args = ("sync", "segments", "--api-key", KEY, "--dataset", DATASET, "--api-url", fake.url)
+        code, out = run(db, *args)
+        assert code == 0, out
+        assert "12" in out
+        code, again = run(db, *args)
+        assert code == 0, again
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
+        fake.thread.join()
+    store = connect(str(db))
+    try:
+        assert store.rows("SELECT count(*) AS n FROM events")[0]["n"] == 12
+    finally:
+        store.close()
+
+
+def test_sync_cvat_refuses_a_bad_date(tmp_path: Path) -> None:
+    code, out = run(tmp_path / "c.duckdb", "sync", "cvat", "--url", "http://x", "--since", "May")
+    assert code == 1 and "--since must be a date" in out
