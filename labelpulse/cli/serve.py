@@ -8,23 +8,49 @@ import typer
 from rich.console import Console
 
 from labelpulse.cli.context import state
+from labelpulse.errors import UsageError
 
 
 def serve_command(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    label_studio_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LABEL_STUDIO_URL",
+            help="A Label Studio server to sync from while serving (heals missed webhooks).",
+        ),
+    ] = None,
+    label_studio_token: Annotated[
+        str | None, typer.Option(envvar="LABEL_STUDIO_TOKEN", help="Its access token.")
+    ] = None,
+    sync_every: Annotated[
+        float, typer.Option(min=1, help="Minutes between two syncs of that server.")
+    ] = 15,
 ) -> None:
     """Serve the dashboard, the JSON API (/api/, docs at /docs) and the exports."""
     import uvicorn
 
     from labelpulse.web.app import create_app
+    from labelpulse.web.background import label_studio_sync
 
     app_state = state(ctx)
-    app = create_app(app_state.store(), app_state.settings)
+    jobs = []
+    if label_studio_url:
+        if not label_studio_token:
+            raise UsageError(
+                "--label-studio-url needs --label-studio-token (or LABEL_STUDIO_TOKEN)"
+            )
+        jobs.append(label_studio_sync(label_studio_url, label_studio_token, sync_every))
+    app = create_app(app_state.store(), app_state.settings, jobs=jobs)
 
     Console(stderr=True).print(
         f"labelpulse serving {app_state.settings.db} at [bold]http://{host}:{port}/[/bold] "
         f"(API docs: http://{host}:{port}/docs). Ctrl+C stops it."
     )
+    if label_studio_url:
+        Console(stderr=True).print(
+            f"Syncing {label_studio_url} now and every {sync_every:g} minutes."
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning")

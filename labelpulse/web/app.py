@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
@@ -16,6 +18,7 @@ from labelpulse.config import Settings, load_settings
 from labelpulse.store import Store, connect
 from labelpulse.web import admin, api, errors, hooks, pages, signin
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
+from labelpulse.web.background import Job
 from labelpulse.web.filters import install_filters
 
 HERE = Path(__file__).parent
@@ -23,11 +26,26 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 
-def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
-    """The app over `store` (default: the settings' database)."""
+def create_app(
+    store: Store | None = None, settings: Settings | None = None, jobs: Sequence[Job] = ()
+) -> FastAPI:
+    """The app over `store` (default: the settings' database), running `jobs` while it serves."""
     settings = settings or load_settings()
     store = store or connect(settings.db)
+    opened = store
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for job in jobs:
+            job.start(opened)
+        try:
+            yield
+        finally:
+            for job in jobs:
+                job.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="labelpulse",
         version=__version__,
         description=(

@@ -1,0 +1,63 @@
+"""Work the server does on its own: a periodic sync, in a thread of the server's process.
+
+DuckDB lets one process open a database file, so while `labelpulse serve` runs, a sync (to heal
+webhook deliveries Label Studio missed) has to run inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from labelpulse.store.base import Store
+
+log = logging.getLogger("labelpulse")
+
+
+@dataclass
+class Job:
+    """`run(store)` every `every` seconds, first after `every` seconds (or `first` if given)."""
+
+    name: str
+    every: float
+    run: Callable[[Store], object]
+    first: float | None = None
+    runs: int = 0
+    failures: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self, store: Store) -> None:
+        self._thread = threading.Thread(
+            target=self._loop, args=(store,), name=f"labelpulse-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _loop(self, store: Store) -> None:
+        wait = self.every if self.first is None else self.first
+        while not self._stop.wait(wait):
+            wait = self.every
+            try:
+                self.run(store)
+                self.runs += 1
+            except Exception:  # a failed sync must not stop the server; the next one retries
+                self.failures += 1
+                log.exception("%s failed; retrying in %.0f s", self.name, self.every)
+
+
+def label_studio_sync(url: str, token: str, every_minutes: float) -> Job:
+    """Sync a Label Studio server every so many minutes (the first one a few seconds in)."""
+
+    def run(store: Store) -> None:
+        from labelpulse.connectors.labelstudio import sync_label_studio
+
+        sync_label_studio(store, url=url, token=token)
+
+    return Job("label-studio sync", every_minutes * 60, run, first=5.0)
