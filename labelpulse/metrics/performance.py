@@ -8,7 +8,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from labelpulse.events import REVIEW_ACTIONS
 from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import US, Scope, Window, day_number, in_scope, in_window, local_day
@@ -31,6 +30,8 @@ def ratio(part: float | None, whole: float | None) -> float | None:
 def _annotation_figures(
     con: Any, p: Params, window: Window, scope: Scope, *, member: bool, group: str | None
 ) -> ir.Table:
+    """Annotation figures over the annotations completed in W: in total, per author, or per
+    day with the total (`_with_total`)."""
     s = con.table("state")
     s = s.filter(in_window(s.completed_us, p))
     if member:
@@ -47,7 +48,8 @@ def _annotation_figures(
     for state in _STATE_COUNTS:
         figures[state] = (s.last_action == state).sum()
     if group == "day":
-        return s.group_by(day=local_day(s.completed_us, window, p)).aggregate(**figures)
+        daily = s.group_by(day=local_day(s.completed_us, window, p)).aggregate(**figures)
+        return _with_total(daily, s.aggregate(**figures))
     if group == "author":
         return s.group_by("author").aggregate(**figures)
     return s.aggregate(**figures)
@@ -56,15 +58,19 @@ def _annotation_figures(
 def _review_scores(
     con: Any, p: Params, scope: Scope, *, member: bool, group: str | None
 ) -> ir.Table:
-    """Performance score inputs: review actions in W on the authors' annotations."""
-    e, s = con.table("events"), con.table("state")
-    r = e.filter(e.type.isin(REVIEW_ACTIONS), in_window(e.time_us, p))
-    r = in_scope(r, scope, p)
-    authors = s.filter(s.author == p.string("member")) if member else s
-    authors = in_scope(authors, scope, p, member_column="author")
-    r = r.select("annotation", "type", "agreement").join(
-        authors.select("annotation", "author"), "annotation"
-    )
+    """Performance score inputs: review actions in W on the authors' annotations.
+
+    `review_actions` is every review action with its annotation's state author and project (the
+    store keeps it with the state), so no join of the window's events to the whole state.
+    """
+    r = con.table("review_actions")
+    r = r.filter(in_window(r.time_us, p))
+    r = in_scope(r, scope, p)  # the review event's project
+    if member:
+        r = r.filter(r.author == p.string("member"))
+    # The annotation's own project (as the state has it) and author, cut like the state's rows.
+    r = r.rename(event_project="project").rename(project="annotation_project")
+    r = in_scope(r, scope, p, member_column="author")
     credit = ibis.cases(
         (r.type == "review.accepted", 1.0),
         (r.type == "review.rejected", 0.0),
@@ -79,7 +85,8 @@ def _review_scores(
 def _review_work(
     con: Any, p: Params, window: Window, scope: Scope, *, member: bool, group: str | None
 ) -> ir.Table:
-    """Review actions taken by reviewers in W: per annotation first, then per reviewer or day."""
+    """Review actions taken by reviewers in W: per annotation first, then per reviewer or in
+    total; or per day, with the total (`_with_total`)."""
     e = con.table("events")
     r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
     if member:
@@ -91,8 +98,6 @@ def _review_work(
         "fixed_and_accepted": (r.type == "review.fixed_and_accepted").sum(),
         "review_us": r.duration_us.sum(),
     }
-    if group == "day":
-        return r.group_by(day=local_day(r.time_us, window, p)).aggregate(**counts)
     keys = ["actor", "annotation"] if group == "actor" else ["annotation"]
     per = r.group_by(keys).aggregate(**counts)
     figures = {
@@ -105,7 +110,29 @@ def _review_work(
     }
     if group == "actor":
         return per.group_by("actor").aggregate(**figures)
+    if group == "day":
+        daily = r.group_by(day=local_day(r.time_us, window, p)).aggregate(**counts)
+        return _with_total(daily, per.aggregate(**figures))
     return per.aggregate(**figures)
+
+
+def _with_total(daily: ir.Table, total: ir.Table) -> ir.Table:
+    """Rows per day and one more for the whole window (its `day` null), in one query.
+
+    Both read the same filtered rows, which DuckDB then scans once (a CTE read twice is
+    materialized) instead of once per query. Figures only the total has are null on days.
+    """
+    for name, dtype in total.schema().items():
+        if name not in daily.columns:
+            daily = daily.mutate(**{name: ibis.null(dtype)})
+    total = total.mutate(day=ibis.null(daily.schema()["day"]))
+    return daily.union(total.select(*daily.columns))
+
+
+def _split_total(rows: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(the whole window's row, the rows per day) of a `_with_total` query."""
+    total = next((row for row in rows if row["day"] is None), None)
+    return total, [row for row in rows if row["day"] is not None]
 
 
 def _activity(con: Any, p: Params, scope: Scope) -> ir.Table:
@@ -189,27 +216,25 @@ def member_report(
     def ask(name: str, builder: Any) -> Any:
         return run(store, ("member", name, shape), builder, values)
 
-    totals = ask(
-        "annotations",
-        lambda c, p: _annotation_figures(c, p, window, scope, member=True, group=None),
-    )
-    daily = ask(
-        "annotations/day",
-        lambda c, p: _annotation_figures(c, p, window, scope, member=True, group="day"),
+    totals, daily = _split_total(
+        ask(
+            "annotations+day",
+            lambda c, p: _annotation_figures(c, p, window, scope, member=True, group="day"),
+        )
     )
     scores = ask("scores", lambda c, p: _review_scores(c, p, scope, member=True, group=None))
-    reviews = ask(
-        "reviews", lambda c, p: _review_work(c, p, window, scope, member=True, group=None)
-    )
-    reviews_daily = ask(
-        "reviews/day", lambda c, p: _review_work(c, p, window, scope, member=True, group="day")
+    reviews, reviews_daily = _split_total(
+        ask(
+            "reviews+day",
+            lambda c, p: _review_work(c, p, window, scope, member=True, group="day"),
+        )
     )
     return {
         "member": directory.member(member),
         "window": window.as_dict(),
         "scope": scope.as_dict(),
-        "annotations": _annotation_block(_first(totals), _first(scores)),
-        "reviews": _review_block(_first(reviews)),
+        "annotations": _annotation_block(totals, _first(scores)),
+        "reviews": _review_block(reviews),
         "daily": _daily_rows(window, _by(daily, "day"), _by(reviews_daily, "day")),
     }
 

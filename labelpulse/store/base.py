@@ -78,6 +78,10 @@ class Store(Protocol):
         """Insert or replace one row of a record table (accounts, tokens, directory) by its key."""
         ...
 
+    def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`put` for many rows (all with the same columns) in one transaction."""
+        ...
+
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         """Rows of a record table whose columns equal `where` (all rows when empty)."""
         ...

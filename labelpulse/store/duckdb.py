@@ -211,6 +211,7 @@ class DuckDBStore:
                 con.execute("DROP TABLE IF EXISTS incoming")
                 con.execute("DROP TABLE IF EXISTS fresh")
                 con.execute("DROP TABLE IF EXISTS known")
+                con.execute("DROP TABLE IF EXISTS known_events")
                 con.execute("DROP TABLE IF EXISTS new_state")
         return outcome
 
@@ -276,15 +277,15 @@ class DuckDBStore:
         )
         con.execute("DELETE FROM state WHERE annotation IN (SELECT annotation FROM known)")
         con.execute("DELETE FROM review_actions WHERE annotation IN (SELECT annotation FROM known)")
-        stored = "FROM events WHERE annotation IN (SELECT annotation FROM known)"
-        touched = (
-            f"SELECT {_STATE_COLUMNS} FROM {source} UNION ALL SELECT {_STATE_COLUMNS} {stored}"
+        con.execute(
+            f"""CREATE TEMP TABLE known_events AS SELECT {_STATE_COLUMNS}, agreement FROM events
+                WHERE annotation IN (SELECT annotation FROM known)"""
         )
+        both = "SELECT {0} FROM " + source + " UNION ALL SELECT {0} FROM known_events"
+        touched = both.format(_STATE_COLUMNS)
         con.execute("CREATE TEMP TABLE new_state AS " + STATE_SQL.format(events=touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
-        reviews = (
-            f"SELECT {_REVIEW_COLUMNS} FROM {source} UNION ALL SELECT {_REVIEW_COLUMNS} {stored}"
-        )
+        reviews = both.format(_REVIEW_COLUMNS)
         con.execute(
             "INSERT INTO review_actions " + REVIEWS_SQL.format(events=reviews, state="new_state")
         )
@@ -357,6 +358,34 @@ class DuckDBStore:
         with self._lock:
             self._con.execute(sql, list(row.values()))
             self._cache.clear()
+
+    def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        check_record_table(table, names)
+        key = RECORD_TABLES[table]
+        if any(k not in names for k in key) or any(list(row) != names for row in rows):
+            raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
+        latest = {tuple(row[k] for k in key): row for row in rows}  # one row per key: the last
+        batch = pa.table({n: [row[n] for row in latest.values()] for n in names})
+        updates = [n for n in names if n not in key]
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
+            if updates
+            else "DO NOTHING"
+        )
+        columns = ", ".join(names)
+        with self._lock:
+            self._con.register("put_many_rows", batch)
+            try:
+                self._con.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM put_many_rows "
+                    f"ON CONFLICT ({', '.join(key)}) {action}"
+                )
+            finally:
+                self._con.unregister("put_many_rows")
+                self._cache.clear()
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
