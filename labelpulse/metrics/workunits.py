@@ -140,13 +140,9 @@ def items_table(
     shape = (window.shape, scope.shape)
     table = run(store, ("items", shape), lambda c, p: _per_item(c, p, scope), values)
     rows = []
-    totals: dict[str, Any] = {
-        "label_time": 0.0,
-        "review_time": 0.0,
-        "edit_time": 0.0,
-        "rejected": 0,
-        "annotations": 0,
-    }
+    # Totals add whole microseconds, so they do not depend on the order rows come back in.
+    times_us = {"label_time": 0, "review_time": 0, "edit_time": 0}
+    counts = {"rejected": 0, "annotations": 0}
     for row in table:
         out = {
             **directory.project_columns(row["project"]),
@@ -158,8 +154,11 @@ def items_table(
             "frames": row["frames"],
             "annotations": int(row["annotations"] or 0),
         }
-        for name in totals:
-            totals[name] += out[name]
+        for name in times_us:
+            times_us[name] += int(row[name.replace("_time", "_us")] or 0)
+        for name in counts:
+            counts[name] += out[name]
         rows.append(out)
     rows.sort(key=lambda r: (str(r["project_name"]).lower(), r["task"]))
+    totals: dict[str, Any] = {name: seconds(us) for name, us in times_us.items()} | counts
     return {"window": window.as_dict(), "scope": scope.as_dict(), "rows": rows, "totals": totals}
