@@ -26,9 +26,13 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def check_record_table(table: str, columns: Sequence[str]) -> None:
+# Tables `get_in` may read besides the record tables (written only through `append`).
+LOOKUP_TABLES = ("events", "state")
+
+
+def check_record_table(table: str, columns: Sequence[str], *, lookup: bool = False) -> None:
     """Refuse a table or column name that is not ours: names are spliced into SQL."""
-    if table not in RECORD_TABLES:
+    if table not in RECORD_TABLES and not (lookup and table in LOOKUP_TABLES):
         raise UsageError(f"not a record table: {table!r}")
     for column in columns:
         if not column.isidentifier():
@@ -84,6 +88,19 @@ class Store(Protocol):
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         """Rows of a record table whose columns equal `where` (all rows when empty)."""
+        ...
+
+    def get_in(
+        self,
+        table: str,
+        column: str,
+        values: Sequence[Any],
+        *,
+        columns: Sequence[str] = (),
+        **where: Any,
+    ) -> list[dict[str, Any]]:
+        """Rows (`columns`, default all) of a record table, `events` or `state` whose `column`
+        is one of `values` and whose other columns equal `where`: a connector's batch lookup."""
         ...
 
     def remove(self, table: str, **where: Any) -> int:

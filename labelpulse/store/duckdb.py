@@ -395,6 +395,26 @@ class DuckDBStore:
             names = [column[0] for column in cursor.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def get_in(
+        self,
+        table: str,
+        column: str,
+        values: Sequence[Any],
+        *,
+        columns: Sequence[str] = (),
+        **where: Any,
+    ) -> list[dict[str, Any]]:
+        check_record_table(table, [column, *columns, *where], lookup=True)
+        if not values:
+            return []
+        shown = ", ".join(columns) if columns else "*"
+        sql, params = _where(f"SELECT {shown} FROM {table}", where)
+        sql += (" AND " if where else " WHERE ") + f"list_contains(?, {column})"
+        with self._lock:
+            cursor = self._con.execute(sql, [*params, list(values)])
+            names = [c[0] for c in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def remove(self, table: str, **where: Any) -> int:
         check_record_table(table, list(where))
         if not where:

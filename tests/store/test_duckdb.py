@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import labelpulse.store.duckdb as duck
-from labelpulse.errors import InvalidRecordsError
+from labelpulse.errors import InvalidRecordsError, UsageError
 from labelpulse.ingest import ingest_records
 from labelpulse.store import Store, connect
 
@@ -210,3 +210,21 @@ def test_directory_rename_shows_in_reports(store: Store) -> None:
     assert name() == "Ann"
     ingest_records(store, [{"kind": "member", "id": "ann", "name": "Ann B", "role": "annotator"}])
     assert name() == "Ann B"
+
+
+def test_get_in_reads_a_batch_of_keys_with_filters(store: Store) -> None:
+    for n in range(5):
+        store.put(
+            "external_ids",
+            {"source": "ls", "kind": "task", "external_id": str(n), "internal_id": f"t{n}"},
+        )
+    store.put(
+        "external_ids", {"source": "cvat", "kind": "task", "external_id": "1", "internal_id": "x"}
+    )
+    rows = store.get_in(
+        "external_ids", "external_id", ["1", "3", "9"], columns=("internal_id",), source="ls"
+    )
+    assert sorted(r["internal_id"] for r in rows) == ["t1", "t3"]
+    assert store.get_in("external_ids", "external_id", []) == []
+    with pytest.raises(UsageError):
+        store.get_in("accounts; DROP TABLE events", "member", ["x"])

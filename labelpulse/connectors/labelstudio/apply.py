@@ -87,12 +87,14 @@ def apply(store: Store, batch: Batch, people: People, now: datetime | None = Non
 
 def held_annotations(store: Store, project: int) -> dict[str, str]:
     """The annotations of a Label Studio project held and not deleted: our id → our task id."""
-    rows = store.rows(
-        "SELECT annotation, task FROM state WHERE project = $project "
-        "AND annotation LIKE 'ls:%' AND last_action IS DISTINCT FROM 'deleted'",
-        {"project": project_id(project)},
+    rows = store.get_in(
+        "state", "project", [project_id(project)], columns=("annotation", "task", "last_action")
     )
-    return {str(r["annotation"]): str(r["task"]) for r in rows}
+    return {
+        str(r["annotation"]): str(r["task"])
+        for r in rows
+        if str(r["annotation"]).startswith("ls:") and r["last_action"] != "deleted"
+    }
 
 
 def _numeric_ids(store: Store, batch: Batch) -> dict[int, str]:
@@ -102,11 +104,10 @@ def _numeric_ids(store: Store, batch: Batch) -> dict[int, str]:
     wanted |= {c.annotation for c in batch.comments if c.annotation is not None}
     wanted -= set(known)
     if wanted:
-        rows = store.rows(
-            "SELECT external_id, internal_id FROM external_ids WHERE source = $source "
-            "AND kind = 'annotation' AND external_id IN (SELECT unnest($ids))",
-            {"source": SOURCE, "ids": sorted(str(n) for n in wanted)},
-        )
+        rows = store.get_in(
+            "external_ids", "external_id", sorted(str(n) for n in wanted),
+            columns=("external_id", "internal_id"), source=SOURCE, kind="annotation",
+        )  # fmt: skip
         known.update({int(r["external_id"]): str(r["internal_id"]) for r in rows})
     return known
 
@@ -121,11 +122,11 @@ def _held(store: Store, batch: Batch, numeric: dict[int, str]) -> dict[str, Held
     held: dict[str, Held] = {}
     if not ours and not tasks:
         return held
-    for row in store.rows(
-        "SELECT annotation, project, task, author, last_action FROM state "
-        "WHERE annotation IN (SELECT unnest($ids)) OR task IN (SELECT unnest($tasks))",
-        {"ids": sorted(ours), "tasks": tasks},
-    ):
+    state_columns = ("annotation", "project", "task", "author", "last_action")
+    for row in [
+        *store.get_in("state", "annotation", sorted(ours), columns=state_columns),
+        *store.get_in("state", "task", tasks, columns=state_columns),
+    ]:
         held[str(row["annotation"])] = Held(
             author=row["author"],
             project=row["project"],
@@ -133,11 +134,8 @@ def _held(store: Store, batch: Batch, numeric: dict[int, str]) -> dict[str, Held
             deleted=row["last_action"] == "deleted",
         )
     # Every stored event of these annotations: the one id check of the whole batch.
-    for row in store.rows(
-        "SELECT annotation, id, type, duration_us, time_us, meta FROM events "
-        "WHERE annotation IN (SELECT unnest($ids))",
-        {"ids": sorted(held)},
-    ):
+    event_columns = ("annotation", "id", "type", "duration_us", "time_us", "meta")
+    for row in store.get_in("events", "annotation", sorted(held), columns=event_columns):
         item = held[str(row["annotation"])]
         item.ids.add(str(row["id"]))
         if str(row["type"]).startswith("annotation."):
@@ -260,11 +258,10 @@ def _remember_ids(store: Store, batch: Batch) -> None:
     for kind, wanted in kinds.items():
         if not wanted:
             continue
-        known = store.rows(
-            "SELECT external_id FROM external_ids WHERE source = $source AND kind = $kind "
-            "AND external_id IN (SELECT unnest($ids))",
-            {"source": SOURCE, "kind": kind, "ids": sorted(wanted)},
-        )
+        known = store.get_in(
+            "external_ids", "external_id", sorted(wanted),
+            columns=("external_id",), source=SOURCE, kind=kind,
+        )  # fmt: skip
         new = set(wanted) - {str(r["external_id"]) for r in known}
         store.put_many(
             "external_ids",
