@@ -17,6 +17,9 @@ SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
 _STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")
 
 
+SCORE_UNIT = 1_000_000_000  # review credit is summed in billionths: exact in any order
+
+
 def seconds(value: Any) -> float | None:
     """Microseconds (exact integer sums) as seconds; None stays None."""
     return None if value is None else float(value) / US
@@ -71,10 +74,13 @@ def _review_scores(
     # The annotation's own project (as the state has it) and author, cut like the state's rows.
     r = r.rename(event_project="project").rename(project="annotation_project")
     r = in_scope(r, scope, p, member_column="author")
+    # Each action's credit in whole billionths, so that the sum is exact whatever order the
+    # engine adds rows in (a float sum moves in its last bits from run to run and by backend).
+    fraction = r.agreement.fill_null(p.real("credit"))
     credit = ibis.cases(
-        (r.type == "review.accepted", 1.0),
-        (r.type == "review.rejected", 0.0),
-        else_=r.agreement.fill_null(p.real("credit")),
+        (r.type == "review.accepted", SCORE_UNIT),
+        (r.type == "review.rejected", 0),
+        else_=(fraction * SCORE_UNIT).round().cast("int64"),
     )
     figures = {"score_sum": credit.sum(), "score_count": r.count()}
     if group == "author":
@@ -167,7 +173,9 @@ def _annotation_block(row: dict[str, Any] | None, scores: dict[str, Any] | None)
         "acceptance_score": ratio(accepted + fixed, accepted + fixed + rejected),
     }
     if scores and scores.get("score_count"):
-        block["performance_score"] = float(scores["score_sum"]) / int(scores["score_count"])
+        block["performance_score"] = int(scores["score_sum"]) / (
+            int(scores["score_count"]) * SCORE_UNIT
+        )
     return block
 
 
