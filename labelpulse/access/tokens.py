@@ -52,6 +52,17 @@ def check_token(store: Store, token: str) -> tuple[Viewer, str] | None:
     token_id, sep, secret = body.partition("_")
     if not token.startswith(PREFIX) or not sep:
         return None
+    # Checked tokens are remembered until the next write to the store (a revocation is one).
+    key = "token:" + _digest(token)
+    if key in store.cache:
+        found: tuple[Viewer, str] | None = store.cache[key]
+        return found
+    found = _check(store, token_id, secret)
+    store.cache[key] = found
+    return found
+
+
+def _check(store: Store, token_id: str, secret: str) -> tuple[Viewer, str] | None:
     rows = store.get("tokens", id=token_id)
     if not rows or rows[0]["revoked_us"] is not None:
         return None
