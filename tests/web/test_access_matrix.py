@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 from openpyxl import load_workbook
 
 from labelpulse.access import create_token
