@@ -30,6 +30,14 @@ def ratio(part: float | None, whole: float | None) -> float | None:
 
 
 # -- query builders: each returns an Ibis table expression ------------------------------------
+def _mean(column: ir.IntegerColumn, where: ir.BooleanValue | None = None) -> ir.FloatingValue:
+    """The mean of whole microseconds as the exact sum over the count, in one division, so every
+    backend gives the same double: `AVG` of integers is a DOUBLE in DuckDB but an exact NUMERIC
+    in PostgreSQL, whose conversion may end one bit apart."""
+    total: ir.FloatingValue = column.sum(where=where).cast("float64")
+    return total / column.count(where=where).nullif(0)
+
+
 def _annotation_figures(
     con: Any, p: Params, window: Window, scope: Scope, *, member: bool, group: str | None
 ) -> ir.Table:
@@ -45,7 +53,7 @@ def _annotation_figures(
         "submitted": done.sum(),
         "total_us": s.lead_us.sum(where=done),
         "median_us": s.lead_us.median(where=done),
-        "mean_us": s.lead_us.mean(where=done),
+        "mean_us": _mean(s.lead_us, where=done),
         "active_us": s.active_us.sum(where=done),
     }
     for state in _STATE_COUNTS:
@@ -111,7 +119,7 @@ def _review_work(
         "rejected": per.rejected.sum(),
         "fixed_and_accepted": per.fixed_and_accepted.sum(),
         "review_us": per.review_us.sum(),
-        "mean_review_us": per.review_us.mean(),
+        "mean_review_us": _mean(per.review_us),
         "median_review_us": per.review_us.median(),
     }
     if group == "actor":

@@ -130,12 +130,22 @@ class Store(Protocol):
 
 
 def connect(url: str) -> Store:
-    """Open the store a URL names: a file path or duckdb:// URL (PostgreSQL, ClickHouse: later)."""
+    """Open the store a URL names: a DuckDB file path (or duckdb://PATH), postgresql://...,
+    clickhouse://... (a ClickHouse server) or chdb://PATH (ClickHouse in-process, for tests)."""
     scheme, sep, _ = url.partition("://")
     if not sep or scheme == "duckdb":
         from labelpulse.store.duckdb import DuckDBStore
 
         return DuckDBStore(url.removeprefix("duckdb://"))
+    if scheme in ("postgresql", "postgres"):
+        from labelpulse.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    if scheme in ("clickhouse", "clickhouses", "chdb"):
+        from labelpulse.store.clickhouse import ClickHouseStore
+
+        return ClickHouseStore(url)
     raise UsageError(
-        f"unsupported database URL scheme {scheme!r}: use a file path such as labelpulse.duckdb"
+        f"unsupported database URL scheme {scheme!r}: use a DuckDB file path, "
+        "postgresql://..., clickhouse://... or chdb://PATH"
     )

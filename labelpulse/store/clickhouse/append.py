@@ -1,0 +1,221 @@
+"""One batch of events into ClickHouse: dedupe, conflicts, the state of the touched annotations.
+
+ClickHouse has no multi-statement transactions, so a batch is checked in full before anything
+permanent is written, and its writes go in an order a repeat of the batch heals: the state and
+review rows first, the events last (a batch cut short after its state rows stores its events
+again when it is sent again, and recomputes the same state).
+
+Scratch tables (Memory engine, named per batch) hold the batch on the server, so every step
+is one SQL statement over it on either connection.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from labelpulse.errors import RecordError, StoreError
+from labelpulse.store.base import AppendOutcome
+from labelpulse.store.clickhouse.connection import Connection
+from labelpulse.store.clickhouse.schema import (
+    EVENT_COLUMNS,
+    REVIEW_COLUMNS,
+    REVIEWS_SQL,
+    STATE_COLUMNS,
+    STATE_SQL,
+    TOUCHED_COLUMNS,
+)
+from labelpulse.validation import as_arrow
+
+CONFLICT = (
+    "conflicts with an event already stored under this id with different content; "
+    "the stored event is kept"
+)
+_SAME = " AND ".join(f"(a.{c} <=> b.{c})" for c in EVENT_COLUMNS)
+_EVENT_LIST = ", ".join(EVENT_COLUMNS)
+_STATE_LIST = ", ".join(STATE_COLUMNS)
+_REVIEW_LIST = ", ".join(REVIEW_COLUMNS)
+
+
+class Scratch:
+    """Memory tables for one batch, dropped together."""
+
+    def __init__(self, con: Connection) -> None:
+        self._con = con
+        self._prefix = f"_lp_{uuid.uuid4().hex[:12]}"
+        self._names: list[str] = []
+
+    def name(self, role: str) -> str:
+        name = f"{self._prefix}_{role}"
+        self._names.append(name)
+        return name
+
+    def create_as(self, role: str, select: str, params: dict[str, Any] | None = None) -> str:
+        name = self.name(role)
+        self._con.execute(f"CREATE TABLE {name} ENGINE = Memory AS {select}", params)
+        return name
+
+    def drop(self) -> None:
+        for name in reversed(self._names):
+            self._con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._names.clear()
+
+
+@contextmanager
+def scratch(con: Connection) -> Iterator[Scratch]:
+    tables = Scratch(con)
+    try:
+        yield tables
+    except BaseException:
+        with suppress(StoreError):  # the error that stopped the batch is the one to see
+            tables.drop()
+        raise
+    tables.drop()
+
+
+@dataclass
+class Prepared:
+    """A checked batch: `source` names the scratch table of the events to store."""
+
+    source: str
+    count: int
+
+
+def prepare(
+    con: Connection,
+    tables: Scratch,
+    events: pa.Table,
+    positions: Sequence[int],
+    outcome: AppendOutcome,
+) -> Prepared:
+    """Put the batch's new events in a scratch table; count duplicates and conflicts (within
+    the batch: the first copy by position goes on; against the stored events). Writes nothing
+    permanent."""
+    batch = events.append_column("pos", as_arrow(positions, pa.int64()))
+    if pc.count_distinct(batch.column("id")).as_py() < batch.num_rows:
+        batch = _first_copies(batch, outcome)
+    incoming = tables.name("in")
+    con.execute(f"CREATE TABLE {incoming} (pos Int64, {_ddl(EVENT_COLUMNS)}) ENGINE = Memory")
+    con.insert(incoming, batch)
+    stored = f"(SELECT {_EVENT_LIST} FROM events WHERE id IN (SELECT id FROM {incoming}))"
+    repeats = con.arrow(
+        f"SELECT b.pos AS pos, b.id AS id, ({_SAME}) AS same FROM {incoming} AS b "
+        f"INNER JOIN {stored} AS a ON a.id = b.id ORDER BY b.pos"
+    )
+    if not repeats.num_rows:
+        return Prepared(incoming, batch.num_rows)
+    for row in repeats.to_pylist():
+        _count(outcome, row["pos"], row["id"], bool(row["same"]))
+    fresh = tables.create_as(
+        "new",
+        f"SELECT * FROM {incoming} WHERE id NOT IN (SELECT id FROM events "
+        f"WHERE id IN (SELECT id FROM {incoming}))",
+    )
+    count = con.arrow(f"SELECT count() AS n FROM {fresh}").column("n")[0].as_py()
+    return Prepared(fresh, int(count))
+
+
+def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) -> None:
+    """Write the state and review rows of the annotations the batch touches, then its events."""
+    source = prepared.source
+    known = tables.create_as(
+        "known",
+        f"SELECT DISTINCT annotation FROM state WHERE annotation IN "
+        f"(SELECT annotation FROM {source})",
+    )
+    has_known = con.arrow(f"SELECT count() AS n FROM {known}").column("n")[0].as_py() > 0
+    touched = f"(SELECT {TOUCHED_COLUMNS} FROM {source})"
+    if has_known:
+        touched = tables.create_as(
+            "touched",
+            f"SELECT {TOUCHED_COLUMNS} FROM {source} UNION ALL SELECT {TOUCHED_COLUMNS} "
+            f"FROM events WHERE annotation IN (SELECT annotation FROM {known})",
+        )
+    replace_state(con, tables, touched, known if has_known else None, version)
+    con.execute(f"INSERT INTO events ({_EVENT_LIST}) SELECT {_EVENT_LIST} FROM {source}")
+
+
+def replace_state(
+    con: Connection, tables: Scratch, touched: str, known: str | None, version: int
+) -> None:
+    """Recompute the state and review rows of the annotations of the events `touched` names
+    (all of each one's events), as rows of version `version`; tombstone the rows they replace
+    under another key (an author that changed). `known` names the annotations that may have
+    rows already; None when none has (a batch of new annotations reads no stored rows), "*"
+    when any may (a rebuild)."""
+    fresh_state = tables.create_as("state", STATE_SQL.format(events=touched))
+    reviews = REVIEWS_SQL.format(events=touched, state=fresh_state)
+    fresh_reviews = tables.create_as("reviews", reviews)
+    params = {"v": version}
+    state_rows = f"SELECT {_STATE_LIST}, {{v:UInt64}}, 0 FROM {fresh_state}"
+    review_rows = f"SELECT {_REVIEW_LIST}, {{v:UInt64}}, 0 FROM {fresh_reviews}"
+    if known is not None:
+        # A stored row whose key is not among the new rows (its annotation's author changed, or
+        # a damaged row) gets a tombstone. NULL authors compare as '' and a flag: NOT IN has no
+        # NULL-safe form.
+        where = "" if known == "*" else f"annotation IN (SELECT annotation FROM {known}) AND "
+        state_key = "(annotation, ifNull(author, ''), isNull(author))"
+        review_key = "(event, time_us, ifNull(author, ''), isNull(author))"
+        state_rows += (
+            f" UNION ALL SELECT {_STATE_LIST}, {{v:UInt64}}, 1 FROM state WHERE {where}"
+            f"{state_key} NOT IN (SELECT {state_key} FROM {fresh_state})"
+        )
+        review_rows += (
+            f" UNION ALL SELECT {_REVIEW_LIST}, {{v:UInt64}}, 1 FROM review_actions "
+            f"WHERE {where}{review_key} NOT IN (SELECT {review_key} FROM {fresh_reviews})"
+        )
+    con.execute(f"INSERT INTO state ({_STATE_LIST}, _version, _deleted) {state_rows}", params)
+    con.execute(
+        f"INSERT INTO review_actions ({_REVIEW_LIST}, _version, _deleted) {review_rows}", params
+    )
+
+
+def _first_copies(batch: pa.Table, outcome: AppendOutcome) -> pa.Table:
+    """The batch without later copies of an id (by position): identical ones are duplicates,
+    others conflicts."""
+    ids = batch.column("id").to_pylist()
+    pos = batch.column("pos").to_pylist()
+    first: dict[str, int] = {}
+    later: list[tuple[int, int]] = []  # (row, its id's first row)
+    for row in sorted(range(len(ids)), key=pos.__getitem__):
+        if ids[row] in first:
+            later.append((row, first[ids[row]]))
+        else:
+            first[ids[row]] = row
+    content = batch.drop_columns(["pos"])
+    for row, original in later:
+        same = _same(
+            content.slice(row, 1).to_pylist()[0], content.slice(original, 1).to_pylist()[0]
+        )
+        _count(outcome, pos[row], ids[row], same)
+    return batch.take(pa.array(sorted(first.values()), pa.int64()))
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def equal(x: Any, y: Any) -> bool:
+        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+            return True
+        return bool(x == y)
+
+    return all(equal(a[k], b[k]) for k in a)
+
+
+def _count(outcome: AppendOutcome, position: int, record_id: str, same: bool) -> None:
+    if same:
+        outcome.duplicates += 1
+    else:
+        outcome.conflicts.append(RecordError(position, record_id, "id", CONFLICT))
+
+
+def _ddl(columns: dict[str, str]) -> str:
+    return ", ".join(f"{name} {kind}" for name, kind in columns.items())
+
+
+Versions = Callable[[], int]

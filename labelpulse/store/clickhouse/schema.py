@@ -1,0 +1,173 @@
+"""The ClickHouse schema: tables, engines, sort keys, migrations, and the state SQL.
+
+Every table a write can replace a row of is a ReplacingMergeTree whose sort key is the row's
+identity, with two hidden (MATERIALIZED, so `SELECT *` leaves them out) columns: `_version`, a
+number that grows with every write, and `_deleted`, 1 on a tombstone. Connections read with the
+`final` setting on, so each query sees exactly the latest live row per key right after the
+write, before any background merge; a removal is a tombstone insert, never an asynchronous
+mutation. The event log is a ReplacingMergeTree keyed by (actor, time, id) without a version:
+ingest never stores an id twice, and should two writers race, identical copies collapse.
+"""
+
+from __future__ import annotations
+
+from labelpulse.events import EVENT_SCHEMA, REVIEW_ACTIONS
+
+HIDDEN = ("_version", "_deleted")
+_HIDDEN_DDL = "_version UInt64 MATERIALIZED 0, _deleted UInt8 MATERIALIZED 0"
+_REPLACING = "ReplacingMergeTree(_version, _deleted)"
+
+# Column → ClickHouse type, in the column order of the DuckDB store's tables.
+EVENT_COLUMNS: dict[str, str] = {
+    "id": "String", "type": "String", "time_us": "Int64", "started_us": "Int64",
+    "actor": "String", "project": "String", "task": "String", "annotation": "String",
+    "author": "Nullable(String)", "duration_us": "Int64", "idle_us": "Nullable(Int64)",
+    "regions_added": "Int64", "regions_removed": "Int64", "regions_updated": "Int64",
+    "regions": "Nullable(Int64)", "model_assisted": "Bool", "marked_null": "Bool",
+    "agreement": "Nullable(Float64)", "text": "Nullable(String)", "frames": "Nullable(Int64)",
+    "work_type": "Nullable(String)", "meta": "Nullable(String)",
+}  # fmt: skip
+STATE_COLUMNS: dict[str, str] = {
+    "annotation": "String", "project": "String", "task": "String", "author": "Nullable(String)",
+    "last_action": "Nullable(String)", "completed_us": "Nullable(Int64)", "lead_us": "Int64",
+    "active_us": "Int64",
+}  # fmt: skip
+# `event` (the review event's id) is ClickHouse's own: it makes each review a key of its own.
+REVIEW_COLUMNS: dict[str, str] = {
+    "annotation": "String", "author": "Nullable(String)", "annotation_project": "String",
+    "project": "String", "time_us": "Int64", "type": "String", "agreement": "Nullable(Float64)",
+    "event": "String",
+}  # fmt: skip
+RECORD_COLUMNS: dict[str, dict[str, str]] = {
+    "members": {"id": "String", "name": "String", "email": "Nullable(String)", "role": "String"},
+    "workspaces": {"id": "String", "name": "String"},
+    "projects": {"id": "String", "name": "String", "workspace": "Nullable(String)"},
+    "memberships": {"member": "String", "target_kind": "String", "target": "String"},
+    "accounts": {"member": "String", "password_hash": "String", "updated_us": "Int64"},
+    "tokens": {
+        "id": "String", "member": "String", "name": "String", "scope": "String",
+        "secret_hash": "String", "created_us": "Int64", "revoked_us": "Nullable(Int64)",
+    },
+    "secrets": {"name": "String", "value": "String"},
+    "external_ids": {
+        "source": "String", "kind": "String", "external_id": "String", "internal_id": "String",
+    },
+}  # fmt: skip
+TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "events": EVENT_COLUMNS,
+    "state": STATE_COLUMNS,
+    "review_actions": REVIEW_COLUMNS,
+    **RECORD_COLUMNS,
+}
+assert list(EVENT_COLUMNS) == EVENT_SCHEMA.names
+
+
+def _columns_ddl(columns: dict[str, str]) -> str:
+    return ", ".join(f"{name} {kind}" for name, kind in columns.items())
+
+
+def _record_table(name: str, key: tuple[str, ...]) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {name} ({_columns_ddl(RECORD_COLUMNS[name])}, {_HIDDEN_DDL}) "
+        f"ENGINE = {_REPLACING} ORDER BY ({', '.join(key)})"
+    )
+
+
+# Bloom filters on the columns ingest looks rows up by (event ids, annotations): a batch of new
+# events skips nearly every granule instead of scanning the column.
+_EVENTS = f"""CREATE TABLE IF NOT EXISTS events ({_columns_ddl(EVENT_COLUMNS)},
+  INDEX id_bloom id TYPE bloom_filter(0.01) GRANULARITY 1,
+  INDEX annotation_bloom annotation TYPE bloom_filter(0.01) GRANULARITY 1,
+  INDEX project_bloom project TYPE bloom_filter(0.01) GRANULARITY 4)
+ENGINE = ReplacingMergeTree ORDER BY (actor, time_us, id)"""
+
+# One row per annotation: the key is (author, annotation) so that a member's report reads only
+# that member's granules. An annotation whose author changes gets a tombstone under the old key.
+_STATE = f"""CREATE TABLE IF NOT EXISTS state ({_columns_ddl(STATE_COLUMNS)}, {_HIDDEN_DDL},
+  INDEX annotation_bloom annotation TYPE bloom_filter(0.01) GRANULARITY 1,
+  INDEX project_bloom project TYPE bloom_filter(0.01) GRANULARITY 4)
+ENGINE = {_REPLACING} ORDER BY (author, annotation) SETTINGS allow_nullable_key = 1"""
+
+_REVIEWS = f"""CREATE TABLE IF NOT EXISTS review_actions ({_columns_ddl(REVIEW_COLUMNS)},
+  {_HIDDEN_DDL}, INDEX annotation_bloom annotation TYPE bloom_filter(0.01) GRANULARITY 1)
+ENGINE = {_REPLACING} ORDER BY (author, time_us, event) SETTINGS allow_nullable_key = 1"""
+
+_STATE_ACTIONS = (
+    "'annotation.submitted','annotation.updated','annotation.skipped','annotation.deleted',"
+    "'review.accepted','review.rejected','review.fixed_and_accepted'"
+)
+_COMPLETING = "'annotation.submitted','annotation.updated','annotation.skipped'"
+_WORK = "startsWith(type, 'annotation.')"
+_BY_TIME = "(time_us, id)"
+
+# Columns of the events the state and review SQL read.
+TOUCHED_COLUMNS = (
+    "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us, agreement"
+)
+
+# The annotation state of metrics.md ("Annotation state") from the events `{events}` names (a
+# table or a parenthesised query with TOUCHED_COLUMNS). The connection's setting
+# aggregate_functions_null_for_empty makes an -If aggregate over no rows NULL, as in DuckDB.
+STATE_SQL = f"""
+SELECT ev.annotation AS annotation,
+  argMax(ev.project, {_BY_TIME}) AS project,
+  argMax(ev.task, {_BY_TIME}) AS task,
+  any(a.owner) AS author,
+  replaceRegexpOne(argMaxIf(ev.type, {_BY_TIME}, ev.type IN ({_STATE_ACTIONS})),
+                   '^(annotation|review)\\\\.', '') AS last_action,
+  maxIf(ev.time_us, ev.actor = a.owner AND ev.type IN ({_COMPLETING})) AS completed_us,
+  toInt64(coalesce(sumIf(ev.duration_us, ev.actor = a.owner AND {_WORK}), 0)) AS lead_us,
+  toInt64(coalesce(sumIf(ev.duration_us - coalesce(ev.idle_us, 0),
+                         ev.actor = a.owner AND {_WORK}), 0)) AS active_us
+FROM {{events}} AS ev
+INNER JOIN (
+  SELECT annotation,
+    coalesce(argMinIf(author, {_BY_TIME}, author IS NOT NULL),
+             argMinIf(actor, {_BY_TIME}, {_WORK} AND type != 'annotation.deleted')) AS owner
+  FROM {{events}} GROUP BY annotation
+) AS a ON ev.annotation = a.annotation
+GROUP BY ev.annotation
+"""
+
+# Every review action among `{events}` with the author and project its annotation has in
+# `{state}` (a table or a parenthesised query): the performance score's inputs.
+REVIEWS_SQL = f"""
+SELECT r.annotation AS annotation, s.author AS author, s.project AS annotation_project,
+  r.project AS project, r.time_us AS time_us, r.type AS type, r.agreement AS agreement,
+  r.id AS event
+FROM {{events}} AS r INNER JOIN {{state}} AS s ON r.annotation = s.annotation
+WHERE r.type IN ({", ".join(f"'{t}'" for t in REVIEW_ACTIONS)})
+"""
+
+ALL_EVENTS = f"(SELECT {TOUCHED_COLUMNS} FROM events)"
+
+# Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
+# statement may run again (IF NOT EXISTS): ClickHouse has no DDL transactions, so a migration
+# cut short is finished by the next start.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        _EVENTS,
+        _STATE,
+        _record_table("members", ("id",)),
+        _record_table("workspaces", ("id",)),
+        _record_table("projects", ("id",)),
+        _record_table("memberships", ("member", "target_kind", "target")),
+    ),
+    (
+        _record_table("accounts", ("member",)),
+        _record_table("tokens", ("id",)),
+        _record_table("secrets", ("name",)),
+    ),
+    (_record_table("external_ids", ("source", "kind", "external_id")),),
+    (
+        _REVIEWS,
+        f"INSERT INTO review_actions ({', '.join(REVIEW_COLUMNS)}) "
+        + REVIEWS_SQL.format(events=ALL_EVENTS, state="state"),
+    ),
+)
+
+# One row, the highest version: every migration inserts its number, FINAL keeps the largest.
+SCHEMA_VERSION_DDL = (
+    "CREATE TABLE IF NOT EXISTS schema_version (version UInt32) "
+    "ENGINE = ReplacingMergeTree(version) ORDER BY tuple()"
+)

@@ -1,0 +1,354 @@
+"""The ClickHouse store: a ClickHouse server (clickhouse://) or chDB in this process (chdb://)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from labelpulse.errors import InvalidRecordsError, StoreError, UsageError
+from labelpulse.events import DirectoryRecord, Member, Membership, Project, Workspace
+from labelpulse.store.base import RECORD_TABLES, AppendOutcome, check_record_table
+from labelpulse.store.clickhouse import append as batch
+from labelpulse.store.clickhouse.connection import bind, open_connection, redacted
+from labelpulse.store.clickhouse.schema import (
+    ALL_EVENTS,
+    MIGRATIONS,
+    RECORD_COLUMNS,
+    REVIEW_COLUMNS,
+    REVIEWS_SQL,
+    SCHEMA_VERSION_DDL,
+    STATE_COLUMNS,
+    STATE_SQL,
+    TABLE_COLUMNS,
+)
+from labelpulse.store.compile import UnboundTables
+
+_KEYS_PER_QUERY = 5_000  # keys bound into one lookup query
+_ARROW_TYPES = {
+    "String": pa.string(),
+    "Int64": pa.int64(),
+    "Float64": pa.float64(),
+    "Bool": pa.bool_(),
+    "UInt64": pa.uint64(),
+    "UInt8": pa.uint8(),
+}
+
+
+class ClickHouseStore:
+    """A store in a ClickHouse database: `clickhouse://user:password@host:port/database` (a
+    server, through clickhouse-connect) or `chdb://PATH?database=NAME` (chDB, in-process).
+
+    Writes from one store are serialized; each `append` checks its whole batch before it writes
+    anything. See docs/backends/clickhouse.md for the design and for running it on a cluster.
+    """
+
+    dialect = "clickhouse"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._con = open_connection(url)
+        self._lock = threading.RLock()
+        self._cache: dict[str, Any] = {}
+        self._tables = UnboundTables(self.dialect)
+        self._last_version = 0
+        try:
+            self._migrate()
+        except BaseException:
+            self._con.close()
+            raise
+
+    # -- schema -------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            self._con.execute(SCHEMA_VERSION_DDL)
+            version = self.schema_version()
+            for number, steps in enumerate(MIGRATIONS[version:], start=version + 1):
+                try:
+                    for statement in steps:
+                        self._con.execute(statement)
+                    self._con.execute(
+                        "INSERT INTO schema_version VALUES ({n:UInt32})", {"n": number}
+                    )
+                except StoreError as exc:
+                    raise StoreError(
+                        f"migration of {redacted(self.url)} to schema version {number} "
+                        f"failed: {exc}"
+                    ) from exc
+
+    def schema_version(self) -> int:
+        value = self._scalar("SELECT max(version) AS v FROM schema_version")
+        return int(value) if value is not None else 0
+
+    def _scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        with self._lock:
+            table = self._con.arrow(sql, params)
+        return table.column(0)[0].as_py() if table.num_rows else None
+
+    def _next_version(self) -> int:
+        """A row version above every one this store wrote: the clock in ns, or one more."""
+        self._last_version = max(time.time_ns(), self._last_version + 1)
+        return self._last_version
+
+    # -- writing ------------------------------------------------------------------------------
+    def append(
+        self,
+        events: pa.Table,
+        positions: Sequence[int],
+        directory: Sequence[tuple[int, DirectoryRecord]],
+        *,
+        atomic: bool = False,
+    ) -> AppendOutcome:
+        outcome = AppendOutcome()
+        with self._lock:
+            try:
+                with batch.scratch(self._con) as tables:
+                    prepared = None
+                    if events.num_rows:
+                        prepared = batch.prepare(self._con, tables, events, positions, outcome)
+                    if atomic and outcome.conflicts:
+                        raise InvalidRecordsError(
+                            f"{len(outcome.conflicts)} record(s) conflict with stored events; "
+                            "nothing was stored",
+                            details=[c.as_dict() for c in outcome.conflicts],
+                        )
+                    self._upsert_directory([record for _, record in directory], outcome)
+                    if prepared is not None and prepared.count:
+                        batch.store(self._con, tables, prepared, self._next_version())
+                        outcome.stored = prepared.count
+            finally:
+                self._cache.clear()
+        return outcome
+
+    def _upsert_directory(self, records: Sequence[DirectoryRecord], outcome: AppendOutcome) -> None:
+        """Insert or update directory records; an unchanged one counts as such."""
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            table, row = _directory_row(record)
+            by_table.setdefault(table, []).append(row)
+        for table, rows in by_table.items():
+            key = RECORD_TABLES[table]
+            keys = list({tuple(row[k] for k in key): None for row in rows})
+            current = {tuple(r[k] for k in key): r for r in self._existing(table, keys)}
+            changed: dict[tuple[Any, ...], dict[str, Any]] = {}
+            for row in rows:
+                at = tuple(row[k] for k in key)
+                if current.get(at) == row:
+                    outcome.directory_unchanged += 1
+                    continue
+                outcome.directory_stored += 1
+                current[at] = changed[at] = row
+            if changed:
+                self._write(table, list(changed.values()))
+
+    def _existing(self, table: str, keys: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """The stored rows of a record table with these keys."""
+        key = RECORD_TABLES[table]
+        columns = ", ".join(RECORD_COLUMNS[table])
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            if len(key) == 1:
+                values: list[Any] = [k[0] for k in chunk]
+                sql = f"SELECT {columns} FROM {table} WHERE {key[0]} IN $keys"
+            else:
+                values = list(chunk)
+                sql = f"SELECT {columns} FROM {table} WHERE ({', '.join(key)}) IN $keys"
+            found.extend(self.rows(sql, {"keys": values}))
+        return found
+
+    def _write(
+        self, table: str, rows: Sequence[Mapping[str, Any]], *, deleted: bool = False
+    ) -> None:
+        """Rows (every column of a record table) as its newest version, or their tombstones."""
+        columns = RECORD_COLUMNS[table]
+        version = self._next_version()
+        data = {
+            name: pa.array([row[name] for row in rows], _arrow_type(kind))
+            for name, kind in columns.items()
+        }
+        data["_version"] = pa.array([version] * len(rows), pa.uint64())
+        data["_deleted"] = pa.array([int(deleted)] * len(rows), pa.uint8())
+        self._con.insert(table, pa.table(data))
+
+    def put(self, table: str, row: Mapping[str, Any]) -> None:
+        self.put_many(table, [row])
+
+    def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        check_record_table(table, names)
+        key = RECORD_TABLES[table]
+        columns = RECORD_COLUMNS[table]
+        missing = [k for k in key if k not in names]
+        if missing and len(rows) == 1:
+            raise UsageError(f"a {table} row needs {', '.join(missing)}")
+        if missing or any(list(row) != names for row in rows):
+            raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
+        unknown = [n for n in names if n not in columns]
+        if unknown:
+            raise UsageError(f"{table} has no column {', '.join(unknown)}")
+        latest = {tuple(row[k] for k in key): dict(row) for row in rows}  # the last per key
+        with self._lock:
+            try:
+                if len(names) < len(columns):  # the other columns keep their stored values
+                    stored = {
+                        tuple(r[k] for k in key): r for r in self._existing(table, list(latest))
+                    }
+                    for at, row in latest.items():
+                        base = stored.get(at)
+                        if base is None:
+                            needed = [
+                                c
+                                for c, kind in columns.items()
+                                if c not in row and not kind.startswith("Nullable")
+                            ]
+                            if needed:
+                                raise UsageError(f"a new {table} row needs {', '.join(needed)}")
+                            base = dict.fromkeys(columns)
+                        latest[at] = {**base, **row}
+                self._write(table, list(latest.values()))
+            finally:
+                self._cache.clear()
+
+    def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        check_record_table(table, list(where))
+        return self._select(table, list(RECORD_COLUMNS[table]), where, order=True)
+
+    def get_in(
+        self,
+        table: str,
+        column: str,
+        values: Sequence[Any],
+        *,
+        columns: Sequence[str] = (),
+        **where: Any,
+    ) -> list[dict[str, Any]]:
+        check_record_table(table, [column, *columns, *where], lookup=True)
+        shown = list(columns) or list(TABLE_COLUMNS[table])
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(values), _KEYS_PER_QUERY):
+            chunk = list(values[start : start + _KEYS_PER_QUERY])
+            found.extend(self._select(table, shown, where, among=(column, chunk)))
+        return found
+
+    def _select(
+        self,
+        table: str,
+        shown: list[str],
+        where: Mapping[str, Any],
+        *,
+        among: tuple[str, list[Any]] | None = None,
+        order: bool = False,
+    ) -> list[dict[str, Any]]:
+        known = TABLE_COLUMNS[table]
+        for name in [*shown, *where, *([among[0]] if among else [])]:
+            if name not in known:
+                raise UsageError(f"{table} has no column {name!r}")
+        conditions: list[str] = []
+        params: dict[str, Any] = {}
+        for i, (name, value) in enumerate(where.items()):
+            if value is None:
+                conditions.append(f"{name} = NULL")  # as in SQL: matches nothing
+            else:
+                conditions.append(f"{name} = $w{i}")
+                params[f"w{i}"] = value
+        if among is not None:
+            conditions.append(f"{among[0]} IN $among")
+            params["among"] = among[1]
+        sql = f"SELECT {', '.join(shown)} FROM {table}"
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        if order:
+            sql += " ORDER BY ALL"
+        return self.rows(sql, params)
+
+    def remove(self, table: str, **where: Any) -> int:
+        check_record_table(table, list(where))
+        if not where:
+            raise UsageError(f"refusing to remove every row of {table}")
+        with self._lock:
+            try:
+                rows = self.get(table, **where)
+                if rows:
+                    self._write(table, rows, deleted=True)
+                return len(rows)
+            finally:
+                self._cache.clear()
+
+    def rebuild_state(self) -> None:
+        with self._lock:
+            try:
+                with batch.scratch(self._con) as tables:
+                    batch.replace_state(self._con, tables, ALL_EVENTS, "*", self._next_version())
+            finally:
+                self._cache.clear()
+
+    def state_differences(self) -> int:
+        rebuilt = STATE_SQL.format(events=ALL_EVENTS)
+        reviews = REVIEWS_SQL.format(events=ALL_EVENTS, state=f"({rebuilt})")
+        total = 0
+        for table, columns, fresh in (
+            ("state", STATE_COLUMNS, rebuilt),
+            ("review_actions", REVIEW_COLUMNS, reviews),
+        ):
+            names = ", ".join(columns)
+            value = self._scalar(
+                f"SELECT sum(abs(n)) FROM (SELECT {names}, sum(side) AS n FROM ("
+                f"SELECT {names}, 1 AS side FROM {table} UNION ALL "
+                f"SELECT {names}, -1 AS side FROM ({fresh})) GROUP BY {names})"
+            )
+            total += int(value or 0)
+        return total
+
+    def optimize(self) -> None:
+        """Merge each table's parts into one now (OPTIMIZE ... FINAL), dropping superseded row
+        versions. Never needed for correct figures; ClickHouse merges in the background, and a
+        merged table reads fastest."""
+        with self._lock:
+            for table in (*TABLE_COLUMNS, "schema_version"):
+                self._con.execute(f"OPTIMIZE TABLE {table} FINAL")
+
+    # -- reading ------------------------------------------------------------------------------
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        bound, values = bind(sql, params)
+        with self._lock:
+            return self._con.arrow(bound, values)
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.query(sql, params).to_pylist()
+        return result
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        return self._cache
+
+    def ibis(self) -> Any:
+        return self._tables
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+def _directory_row(record: DirectoryRecord) -> tuple[str, dict[str, Any]]:
+    if isinstance(record, Membership):
+        kind, target = (
+            ("workspace", record.workspace) if record.workspace else ("project", record.project)
+        )
+        return "memberships", {"member": record.member, "target_kind": kind, "target": target}
+    if isinstance(record, Member):
+        row = {"id": record.id, "name": record.name, "email": record.email, "role": record.role}
+        return "members", row
+    if isinstance(record, Workspace):
+        return "workspaces", {"id": record.id, "name": record.name}
+    assert isinstance(record, Project)
+    return "projects", {"id": record.id, "name": record.name, "workspace": record.workspace}
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    return _ARROW_TYPES[kind.removeprefix("Nullable(").removesuffix(")")]

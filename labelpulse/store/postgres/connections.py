@@ -1,0 +1,173 @@
+"""Connections to PostgreSQL: a small pool, the value adapters, `$name` placeholders, Arrow.
+
+Values cross as DuckDB would give and take them: Python ints go as BIGINT (never a smaller type
+whose arithmetic could overflow), strings as TEXT; a NUMERIC result (PostgreSQL's `sum` of
+BIGINT, its `avg`) comes back as an int when it has no fractional digits, else as a float,
+which is what DuckDB answers for the same SQL (a HUGEINT sum, a DOUBLE average).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pyarrow as pa
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.pq import TransactionStatus
+from psycopg.types.numeric import Int8Dumper
+from psycopg.types.string import StrDumper
+
+from labelpulse.errors import StoreError
+
+POOL_SIZE = 8
+_PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def pyformat(sql: str) -> str:
+    """`$name` placeholders as psycopg's `%(name)s`; a literal `%` (LIKE 'a%') doubled."""
+    return _PLACEHOLDER.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
+
+
+class _NumericLoader(Loader):
+    """NUMERIC → int when whole (a sum), else float (an average), as DuckDB's types."""
+
+    def load(self, data: Buffer) -> int | float:
+        text = bytes(data)
+        if text.isdigit() or (text[:1] == b"-" and text[1:].isdigit()):
+            return int(text)
+        return float(text)
+
+
+def _configure(con: psycopg.Connection[Any]) -> None:
+    con.adapters.register_dumper(int, Int8Dumper)
+    con.adapters.register_dumper(str, StrDumper)
+    con.adapters.register_loader("numeric", _NumericLoader)
+    con.execute("SET TimeZone TO 'UTC'")
+    # Compiling a query to machine code costs tens of milliseconds, more than a member's
+    # report takes to run; PostgreSQL's default would do it for any large enough estimate.
+    con.execute("SET jit = off")
+
+
+class Pool:
+    """Up to `size` connections, opened on demand, lent to one thread at a time.
+
+    Connections run in autocommit; a write opens its own transaction (`con.transaction()`). A
+    connection returned broken, or inside a transaction, is closed rather than lent again.
+    """
+
+    def __init__(self, url: str, size: int = POOL_SIZE) -> None:
+        self.url = url
+        self._size = size
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._open = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            con = psycopg.connect(self.url, autocommit=True, application_name="labelpulse")
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open database {redacted(self.url)}: {exc}") from exc
+        try:
+            _configure(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        con = self._take()
+        try:
+            yield con
+        finally:
+            self._give(con)
+
+    def _take(self) -> psycopg.Connection[Any]:
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise StoreError("the store is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._open < self._size:
+                    self._open += 1
+                    break
+                self._changed.wait()
+        try:
+            return self._connect()
+        except BaseException:
+            with self._changed:
+                self._open -= 1
+                self._changed.notify()
+            raise
+
+    def _give(self, con: psycopg.Connection[Any]) -> None:
+        healthy = (
+            not con.closed
+            and not con.broken
+            and con.info.transaction_status == TransactionStatus.IDLE
+        )
+        with self._changed:
+            if healthy and not self._closed:
+                self._idle.append(con)
+            else:
+                self._open -= 1
+                con.close()
+            self._changed.notify()
+
+    def __del__(self) -> None:
+        # A store dropped without close(): its connections go quietly with it.
+        self.close()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._changed.notify_all()
+        for con in idle:
+            con.close()
+
+
+# PostgreSQL type OIDs → the Arrow types DuckDB gives the same columns.
+_ARROW_TYPES: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int64(),
+    23: pa.int64(),
+    25: pa.string(),
+    1043: pa.string(),
+    700: pa.float64(),
+    701: pa.float64(),
+    1082: pa.date32(),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+}
+
+
+def arrow_table(cursor: psycopg.Cursor[Any]) -> pa.Table:
+    """A fetched result as Arrow, typed by the columns' PostgreSQL types."""
+    columns = cursor.description or []
+    rows = cursor.fetchall()
+    arrays = []
+    for index, column in enumerate(columns):
+        values = [row[index] for row in rows]
+        arrays.append(pa.array(values, type=_ARROW_TYPES.get(column.type_code)))
+    return pa.table(arrays, names=[column.name for column in columns])

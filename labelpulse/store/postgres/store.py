@@ -1,0 +1,271 @@
+"""The PostgreSQL store: for several server processes writing at once, or a team's own server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import psycopg
+import pyarrow as pa
+from psycopg import sql as pgsql
+
+from labelpulse.errors import StoreError, UsageError
+from labelpulse.events import DirectoryRecord
+from labelpulse.store.base import RECORD_TABLES, AppendOutcome, check_record_table
+from labelpulse.store.compile import UnboundTables
+from labelpulse.store.postgres import append as batch
+from labelpulse.store.postgres.connections import Pool, arrow_table, pyformat, redacted
+from labelpulse.store.postgres.schema import (
+    ALL_EVENTS,
+    ALL_REVIEWS,
+    MIGRATIONS,
+    REVIEWS_SQL,
+    STATE_SQL,
+)
+
+# The memory each sort and hash of a query over the whole log may take before it spills to
+# disk (rebuild_state, state_differences): PostgreSQL's default, 4MB, sorts 1M events on disk.
+WHOLE_LOG_WORK_MEM = "256MB"
+
+
+class PostgresStore:
+    """A store in a PostgreSQL database (`postgresql://user:password@host:port/database`).
+
+    Any number of processes may open the same database and write to it at once: each batch
+    is one transaction, and batches take turns for their dedupe and state upkeep (see
+    `labelpulse.store.postgres.append`). Within a process, threads share a small pool of
+    connections.
+    """
+
+    dialect = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool = Pool(url)
+        self._cache: dict[str, Any] = {}
+        self._cache_writes: int | None = None
+        self._tables = UnboundTables(self.dialect)
+        self._columns: dict[str, list[str]] = {}
+        self._duckdb: duckdb.DuckDBPyConnection | None = None
+        self._duckdb_lock = threading.Lock()
+        try:
+            self._migrate()
+        except BaseException:
+            self._pool.close()
+            raise
+
+    # -- schema -------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        """Run the migrations not run yet, each in a transaction, under a lock: several
+        processes starting at once on a new database migrate it once."""
+        with self._pool.connection() as con:
+            for number in range(1, len(MIGRATIONS) + 1):
+                try:
+                    with con.transaction():
+                        con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.MIGRATE_LOCK])
+                        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+                        if self._version(con) >= number:
+                            continue
+                        con.execute(MIGRATIONS[number - 1], prepare=False)
+                        con.execute("DELETE FROM schema_version")
+                        con.execute("INSERT INTO schema_version VALUES (%s)", [number])
+                except psycopg.Error as exc:
+                    raise StoreError(
+                        f"migration to schema version {number} of {redacted(self.url)} "
+                        f"failed: {exc}"
+                    ) from exc
+
+    @staticmethod
+    def _version(con: psycopg.Connection[Any]) -> int:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def schema_version(self) -> int:
+        with self._pool.connection() as con:
+            return self._version(con)
+
+    # -- writing ------------------------------------------------------------------------------
+    def append(
+        self,
+        events: pa.Table,
+        positions: Sequence[int],
+        directory: Sequence[tuple[int, DirectoryRecord]],
+        *,
+        atomic: bool = False,
+    ) -> AppendOutcome:
+        with self._pool.connection() as con, self._engine() as engine:
+            try:
+                outcome = batch.append(con, engine, events, positions, directory, atomic)
+            except psycopg.Error as exc:
+                raise StoreError(f"could not store the batch: {exc}") from exc
+            finally:
+                self._cache.clear()
+            self._written(con)
+            return outcome
+
+    def _engine(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection of one batch's own, to an in-memory database opened once."""
+        with self._duckdb_lock:
+            if self._duckdb is None:
+                self._duckdb = duckdb.connect(":memory:")
+            return self._duckdb.cursor()
+
+    def _written(self, con: psycopg.Connection[Any]) -> None:
+        """After a committed write: clear our cache, and count the write for every process's.
+
+        The count moves after the commit, so a process that sees it moved sees the write too.
+        """
+        self._cache.clear()
+        con.execute("SELECT nextval('store_writes')")
+
+    def put(self, table: str, row: Mapping[str, Any]) -> None:
+        self.put_many(table, [row])
+
+    def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        check_record_table(table, names)
+        key = RECORD_TABLES[table]
+        missing = [k for k in key if k not in names]
+        if missing:
+            raise UsageError(f"a {table} row needs {', '.join(missing)}")
+        if any(list(row) != names for row in rows):
+            raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
+        latest = {tuple(row[k] for k in key): row for row in rows}  # one row per key: the last
+        updates = [n for n in names if n not in key]
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
+            if updates
+            else "DO NOTHING"
+        )
+        sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join('%s' for _ in names)}) "
+            f"ON CONFLICT ({', '.join(key)}) {action}"
+        )
+        with self._pool.connection() as con:
+            with con.transaction(), con.cursor() as cur:
+                cur.executemany(sql, [list(row.values()) for row in latest.values()])
+            self._written(con)
+
+    def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        check_record_table(table, list(where))
+        sql, values = _where(f"SELECT * FROM {table}", where)
+        order = ", ".join(self._table_columns(table))
+        return self._fetch(f"{sql} ORDER BY {order}", values or None)
+
+    def get_in(
+        self,
+        table: str,
+        column: str,
+        values: Sequence[Any],
+        *,
+        columns: Sequence[str] = (),
+        **where: Any,
+    ) -> list[dict[str, Any]]:
+        check_record_table(table, [column, *columns, *where], lookup=True)
+        if not values:
+            return []
+        shown = ", ".join(columns) if columns else "*"
+        sql, params = _where(f"SELECT {shown} FROM {table}", where)
+        sql += (" AND " if where else " WHERE ") + f"{column} = ANY(%s)"
+        return self._fetch(sql, [*params, list(values)])
+
+    def remove(self, table: str, **where: Any) -> int:
+        check_record_table(table, list(where))
+        if not where:
+            raise UsageError(f"refusing to remove every row of {table}")
+        sql, values = _where(f"DELETE FROM {table}", where)
+        with self._pool.connection() as con:
+            removed = con.execute(sql, values).rowcount
+            self._written(con)
+            return removed
+
+    def rebuild_state(self) -> None:
+        with self._pool.connection() as con:
+            with con.transaction():
+                con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
+                con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
+                con.execute("DELETE FROM state")
+                con.execute("INSERT INTO state " + STATE_SQL.format(events=ALL_EVENTS))
+                con.execute("DELETE FROM review_actions")
+                con.execute(
+                    "INSERT INTO review_actions "
+                    + REVIEWS_SQL.format(events=ALL_REVIEWS, state="state")
+                )
+            self._written(con)
+
+    def state_differences(self) -> int:
+        rebuilt = STATE_SQL.format(events=ALL_EVENTS)
+        reviews = REVIEWS_SQL.format(events=ALL_REVIEWS, state="rebuilt")
+        sql = f"""WITH rebuilt AS MATERIALIZED ({rebuilt}), reviews AS MATERIALIZED ({reviews})
+          SELECT (SELECT count(*) FROM (
+            (TABLE state EXCEPT ALL TABLE rebuilt) UNION ALL (TABLE rebuilt EXCEPT ALL TABLE state)
+          ) d) + (SELECT count(*) FROM (
+            (TABLE review_actions EXCEPT ALL TABLE reviews)
+            UNION ALL (TABLE reviews EXCEPT ALL TABLE review_actions)
+          ) d)"""
+        with self._pool.connection() as con, con.transaction():
+            con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
+            row = con.execute(sql, prepare=False).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- reading ------------------------------------------------------------------------------
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        with self._pool.connection() as con, con.cursor() as cur:
+            if params:
+                cur.execute(pyformat(sql), dict(params))
+            else:
+                cur.execute(sql)
+            return arrow_table(cur)
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        if params:
+            return self._fetch(pyformat(sql), dict(params))
+        return self._fetch(sql, None)
+
+    def _fetch(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        with self._pool.connection() as con, con.cursor() as cur:
+            cur.execute(sql, params)
+            names = [column.name for column in cur.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def _table_columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            with self._pool.connection() as con, con.cursor() as cur:
+                cur.execute(pgsql.SQL("SELECT * FROM {} LIMIT 0").format(pgsql.Identifier(table)))
+                self._columns[table] = [column.name for column in cur.description or ()]
+        return self._columns[table]
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Emptied by every write of any process: the write counter is read each time (one
+        cheap query), and a count that moved empties the cache before it is handed out."""
+        with self._pool.connection() as con:
+            row = con.execute("SELECT last_value, is_called FROM store_writes").fetchone()
+        writes = int(row[0]) if row and row[1] else 0
+        if writes != self._cache_writes:
+            self._cache.clear()
+            self._cache_writes = writes
+        return self._cache
+
+    def ibis(self) -> Any:
+        return self._tables
+
+    def close(self) -> None:
+        self._pool.close()
+        with self._duckdb_lock:
+            if self._duckdb is not None:
+                self._duckdb.close()
+                self._duckdb = None
+
+
+def _where(sql: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    if not where:
+        return sql, []
+    return sql + " WHERE " + " AND ".join(f"{k} = %s" for k in where), list(where.values())

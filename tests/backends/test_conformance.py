@@ -1,0 +1,144 @@
+"""The conformance suite: the same tests on every backend, and the same figures as DuckDB.
+
+Each test takes `backend_store` (an empty database on DuckDB, PostgreSQL or ClickHouse, see
+conftest.py) and runs what the DuckDB suite runs: every shared scenario, the order/duplicate/
+batch properties with Hypothesis, and every report in every format on the demo organisation —
+compared with the same work on DuckDB, figure for figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from labelpulse.config import Settings
+from labelpulse.demo import generate
+from labelpulse.exports import report_csv, report_json, report_tables
+from labelpulse.ingest import ingest_records
+from labelpulse.metrics import REPORTS, report
+from labelpulse.store import Store, connect
+from tests.conftest import load_scenario, scenario_files
+from tests.scenarios.test_scenarios import check_result, run_check
+from tests.test_invariants import DIRECTORY, figures, organisation
+
+END = dt.date(2026, 3, 20)
+MEMBER_REPORTS = ("member", "timeline", "comments")
+
+
+@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
+def test_scenario(backend_store: Store, path: Path) -> None:
+    scenario = load_scenario(path)
+    ingest_records(backend_store, scenario["records"])
+    assert backend_store.state_differences() == 0
+    problems = []
+    for number, check in enumerate(scenario["checks"], start=1):
+        for problem in check_result(run_check(backend_store, check), check):
+            problems.append(f"check {number} ({check['report']}): {problem}")
+    assert not problems, "\n".join(problems)
+
+
+def every_report(store: Store, members: tuple[str, ...], tz: str) -> dict[str, Any]:
+    settings = Settings(db=store.url, timezone=tz)
+    window = {"start": "2026-03-08", "end": "2026-03-20", "settings": settings}
+    out: dict[str, Any] = {}
+    for name in REPORTS:
+        if name in MEMBER_REPORTS:
+            for member in members:
+                out[f"{name}:{member}"] = report(store, name, member=member, **window)
+        else:
+            out[name] = report(store, name, **window)
+            out[f"{name}:ws"] = report(store, name, workspaces=["ws-vision"], **window)
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_records() -> list[dict[str, Any]]:
+    return list(generate(members=14, days=14, events=4000, seed=11, end=END))
+
+
+@pytest.fixture(scope="module")
+def duckdb_reports(
+    demo_records: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
+    """The reference: the demo organisation's reports on DuckDB, in two zones (one with DST)."""
+    store = connect(str(tmp_path_factory.mktemp("reference") / "ref.duckdb"))
+    try:
+        ingest_records(store, demo_records)
+        members = ("ann-01", "ann-02", "rev-01")
+        # America/New_York moves to summer time on 2026-03-08, inside the window.
+        return {tz: every_report(store, members, tz) for tz in ("UTC", "America/New_York")}
+    finally:
+        store.close()
+
+
+def test_every_report_in_every_format_equals_duckdb(
+    backend_store: Store,
+    demo_records: list[dict[str, Any]],
+    duckdb_reports: dict[str, dict[str, Any]],
+) -> None:
+    # Arrival in shuffled batches of different sizes: the figures must not care.
+    shuffled = list(demo_records)
+    random.Random(3).shuffle(shuffled)
+    directory = [r for r in shuffled if "kind" in r]
+    events = [r for r in shuffled if "kind" not in r]
+    ingest_records(backend_store, directory)
+    for start in range(0, len(events), 1500):
+        ingest_records(backend_store, events[start : start + 1500])
+    ingest_records(backend_store, events[:700])  # duplicates change nothing
+    assert backend_store.state_differences() == 0
+    for tz, expected in duckdb_reports.items():
+        actual = every_report(backend_store, ("ann-01", "ann-02", "rev-01"), tz)
+        assert actual.keys() == expected.keys()
+        for key, data in expected.items():
+            assert actual[key] == data, f"{key} ({tz})"
+            name = key.split(":")[0]
+            assert report_json(actual[key]) == report_json(data)
+            assert report_csv(name, actual[key]) == report_csv(name, data)
+            assert report_tables(name, actual[key]) == report_tables(name, data)
+    assert any(v["rows"] for k, v in duckdb_reports["UTC"].items() if "rows" in v)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    records=organisation(),
+    order=st.randoms(use_true_random=False),
+    cuts=st.lists(st.integers(1, 30), max_size=3),
+    repeats=st.lists(st.integers(0, 29), max_size=4),
+)
+def test_order_duplicates_and_batches_change_no_figure(
+    another_store: Callable[[], Store],
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[dict[str, Any]],
+    order: Any,
+    cuts: list[int],
+    repeats: list[int],
+) -> None:
+    reference = connect(str(tmp_path_factory.mktemp("hyp") / "ref.duckdb"))
+    try:
+        ingest_records(reference, DIRECTORY + records)
+        expected = figures(reference)
+    finally:
+        reference.close()
+    shuffled = list(records) + [records[i % len(records)] for i in repeats]
+    order.shuffle(shuffled)
+    store = another_store()
+    ingest_records(store, DIRECTORY)
+    start = 0
+    for cut in [*sorted(set(cuts)), len(shuffled)]:
+        if cut <= start:
+            continue
+        ingest_records(store, shuffled[start:cut])
+        assert store.state_differences() == 0
+        start = cut
+    assert figures(store) == expected

@@ -1,0 +1,451 @@
+"""The PostgreSQL store on a real server: COPY ingest, migrations, several writing processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pytest
+
+import labelpulse.store.postgres.store as pg_store
+from labelpulse import demo
+from labelpulse.errors import InvalidRecordsError, StoreError
+from labelpulse.events import EVENT_SCHEMA
+from labelpulse.ingest import ingest_records
+from labelpulse.metrics import REPORTS, report
+from labelpulse.store import Store, connect
+from labelpulse.store.postgres.connections import pyformat, redacted
+from labelpulse.store.postgres.schema import MIGRATIONS
+from labelpulse.validation import Validator, encode_records
+from tests.backends.postgres_server import PostgresServer, fresh_database
+
+COLUMNS = ", ".join(EVENT_SCHEMA.names)
+START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 6)
+MEMBERS = ("ann-01", "ann-02", "rev-01", "mgr-01")
+
+
+@pytest.fixture
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database(request, tmp_path)
+
+
+@pytest.fixture
+def pg(url: str) -> Iterator[Store]:
+    store = connect(url)
+    yield store
+    store.close()
+
+
+def event(record_id: str, **fields: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": record_id,
+        "type": "annotation.submitted",
+        "time": "2026-03-02T10:00:00Z",
+        "actor": "ann",
+        "project": "p1",
+        "task": "t1",
+        "annotation": "a1",
+    }
+    record.update(fields)
+    return record
+
+
+def stored_events(store: Store) -> pa.Table:
+    return store.query(f"SELECT {COLUMNS} FROM events ORDER BY id").cast(EVENT_SCHEMA)
+
+
+def organisation(events: int = 1500, seed: int = 3) -> list[dict[str, Any]]:
+    return list(demo.generate(members=8, days=5, events=events, seed=seed, end=END))
+
+
+def figures(store: Store) -> dict[str, Any]:
+    def one(name: str, member: str | None = None) -> dict[str, Any]:
+        return report(
+            store, name, start=str(START), end=str(END), tz="Europe/Berlin", member=member
+        )
+
+    out: dict[str, Any] = {}
+    for name in REPORTS:
+        if name in ("member", "timeline", "comments"):
+            for member in MEMBERS:
+                out[f"{name}:{member}"] = one(name, member)
+        else:
+            out[name] = one(name)
+    return out
+
+
+def state_rows(store: Store) -> list[tuple[Any, ...]]:
+    rows = store.rows(
+        "SELECT annotation, project, task, author, last_action, completed_us, lead_us, active_us "
+        "FROM state ORDER BY annotation"
+    )
+    return [tuple(row.values()) for row in rows]
+
+
+# -- schema -----------------------------------------------------------------------------------
+
+
+def test_an_empty_database_is_migrated_to_the_latest_version(pg: Store, url: str) -> None:
+    assert pg.schema_version() == len(MIGRATIONS)
+    with psycopg.connect(url) as con:
+        tables = {
+            r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+        indexes = {
+            r[0]
+            for r in con.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+        }
+    assert {"events", "state", "review_actions", "members", "tokens", "external_ids"} <= tables
+    assert {
+        "events_pkey",
+        "events_annotation",
+        "events_actor_time",
+        "state_pkey",
+        "state_author_completed",
+        "review_actions_annotation",
+        "review_actions_author_time",
+    } <= indexes
+
+
+def test_reopening_runs_no_migration_again_and_a_new_one_once(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = connect(url)
+    ingest_records(first, [event("e1", duration=5)])
+    first.close()
+    monkeypatch.setattr(pg_store, "MIGRATIONS", (*MIGRATIONS, "CREATE TABLE extra (x INTEGER)"))
+    for _ in range(2):  # the second open must not run it again (CREATE TABLE would fail)
+        store = connect(url)
+        try:
+            assert store.schema_version() == len(MIGRATIONS) + 1
+            assert store.rows("SELECT count(*) AS n FROM extra") == [{"n": 0}]
+            assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 1}]
+        finally:
+            store.close()
+
+
+def test_a_failed_migration_is_a_store_error_and_leaves_the_version(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect(url).close()
+    monkeypatch.setattr(pg_store, "MIGRATIONS", (*MIGRATIONS, "CREATE TABLE events (x INTEGER)"))
+    with pytest.raises(StoreError, match=f"schema version {len(MIGRATIONS) + 1}"):
+        connect(url)
+    monkeypatch.undo()
+    store = connect(url)
+    assert store.schema_version() == len(MIGRATIONS)
+    store.close()
+
+
+def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        connect("postgresql://lp:s3cret@127.0.0.1:9/nothing?connect_timeout=2")
+    assert "s3cret" not in str(caught.value)
+    assert "lp:***@127.0.0.1:9" in str(caught.value)
+
+
+# -- COPY ingest ------------------------------------------------------------------------------
+
+AWKWARD = [
+    event("e1", text="", meta={"a": [1, "x,y"]}, agreement=0.1 + 0.2, idle=1.5, duration=3.25),
+    event("e2", type="comment.created", text='say "hi",\nthen\\leave ✓', agreement=1e-7),
+    event("e3", annotation="a2", task="t2", regions=0, frames=1, model_assisted=True),
+    event("e4", annotation="a3", author="bob", work_type="edit", marked_null=True),
+    event("e5", type="review.fixed_and_accepted", actor="rev", agreement=0.0),
+]
+
+
+def test_copy_keeps_every_value_exactly(pg: Store, tmp_path: Path) -> None:
+    reference = connect(str(tmp_path / "reference.duckdb"))
+    for store in (pg, reference):
+        ingest_records(store, AWKWARD)
+    assert stored_events(pg).equals(stored_events(reference))
+    assert state_rows(pg) == state_rows(reference)
+    assert pg.rows("SELECT text FROM events WHERE id IN ('e1', 'e3') ORDER BY id") == [
+        {"text": ""},
+        {"text": None},
+    ]
+    # Stored exactly: the same records again are duplicates, not conflicts.
+    again = ingest_records(pg, AWKWARD)
+    assert (again.stored, again.duplicates) == (0, len(AWKWARD))
+    reference.close()
+
+
+def test_duplicates_and_conflicts_are_counted_as_duckdb_counts_them(
+    pg: Store, tmp_path: Path
+) -> None:
+    reference = connect(str(tmp_path / "reference.duckdb"))
+    first = [event("e1", duration=5), event("e2", annotation="a2", task="t2")]
+    second = [
+        event("e3", annotation="a2", task="t2", type="annotation.updated"),
+        event("e1", duration=5),  # stored already, identical: a duplicate
+        event("e2", annotation="a2", task="t2", duration=9),  # stored, different: a conflict
+        event("e3", annotation="a2", task="t2", type="annotation.updated"),  # repeated in batch
+        event("e4", duration=1),
+        event("e4", duration=2),  # repeated in the batch with other content: a conflict
+    ]
+    outcomes = []
+    for store in (pg, reference):
+        for batch in (first, second):
+            validated = Validator().validate_lines(encode_records(batch), range(1, len(batch) + 1))
+            outcomes.append(store.append(validated.events, validated.positions, []))
+    assert outcomes[:2] == outcomes[2:]
+    assert (outcomes[1].stored, outcomes[1].duplicates) == (2, 2)
+    assert sorted(e.as_dict()["position"] for e in outcomes[1].conflicts) == [3, 6]
+    assert stored_events(pg).equals(stored_events(reference))
+    assert state_rows(pg) == state_rows(reference)
+    assert pg.state_differences() == 0
+    reference.close()
+
+
+def test_an_atomic_batch_with_a_conflict_stores_nothing(pg: Store) -> None:
+    ingest_records(pg, [event("e1", duration=5)])
+    before = (stored_events(pg), state_rows(pg))
+    batch = [
+        event("e2", annotation="a2", task="t2", duration=7),
+        {"kind": "member", "id": "ann", "name": "Ann", "role": "annotator"},
+        event("e1", duration=6),
+    ]
+    with pytest.raises(InvalidRecordsError) as caught:
+        ingest_records(pg, batch)
+    assert [d["position"] for d in caught.value.details] == [3]
+    assert "conflicts with an event already stored" in caught.value.details[0]["message"]
+    assert stored_events(pg).equals(before[0])
+    assert state_rows(pg) == before[1]
+    assert pg.get("members") == []
+
+
+def test_a_nul_character_is_refused_with_the_record_named(pg: Store) -> None:
+    with pytest.raises(InvalidRecordsError) as caught:
+        ingest_records(pg, [event("e1"), event("e2", text="a\u0000b")])
+    assert [(d["position"], d["id"], d["field"]) for d in caught.value.details] == [
+        (2, "e2", "text")
+    ]
+    assert pg.rows("SELECT count(*) AS n FROM events") == [{"n": 0}]
+
+
+def test_directory_records_are_upserted(pg: Store) -> None:
+    ann = {"kind": "member", "id": "ann", "name": "Ann", "role": "annotator"}
+    project = {"kind": "project", "id": "p1", "name": "Street", "workspace": "w1"}
+    first = ingest_records(
+        pg, [ann, project, {"kind": "membership", "member": "ann", "project": "p1"}]
+    )
+    assert (first.directory_stored, first.directory_unchanged) == (3, 0)
+    again = ingest_records(
+        pg,
+        [
+            ann,
+            {**ann, "name": "Ann B"},
+            {**project, "workspace": None},
+            {"kind": "membership", "member": "ann", "project": "p1"},
+        ],
+    )
+    assert (again.directory_stored, again.directory_unchanged) == (2, 2)
+    assert pg.get("members") == [{"id": "ann", "name": "Ann B", "email": None, "role": "annotator"}]
+    assert pg.get("projects") == [{"id": "p1", "name": "Street", "workspace": None}]
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def test_rows_take_named_placeholders_and_literal_percent_signs(pg: Store) -> None:
+    ingest_records(pg, [event("e1", duration=2), event("e2", annotation="a2", duration=3)])
+    rows = pg.rows(
+        "SELECT count(*) AS n, sum(duration_us) AS total, avg(duration_us) AS mean, "
+        "$label AS label FROM events WHERE type LIKE 'annotation.%' AND time_us >= $since",
+        {"since": 0, "label": "x"},
+    )
+    assert rows == [{"n": 2, "total": 5_000_000, "mean": 2_500_000.0, "label": "x"}]
+    assert isinstance(rows[0]["total"], int) and isinstance(rows[0]["mean"], float)
+    assert pyformat("SELECT '%' || $a, $b_2") == "SELECT '%%' || %(a)s, %(b_2)s"
+    table = pg.query("SELECT id, time_us, model_assisted, agreement FROM events ORDER BY id")
+    assert table.schema.types == [pa.string(), pa.int64(), pa.bool_(), pa.float64()]
+    assert table.column("id").to_pylist() == ["e1", "e2"]
+
+
+def test_record_tables_put_get_and_remove(pg: Store) -> None:
+    pg.put("secrets", {"name": "session", "value": "a"})
+    pg.put("secrets", {"name": "session", "value": "b"})
+    pg.put_many(
+        "external_ids",
+        [
+            {"source": "ls", "kind": "task", "external_id": str(n), "internal_id": f"t{n}"}
+            for n in range(5)
+        ],
+    )
+    assert pg.get("secrets") == [{"name": "session", "value": "b"}]
+    found = pg.get_in(
+        "external_ids", "external_id", ["1", "3", "9"], columns=["internal_id"], source="ls"
+    )
+    assert sorted(r["internal_id"] for r in found) == ["t1", "t3"]
+    assert pg.remove("external_ids", source="ls", kind="task") == 5
+    assert pg.get("external_ids") == []
+
+
+def test_the_cache_is_emptied_by_a_write_of_another_process(pg: Store, url: str) -> None:
+    other = connect(url)  # another store object: as another server process would hold
+    try:
+        pg.cache["directory"] = "loaded"
+        assert pg.cache == {"directory": "loaded"}
+        other.put("secrets", {"name": "s", "value": "v"})
+        assert pg.cache == {}
+    finally:
+        other.close()
+
+
+def test_state_differences_sees_a_damaged_state(pg: Store, url: str) -> None:
+    ingest_records(pg, organisation(events=300))
+    assert pg.state_differences() == 0
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(
+            "UPDATE state SET lead_us = lead_us + 1 "
+            "WHERE annotation = (SELECT min(annotation) FROM state)"
+        )
+        con.execute(
+            "DELETE FROM review_actions WHERE ctid = (SELECT ctid FROM review_actions LIMIT 1)"
+        )
+    assert pg.state_differences() == 3  # one state row twice (stored, rebuilt), one review
+    pg.rebuild_state()
+    assert pg.state_differences() == 0
+
+
+# -- several writers --------------------------------------------------------------------------
+
+
+def _writer(url: str, batches: list[list[dict[str, Any]]], start: Any, results: Any) -> None:
+    """One process: open the store (migrating it, maybe) at once with the others, append."""
+    start.wait()
+    stored = duplicates = 0
+    conflicts: list[tuple[str, bool]] = []
+    try:
+        store = connect(url)
+        try:
+            for batch in batches:
+                lines = encode_records(batch)
+                validated = Validator().validate_lines(lines, range(len(batch)))
+                outcome = store.append(validated.events, validated.positions, validated.directory)
+                stored += outcome.stored
+                duplicates += outcome.duplicates
+                for err in outcome.conflicts:
+                    variant = batch[err.position].get("text") == VARIANT
+                    conflicts.append((str(err.record_id), variant))
+        finally:
+            store.close()
+    except Exception as exc:  # told to the test, which fails with it
+        results.put(repr(exc))
+        return
+    results.put((stored, duplicates, conflicts))
+
+
+VARIANT = "second version"
+
+
+def _conflicts(
+    plans: list[list[list[dict[str, Any]]]], kept: dict[str, bool]
+) -> list[tuple[str, bool]]:
+    """The records that must come back as conflicts: a later copy of an id in its batch that
+    differs from the first copy there, or a first copy that differs from the stored event (the
+    version stored first, by whichever process)."""
+    found: list[tuple[str, bool]] = []
+    for plan in plans:
+        for batch in plan[1:]:
+            first: dict[str, bool] = {}
+            for record in batch:
+                variant = record.get("text") == VARIANT
+                against = first[record["id"]] if record["id"] in first else kept[record["id"]]
+                first.setdefault(record["id"], variant)
+                if variant != against:
+                    found.append((record["id"], variant))
+    return found
+
+
+def test_several_processes_writing_overlapping_batches(url: str, tmp_path: Path) -> None:
+    """Four processes, started at once on a new database, append shuffled, overlapping
+    batches of one organisation's events, some of them in two versions (a conflict): every
+    id is stored once, the conflicts are exactly the records that differ from the stored
+    event (or from an earlier copy in their batch),
+    the state equals a rebuild, and the figures are DuckDB's for the events kept."""
+    records = organisation()
+    directory = [r for r in records if "kind" in r]
+    events = [r for r in records if "kind" not in r]
+    rng = random.Random(5)
+    variants = [{**r, "text": VARIANT} for r in rng.sample(events, 60)]
+    writers = 4
+    plans: list[list[list[dict[str, Any]]]] = []
+    for _ in range(writers):
+        mine = rng.sample(events, len(events) * 2 // 3) + rng.sample(variants, 20)
+        rng.shuffle(mine)
+        size = len(mine) // 5 + 1
+        plans.append([directory] + [mine[i : i + size] for i in range(0, len(mine), size)])
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(writers)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_writer, args=(url, plan, start, results)) for plan in plans
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=240) for _ in processes]
+    assert not [o for o in outcomes if isinstance(o, str)], outcomes
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+
+    store = connect(url)
+    try:
+        kept = {
+            row["id"]: row["text"] == VARIANT for row in store.rows("SELECT id, text FROM events")
+        }
+        sent = [(r["id"], r.get("text") == VARIANT) for p in plans for b in p[1:] for r in b]
+        ids = {record_id for record_id, _ in sent}
+        assert set(kept) == ids  # each id once (the primary key says so), none lost
+        conflicts = sorted(c for _, _, found in outcomes for c in found)
+        assert sum(stored for stored, _, _ in outcomes) == len(ids)
+        assert conflicts == sorted(_conflicts(plans, kept))
+        assert sum(dups for _, dups, _ in outcomes) == len(sent) - len(conflicts) - len(ids)
+        assert store.schema_version() == len(MIGRATIONS)
+        assert store.state_differences() == 0
+
+        reference = connect(str(tmp_path / "reference.duckdb"))
+        kept_events = stored_events(store)
+        order = list(range(kept_events.num_rows))
+        rng.shuffle(order)
+        ingest_records(reference, directory)
+        for part in range(0, len(order), 500):  # in another order and other batches
+            taken = kept_events.take(order[part : part + 500])
+            reference.append(taken, range(taken.num_rows), [])
+        assert state_rows(store) == state_rows(reference)
+        assert figures(store) == figures(reference)
+        reference.close()
+    finally:
+        store.close()
+
+
+# -- the test server --------------------------------------------------------------------------
+
+
+def test_the_test_server_stops_whole_and_leaves_nothing() -> None:
+    server = PostgresServer()
+    server.start()
+    process = server._process
+    assert process is not None
+    name = server.create_database()
+    with psycopg.connect(server.url(name)) as con:
+        assert con.execute("SELECT 1").fetchone() == (1,)
+    server.stop()
+    assert process.poll() is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no process of its group is left
+    assert not server.root.exists()
+
+
+def test_redacted_hides_only_the_password() -> None:
+    assert redacted("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redacted("postgresql://u@h/db") == "postgresql://u@h/db"
