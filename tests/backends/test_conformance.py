@@ -142,3 +142,28 @@ def test_order_duplicates_and_batches_change_no_figure(
         assert store.state_differences() == 0
         start = cut
     assert figures(store) == expected
+
+
+def test_the_dashboard_serves_the_same_figures(
+    backend_store: Store,
+    demo_records: list[dict[str, Any]],
+    duckdb_reports: dict[str, dict[str, Any]],
+) -> None:
+    """`labelpulse serve --db <backend>`: the API, a page and an export over this backend."""
+    from fastapi.testclient import TestClient
+
+    from labelpulse.access import create_token
+    from labelpulse.web.app import create_app
+
+    ingest_records(backend_store, demo_records)
+    token = create_token(backend_store, "owner", name="conformance", scope="read")[1]
+    app = create_app(backend_store, Settings(db=backend_store.url, timezone="UTC"))
+    window = {"from": "2026-03-08", "to": "2026-03-20", "tz": "UTC"}
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+        member = client.get("/api/members/ann-01/report", params=window)
+        assert member.status_code == 200, member.text
+        assert member.json() == duckdb_reports["UTC"]["member:ann-01"]
+        table = client.get("/api/reports/members", params={**window, "format": "csv"})
+        assert table.status_code == 200
+        assert table.text == report_csv("members", duckdb_reports["UTC"]["members"])
+        assert client.get("/api/health").json()["status"] == "ok"
