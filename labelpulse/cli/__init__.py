@@ -46,7 +46,8 @@ def root(
         typer.Option(
             "--db",
             envvar="LABELPULSE_DB",
-            help="Database: a DuckDB file path. Default ./labelpulse.duckdb.",
+            help="Database: a DuckDB file path (default ./labelpulse.duckdb), "
+            "postgresql://..., clickhouse://... or chdb://PATH.",
         ),
     ] = None,
     version: Annotated[

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from labelpulse.copy import copy_store, count_events
 from labelpulse.store import connect
+from labelpulse.store.base import redacted
 
 
 def copy_command(
@@ -50,7 +51,7 @@ def copy_command(
             dst.close()
     finally:
         src.close()
-    table = Table(title=f"{source} → {target}")
+    table = Table(title=f"{redacted(source)} → {redacted(target)}")
     table.add_column("what")
     table.add_column("copied", justify="right")
     table.add_row("events read", f"{summary.events_read:,}")

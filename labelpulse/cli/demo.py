@@ -17,6 +17,7 @@ from labelpulse.cli.imports import import_command
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
 from labelpulse.store import Store
+from labelpulse.store.base import redacted
 
 
 def demo_command(
@@ -46,7 +47,7 @@ def demo_command(
     if held:
         # Another day's demo reuses the same event ids with other times: every one would conflict.
         raise UsageError(
-            f"{app_state.settings.db} already holds {held:,} events; "
+            f"{redacted(app_state.settings.db)} already holds {held:,} events; "
             "load the demo into a new database with --db"
         )
     with tempfile.TemporaryDirectory() as folder:
@@ -54,7 +55,7 @@ def demo_command(
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [str(path)], rejects=None, quiet=False)
-    console.print(f"Demo organisation loaded into {app_state.settings.db}.")
+    console.print(f"Demo organisation loaded into {redacted(app_state.settings.db)}.")
     if logins:
         _logins(app_state.store())
 

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
+from labelpulse.store.base import redacted
 
 
 def serve_command(
@@ -46,7 +47,8 @@ def serve_command(
     app = create_app(app_state.store(), app_state.settings, jobs=jobs)
 
     Console(stderr=True).print(
-        f"labelpulse serving {app_state.settings.db} at [bold]http://{host}:{port}/[/bold] "
+        f"labelpulse serving {redacted(app_state.settings.db)} "
+        f"at [bold]http://{host}:{port}/[/bold] "
         f"(API docs: http://{host}:{port}/docs). Ctrl+C stops it."
     )
     if label_studio_url:

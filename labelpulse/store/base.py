@@ -129,6 +129,17 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def redacted(url: str) -> str:
+    """A database URL fit to print: any password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "://" not in url or parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
+
+
 def connect(url: str) -> Store:
     """Open the store a URL names: a DuckDB file path (or duckdb://PATH), postgresql://...,
     clickhouse://... (a ClickHouse server) or chdb://PATH (ClickHouse in-process, for tests)."""

@@ -228,3 +228,12 @@ def test_get_in_reads_a_batch_of_keys_with_filters(store: Store) -> None:
     assert store.get_in("external_ids", "external_id", []) == []
     with pytest.raises(UsageError):
         store.get_in("accounts; DROP TABLE events", "member", ["x"])
+
+
+def test_a_database_url_is_printed_without_its_password() -> None:
+    from labelpulse.store.base import redacted
+
+    assert redacted("postgresql://lp:s3cret@db:5432/lp") == "postgresql://lp:***@db:5432/lp"
+    assert redacted("clickhouse://default:pw@ch:8123/db") == "clickhouse://default:***@ch:8123/db"
+    assert redacted("postgresql://lp@db/lp") == "postgresql://lp@db/lp"
+    assert redacted("labelpulse.duckdb") == "labelpulse.duckdb"
