@@ -6,7 +6,9 @@ then:
 - import: `import_file` of the NDJSON into a fresh database, against DuckDB's own
   `read_ndjson` straight into a table (no validation, no dedupe, no state): events/s and ratio;
 - member report and members table: `labelpulse.metrics.report` against the same figures
-  computed by hand-written SQL over the same state and event tables (median of repeated runs).
+  computed by hand-written SQL over the same state and event tables (median of repeated runs);
+- then `benchmarks/backends.py`: the same on DuckDB, PostgreSQL and ClickHouse, each against its
+  own hand-written SQL (LABELPULSE_BENCH_BACKENDS, default all three; empty for none).
 """
 
 from __future__ import annotations
@@ -153,6 +155,11 @@ def main() -> None:
             )
         if events == max(sizes):
             failed |= not print_http(events, *bench_http(db))
+    # Then each backend against its own hand-written SQL (imported here: it imports this module).
+    from benchmarks import backends
+
+    budget = float(os.environ.get("LABELPULSE_BENCH_BUDGET", "60"))
+    failed |= not backends.run(sizes, backends.backends_from_env(), repeat, budget)
     sys.exit(1 if failed else 0)
 
 
