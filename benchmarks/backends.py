@@ -21,8 +21,8 @@ default "duckdb,postgres,clickhouse"), on a fresh database:
   comparison passes LABELPULSE_BENCH_BUDGET seconds, default 60, after at least 5): medians.
 
 Targets (issue #5): each report within 2x of its floor on every backend; PostgreSQL import at
-least 100k events/s; DuckDB import at least 150k events/s (the `make bench` target). Exits 1
-when one is missed, when figures differ, or when a backend could not run.
+least 100k events/s. Exits 1 when one is missed, when figures differ, or when a backend could
+not run.
 
 Servers: PostgreSQL 15 is started from the Debian binaries (LABELPULSE_PG_BIN, default
 /usr/lib/postgresql/15/bin) in a temporary data directory on a free port of 127.0.0.1, as the
@@ -78,7 +78,9 @@ from labelpulse.validation import Validator
 
 BACKENDS = ("duckdb", "postgres", "clickhouse")
 REPORT_TARGET = 2.0  # each report within 2x of its backend's floor
-IMPORT_TARGETS = {"duckdb": 150_000, "postgres": 100_000}  # events/s; ClickHouse has none
+# events/s. DuckDB's import target (150k) is checked by `python -m benchmarks` itself;
+# ClickHouse has none.
+IMPORT_TARGETS = {"postgres": 100_000}
 DAYS = 30
 PG_BIN = Path(os.environ.get("LABELPULSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 # Beyond PostgreSQL's defaults: memory for a machine with a few GB to spare, and WAL room so a
@@ -556,7 +558,7 @@ def bench_one(
                 events, backend.name, "import", _rate(events, ours),
                 "—" if floor_seconds is None else _rate(events, floor_seconds),
                 "—" if floor_seconds is None else f"{ours / floor_seconds:.2f}x",
-                f"≥ {target // 1000}k ev/s" if target else "(none)",
+                f"≥ {target // 1000}k ev/s" if target else "—",
                 None if target is None else events / ours >= target,
                 f"validation alone {_rate(events, validation)}",
             )
