@@ -51,23 +51,24 @@ def copy_store(
             progress(table, len(rows), len(rows))
     total = count_events(source)
     columns = ", ".join(EVENT_SCHEMA.names)
-    last: str | None = None
-    while True:
-        where = "" if last is None else "WHERE id > $last "
-        page = source.query(
-            f"SELECT {columns} FROM events {where}ORDER BY id LIMIT {int(batch)}",
-            {} if last is None else {"last": last},
-        )
-        if page.num_rows == 0:
-            break
-        events = pa.Table.from_batches(page.to_batches(), schema=page.schema).cast(EVENT_SCHEMA)
-        positions = range(summary.events_read + 1, summary.events_read + events.num_rows + 1)
-        outcome = target.append(events, positions, [])
-        summary.events_read += events.num_rows
-        summary.events_stored += outcome.stored
-        summary.events_already_there += outcome.duplicates
-        summary.conflicts += len(outcome.conflicts)
-        last = str(events.column("id")[-1].as_py())
-        if progress is not None:
-            progress("events", summary.events_read, total)
+    with target.importing():
+        last: str | None = None
+        while True:
+            where = "" if last is None else "WHERE id > $last "
+            page = source.query(
+                f"SELECT {columns} FROM events {where}ORDER BY id LIMIT {int(batch)}",
+                {} if last is None else {"last": last},
+            )
+            if page.num_rows == 0:
+                break
+            events = pa.Table.from_batches(page.to_batches(), schema=page.schema).cast(EVENT_SCHEMA)
+            positions = range(summary.events_read + 1, summary.events_read + events.num_rows + 1)
+            outcome = target.append(events, positions, [])
+            summary.events_read += events.num_rows
+            summary.events_stored += outcome.stored
+            summary.events_already_there += outcome.duplicates
+            summary.conflicts += len(outcome.conflicts)
+            last = str(events.column("id")[-1].as_py())
+            if progress is not None:
+                progress("events", summary.events_read, total)
     return summary

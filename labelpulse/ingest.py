@@ -131,8 +131,9 @@ def import_file(
     summary = IngestSummary()
     reader = _Reader(path, batch_size, progress, mapping)
     try:
-        for positions, lines, validated in reader:
-            _store_batch(store, positions, lines, validated, summary, rejects, mapping)
+        with store.importing():
+            for positions, lines, validated in reader:
+                _store_batch(store, positions, lines, validated, summary, rejects, mapping)
     finally:
         reader.stop()
         rejects.close()

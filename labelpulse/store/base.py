@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,6 +69,11 @@ class Store(Protocol):
 
         With `atomic`, any conflict rolls the whole batch back and raises InvalidRecordsError.
         """
+        ...
+
+    def importing(self) -> AbstractContextManager[None]:
+        """Around a long run of `append`s (a file import, a copy): the store may prepare for
+        them, and finishes what it put off when the context ends, however it ends."""
         ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:

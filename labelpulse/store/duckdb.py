@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import duckdb
@@ -176,6 +177,10 @@ class DuckDBStore:
         return rows[0][0] if rows else None
 
     # -- writing ------------------------------------------------------------------------------
+    def importing(self) -> AbstractContextManager[None]:
+        """Nothing to prepare: DuckDB keeps no index an import could build afterwards."""
+        return nullcontext()
+
     def append(
         self,
         events: pa.Table,

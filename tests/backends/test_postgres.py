@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import random
@@ -18,11 +19,12 @@ import labelpulse.store.postgres.store as pg_store
 from labelpulse import demo
 from labelpulse.errors import InvalidRecordsError, StoreError
 from labelpulse.events import EVENT_SCHEMA
-from labelpulse.ingest import ingest_records
+from labelpulse.ingest import import_file, ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
+from labelpulse.store.postgres.append import IMPORT_LOCK
 from labelpulse.store.postgres.connections import pyformat, redacted
-from labelpulse.store.postgres.schema import MIGRATIONS
+from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
 from labelpulse.validation import Validator, encode_records
 from tests.backends.postgres_server import PostgresServer, fresh_database
 
@@ -426,6 +428,104 @@ def test_several_processes_writing_overlapping_batches(url: str, tmp_path: Path)
         reference.close()
     finally:
         store.close()
+
+
+# -- imports into an empty database ------------------------------------------------------------
+
+
+def write_ndjson(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def report_indexes(store: Store) -> set[str]:
+    rows = store.rows("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    return {row["indexname"] for row in rows} & set(REPORT_INDEXES)
+
+
+def watch_indexes(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The report indexes present at each batch the store is handed (the store's own
+    `append` is called; only what it finds is noted)."""
+    seen: list[set[str]] = []
+    append = store.append
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        seen.append(report_indexes(store))
+        return append(*args, **kwargs)
+
+    monkeypatch.setattr(store, "append", noting)
+    return seen
+
+
+def test_an_import_into_an_empty_database_builds_the_report_indexes_at_its_end(
+    pg: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches go in without the report indexes; at the end they are all there, the state
+    equals a rebuild, and the figures are those of the same file imported into DuckDB."""
+    source = write_ndjson(tmp_path / "org.ndjson", organisation())
+    seen = watch_indexes(pg, monkeypatch)
+    summary = import_file(pg, source, batch_size=400)
+    assert len(seen) > 3 and all(found == set() for found in seen)
+    assert report_indexes(pg) == set(REPORT_INDEXES)
+    assert pg.state_differences() == 0
+
+    reference = connect(str(tmp_path / "reference.duckdb"))
+    try:
+        assert summary.as_dict() == import_file(reference, source, batch_size=400).as_dict()
+        assert state_rows(pg) == state_rows(reference)
+        assert figures(pg) == figures(reference)
+    finally:
+        reference.close()
+
+
+def test_an_import_into_a_database_holding_events_keeps_its_indexes(
+    pg: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = organisation()
+    events = [r for r in records if "kind" not in r]
+    ingest_records(pg, [r for r in records if "kind" in r] + events[:10])
+    seen = watch_indexes(pg, monkeypatch)
+    # The rest, and the first ten again: duplicates found after the primary key refused them.
+    summary = import_file(pg, write_ndjson(tmp_path / "rest.ndjson", events), batch_size=400)
+    assert len(seen) > 3 and all(found == set(REPORT_INDEXES) for found in seen)
+    assert (summary.stored, summary.duplicates) == (len(events) - 10, 10)
+    assert pg.state_differences() == 0
+
+
+def test_an_import_that_fails_on_the_way_still_builds_the_indexes(
+    pg: Store, tmp_path: Path
+) -> None:
+    """A batch PostgreSQL refuses ends the import with the record named; the batches before
+    it stay stored, and the report indexes are built all the same."""
+    records = organisation()
+    bad = next(i for i, r in enumerate(records) if i > 900 and "kind" not in r)
+    records[bad] = {**records[bad], "text": "a\u0000b"}
+    with pytest.raises(InvalidRecordsError) as caught:
+        import_file(pg, write_ndjson(tmp_path / "org.ndjson", records), batch_size=400)
+    assert [d["field"] for d in caught.value.details] == ["text"]
+    assert caught.value.details[0]["position"] == bad + 1
+    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] > 0
+    assert report_indexes(pg) == set(REPORT_INDEXES)
+    assert pg.state_differences() == 0
+
+
+def test_indexes_an_import_left_unbuilt_are_built_when_a_store_opens(pg: Store, url: str) -> None:
+    """An import that died before its end left no report index; the next store opened
+    builds them, unless another import holds the import lock (it will build them itself)."""
+    ingest_records(pg, organisation(events=200))
+    with psycopg.connect(url, autocommit=True) as con:
+        for name in REPORT_INDEXES:
+            con.execute(f"DROP INDEX {name}")
+        con.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK])
+        while_importing = connect(url)
+        assert report_indexes(while_importing) == set()
+        while_importing.close()
+        con.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK])
+    reopened = connect(url)
+    try:
+        assert report_indexes(reopened) == set(REPORT_INDEXES)
+    finally:
+        reopened.close()
 
 
 # -- the test server --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import pyarrow as pa
@@ -94,6 +95,10 @@ class ClickHouseStore:
         return self._last_version
 
     # -- writing ------------------------------------------------------------------------------
+    def importing(self) -> AbstractContextManager[None]:
+        """Nothing to prepare: MergeTree tables sort each insert, and merge in the background."""
+        return nullcontext()
+
     def append(
         self,
         events: pa.Table,

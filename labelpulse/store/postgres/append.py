@@ -1,11 +1,9 @@
 """One batch into PostgreSQL: COPY, then dedupe, conflicts, state and directory in one transaction.
 
 The batch's later copies of an id are sorted out first, in DuckDB (they depend on nothing
-stored). The rest is copied into a temporary table, outside any lock: the COPY is a good part
-of a batch's cost, and concurrent writers copy at the same time. Then the transaction takes
-`pg_advisory_xact_lock(APPEND_LOCK)`, and everything that reads what others write — which ids
-are stored already, the state of the annotations the batch touches, the directory — runs under
-it, until the commit releases it.
+stored). Then the transaction takes `pg_advisory_xact_lock(APPEND_LOCK)`, and everything that
+reads what others write — which ids are stored already, the state of the annotations the batch
+touches, the directory — runs under it, until the commit releases it.
 
 Why one lock and not row locks or SERIALIZABLE: a batch's correctness depends on *absent* rows
 (an id not stored yet, an annotation without state), which row locks cannot hold, and two
@@ -14,8 +12,15 @@ other's events. SERIALIZABLE would detect such overlaps only to abort a batch, t
 whole, and its predicate locks over hundreds of thousands of rows cost more than they save. The
 lock makes writers take turns for the dedupe-and-insert part, and under READ COMMITTED each
 statement after it sees every batch committed before it was granted. Its cost: batches of
-several writers are stored one after another rather than side by side (their validation and
-COPY still overlap), which is the DuckDB store's rule too; readers never wait for it.
+several writers are stored one after another rather than side by side (their validation
+still overlaps), which is the DuckDB store's rule too; readers never wait for it.
+
+The events are copied straight into `events`, in a savepoint, on the guess that none of their
+ids is stored yet: the usual case, and the primary key checks it for free as the rows go in.
+Meanwhile, in this thread, DuckDB computes the state of the annotations the batch touches. When
+an id is stored already, the COPY fails on the primary key, the savepoint is rolled back, and
+the batch goes the careful way: copied into a temporary table, matched with the stored events
+by id (duplicates and conflicts counted), and only its new events inserted.
 
 The state of the touched annotations is computed by DuckDB's own `STATE_SQL` and `REVIEWS_SQL`
 (in an in-memory DuckDB, from the new events and the stored events of annotations that have a
@@ -28,7 +33,9 @@ the state against a rebuild also holds the two translations equal.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -54,12 +61,17 @@ from labelpulse.store.postgres.schema import (
     EVENT_DDL,
     REVIEW_COLUMNS,
     STATE_COLUMNS,
+    T,
 )
 from labelpulse.validation import as_arrow
 
 # Keys of the transaction-level advisory locks (any two fixed numbers; "lp" and a digit).
 APPEND_LOCK = 0x6C70_0001
 MIGRATE_LOCK = 0x6C70_0002
+# Held, for a whole session, by the one import that builds the report indexes at its end.
+IMPORT_LOCK = 0x6C70_0003
+# Rows per CSV chunk of a COPY (see `copy_in`).
+COPY_CHUNK = 25_000
 
 _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_COLUMNS)
 _CONFLICT = (
@@ -105,17 +117,10 @@ def _append(
 ) -> AppendOutcome:
     outcome = AppendOutcome()
     with con.transaction():
-        batch = None
-        if events.num_rows:
-            batch = _first_copies(engine, events, positions, outcome)
-            con.execute(
-                f"CREATE TEMP TABLE incoming ({EVENT_DDL}, pos BIGINT NOT NULL) ON COMMIT DROP",
-                prepare=False,
-            )
-            copy_in(con, "incoming", batch)
+        batch = _first_copies(engine, events, positions, outcome) if events.num_rows else None
         con.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
         # Each step below looks up a batch's rows in a big table by key. Without statistics
-        # on the temporary table, the planner would often merge-join it with the big table's
+        # on the temporary tables, the planner would often merge-join one with the big table's
         # whole index, a cost that grows with the log; index lookups grow with the batch.
         con.execute("SET LOCAL enable_mergejoin = off")
         con.execute("SET LOCAL enable_hashjoin = off")
@@ -168,63 +173,129 @@ def _store_events(
     batch: pa.Table,
     outcome: AppendOutcome,
 ) -> None:
-    """Set aside the ids stored already, update the state, insert the new events."""
-    known = con.execute(
-        f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) FROM incoming b
-            JOIN events a ON a.id = b.id ORDER BY b.pos""",
-        prepare=False,
-    ).fetchall()
-    if known:
-        _count_repeats(known, outcome)
-        con.execute("DELETE FROM incoming b USING events a WHERE a.id = b.id", prepare=False)
-        stored_already = pa.array([pos for pos, _, _ in known], pa.int64())
-        batch = batch.filter(pc.invert(pc.is_in(batch.column("pos"), value_set=stored_already)))
-    outcome.stored = batch.num_rows
-    if outcome.stored:
-        _update_state(con, engine, batch)
+    """Insert the batch's new events and update the state of the annotations they touch
+    (under the append lock: nothing else writes events or state until the commit)."""
+    stored = _stored_events_of_known_annotations(con, batch)
+    try:
+        with con.transaction():  # a savepoint: the guess that no id of the batch is stored
+            state = _copy_events_meanwhile(con, batch, lambda: _new_state(engine, batch, stored))
+    except psycopg.errors.UniqueViolation:
+        batch = _set_aside_stored_ids(con, batch, outcome)
+        if not batch.num_rows:
+            return
+        state = _new_state(engine, batch, stored)
         con.execute(
             f"INSERT INTO events ({EVENT_COLUMN_LIST}) SELECT {EVENT_COLUMN_LIST} FROM incoming",
             prepare=False,
         )
-
-
-def _update_state(
-    con: psycopg.Connection[Any], engine: duckdb.DuckDBPyConnection, batch: pa.Table
-) -> None:
-    """Recompute the state (and review actions) of the annotations the new events of `batch`
-    touch, before they are inserted: from those events plus, for annotations that have a state
-    already, their stored ones (found by the state's primary key, then the log's annotation
-    index), so that a batch of new annotations reads nothing of the log."""
-    con.execute(
-        """CREATE TEMP TABLE known ON COMMIT DROP AS
-           SELECT annotation FROM (SELECT DISTINCT annotation FROM incoming) b
-           WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)""",
-        prepare=False,
-    )
-    stored = copy_out(
-        con,
-        f"""SELECT {", ".join(_KNOWN_EVENTS.names)} FROM events
-            WHERE annotation IN (SELECT annotation FROM known)""",
-        _KNOWN_EVENTS,
-    )
-    engine.register("fresh", batch)
-    engine.register("known_events", stored)
-    both = "SELECT {0} FROM fresh UNION ALL SELECT {0} FROM known_events"
-    state: pa.Table = engine.sql(
-        duck.STATE_SQL.format(events=both.format(STATE_COLUMNS))
-    ).to_arrow_table()
-    engine.register("new_state", state)
-    reviews: pa.Table = engine.sql(
-        duck.REVIEWS_SQL.format(events=both.format(REVIEW_COLUMNS), state="new_state")
-    ).to_arrow_table()
+    outcome.stored = batch.num_rows
     if stored.num_rows:
         for table in ("state", "review_actions"):
             con.execute(
                 f"DELETE FROM {table} WHERE annotation IN (SELECT annotation FROM known)",
                 prepare=False,
             )
-    copy_in(con, "state", state)
-    copy_in(con, "review_actions", reviews)
+    copy_in(con, "state", state.rows)
+    copy_in(con, "review_actions", state.reviews)
+
+
+@dataclass(frozen=True)
+class _State:
+    """The new state rows of the annotations a batch touches, and their review actions."""
+
+    rows: pa.Table
+    reviews: pa.Table
+
+
+def _stored_events_of_known_annotations(con: psycopg.Connection[Any], batch: pa.Table) -> pa.Table:
+    """The stored events of the batch's annotations that have a state already (found by the
+    state's primary key, then the log's annotation index), leaving those annotations in the
+    temporary table `known`: a batch of new annotations reads nothing of the log."""
+    con.execute(
+        f"CREATE TEMP TABLE batch_annotations (annotation {T} NOT NULL) ON COMMIT DROP",
+        prepare=False,
+    )
+    copy_in(con, "batch_annotations", pa.table({"annotation": pc.unique(batch["annotation"])}))
+    con.execute(
+        """CREATE TEMP TABLE known ON COMMIT DROP AS
+           SELECT b.annotation FROM batch_annotations b
+           WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)""",
+        prepare=False,
+    )
+    return copy_out(
+        con,
+        f"""SELECT {", ".join(_KNOWN_EVENTS.names)} FROM events
+            WHERE annotation IN (SELECT annotation FROM known)""",
+        _KNOWN_EVENTS,
+    )
+
+
+def _new_state(engine: duckdb.DuckDBPyConnection, batch: pa.Table, stored: pa.Table) -> _State:
+    """The state (and review actions) of the annotations of `batch`, from its events and the
+    `stored` events of those annotations."""
+    engine.register("fresh", batch)
+    engine.register("known_events", stored)
+    both = "SELECT {0} FROM fresh UNION ALL SELECT {0} FROM known_events"
+    rows: pa.Table = engine.sql(
+        duck.STATE_SQL.format(events=both.format(STATE_COLUMNS))
+    ).to_arrow_table()
+    engine.register("new_state", rows)
+    reviews: pa.Table = engine.sql(
+        duck.REVIEWS_SQL.format(events=both.format(REVIEW_COLUMNS), state="new_state")
+    ).to_arrow_table()
+    for name in ("fresh", "known_events", "new_state"):
+        engine.unregister(name)
+    return _State(rows, reviews)
+
+
+def _copy_events_meanwhile(
+    con: psycopg.Connection[Any], batch: pa.Table, work: Callable[[], _State]
+) -> _State:
+    """COPY the batch into `events` from a thread of its own while `work` runs in this one,
+    which does not touch the connection until the thread is joined: `work`'s result, or the
+    first error of either."""
+    failed: list[BaseException] = []
+
+    def copy_events() -> None:
+        try:
+            copy_in(con, "events", batch.drop_columns(["pos"]))
+        except BaseException as exc:  # raised again in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=copy_events, name="labelpulse-copy", daemon=True)
+    thread.start()
+    try:
+        result = work()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+    return result
+
+
+def _set_aside_stored_ids(
+    con: psycopg.Connection[Any], batch: pa.Table, outcome: AppendOutcome
+) -> pa.Table:
+    """The batch without its events whose id is stored already (counted as duplicates when
+    equal to the stored event, else as conflicts); its new events are left in the temporary
+    table `incoming`."""
+    con.execute(
+        f"CREATE TEMP TABLE incoming ({EVENT_DDL}, pos BIGINT NOT NULL) ON COMMIT DROP",
+        prepare=False,
+    )
+    copy_in(con, "incoming", batch)
+    repeats = con.execute(
+        f"""SELECT b.pos, b.id, ({_SAME_CONTENT}) FROM incoming b
+            JOIN events a ON a.id = b.id ORDER BY b.pos""",
+        prepare=False,
+    ).fetchall()
+    _count_repeats(repeats, outcome)
+    con.execute("DELETE FROM incoming b USING events a WHERE a.id = b.id", prepare=False)
+    stored_already = pa.array([pos for pos, _, _ in repeats], pa.int64())
+    kept: pa.Table = batch.filter(
+        pc.invert(pc.is_in(batch.column("pos"), value_set=stored_already))
+    )
+    return kept
 
 
 def copy_in(con: psycopg.Connection[Any], table: str, rows: pa.Table) -> None:
@@ -235,17 +306,21 @@ def copy_in(con: psycopg.Connection[Any], table: str, rows: pa.Table) -> None:
     it row by row in Python, 0.82 s, holding the GIL that validation needs meanwhile. In CSV an
     unquoted empty field is NULL and `""` an empty string; Arrow quotes every string, so both
     survive. Floats are written in their shortest form that reads back as the same double.
+
+    The rows go `COPY_CHUNK` at a time: PostgreSQL reads one chunk while the next is written.
     """
     if not rows.num_rows:
         return
-    buffer = io.BytesIO()
-    pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
     columns = ", ".join(rows.column_names)
+    options = pacsv.WriteOptions(include_header=False)
     with (
         con.cursor() as cur,
         cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy,
     ):
-        copy.write(buffer.getbuffer())
+        for start in range(0, rows.num_rows, COPY_CHUNK):
+            buffer = io.BytesIO()
+            pacsv.write_csv(rows.slice(start, COPY_CHUNK), buffer, options)
+            copy.write(buffer.getbuffer())
 
 
 def copy_out(con: psycopg.Connection[Any], select: str, schema: pa.Schema) -> pa.Table:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -21,6 +22,7 @@ from labelpulse.store.postgres.schema import (
     ALL_EVENTS,
     ALL_REVIEWS,
     MIGRATIONS,
+    REPORT_INDEXES,
     REVIEWS_SQL,
     STATE_SQL,
 )
@@ -52,6 +54,7 @@ class PostgresStore:
         self._duckdb_lock = threading.Lock()
         try:
             self._migrate()
+            self._complete_indexes()
         except BaseException:
             self._pool.close()
             raise
@@ -76,6 +79,90 @@ class PostgresStore:
                         f"migration to schema version {number} of {redacted(self.url)} "
                         f"failed: {exc}"
                     ) from exc
+
+    def _complete_indexes(self) -> None:
+        """Create the report indexes an import left unbuilt (it died on the way), unless an
+        import is building them now."""
+        with self._pool.connection() as con:
+            if not _true(con, "SELECT pg_try_advisory_lock(%s)", [batch.IMPORT_LOCK]):
+                return  # the import holding it builds them at its end
+            try:
+                missing = self._missing_report_indexes(con)
+            finally:
+                con.execute("SELECT pg_advisory_unlock(%s)", [batch.IMPORT_LOCK])
+        if missing:
+            self._build_indexes(missing)
+
+    @staticmethod
+    def _missing_report_indexes(con: psycopg.Connection[Any]) -> list[str]:
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        }
+        return [name for name in REPORT_INDEXES if name not in present]
+
+    def _build_indexes(self, names: Sequence[str]) -> None:
+        """Build report indexes side by side, on two connections (each takes one core), then
+        give the planner the tables' statistics."""
+        failed: list[BaseException] = []
+
+        def build(share: Sequence[str]) -> None:
+            try:
+                with self._pool.connection() as con:
+                    for name in share:
+                        con.execute(
+                            f"CREATE INDEX IF NOT EXISTS {name} ON {REPORT_INDEXES[name]}",
+                            prepare=False,
+                        )
+            except BaseException as exc:  # raised again below
+                failed.append(exc)
+
+        # The biggest first: events_actor_time alone, the state's and reviews' on the other.
+        shares = [list(names[:1]), list(names[1:])]
+        threads = [threading.Thread(target=build, args=(share,)) for share in shares if share]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failed:
+            raise StoreError(f"could not build the report indexes: {failed[0]}") from failed[0]
+        with self._pool.connection() as con:
+            con.execute("ANALYZE events, state, review_actions")
+
+    @contextmanager
+    def importing(self) -> Iterator[None]:
+        """Many batches to come: into an empty database, they go in without the report indexes
+        (`schema.REPORT_INDEXES`), which are built once at the end, whatever happens.
+
+        Only one import at a time does so: it holds a session lock (`IMPORT_LOCK`) on a
+        connection of its own until the indexes are built. Others meanwhile store their batches
+        as always, only without those indexes; reports stay correct, and slower, until the end.
+        """
+        with self._pool.connection() as holder:
+            if not _true(holder, "SELECT pg_try_advisory_lock(%s)", [batch.IMPORT_LOCK]):
+                yield
+                return
+            try:
+                dropped = self._drop_report_indexes_if_empty()
+                try:
+                    yield
+                finally:
+                    if dropped:
+                        self._build_indexes(dropped)
+            finally:
+                holder.execute("SELECT pg_advisory_unlock(%s)", [batch.IMPORT_LOCK])
+
+    def _drop_report_indexes_if_empty(self) -> list[str]:
+        """Drop the report indexes when no event is stored; the names dropped."""
+        with self._pool.connection() as con, con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
+            if _true(con, "SELECT EXISTS (SELECT 1 FROM events)", []):
+                return []
+            for name in REPORT_INDEXES:
+                con.execute(f"DROP INDEX IF EXISTS {name}", prepare=False)
+            return list(REPORT_INDEXES)
 
     @staticmethod
     def _version(con: psycopg.Connection[Any]) -> int:
@@ -263,6 +350,11 @@ class PostgresStore:
             if self._duckdb is not None:
                 self._duckdb.close()
                 self._duckdb = None
+
+
+def _true(con: psycopg.Connection[Any], sql: str, params: Sequence[Any]) -> bool:
+    row = con.execute(sql, params).fetchone()
+    return bool(row and row[0])
 
 
 def _where(sql: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
