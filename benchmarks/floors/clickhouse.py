@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from benchmarks.floors import SUBMITTED, Results, Rows, in_list, offset_case
+from benchmarks.floors import SUBMITTED, Results, Rows, in_list
 from labelpulse.metrics import Window
 
 _DONE = f"last_action IN {in_list(SUBMITTED)}"
@@ -32,7 +32,8 @@ REVIEW_COUNTS = """countIf(type = 'review.accepted') AS a, countIf(type = 'revie
 
 
 def _day(column: str, window: Window) -> str:
-    return f"intDiv({column} + {offset_case(column, window)}, 86400000000)"
+    zone = window.tz.replace("'", "")  # an IANA name, checked by make_window
+    return f"toInt64(toDate32(fromUnixTimestamp64Micro({column}), '{zone}'))"
 
 
 def _rows(table: pa.Table) -> Rows:

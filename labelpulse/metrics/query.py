@@ -23,9 +23,14 @@ _INT_BASE = 7_313_000_000_000_000_000
 
 
 class Params:
-    """Named scalar parameters for one expression; each gets a sentinel for compiling."""
+    """Named scalar parameters for one expression; each gets a sentinel for compiling.
 
-    def __init__(self) -> None:
+    `dialect` is the SQL dialect the expression is compiled for, for the rare expression that
+    is better written with an engine's own functions (`scope.local_day`).
+    """
+
+    def __init__(self, dialect: str = "duckdb") -> None:
+        self.dialect = dialect
         self.sentinels: dict[str, Any] = {}
         self._params: dict[str, Any] = {}
 
@@ -76,7 +81,7 @@ def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
     found = _cache.get(cache_key)
     if found is not None:
         return found
-    params = Params()
+    params = Params(store.dialect)
     backend = store.ibis()
     expr = build(backend, params)
     sql = backend.compile(expr, params=params.bindings())

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
+import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
 
 from labelpulse.config import check_timezone
@@ -45,7 +47,7 @@ class Window:
         return len(self.offsets)
 
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"lo": self.lo_us, "hi": self.hi_us}
+        out: dict[str, Any] = {"lo": self.lo_us, "hi": self.hi_us, "tz": self.tz}
         for i, (since, offset) in enumerate(self.offsets):
             out[f"since_{i}"] = since
             out[f"offset_{i}"] = offset
@@ -104,11 +106,35 @@ def _date(value: dt.date | str, name: str) -> dt.date:
 
 
 def local_day(ts: ir.IntegerValue, window: Window, p: Params) -> ir.IntegerValue:
-    """Days since 1970-01-01 of the local date, in the window's zone, of a UTC microsecond time."""
+    """Days since 1970-01-01 of the local date, in the window's zone, of a UTC microsecond time.
+
+    On ClickHouse, by its own time zone functions (`toDate32(time, zone)`). Elsewhere, by the
+    UTC offsets in force in the window (`Window.offsets`, from Python's zoneinfo), with the one
+    of each time picked by comparing it with the instants they start: integer arithmetic that
+    DuckDB and PostgreSQL run alike. Both give the same dates; the tests hold them equal over
+    DST changes.
+    """
+    if p.dialect == "clickhouse":
+        return _ch_days(_ch_to_date32(_ch_from_us(ts), p.string("tz")))
     offset: Any = p.integer("offset_0")
     for i in range(1, len(window.offsets)):
         offset = (ts >= p.integer(f"since_{i}")).ifelse(p.integer(f"offset_{i}"), offset)
     return (ts + offset) // DAY_US
+
+
+@ibis.udf.scalar.builtin(name="fromUnixTimestamp64Micro")  # type: ignore[untyped-decorator]
+def _ch_from_us(us: dt_.Int64) -> dt_.Timestamp(scale=6):  # type: ignore[valid-type]
+    """ClickHouse: microseconds since the epoch as a DateTime64(6)."""
+
+
+@ibis.udf.scalar.builtin(name="toDate32")  # type: ignore[untyped-decorator]
+def _ch_to_date32(time: dt_.Timestamp(scale=6), zone: str) -> dt_.Date:  # type: ignore[valid-type]
+    """ClickHouse: the date of a time in a time zone (an IANA name)."""
+
+
+@ibis.udf.scalar.builtin(name="toInt64")  # type: ignore[untyped-decorator]
+def _ch_days(day: dt_.Date) -> dt_.Int64:
+    """ClickHouse: a Date32 as days since 1970-01-01."""
 
 
 def day_number(day: dt.date) -> int:

@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,8 @@ from labelpulse import demo
 from labelpulse.errors import InvalidRecordsError, StoreError, UsageError
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
+from labelpulse.metrics.query import Params, compiled
+from labelpulse.metrics.scope import local_day, make_window
 from labelpulse.store import Store, connect
 from labelpulse.store.clickhouse import ClickHouseStore
 from labelpulse.store.clickhouse.connection import (
@@ -334,6 +337,44 @@ def test_every_report_equals_duckdb_on_the_demo_organisation_across_dst(
 
 
 # -- record tables -----------------------------------------------------------------------------
+# Instants one microsecond either side of DST changes, and zones with odd offsets.
+DST_EDGES = {
+    "Europe/Berlin": ["2026-03-29T00:59:59.999999Z", "2026-03-29T01:00:00Z",
+                      "2026-10-24T21:59:59.999999Z", "2026-10-24T22:00:00Z"],
+    "America/New_York": ["2026-03-08T06:59:59.999999Z", "2026-03-08T07:00:00Z",
+                         "2026-11-01T03:59:59.999999Z", "2026-11-01T04:00:00Z",
+                         "2026-11-01T05:00:00Z"],
+    "Asia/Kathmandu": ["2026-03-01T18:14:59.999999Z", "2026-03-01T18:15:00Z"],
+    "Australia/Lord_Howe": ["2026-04-04T14:59:59Z", "2026-04-05T13:29:59Z",
+                            "2026-04-05T13:30:00Z"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("zone", sorted(DST_EDGES))
+def test_local_days_are_clickhouse_own_time_zone_dates(
+    ch: ClickHouseStore, duck: Store, zone: str
+) -> None:
+    """ClickHouse buckets days by its own `toDate32(time, zone)`; the dates are Python's
+    zoneinfo dates, and the day numbers DuckDB computes from the window's offsets."""
+    times = [dt.datetime.fromisoformat(t) for t in DST_EDGES[zone]]
+    window = make_window(min(times).date() - dt.timedelta(days=1), max(times).date(), zone)
+
+    def build(backend: Any, p: Params) -> Any:
+        events = backend.table("events")
+        return events.select(events.id, day=local_day(events.time_us, window, p)).order_by("id")
+
+    expected = [
+        (f"e{i}", (t.astimezone(ZoneInfo(zone)).date() - dt.date(1970, 1, 1)).days)
+        for i, t in enumerate(times)
+    ]
+    for store in (ch, duck):
+        ingest_records(store, [event(f"e{i}", time=t) for i, t in enumerate(DST_EDGES[zone])])
+        query = compiled(store, ("local days", zone, window.shape), build)
+        assert ("toDate32(" in query.sql) == (store is ch)
+        days = query.run(store, {**window.values()})
+        assert [(row["id"], row["day"]) for row in days] == expected, store.dialect
+
+
 def test_record_tables_put_replace_and_remove_at_once(ch: ClickHouseStore) -> None:
     token = {
         "id": "t1",

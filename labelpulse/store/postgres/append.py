@@ -1,8 +1,7 @@
 """One batch into PostgreSQL: COPY, then dedupe, conflicts, state and directory in one transaction.
 
-The batch's later copies of an id are sorted out first, in DuckDB (they depend on nothing
-stored). Then the transaction takes `pg_advisory_xact_lock(APPEND_LOCK)`, and everything that
-reads what others write — which ids are stored already, the state of the annotations the batch
+The transaction takes `pg_advisory_xact_lock(APPEND_LOCK)` first, and everything that reads
+what others write — which ids are stored already, the state of the annotations the batch
 touches, the directory — runs under it, until the commit releases it.
 
 Why one lock and not row locks or SERIALIZABLE: a batch's correctness depends on *absent* rows
@@ -15,12 +14,13 @@ statement after it sees every batch committed before it was granted. Its cost: b
 several writers are stored one after another rather than side by side (their validation
 still overlaps), which is the DuckDB store's rule too; readers never wait for it.
 
-The events are copied straight into `events`, in a savepoint, on the guess that none of their
-ids is stored yet: the usual case, and the primary key checks it for free as the rows go in.
-Meanwhile, in this thread, DuckDB computes the state of the annotations the batch touches. When
-an id is stored already, the COPY fails on the primary key, the savepoint is rolled back, and
-the batch goes the careful way: copied into a temporary table, matched with the stored events
-by id (duplicates and conflicts counted), and only its new events inserted.
+The events are copied straight into `events`, in a savepoint, on the guess that their ids are
+neither stored yet nor repeated in the batch: the usual case, and the primary key checks it for
+free as the rows go in. Meanwhile, in this thread, DuckDB computes the state of the annotations
+the batch touches. When an id is stored already, or twice in the batch, the COPY fails on the
+primary key, the savepoint is rolled back, and the batch goes the careful way: its later copies
+of an id sorted out (in DuckDB), the rest copied into a temporary table and matched with the
+stored events by id (duplicates and conflicts counted), and only its new events inserted.
 
 The state of the touched annotations is computed by DuckDB's own `STATE_SQL` and `REVIEWS_SQL`
 (in an in-memory DuckDB, from the new events and the stored events of annotations that have a
@@ -117,15 +117,14 @@ def _append(
 ) -> AppendOutcome:
     outcome = AppendOutcome()
     with con.transaction():
-        batch = _first_copies(engine, events, positions, outcome) if events.num_rows else None
         con.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
         # Each step below looks up a batch's rows in a big table by key. Without statistics
         # on the temporary tables, the planner would often merge-join one with the big table's
         # whole index, a cost that grows with the log; index lookups grow with the batch.
         con.execute("SET LOCAL enable_mergejoin = off")
         con.execute("SET LOCAL enable_hashjoin = off")
-        if batch is not None:
-            _store_events(con, engine, batch, outcome)
+        if events.num_rows:
+            _store_events(con, engine, events, positions, outcome)
         for _, record in directory:
             if _upsert_directory(con, record):
                 outcome.directory_stored += 1
@@ -170,16 +169,19 @@ def _first_copies(
 def _store_events(
     con: psycopg.Connection[Any],
     engine: duckdb.DuckDBPyConnection,
-    batch: pa.Table,
+    events: pa.Table,
+    positions: Sequence[int],
     outcome: AppendOutcome,
 ) -> None:
     """Insert the batch's new events and update the state of the annotations they touch
     (under the append lock: nothing else writes events or state until the commit)."""
+    batch = events.append_column("pos", as_arrow(positions, pa.int64()))
     stored = _stored_events_of_known_annotations(con, batch)
     try:
-        with con.transaction():  # a savepoint: the guess that no id of the batch is stored
+        with con.transaction():  # a savepoint: the guess that every id is new, once
             state = _copy_events_meanwhile(con, batch, lambda: _new_state(engine, batch, stored))
     except psycopg.errors.UniqueViolation:
+        batch = _first_copies(engine, events, positions, outcome)
         batch = _set_aside_stored_ids(con, batch, outcome)
         if not batch.num_rows:
             return
