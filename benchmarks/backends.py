@@ -11,6 +11,10 @@ default "duckdb,postgres,clickhouse"), on a fresh database:
   `jsonb` column; ClickHouse `INSERT ... SELECT * FROM file(..., JSONEachRow)`). Validation
   alone (reading and checking every record, storing nothing) is timed once per size: no
   backend's import can beat it, since a reader thread validates while the store writes;
+- store alone: the batches that validation gave, stored into another fresh database as
+  `import_file` hands them over (`Store.importing`, then `append` each), in events/s: the
+  store's share of an import (its COPY, dedupe and state), with no validation beside it on
+  the same cores;
 - then the database settles as it would on its own shortly after a bulk load (PostgreSQL:
   `VACUUM ANALYZE`, what autovacuum does next; ClickHouse: the background merges finish);
 - the member report (`labelpulse.metrics.report(store, "member", ...)` for the busiest
@@ -21,7 +25,7 @@ default "duckdb,postgres,clickhouse"), on a fresh database:
   comparison passes LABELPULSE_BENCH_BUDGET seconds, default 60, after at least 5): medians.
 
 Targets (issue #5): each report within 2x of its floor on every backend; PostgreSQL import at
-least 100k events/s. Exits 1 when one is missed, when figures differ, or when a backend could
+least 100k events/s (shown, and checked, for the whole import and for the store alone). Exits 1 when one is missed, when figures differ, or when a backend could
 not run.
 
 Servers: PostgreSQL 15 is started from the Debian binaries (LABELPULSE_PG_BIN, default
@@ -74,7 +78,7 @@ from labelpulse.connectors.files import read_batches
 from labelpulse.ingest import BATCH_SIZE, import_file
 from labelpulse.metrics import Window, make_window, report
 from labelpulse.store import Store, connect
-from labelpulse.validation import Validator
+from labelpulse.validation import Validated, Validator
 
 BACKENDS = ("duckdb", "postgres", "clickhouse")
 REPORT_TARGET = 2.0  # each report within 2x of its backend's floor
@@ -128,13 +132,32 @@ def paired(ours: Callable[[], Any], floor: Callable[[], Any], repeat: int, budge
     return Pair(statistics.median(mine), statistics.median(theirs), len(mine))
 
 
-def validation_alone(source: Path) -> float:
-    """Seconds to read and validate every record of `source` in one thread, storing nothing."""
+def validation_alone(source: Path) -> tuple[float, list[Validated]]:
+    """Seconds to read and validate every record of `source` in one thread, storing nothing;
+    and the validated batches, for `store_alone`."""
     validator = Validator()
+    batches: list[Validated] = []
     start = time.perf_counter()
     for positions, lines in read_batches(source, BATCH_SIZE):
-        validator.validate_lines(lines, positions)
-    return time.perf_counter() - start
+        batches.append(validator.validate_lines(lines, positions))
+    return time.perf_counter() - start, batches
+
+
+def store_alone(backend: Backend, events: int, batches: list[Validated]) -> float:
+    """Seconds for a fresh database of `backend` to store validated batches, as `labelpulse
+    import` hands them over (`Store.importing`, then `append` each): the store's share of an
+    import, without the reading and validation that run beside it."""
+    url = backend.fresh(events)
+    store = connect(url)
+    try:
+        start = time.perf_counter()
+        with store.importing():
+            for batch in batches:
+                store.append(batch.events, batch.positions, batch.directory)
+        return time.perf_counter() - start
+    finally:
+        store.close()
+        backend.drop(url)
 
 
 # -- PostgreSQL server ----------------------------------------------------------------------------
@@ -537,11 +560,12 @@ def bench_one(
     backend: Backend,
     events: int,
     source: Path,
-    validation: float,
+    validation: tuple[float, list[Validated]],
     repeat: int,
     budget: float,
     results: Results,
 ) -> None:
+    alone = store_alone(backend, events, validation[1])
     url = backend.fresh(events)
     store = connect(url)
     try:
@@ -560,7 +584,15 @@ def bench_one(
                 "—" if floor_seconds is None else f"{ours / floor_seconds:.2f}x",
                 f"≥ {target // 1000}k ev/s" if target else "—",
                 None if target is None else events / ours >= target,
-                f"validation alone {_rate(events, validation)}",
+                f"validation alone {_rate(events, validation[0])}",
+            )
+        )  # fmt: skip
+        results.add(
+            Row(
+                events, backend.name, "store alone", _rate(events, alone), "—", "—",
+                f"≥ {target // 1000}k ev/s" if target else "—",
+                None if target is None else events / alone >= target,
+                "validated batches, Store.importing + append",
             )
         )  # fmt: skip
         settled = backend.settle(store)
