@@ -25,8 +25,8 @@ default "duckdb,postgres,clickhouse"), on a fresh database:
   comparison passes LABELPULSE_BENCH_BUDGET seconds, default 60, after at least 5): medians.
 
 Targets (issue #5): each report within 2x of its floor on every backend; PostgreSQL import at
-least 100k events/s (shown, and checked, for the whole import and for the store alone). Exits 1 when one is missed, when figures differ, or when a backend could
-not run.
+least 100k events/s (shown, and checked, for the whole import and for the store alone). Exits
+1 when one is missed, when figures differ, or when a backend could not run.
 
 Servers: PostgreSQL 15 is started from the Debian binaries (LABELPULSE_PG_BIN, default
 /usr/lib/postgresql/15/bin) in a temporary data directory on a free port of 127.0.0.1, as the
@@ -42,17 +42,15 @@ LABELPULSE_BENCH_CLICKHOUSE_URL=clickhouse://... names a server (then without an
 from __future__ import annotations
 
 import atexit
-import contextlib
 import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +77,7 @@ from labelpulse.ingest import BATCH_SIZE, import_file
 from labelpulse.metrics import Window, make_window, report
 from labelpulse.store import Store, connect
 from labelpulse.validation import Validated, Validator
+from tests.backends.postgres_server import PostgresServer
 
 BACKENDS = ("duckdb", "postgres", "clickhouse")
 REPORT_TARGET = 2.0  # each report within 2x of its backend's floor
@@ -86,7 +85,6 @@ REPORT_TARGET = 2.0  # each report within 2x of its backend's floor
 # ClickHouse has none.
 IMPORT_TARGETS = {"postgres": 100_000}
 DAYS = 30
-PG_BIN = Path(os.environ.get("LABELPULSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 # Beyond PostgreSQL's defaults: memory for a machine with a few GB to spare, and WAL room so a
 # bulk load is not cut by checkpoints every 1 GB. Durability stays at the defaults.
 PG_SETTINGS = {
@@ -160,95 +158,8 @@ def store_alone(backend: Backend, events: int, batches: list[Validated]) -> floa
         backend.drop(url)
 
 
-# -- PostgreSQL server ----------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class PostgresServer:
-    """A PostgreSQL server in a temporary data directory, in a process group of its own."""
-
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="labelpulse-bench-pg-"))
-        self.port = 0
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def start(self) -> None:
-        if not (PG_BIN / "postgres").exists():
-            raise RuntimeError(f"no PostgreSQL binaries in {PG_BIN} (set LABELPULSE_PG_BIN)")
-        as_user: list[str] = []
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            shutil.chown(self.root, "postgres", "postgres")
-            as_user = ["runuser", "-u", "postgres", "--"]
-        data = self.root / "data"
-        subprocess.run(
-            [*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
-             "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-        settings = {
-            "listen_addresses": "127.0.0.1",
-            "unix_socket_directories": str(self.root),
-            **PG_SETTINGS,
-        }
-        options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
-        log_path = self.root / "server.log"
-        for _ in range(5):  # a free port may be taken between finding it and listening on it
-            self.port = _free_port()
-            with log_path.open("ab") as log:
-                self._process = subprocess.Popen(
-                    [*as_user, str(PG_BIN / "postgres"), "-D", str(data), "-p", str(self.port),
-                     *options],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,  # its own process group: stopped whole
-                )  # fmt: skip
-            if self._ready():
-                return
-            self._kill()
-        raise RuntimeError(f"PostgreSQL did not start:\n{log_path.read_text()[-3000:]}")
-
-    def _ready(self) -> bool:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                return False
-            try:
-                with psycopg.connect(self.url("postgres"), connect_timeout=2):
-                    return True
-            except psycopg.OperationalError:
-                time.sleep(0.1)
-        return False
-
-    def _kill(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):  # SIGINT: PostgreSQL's fast shutdown
-            os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-    def stop(self) -> None:
-        self._kill()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
 # -- backends -------------------------------------------------------------------------------------
-class Backend:
+class Backend(ABC):
     """One backend: fresh databases, its floors, its native bulk load, its settling."""
 
     name = ""
@@ -256,26 +167,28 @@ class Backend:
     def version(self) -> str:
         return ""
 
+    @abstractmethod
     def fresh(self, events: int) -> str:
         """The URL of a new, empty database for a run at `events`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def drop(self, url: str) -> None:
-        raise NotImplementedError
+        """Remove the database `fresh` made."""
 
+    @abstractmethod
     def floor(self, store: Store) -> Floor:
-        raise NotImplementedError
+        """The hand-written SQL of this backend, on the store's own connection."""
 
+    @abstractmethod
     def bulk_load(self, store: Store, source: Path) -> float | None:
         """Seconds for the backend's own load of the NDJSON file (dropped after); None when
         it cannot be measured here."""
-        raise NotImplementedError
 
     def settle(self, store: Store) -> str:
         """Bring the database to where it would be on its own shortly after a bulk load."""
         return ""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most backends start nothing to stop
         """Stop what `fresh` started."""
 
 
@@ -318,7 +231,7 @@ class PostgresBackend(Backend):
         if self._admin:
             return self._admin
         if self._server is None:
-            server = PostgresServer()
+            server = PostgresServer(PG_SETTINGS)
             atexit.register(server.stop)  # should the run die on the way
             try:
                 server.start()

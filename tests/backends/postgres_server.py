@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psycopg
@@ -34,10 +34,21 @@ BIN = Path(os.environ.get("LABELPULSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 START_TIMEOUT = 30.0
 
 
-class PostgresServer:
-    """One PostgreSQL server process in a temporary data directory."""
+# A test server's settings: no durability (see the module's text), room for many connections.
+TEST_SETTINGS: Mapping[str, str] = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "200",
+}
 
-    def __init__(self) -> None:
+
+class PostgresServer:
+    """One PostgreSQL server process in a temporary data directory, run with `settings`
+    (the benchmarks' own: stock durability, more memory)."""
+
+    def __init__(self, settings: Mapping[str, str] = TEST_SETTINGS) -> None:
+        self.settings = dict(settings)
         self.root = Path(tempfile.mkdtemp(prefix="labelpulse-pg-"))
         self.data = self.root / "data"
         self.port = 0
@@ -77,6 +88,12 @@ class PostgresServer:
         )
         if made.returncode:
             raise RuntimeError(f"initdb failed: {made.stderr.strip()}")
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.root),
+            **self.settings,
+        }
+        options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
         for _ in range(5):  # a free port may be taken between finding it and listening on it
             self.port = _free_port()
             log = self._log.open("ab")
@@ -88,18 +105,7 @@ class PostgresServer:
                     str(self.data),
                     "-p",
                     str(self.port),
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    f"unix_socket_directories={self.root}",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=200",
+                    *options,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
