@@ -135,6 +135,31 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def where_sql(sql: str, where: Mapping[str, Any], mark: str) -> tuple[str, list[Any]]:
+    """`sql` with `WHERE k = <mark> AND ...` for each key of `where` (`mark` is the driver's
+    placeholder: `?` for DuckDB, `%s` for psycopg), and the values in that order."""
+    if not where:
+        return sql, []
+    return sql + " WHERE " + " AND ".join(f"{k} = {mark}" for k in where), list(where.values())
+
+
+def lookup_sql(
+    table: str,
+    column: str,
+    columns: Sequence[str],
+    where: Mapping[str, Any],
+    mark: str,
+    among: str,
+) -> tuple[str, list[Any]]:
+    """The SELECT of `Store.get_in`: `columns` (all when empty) of the rows of `table` that
+    match `where` and whose `column` is among a list, the last parameter; `among` tests it
+    (`{column}` and `{mark}` in it are filled in). The values before that list."""
+    shown = ", ".join(columns) if columns else "*"
+    sql, params = where_sql(f"SELECT {shown} FROM {table}", where, mark)
+    test = among.format(column=column, mark=mark)
+    return sql + (" AND " if where else " WHERE ") + test, params
+
+
 def redacted(url: str) -> str:
     """A database URL fit to print: any password replaced by ***."""
     from urllib.parse import urlsplit, urlunsplit

@@ -20,7 +20,13 @@ from labelpulse.events import (
     Project,
     Workspace,
 )
-from labelpulse.store.base import RECORD_TABLES, AppendOutcome, check_record_table
+from labelpulse.store.base import (
+    RECORD_TABLES,
+    AppendOutcome,
+    check_record_table,
+    lookup_sql,
+    where_sql,
+)
 from labelpulse.validation import as_arrow
 
 _STATE_ACTIONS = (
@@ -394,7 +400,7 @@ class DuckDBStore:
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
-        sql, values = _where(f"SELECT * FROM {table}", where)
+        sql, values = where_sql(f"SELECT * FROM {table}", where, "?")
         with self._lock:
             cursor = self._con.execute(sql + " ORDER BY ALL", values)
             names = [column[0] for column in cursor.description or ()]
@@ -412,9 +418,9 @@ class DuckDBStore:
         check_record_table(table, [column, *columns, *where], lookup=True)
         if not values:
             return []
-        shown = ", ".join(columns) if columns else "*"
-        sql, params = _where(f"SELECT {shown} FROM {table}", where)
-        sql += (" AND " if where else " WHERE ") + f"list_contains(?, {column})"
+        sql, params = lookup_sql(
+            table, column, columns, where, "?", "list_contains({mark}, {column})"
+        )
         with self._lock:
             cursor = self._con.execute(sql, [*params, list(values)])
             names = [c[0] for c in cursor.description or ()]
@@ -424,7 +430,7 @@ class DuckDBStore:
         check_record_table(table, list(where))
         if not where:
             raise UsageError(f"refusing to remove every row of {table}")
-        sql, values = _where(f"DELETE FROM {table}", where)
+        sql, values = where_sql(f"DELETE FROM {table}", where, "?")
         with self._lock:
             rows = self._con.execute(sql + " RETURNING 1", values).fetchall()
             self._cache.clear()
@@ -491,9 +497,3 @@ class DuckDBStore:
     def close(self) -> None:
         with self._lock:
             self._con.close()
-
-
-def _where(sql: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    if not where:
-        return sql, []
-    return sql + " WHERE " + " AND ".join(f"{k} = ?" for k in where), list(where.values())

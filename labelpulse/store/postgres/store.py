@@ -14,7 +14,13 @@ from psycopg import sql as pgsql
 
 from labelpulse.errors import StoreError, UsageError
 from labelpulse.events import DirectoryRecord
-from labelpulse.store.base import RECORD_TABLES, AppendOutcome, check_record_table
+from labelpulse.store.base import (
+    RECORD_TABLES,
+    AppendOutcome,
+    check_record_table,
+    lookup_sql,
+    where_sql,
+)
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres.connections import Pool, arrow_table, pyformat, redacted
@@ -240,7 +246,7 @@ class PostgresStore:
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
-        sql, values = _where(f"SELECT * FROM {table}", where)
+        sql, values = where_sql(f"SELECT * FROM {table}", where, "%s")
         order = ", ".join(self._table_columns(table))
         return self._fetch(f"{sql} ORDER BY {order}", values or None)
 
@@ -256,16 +262,14 @@ class PostgresStore:
         check_record_table(table, [column, *columns, *where], lookup=True)
         if not values:
             return []
-        shown = ", ".join(columns) if columns else "*"
-        sql, params = _where(f"SELECT {shown} FROM {table}", where)
-        sql += (" AND " if where else " WHERE ") + f"{column} = ANY(%s)"
+        sql, params = lookup_sql(table, column, columns, where, "%s", "{column} = ANY({mark})")
         return self._fetch(sql, [*params, list(values)])
 
     def remove(self, table: str, **where: Any) -> int:
         check_record_table(table, list(where))
         if not where:
             raise UsageError(f"refusing to remove every row of {table}")
-        sql, values = _where(f"DELETE FROM {table}", where)
+        sql, values = where_sql(f"DELETE FROM {table}", where, "%s")
         with self._pool.connection() as con:
             removed = con.execute(sql, values).rowcount
             self._written(con)
@@ -355,9 +359,3 @@ class PostgresStore:
 def _true(con: psycopg.Connection[Any], sql: str, params: Sequence[Any]) -> bool:
     row = con.execute(sql, params).fetchone()
     return bool(row and row[0])
-
-
-def _where(sql: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    if not where:
-        return sql, []
-    return sql + " WHERE " + " AND ".join(f"{k} = %s" for k in where), list(where.values())
