@@ -1,8 +1,9 @@
-"""What every command shares: the database it works on, opened on first use."""
+"""What every command shares: the database it works on, opened on first use; common options."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import typer
 
@@ -36,3 +37,10 @@ def state(ctx: typer.Context) -> AppState:
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
     return root.obj
+
+
+# The Label Studio server of `sync label-studio` and `hook label-studio`.
+LabelStudioUrl = Annotated[
+    str,
+    typer.Option(envvar="LABEL_STUDIO_URL", help="The Label Studio server, e.g. http://host:8080"),
+]

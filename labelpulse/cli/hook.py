@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from labelpulse.cli.context import state
+from labelpulse.cli.context import LabelStudioUrl, state
 
 app = typer.Typer(
     help="Register webhooks so a labeling tool sends changes to this server as they happen.",
@@ -20,12 +20,7 @@ app = typer.Typer(
 @app.command("label-studio")
 def label_studio(
     ctx: typer.Context,
-    url: Annotated[
-        str,
-        typer.Option(
-            envvar="LABEL_STUDIO_URL", help="The Label Studio server, e.g. http://host:8080"
-        ),
-    ],
+    url: LabelStudioUrl,
     token: Annotated[
         str,
         typer.Option(

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 from rich.table import Table
 
-from labelpulse.cli.context import state
+from labelpulse.cli.context import LabelStudioUrl, state
 from labelpulse.ingest import IngestSummary
 
 app = typer.Typer(
@@ -22,12 +22,7 @@ app = typer.Typer(
 @app.command("label-studio")
 def label_studio(
     ctx: typer.Context,
-    url: Annotated[
-        str,
-        typer.Option(
-            envvar="LABEL_STUDIO_URL", help="The Label Studio server, e.g. http://host:8080"
-        ),
-    ],
+    url: LabelStudioUrl,
     token: Annotated[
         str,
         typer.Option(
