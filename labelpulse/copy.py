@@ -38,9 +38,16 @@ def count_events(store: Store) -> int:
 
 
 def copy_store(
-    source: Store, target: Store, *, batch: int = BATCH, progress: Progress | None = None
+    source: Store,
+    target: Store,
+    *,
+    batch: int = BATCH,
+    progress: Progress | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> CopySummary:
-    """Copy everything in `source` into `target`; what `target` already holds stays."""
+    """Copy everything in `source` into `target`; what `target` already holds stays.
+
+    `status` is told what the target does once every event is in (`Store.importing`)."""
     assert set(TABLES) == set(RECORD_TABLES), "a record table is missing from the copy order"
     summary = CopySummary()
     for table in TABLES:
@@ -51,7 +58,7 @@ def copy_store(
             progress(table, len(rows), len(rows))
     total = count_events(source)
     columns = ", ".join(EVENT_SCHEMA.names)
-    with target.importing():
+    with target.importing(status):
         last: str | None = None
         while True:
             where = "" if last is None else "WHERE id > $last "

@@ -11,7 +11,7 @@ import io
 import json
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,8 +115,12 @@ def import_file(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     mapping: ColumnMapping | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Import one file of records; rejects go to `rejects_path` (default: beside the file).
+
+    `progress` is told the bytes read as they are; `status`, what the store does once every
+    record is in, should it take time (PostgreSQL's report indexes, `Store.importing`).
 
     A column `mapping` (`labelpulse.connectors.mapping.parse_mapping`) reads a CSV file's rows as
     the events it describes; rejects then name the column each bad field was read from.
@@ -131,7 +135,7 @@ def import_file(
     summary = IngestSummary()
     reader = _Reader(path, batch_size, progress, mapping)
     try:
-        with store.importing():
+        with store.importing(status):
             for positions, lines, validated in reader:
                 _store_batch(store, positions, lines, validated, summary, rejects, mapping)
     finally:

@@ -45,7 +45,10 @@ def copy_command(
                         bars[what] = progress.add_task(f"Copying {what}", total=total)
                     progress.update(bars[what], completed=done, total=total)
 
-                summary = copy_store(src, dst, progress=advance)
+                def status(text: str) -> None:
+                    progress.add_task(text, total=None)  # a bar that pulses until done
+
+                summary = copy_store(src, dst, progress=advance, status=status)
             held = count_events(dst)
         finally:
             dst.close()

@@ -108,6 +108,7 @@ def import_command(
                 rejects_path=rejects,
                 mapping=mapping,
                 progress=lambda n, t=task: progress.advance(t, n),  # type: ignore[misc]
+                status=lambda text, t=task: progress.update(t, description=text),  # type: ignore[misc]
             )
         out.print(_summary_table(path, summary))
         if summary.rejects_path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -71,9 +71,12 @@ class Store(Protocol):
         """
         ...
 
-    def importing(self) -> AbstractContextManager[None]:
+    def importing(
+        self, status: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]:
         """Around a long run of `append`s (a file import, a copy): the store may prepare for
-        them, and finishes what it put off when the context ends, however it ends."""
+        them, and finishes what it put off when the context ends, however it ends, telling
+        `status` what it does then (a line for a person waiting)."""
         ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:

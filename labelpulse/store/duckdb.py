@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -183,7 +183,9 @@ class DuckDBStore:
         return rows[0][0] if rows else None
 
     # -- writing ------------------------------------------------------------------------------
-    def importing(self) -> AbstractContextManager[None]:
+    def importing(
+        self, status: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]:
         """Nothing to prepare: DuckDB keeps no index an import could build afterwards."""
         return nullcontext()
 

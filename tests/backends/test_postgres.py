@@ -464,9 +464,11 @@ def test_an_import_into_an_empty_database_builds_the_report_indexes_at_its_end(
     equals a rebuild, and the figures are those of the same file imported into DuckDB."""
     source = write_ndjson(tmp_path / "org.ndjson", organisation())
     seen = watch_indexes(pg, monkeypatch)
-    summary = import_file(pg, source, batch_size=400)
+    told: list[str] = []
+    summary = import_file(pg, source, batch_size=400, status=told.append)
     assert len(seen) > 3 and all(found == set() for found in seen)
     assert report_indexes(pg) == set(REPORT_INDEXES)
+    assert told == ["Building the report indexes"]
     assert pg.state_differences() == 0
 
     reference = connect(str(tmp_path / "reference.duckdb"))
@@ -486,8 +488,11 @@ def test_an_import_into_a_database_holding_events_keeps_its_indexes(
     ingest_records(pg, [r for r in records if "kind" in r] + events[:10])
     seen = watch_indexes(pg, monkeypatch)
     # The rest, and the first ten again: duplicates found after the primary key refused them.
-    summary = import_file(pg, write_ndjson(tmp_path / "rest.ndjson", events), batch_size=400)
+    told: list[str] = []
+    rest = write_ndjson(tmp_path / "rest.ndjson", events)
+    summary = import_file(pg, rest, batch_size=400, status=told.append)
     assert len(seen) > 3 and all(found == set(REPORT_INDEXES) for found in seen)
+    assert told == []
     assert (summary.stored, summary.duplicates) == (len(events) - 10, 10)
     assert pg.state_differences() == 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -95,7 +95,9 @@ class ClickHouseStore:
         return self._last_version
 
     # -- writing ------------------------------------------------------------------------------
-    def importing(self) -> AbstractContextManager[None]:
+    def importing(
+        self, status: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]:
         """Nothing to prepare: MergeTree tables sort each insert, and merge in the background."""
         return nullcontext()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -138,7 +138,7 @@ class PostgresStore:
             con.execute("ANALYZE events, state, review_actions")
 
     @contextmanager
-    def importing(self) -> Iterator[None]:
+    def importing(self, status: Callable[[str], None] | None = None) -> Iterator[None]:
         """Many batches to come: into an empty database, they go in without the report indexes
         (`schema.REPORT_INDEXES`), which are built once at the end, whatever happens.
 
@@ -156,6 +156,8 @@ class PostgresStore:
                     yield
                 finally:
                     if dropped:
+                        if status is not None:
+                            status("Building the report indexes")
                         self._build_indexes(dropped)
             finally:
                 holder.execute("SELECT pg_advisory_unlock(%s)", [batch.IMPORT_LOCK])
