@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -125,7 +126,7 @@ class PostgresStore:
             except BaseException as exc:  # raised again below
                 failed.append(exc)
 
-        # The biggest first: events_actor_time alone, the state's and reviews' on the other.
+        # The first alone (the events', the biggest, when it is missing), the rest on the other.
         shares = [list(names[:1]), list(names[1:])]
         threads = [threading.Thread(target=build, args=(share,)) for share in shares if share]
         for thread in threads:
@@ -154,13 +155,23 @@ class PostgresStore:
                 dropped = self._drop_report_indexes_if_empty()
                 try:
                     yield
-                finally:
-                    if dropped:
-                        if status is not None:
-                            status("Building the report indexes")
-                        self._build_indexes(dropped)
+                except BaseException:
+                    # The import's own error is the one to see: should building fail too, the
+                    # next store opened on the database builds what is missing.
+                    with contextlib.suppress(Exception):
+                        self._build_report_indexes(dropped, status)
+                    raise
+                self._build_report_indexes(dropped, status)
             finally:
                 holder.execute("SELECT pg_advisory_unlock(%s)", [batch.IMPORT_LOCK])
+
+    def _build_report_indexes(
+        self, names: Sequence[str], status: Callable[[str], None] | None
+    ) -> None:
+        if names:
+            if status is not None:
+                status("Building the report indexes")
+            self._build_indexes(names)
 
     def _drop_report_indexes_if_empty(self) -> list[str]:
         """Drop the report indexes when no event is stored; the names dropped."""
