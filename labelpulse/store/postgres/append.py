@@ -140,14 +140,10 @@ def _append(
 
 
 def _first_copies(
-    engine: duckdb.DuckDBPyConnection,
-    events: pa.Table,
-    positions: Sequence[int],
-    outcome: AppendOutcome,
+    engine: duckdb.DuckDBPyConnection, batch: pa.Table, outcome: AppendOutcome
 ) -> pa.Table:
-    """The batch with each record's position, each id once: later copies of an id that are
-    identical to its first (by position) are duplicates, others conflict."""
-    batch = events.append_column("pos", as_arrow(positions, pa.int64()))
+    """The batch (with each record's position, `pos`), each id once: later copies of an id
+    that are identical to its first (by position) are duplicates, others conflict."""
     if pc.count_distinct(batch.column("id")).as_py() == batch.num_rows:
         return batch
     engine.register("batch_rows", batch)
@@ -181,8 +177,7 @@ def _store_events(
         with con.transaction():  # a savepoint: the guess that every id is new, once
             state = _copy_events_meanwhile(con, batch, lambda: _new_state(engine, batch, stored))
     except psycopg.errors.UniqueViolation:
-        batch = _first_copies(engine, events, positions, outcome)
-        batch = _set_aside_stored_ids(con, batch, outcome)
+        batch = _set_aside_stored_ids(con, _first_copies(engine, batch, outcome), outcome)
         if not batch.num_rows:
             return
         state = _new_state(engine, batch, stored)

@@ -97,8 +97,7 @@ class PostgresStore:
                 missing = self._missing_report_indexes(con)
             finally:
                 con.execute("SELECT pg_advisory_unlock(%s)", [batch.IMPORT_LOCK])
-        if missing:
-            self._build_indexes(missing)
+        self._build_indexes(missing)
 
     @staticmethod
     def _missing_report_indexes(con: psycopg.Connection[Any]) -> list[str]:
@@ -110,9 +109,15 @@ class PostgresStore:
         }
         return [name for name in REPORT_INDEXES if name not in present]
 
-    def _build_indexes(self, names: Sequence[str]) -> None:
+    def _build_indexes(
+        self, names: Sequence[str], status: Callable[[str], None] | None = None
+    ) -> None:
         """Build report indexes side by side, on two connections (each takes one core), then
-        give the planner the tables' statistics."""
+        give the planner the tables' statistics; `status` is told first. None: nothing done."""
+        if not names:
+            return
+        if status is not None:
+            status("Building the report indexes")
         failed: list[BaseException] = []
 
         def build(share: Sequence[str]) -> None:
@@ -159,22 +164,15 @@ class PostgresStore:
                     # The import's own error is the one to see: should building fail too, the
                     # next store opened on the database builds what is missing.
                     with contextlib.suppress(Exception):
-                        self._build_report_indexes(dropped, status)
+                        self._build_indexes(dropped, status)
                     raise
-                self._build_report_indexes(dropped, status)
+                self._build_indexes(dropped, status)
             finally:
                 holder.execute("SELECT pg_advisory_unlock(%s)", [batch.IMPORT_LOCK])
 
-    def _build_report_indexes(
-        self, names: Sequence[str], status: Callable[[str], None] | None
-    ) -> None:
-        if names:
-            if status is not None:
-                status("Building the report indexes")
-            self._build_indexes(names)
-
     def _drop_report_indexes_if_empty(self) -> list[str]:
-        """Drop the report indexes when no event is stored; the names dropped."""
+        """Drop the report indexes when no event is stored: the names to build at the end
+        (none when events are stored)."""
         with self._pool.connection() as con, con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
             if _true(con, "SELECT EXISTS (SELECT 1 FROM events)", []):
