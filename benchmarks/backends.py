@@ -12,7 +12,7 @@ default "duckdb,postgres,clickhouse"), on a fresh database:
   alone (reading and checking every record, storing nothing) is timed once per size: no
   backend's import can beat it, since a reader thread validates while the store writes;
 - store alone: the batches that validation gave, stored into another fresh database as
-  `import_file` hands them over (`Store.importing`, then `append` each), in events/s: the
+  `import_file` hands them over (`Store.importing`, then `Store.append_batches`), in events/s: the
   store's share of an import (its COPY, dedupe and state), with no validation beside it on
   the same cores;
 - then the database settles as it would on its own shortly after a bulk load (PostgreSQL:
@@ -143,15 +143,16 @@ def validation_alone(source: Path) -> tuple[float, list[Validated]]:
 
 def store_alone(backend: Backend, events: int, batches: list[Validated]) -> float:
     """Seconds for a fresh database of `backend` to store validated batches, as `labelpulse
-    import` hands them over (`Store.importing`, then `append` each): the store's share of an
-    import, without the reading and validation that run beside it."""
+    import` hands them over (`Store.importing`, then `Store.append_batches`): the store's share
+    of an import, without the reading and validation that run beside it."""
     url = backend.fresh(events)
     store = connect(url)
     try:
         start = time.perf_counter()
         with store.importing():
-            for batch in batches:
-                store.append(batch.events, batch.positions, batch.directory)
+            handed = ((batch.events, batch.positions, batch.directory) for batch in batches)
+            for _ in store.append_batches(handed):
+                pass
         return time.perf_counter() - start
     finally:
         store.close()
@@ -505,7 +506,7 @@ def bench_one(
                 events, backend.name, "store alone", _rate(events, alone), "—", "—",
                 f"≥ {target // 1000}k ev/s" if target else "—",
                 None if target is None else events / alone >= target,
-                "validated batches, Store.importing + append",
+                "validated batches, Store.importing + append_batches",
             )
         )  # fmt: skip
         settled = backend.settle(store)

@@ -1,20 +1,22 @@
 """Moving a whole database between backends: events, directory, accounts, tokens, aliases.
 
 Events go across in batches ordered by id (keyset pages: `id > last`), each appended like any
-batch — so the destination rebuilds its own state table, and copying again, or into a database
-that already holds some of the events, stores nothing twice. The record tables (directory,
+batch of an import (`Store.append_batches`) — so the destination rebuilds its own state table,
+and copying again, or into a database that already holds some of the events, stores nothing
+twice. The record tables (directory,
 accounts, tokens, secrets, tools' ids) are copied row for row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from labelpulse.events import EVENT_SCHEMA
-from labelpulse.store.base import RECORD_TABLES, Store
+from labelpulse.store.base import RECORD_TABLES, Batch, Store
 
 BATCH = 250_000
 # Directory first (memberships name members), then what hangs off members.
@@ -58,8 +60,12 @@ def copy_store(
             progress(table, len(rows), len(rows))
     total = count_events(source)
     columns = ", ".join(EVENT_SCHEMA.names)
-    with target.importing(status):
+    sizes: deque[int] = deque()
+
+    def pages() -> Iterator[Batch]:
+        """The source's events by id, a page at a time (keyset paging)."""
         last: str | None = None
+        read = 0
         while True:
             where = "" if last is None else "WHERE id > $last "
             page = source.query(
@@ -67,15 +73,19 @@ def copy_store(
                 {} if last is None else {"last": last},
             )
             if page.num_rows == 0:
-                break
+                return
             events = pa.Table.from_batches(page.to_batches(), schema=page.schema).cast(EVENT_SCHEMA)
-            positions = range(summary.events_read + 1, summary.events_read + events.num_rows + 1)
-            outcome = target.append(events, positions, [])
-            summary.events_read += events.num_rows
+            sizes.append(events.num_rows)
+            yield events, range(read + 1, read + events.num_rows + 1), []
+            read += events.num_rows
+            last = str(events.column("id")[-1].as_py())
+
+    with target.importing(status):
+        for outcome in target.append_batches(pages()):
+            summary.events_read += sizes.popleft()
             summary.events_stored += outcome.stored
             summary.events_already_there += outcome.duplicates
             summary.conflicts += len(outcome.conflicts)
-            last = str(events.column("id")[-1].as_py())
             if progress is not None:
                 progress("events", summary.events_read, total)
     return summary

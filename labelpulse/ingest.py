@@ -11,6 +11,7 @@ import io
 import json
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from labelpulse.connectors.files import Progress, read_batches
 from labelpulse.connectors.mapping import ColumnMapping
 from labelpulse.errors import InvalidRecordsError, NotFoundError, RecordError
-from labelpulse.store.base import Store
+from labelpulse.store.base import AppendOutcome, Batch, Store
 from labelpulse.validation import (
     Lines,
     Positions,
@@ -125,9 +126,9 @@ def import_file(
     A column `mapping` (`labelpulse.connectors.mapping.parse_mapping`) reads a CSV file's rows as
     the events it describes; rejects then name the column each bad field was read from.
 
-    A reader thread reads and validates the next batch while this thread stores the one
-    before it (both mostly in DuckDB, outside the GIL), so a file imports at the speed of the
-    slower of the two.
+    A reader thread reads and validates the next batch while the store stores the ones
+    before it (`Store.append_batches`: PostgreSQL has two in flight), all mostly outside the
+    GIL, so a file imports at the speed of the slower of the two.
     """
     if not path.is_file():
         raise NotFoundError(f"no such file: {path}")
@@ -135,9 +136,17 @@ def import_file(
     summary = IngestSummary()
     reader = _Reader(path, batch_size, progress, mapping)
     try:
-        with store.importing(status):
+        read: deque[tuple[Positions, Lines, Validated]] = deque()
+
+        def batches() -> Iterator[Batch]:
             for positions, lines, validated in reader:
-                _store_batch(store, positions, lines, validated, summary, rejects, mapping)
+                read.append((positions, lines, validated))
+                yield validated.events, validated.positions, validated.directory
+
+        with store.importing(status):
+            for outcome in store.append_batches(batches()):
+                positions, lines, validated = read.popleft()
+                _count_batch(outcome, positions, lines, validated, summary, rejects, mapping)
     finally:
         reader.stop()
         rejects.close()
@@ -197,8 +206,8 @@ class _Reader:
         self._thread.join()
 
 
-def _store_batch(
-    store: Store,
+def _count_batch(
+    outcome: AppendOutcome,
     positions: Positions,
     lines: Lines,
     validated: Validated,
@@ -206,7 +215,7 @@ def _store_batch(
     rejects: _Rejects,
     mapping: ColumnMapping | None,
 ) -> None:
-    outcome = store.append(validated.events, validated.positions, validated.directory)
+    """Add a stored batch's outcome to the summary, and its rejected records to the file."""
     summary.stored += outcome.stored
     summary.duplicates += outcome.duplicates
     summary.directory_stored += outcome.directory_stored

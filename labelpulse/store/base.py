@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import pyarrow as pa
 
@@ -40,6 +40,10 @@ def check_record_table(table: str, columns: Sequence[str], *, lookup: bool = Fal
             raise UsageError(f"not a column name: {column!r}")
 
 
+# A validated batch, as `Store.append` takes it: events, their positions, directory records.
+Batch: TypeAlias = tuple[pa.Table, Sequence[int], Sequence[tuple[int, DirectoryRecord]]]
+
+
 @dataclass
 class AppendOutcome:
     """What one batch did to the store."""
@@ -68,6 +72,16 @@ class Store(Protocol):
         """Store a validated batch in one transaction: dedupe, detect conflicts, update state.
 
         With `atomic`, any conflict rolls the whole batch back and raises InvalidRecordsError.
+        """
+        ...
+
+    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+        """`append` each batch of an import in turn, yielding each one's outcome in order.
+
+        A store may begin a batch before the one before it is committed, but commits them in
+        order, each only once its predecessor's outcome has been taken, and none after one that
+        failed (whose error is raised in its turn). Closing the iterator early stores nothing
+        more than what was yielded.
         """
         ...
 
@@ -194,3 +208,9 @@ def connect(url: str) -> Store:
         f"unsupported database URL scheme {scheme!r}: use a DuckDB file path, "
         "postgresql://..., clickhouse://... or chdb://PATH"
     )
+
+
+def append_each(store: Store, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+    """`Store.append_batches` one batch at a time, for stores that gain nothing by more."""
+    for events, positions, directory in batches:
+        yield store.append(events, positions, directory)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -23,6 +23,8 @@ from labelpulse.events import (
 from labelpulse.store.base import (
     RECORD_TABLES,
     AppendOutcome,
+    Batch,
+    append_each,
     check_record_table,
     lookup_sql,
     where_sql,
@@ -183,6 +185,10 @@ class DuckDBStore:
         return rows[0][0] if rows else None
 
     # -- writing ------------------------------------------------------------------------------
+    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+        """One batch at a time: one DuckDB process writes, one transaction at a time."""
+        return append_each(self, batches)
+
     def importing(
         self, status: Callable[[str], None] | None = None
     ) -> AbstractContextManager[None]:

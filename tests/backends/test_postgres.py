@@ -7,10 +7,13 @@ import json
 import multiprocessing
 import os
 import random
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import psycopg
 import pyarrow as pa
 import pytest
@@ -22,7 +25,8 @@ from labelpulse.events import EVENT_SCHEMA
 from labelpulse.ingest import import_file, ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
-from labelpulse.store.postgres.append import IMPORT_LOCK
+from labelpulse.store.base import AppendOutcome, Batch
+from labelpulse.store.postgres.append import IMPORT_LOCK, Copied, copy_events, finish
 from labelpulse.store.postgres.connections import pyformat, redacted
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
 from labelpulse.validation import Validator, encode_records
@@ -444,16 +448,20 @@ def report_indexes(store: Store) -> set[str]:
 
 
 def watch_indexes(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """The report indexes present at each batch the store is handed (the store's own
-    `append` is called; only what it finds is noted)."""
+    """The report indexes present as each batch is handed to the store (the store's own
+    `append_batches` stores them; only what it finds is noted)."""
     seen: list[set[str]] = []
-    append = store.append
+    append_batches = store.append_batches
 
-    def noting(*args: Any, **kwargs: Any) -> Any:
-        seen.append(report_indexes(store))
-        return append(*args, **kwargs)
+    def noting(batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+        def noted() -> Iterator[Batch]:
+            for batch in batches:
+                seen.append(report_indexes(store))
+                yield batch
 
-    monkeypatch.setattr(store, "append", noting)
+        return append_batches(noted())
+
+    monkeypatch.setattr(store, "append_batches", noting)
     return seen
 
 
@@ -509,7 +517,9 @@ def test_an_import_that_fails_on_the_way_still_builds_the_indexes(
         import_file(pg, write_ndjson(tmp_path / "org.ndjson", records), batch_size=400)
     assert [d["field"] for d in caught.value.details] == ["text"]
     assert caught.value.details[0]["position"] == bad + 1
-    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] > 0
+    # Every batch before the refused one, and none after it (it was in flight meanwhile).
+    before = sum("kind" not in r for r in records[: bad // 400 * 400])
+    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == before
     assert report_indexes(pg) == set(REPORT_INDEXES)
     assert pg.state_differences() == 0
 
@@ -531,6 +541,114 @@ def test_indexes_an_import_left_unbuilt_are_built_when_a_store_opens(pg: Store, 
         assert report_indexes(reopened) == set(REPORT_INDEXES)
     finally:
         reopened.close()
+
+
+# -- two batches in flight --------------------------------------------------------------------
+
+
+def validated(records: list[dict[str, Any]], first: int = 1) -> Batch:
+    lines = encode_records(records)
+    checked = Validator().validate_lines(lines, range(first, first + len(lines)))
+    assert not checked.rejects
+    return checked.events, checked.positions, checked.directory
+
+
+def parts(records: list[dict[str, Any]], size: int) -> list[Batch]:
+    return [validated(records[i : i + size], i + 1) for i in range(0, len(records), size)]
+
+
+def test_a_batch_repeating_ids_of_the_one_in_flight_before_it(pg: Store, tmp_path: Path) -> None:
+    """Ids of one batch sent again, as they are and changed, at the start of the next: that
+    batch's COPY waits for the one before it to commit, then takes the careful way. Counts,
+    state and figures are DuckDB's for the same file."""
+    events = [r for r in organisation() if "kind" not in r]
+    again = events[:30] + [{**r, "text": VARIANT} for r in events[30:40]]
+    records = events[:400] + again + events[400:]
+    source = write_ndjson(tmp_path / "again.ndjson", records)
+    summary = import_file(pg, source, batch_size=400)
+    assert (summary.duplicates, summary.conflicts) == (30, 10)
+    assert pg.state_differences() == 0
+    reference = connect(str(tmp_path / "reference.duckdb"))
+    try:
+        assert summary.as_dict() == import_file(reference, source, batch_size=400).as_dict()
+        assert state_rows(pg) == state_rows(reference)
+    finally:
+        reference.close()
+
+
+def test_closing_the_outcomes_early_stores_no_more(pg: Store) -> None:
+    """The batch in flight behind the last outcome taken is rolled back."""
+    events = [r for r in organisation() if "kind" not in r][:900]
+    outcomes = pg.append_batches(iter(parts(events, 300)))
+    first = next(outcomes)
+    outcomes.close()  # type: ignore[attr-defined]
+    assert first.stored == 300
+    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 300
+    assert pg.state_differences() == 0
+
+
+def test_a_failing_source_stores_the_batches_read_before_it(pg: Store) -> None:
+    events = [r for r in organisation() if "kind" not in r][:600]
+
+    def source() -> Iterator[Batch]:
+        yield from parts(events, 300)
+        raise OSError("the disk went away")
+
+    outcomes: list[AppendOutcome] = []
+    with pytest.raises(OSError, match="went away"):
+        outcomes.extend(pg.append_batches(source()))
+    assert [o.stored for o in outcomes] == [300, 300]
+    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 600
+
+
+@pytest.mark.parametrize("way", ["append", "append_batches"])
+def test_a_batch_aborted_in_a_deadlock_is_stored_again(
+    pg: Store, url: str, way: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another writer holds the batch's last id, uncommitted, and then inserts its first
+    after the batch's COPY did: PostgreSQL aborts the batch (its deadlock timeout runs out
+    first), the other writer commits, and the batch is stored again, both ids duplicates."""
+    events = [r for r in organisation() if "kind" not in r][:300]
+    events[0]["annotation"], events[-1]["annotation"] = "solo-first", "solo-last"
+    done: list[AppendOutcome] = []
+    failed: list[BaseException] = []
+
+    def store() -> None:
+        try:
+            if way == "append":
+                done.append(pg.append(*validated(events)))
+            else:
+                done.extend(pg.append_batches([validated(events)]))
+        except BaseException as exc:
+            failed.append(exc)
+
+    other = psycopg.connect(url, autocommit=True)
+    engine = duckdb.connect()
+    try:
+        other.execute("SET deadlock_timeout = '60s'")
+        with other.transaction():
+            last_events, last_positions, _ = validated(events[-1:])
+            last = copy_events(other, engine, last_events, last_positions)
+            writer = threading.Thread(target=store)
+            writer.start()
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'transactionid'"
+            deadline = time.monotonic() + 30
+            while other.execute(waiting).fetchone() != (1,):
+                assert time.monotonic() < deadline, "the batch never waited for the other writer"
+                time.sleep(0.05)
+            first_events, first_positions, _ = validated(events[:1])
+            first = copy_events(other, engine, first_events, first_positions)
+            both = pa.concat_tables([last.batch, first.batch])
+            finish(other, engine, Copied(both, copied=True, state=None), [], atomic=False)
+        writer.join(timeout=60)
+    finally:
+        other.close()
+        engine.close()
+    assert not failed, failed
+    assert [(o.stored, o.duplicates) for o in done] == [(298, 2)]
+    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 300
+    assert pg.state_differences() == 0
+    assert "deadlocked" in caplog.text
 
 
 # -- the test server --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -12,7 +12,13 @@ import pyarrow as pa
 
 from labelpulse.errors import InvalidRecordsError, StoreError, UsageError
 from labelpulse.events import DirectoryRecord, Member, Membership, Project, Workspace
-from labelpulse.store.base import RECORD_TABLES, AppendOutcome, check_record_table
+from labelpulse.store.base import (
+    RECORD_TABLES,
+    AppendOutcome,
+    Batch,
+    append_each,
+    check_record_table,
+)
 from labelpulse.store.clickhouse import append as batch
 from labelpulse.store.clickhouse.connection import bind, open_connection, redacted
 from labelpulse.store.clickhouse.schema import (
@@ -95,6 +101,10 @@ class ClickHouseStore:
         return self._last_version
 
     # -- writing ------------------------------------------------------------------------------
+    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+        """One batch at a time: each insert is already parallel inside ClickHouse."""
+        return append_each(self, batches)
+
     def importing(
         self, status: Callable[[str], None] | None = None
     ) -> AbstractContextManager[None]:

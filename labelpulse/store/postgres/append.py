@@ -1,40 +1,49 @@
 """One batch into PostgreSQL: COPY, then dedupe, conflicts, state and directory in one transaction.
 
-The transaction takes `pg_advisory_xact_lock(APPEND_LOCK)` first, and everything that reads
-what others write — which ids are stored already, the state of the annotations the batch
-touches, the directory — runs under it, until the commit releases it.
+A batch is one transaction in two halves. `copy_events` COPYs the events straight into
+`events`, in a savepoint, on the guess that their ids are neither stored yet nor repeated in the
+batch: the usual case, and the primary key checks it for free as the rows go in. Meanwhile, in
+this thread, DuckDB computes the state of the batch's annotations from its events alone. Then
+`finish` takes `pg_advisory_xact_lock(APPEND_LOCK)`, and everything that reads what others
+write — which ids are stored already, the state of the annotations the batch touches, the
+directory — runs under it, until the commit releases it.
+
+Why the COPY may go before the lock: the primary key makes a concurrent insert of the same id
+wait for the other transaction, then fail, so no id is ever stored twice; and the state, the
+one thing computed from other batches' events, is settled under the lock. There, the
+annotations that have a state already (stored by a committed batch) are found, their stored
+events read (the batch's own uncommitted rows left out), and their state computed again from
+all their events; the guess stands for the rest, annotations no committed batch has touched.
+Two writers that insert shared ids in opposite orders can wait for each other; PostgreSQL
+aborts one as a deadlock, and the store stores that batch again (`PostgresStore.append`,
+`pipeline`).
+
+When an id is stored already, or twice in the batch, the COPY fails on the primary key, the
+savepoint is rolled back, and `finish` goes the careful way under the lock: the batch's later
+copies of an id sorted out (in DuckDB), the rest copied into a temporary table and matched with
+the stored events by id (duplicates and conflicts counted), and only its new events inserted.
 
 Why one lock and not row locks or SERIALIZABLE: a batch's correctness depends on *absent* rows
 (an id not stored yet, an annotation without state), which row locks cannot hold, and two
 batches that share an annotation must not both recompute its state from a log missing the
 other's events. SERIALIZABLE would detect such overlaps only to abort a batch, to be retried
 whole, and its predicate locks over hundreds of thousands of rows cost more than they save. The
-lock makes writers take turns for the dedupe-and-insert part, and under READ COMMITTED each
-statement after it sees every batch committed before it was granted. Its cost: batches of
-several writers are stored one after another rather than side by side (their validation
-still overlaps), which is the DuckDB store's rule too; readers never wait for it.
-
-The events are copied straight into `events`, in a savepoint, on the guess that their ids are
-neither stored yet nor repeated in the batch: the usual case, and the primary key checks it for
-free as the rows go in. Meanwhile, in this thread, DuckDB computes the state of the annotations
-the batch touches. When an id is stored already, or twice in the batch, the COPY fails on the
-primary key, the savepoint is rolled back, and the batch goes the careful way: its later copies
-of an id sorted out (in DuckDB), the rest copied into a temporary table and matched with the
-stored events by id (duplicates and conflicts counted), and only its new events inserted.
+lock makes writers take turns for the state part, and under READ COMMITTED each statement after
+it sees every batch committed before it was granted. Readers never wait for it.
 
 The state of the touched annotations is computed by DuckDB's own `STATE_SQL` and `REVIEWS_SQL`
-(in an in-memory DuckDB, from the new events and the stored events of annotations that have a
-state) and copied in: the same SQL as the DuckDB store, so the same state by construction, and
-several times faster than the same query run by PostgreSQL. `rebuild_state` and
-`state_differences` use PostgreSQL's own translation (`schema.STATE_SQL`), so every check of
-the state against a rebuild also holds the two translations equal.
+(in an in-memory DuckDB) and copied in: the same SQL as the DuckDB store, so the same state by
+construction, and several times faster than the same query run by PostgreSQL. `rebuild_state`
+and `state_differences` use PostgreSQL's own translation (`schema.STATE_SQL`), so every check
+of the state against a rebuild also holds the two translations equal.
 """
 
 from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +91,7 @@ _CONFLICT = (
 _KNOWN_EVENTS = pa.schema(
     [EVENT_SCHEMA.field(name) for name in (*STATE_COLUMNS.split(", "), "agreement")]
 )
+_KNOWN = pa.schema([EVENT_SCHEMA.field("annotation")])
 
 
 def append(
@@ -94,8 +104,16 @@ def append(
 ) -> AppendOutcome:
     """Store a validated batch in one transaction on `con` (in autocommit outside it), with
     `engine`, a DuckDB connection of this batch's own, for the state."""
+    with nul_characters_named(events, positions), con.transaction():
+        copied = copy_events(con, engine, events, positions)
+        return finish(con, engine, copied, directory, atomic)
+
+
+@contextmanager
+def nul_characters_named(events: pa.Table, positions: Sequence[int]) -> Iterator[None]:
+    """PostgreSQL's refusal of a NUL character as an InvalidRecordsError naming each field."""
     try:
-        return _append(con, engine, events, positions, directory, atomic)
+        yield
     except psycopg.errors.CharacterNotInRepertoire as exc:
         details = [e.as_dict() for e in _nul_characters(events, positions)]
         if not details:
@@ -107,35 +125,67 @@ def append(
         ) from exc
 
 
-def _append(
+@dataclass(frozen=True)
+class Copied:
+    """A batch whose events are in `events` (uncommitted) when `copied`, with each record's
+    position (`pos`), and the state of its annotations as the batch alone gives it."""
+
+    batch: pa.Table
+    copied: bool
+    state: _State | None
+
+
+def copy_events(
     con: psycopg.Connection[Any],
     engine: duckdb.DuckDBPyConnection,
     events: pa.Table,
     positions: Sequence[int],
+) -> Copied:
+    """The first half of a batch, in the open transaction of `con`, before the append lock:
+    COPY its events into `events` in a savepoint, on the guess that their ids are new and
+    not repeated, while DuckDB computes their annotations' state as if the batch held all
+    their events. A refused guess (a stored or repeated id) is rolled back to the savepoint
+    and left to `finish`, under the lock."""
+    # Each step looks up a batch's rows in a big table by key. Without statistics on the
+    # temporary tables, the planner would often merge-join one with the big table's whole
+    # index, a cost that grows with the log; index lookups grow with the batch.
+    con.execute("SET LOCAL enable_mergejoin = off")
+    con.execute("SET LOCAL enable_hashjoin = off")
+    batch = events.append_column("pos", as_arrow(positions, pa.int64()))
+    if not batch.num_rows:
+        return Copied(batch, True, None)
+    empty = _KNOWN_EVENTS.empty_table()
+    try:
+        with con.transaction():  # a savepoint
+            state = _copy_events_meanwhile(con, batch, lambda: _new_state(engine, batch, empty))
+    except psycopg.errors.UniqueViolation:
+        return Copied(batch, False, None)
+    return Copied(batch, True, state)
+
+
+def finish(
+    con: psycopg.Connection[Any],
+    engine: duckdb.DuckDBPyConnection,
+    copied: Copied,
     directory: Sequence[tuple[int, DirectoryRecord]],
     atomic: bool,
 ) -> AppendOutcome:
+    """The second half of a batch, in the transaction `copy_events` began: take the append
+    lock, then store what the COPY could not, the state and the directory."""
     outcome = AppendOutcome()
-    with con.transaction():
-        con.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
-        # Each step below looks up a batch's rows in a big table by key. Without statistics
-        # on the temporary tables, the planner would often merge-join one with the big table's
-        # whole index, a cost that grows with the log; index lookups grow with the batch.
-        con.execute("SET LOCAL enable_mergejoin = off")
-        con.execute("SET LOCAL enable_hashjoin = off")
-        if events.num_rows:
-            _store_events(con, engine, events, positions, outcome)
-        for _, record in directory:
-            if _upsert_directory(con, record):
-                outcome.directory_stored += 1
-            else:
-                outcome.directory_unchanged += 1
-        if atomic and outcome.conflicts:
-            raise InvalidRecordsError(
-                f"{len(outcome.conflicts)} record(s) conflict with stored events; "
-                "nothing was stored",
-                details=[c.as_dict() for c in outcome.conflicts],
-            )
+    con.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+    if copied.batch.num_rows:
+        _store_events(con, engine, copied, outcome)
+    for _, record in directory:
+        if _upsert_directory(con, record):
+            outcome.directory_stored += 1
+        else:
+            outcome.directory_unchanged += 1
+    if atomic and outcome.conflicts:
+        raise InvalidRecordsError(
+            f"{len(outcome.conflicts)} record(s) conflict with stored events; nothing was stored",
+            details=[c.as_dict() for c in outcome.conflicts],
+        )
     return outcome
 
 
@@ -165,28 +215,33 @@ def _first_copies(
 def _store_events(
     con: psycopg.Connection[Any],
     engine: duckdb.DuckDBPyConnection,
-    events: pa.Table,
-    positions: Sequence[int],
+    copied: Copied,
     outcome: AppendOutcome,
 ) -> None:
-    """Insert the batch's new events and update the state of the annotations they touch
-    (under the append lock: nothing else writes events or state until the commit)."""
-    batch = events.append_column("pos", as_arrow(positions, pa.int64()))
-    stored = _stored_events_of_known_annotations(con, batch)
-    try:
-        with con.transaction():  # a savepoint: the guess that every id is new, once
-            state = _copy_events_meanwhile(con, batch, lambda: _new_state(engine, batch, stored))
-    except psycopg.errors.UniqueViolation:
+    """Insert the batch's new events, unless the COPY did, and update the state of the
+    annotations they touch (under the append lock: nothing else writes events or state until
+    the commit)."""
+    batch = copied.batch
+    guess = copied.state
+    if not copied.copied:
         batch = _set_aside_stored_ids(con, _first_copies(engine, batch, outcome), outcome)
         if not batch.num_rows:
             return
-        state = _new_state(engine, batch, stored)
         con.execute(
             f"INSERT INTO events ({EVENT_COLUMN_LIST}) SELECT {EVENT_COLUMN_LIST} FROM incoming",
             prepare=False,
         )
     outcome.stored = batch.num_rows
-    if stored.num_rows:
+    known, stored = _stored_events_of_known_annotations(con, batch)
+    if guess is None:
+        state = _new_state(engine, batch, stored)
+    elif len(known):
+        # The guess holds for annotations new to the log; the others' state comes again from
+        # all their events, the stored ones included.
+        state = _with_known(engine, guess, batch, known, stored)
+    else:
+        state = guess
+    if len(known):
         for table in ("state", "review_actions"):
             con.execute(
                 f"DELETE FROM {table} WHERE annotation IN (SELECT annotation FROM known)",
@@ -204,10 +259,13 @@ class _State:
     reviews: pa.Table
 
 
-def _stored_events_of_known_annotations(con: psycopg.Connection[Any], batch: pa.Table) -> pa.Table:
-    """The stored events of the batch's annotations that have a state already (found by the
-    state's primary key, then the log's annotation index), leaving those annotations in the
-    temporary table `known`: a batch of new annotations reads nothing of the log."""
+def _stored_events_of_known_annotations(
+    con: psycopg.Connection[Any], batch: pa.Table
+) -> tuple[pa.Array, pa.Table]:
+    """The batch's annotations that have a state already (found by the state's primary key),
+    left in the temporary table `known`, and their stored events other than the batch's own
+    (found by the log's annotation index): a batch of new annotations reads nothing of the
+    log."""
     con.execute(
         f"CREATE TEMP TABLE batch_annotations (annotation {T} NOT NULL) ON COMMIT DROP",
         prepare=False,
@@ -219,11 +277,40 @@ def _stored_events_of_known_annotations(con: psycopg.Connection[Any], batch: pa.
            WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)""",
         prepare=False,
     )
-    return copy_out(
+    known = copy_out(con, "SELECT annotation FROM known", _KNOWN).column("annotation")
+    if not len(known):
+        return known.combine_chunks(), _KNOWN_EVENTS.empty_table()
+    stored = copy_out(
         con,
         f"""SELECT {", ".join(_KNOWN_EVENTS.names)} FROM events
             WHERE annotation IN (SELECT annotation FROM known)""",
         _KNOWN_EVENTS,
+    )
+    # The batch's own events are in the log already, uncommitted: its ids are stored nowhere
+    # else (the primary key saw to it), so they are exactly the batch's.
+    own = pc.is_in(stored.column("id"), value_set=batch.column("id"))
+    return known.combine_chunks(), stored.filter(pc.invert(own))
+
+
+def _with_known(
+    engine: duckdb.DuckDBPyConnection,
+    guess: _State,
+    batch: pa.Table,
+    known: pa.Array,
+    stored: pa.Table,
+) -> _State:
+    """`guess` (the state from the batch alone) with the `known` annotations' state and
+    review actions computed again from their events in the batch and the `stored` ones."""
+    again = _new_state(
+        engine, batch.filter(pc.is_in(batch.column("annotation"), value_set=known)), stored
+    )
+
+    def others(table: pa.Table) -> pa.Table:
+        return table.filter(pc.invert(pc.is_in(table.column("annotation"), value_set=known)))
+
+    return _State(
+        pa.concat_tables([others(guess.rows), again.rows]),
+        pa.concat_tables([others(guess.reviews), again.reviews]),
     )
 
 
