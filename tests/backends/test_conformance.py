@@ -24,6 +24,7 @@ from labelpulse.exports import report_csv, report_json, report_tables
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
+from labelpulse.validation import Validator, encode_records
 from tests.conftest import load_scenario, scenario_files
 from tests.scenarios.test_scenarios import check_result, run_check
 from tests.test_invariants import DIRECTORY, figures, organisation
@@ -141,6 +142,51 @@ def test_order_duplicates_and_batches_change_no_figure(
         ingest_records(store, shuffled[start:cut])
         assert store.state_differences() == 0
         start = cut
+    assert figures(store) == expected
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    records=organisation(),
+    order=st.randoms(use_true_random=False),
+    size=st.integers(1, 40),
+    repeats=st.lists(st.integers(0, 29), max_size=6),
+)
+def test_an_import_in_batches_changes_no_figure(
+    another_store: Callable[[], Store],
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[dict[str, Any]],
+    order: Any,
+    size: int,
+    repeats: list[int],
+) -> None:
+    """`Store.append_batches`, as an import stores: on PostgreSQL two batches in flight, a
+    batch's COPY beside the state of the one before it, repeated ids and annotations across
+    neighbouring batches among them. The figures are those of one atomic batch on DuckDB."""
+    reference = connect(str(tmp_path_factory.mktemp("hyp") / "ref.duckdb"))
+    try:
+        ingest_records(reference, DIRECTORY + records)
+        expected = figures(reference)
+    finally:
+        reference.close()
+    shuffled = list(records) + [records[i % len(records)] for i in repeats]
+    order.shuffle(shuffled)
+    store = another_store()
+    ingest_records(store, DIRECTORY)
+    validator = Validator()
+    batches = []
+    for start in range(0, len(shuffled), size):
+        lines = encode_records(shuffled[start : start + size])
+        checked = validator.validate_lines(lines, range(start + 1, start + len(lines) + 1))
+        batches.append((checked.events, checked.positions, checked.directory))
+    outcomes = list(store.append_batches(batches))
+    assert sum(o.stored + o.duplicates for o in outcomes) == len(shuffled)
+    assert sum(o.stored for o in outcomes) == len({r["id"] for r in records})
+    assert store.state_differences() == 0
     assert figures(store) == expected
 
 
