@@ -3,8 +3,8 @@
 Events go across in batches ordered by id (keyset pages: `id > last`), each appended like any
 batch of an import (`Store.append_batches`) — so the destination rebuilds its own state table,
 and copying again, or into a database that already holds some of the events, stores nothing
-twice. The record tables (directory,
-accounts, tokens, secrets, tools' ids) are copied row for row.
+twice. The record tables (directory, accounts, tokens, secrets, tools' ids) are copied row for
+row.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ class _Flight:
         except BaseException as exc:  # handed to the caller, raised there
             self.error = exc
         finally:
+            self._ahead = None  # each flight would otherwise hold every batch before it
             self.copied.set()
             self.done.set()
 
