@@ -106,11 +106,33 @@ def test_every_report_in_every_format_equals_duckdb(
     assert any(v["rows"] for k, v in duckdb_reports["UTC"].items() if "rows" in v)
 
 
-@settings(
+# The Hypothesis properties' settings: each example stores an organisation on a real server.
+PROPERTY = settings(
     max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+
+
+def duckdb_figures(tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]]) -> Any:
+    """The figures of `records` stored on DuckDB in one atomic batch."""
+    reference = connect(str(tmp_path_factory.mktemp("hyp") / "ref.duckdb"))
+    try:
+        ingest_records(reference, DIRECTORY + records)
+        return figures(reference)
+    finally:
+        reference.close()
+
+
+def shuffled_with_repeats(
+    records: list[dict[str, Any]], order: Any, repeats: list[int]
+) -> list[dict[str, Any]]:
+    shuffled = list(records) + [records[i % len(records)] for i in repeats]
+    order.shuffle(shuffled)
+    return shuffled
+
+
+@PROPERTY
 @given(
     records=organisation(),
     order=st.randoms(use_true_random=False),
@@ -125,14 +147,8 @@ def test_order_duplicates_and_batches_change_no_figure(
     cuts: list[int],
     repeats: list[int],
 ) -> None:
-    reference = connect(str(tmp_path_factory.mktemp("hyp") / "ref.duckdb"))
-    try:
-        ingest_records(reference, DIRECTORY + records)
-        expected = figures(reference)
-    finally:
-        reference.close()
-    shuffled = list(records) + [records[i % len(records)] for i in repeats]
-    order.shuffle(shuffled)
+    expected = duckdb_figures(tmp_path_factory, records)
+    shuffled = shuffled_with_repeats(records, order, repeats)
     store = another_store()
     ingest_records(store, DIRECTORY)
     start = 0
@@ -145,11 +161,7 @@ def test_order_duplicates_and_batches_change_no_figure(
     assert figures(store) == expected
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@PROPERTY
 @given(
     records=organisation(),
     order=st.randoms(use_true_random=False),
@@ -167,14 +179,8 @@ def test_an_import_in_batches_changes_no_figure(
     """`Store.append_batches`, as an import stores: on PostgreSQL two batches in flight, a
     batch's COPY beside the state of the one before it, repeated ids and annotations across
     neighbouring batches among them. The figures are those of one atomic batch on DuckDB."""
-    reference = connect(str(tmp_path_factory.mktemp("hyp") / "ref.duckdb"))
-    try:
-        ingest_records(reference, DIRECTORY + records)
-        expected = figures(reference)
-    finally:
-        reference.close()
-    shuffled = list(records) + [records[i % len(records)] for i in repeats]
-    order.shuffle(shuffled)
+    expected = duckdb_figures(tmp_path_factory, records)
+    shuffled = shuffled_with_repeats(records, order, repeats)
     store = another_store()
     ingest_records(store, DIRECTORY)
     validator = Validator()
