@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
 
@@ -210,7 +210,18 @@ def connect(url: str) -> Store:
     )
 
 
-def append_each(store: Store, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
-    """`Store.append_batches` one batch at a time, for stores that gain nothing by more."""
-    for events, positions, directory in batches:
-        yield store.append(events, positions, directory)
+class PlainImports:
+    """`Store.append_batches` and `Store.importing` for a store that stores an import's batches
+    one at a time and has nothing to prepare for it (DuckDB: one process writes, one
+    transaction at a time, and no index an import could build afterwards; ClickHouse: each
+    insert is parallel inside the server, and MergeTree tables sort it and merge in the
+    background)."""
+
+    def append_batches(self: Store, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+        for events, positions, directory in batches:
+            yield self.append(events, positions, directory)
+
+    def importing(
+        self, status: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]:
+        return nullcontext()

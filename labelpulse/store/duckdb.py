@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -23,8 +22,7 @@ from labelpulse.events import (
 from labelpulse.store.base import (
     RECORD_TABLES,
     AppendOutcome,
-    Batch,
-    append_each,
+    PlainImports,
     check_record_table,
     lookup_sql,
     where_sql,
@@ -138,7 +136,7 @@ _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in _COLUM
 _COLUMN_LIST = ", ".join(_COLUMNS)
 
 
-class DuckDBStore:
+class DuckDBStore(PlainImports):
     """A store in one DuckDB file (or `:memory:`)."""
 
     dialect = "duckdb"
@@ -185,16 +183,6 @@ class DuckDBStore:
         return rows[0][0] if rows else None
 
     # -- writing ------------------------------------------------------------------------------
-    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
-        """One batch at a time: one DuckDB process writes, one transaction at a time."""
-        return append_each(self, batches)
-
-    def importing(
-        self, status: Callable[[str], None] | None = None
-    ) -> AbstractContextManager[None]:
-        """Nothing to prepare: DuckDB keeps no index an import could build afterwards."""
-        return nullcontext()
-
     def append(
         self,
         events: pa.Table,

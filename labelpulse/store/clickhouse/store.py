@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -15,8 +14,7 @@ from labelpulse.events import DirectoryRecord, Member, Membership, Project, Work
 from labelpulse.store.base import (
     RECORD_TABLES,
     AppendOutcome,
-    Batch,
-    append_each,
+    PlainImports,
     check_record_table,
 )
 from labelpulse.store.clickhouse import append as batch
@@ -45,7 +43,7 @@ _ARROW_TYPES = {
 }
 
 
-class ClickHouseStore:
+class ClickHouseStore(PlainImports):
     """A store in a ClickHouse database: `clickhouse://user:password@host:port/database` (a
     server, through clickhouse-connect) or `chdb://PATH?database=NAME` (chDB, in-process).
 
@@ -101,16 +99,6 @@ class ClickHouseStore:
         return self._last_version
 
     # -- writing ------------------------------------------------------------------------------
-    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
-        """One batch at a time: each insert is already parallel inside ClickHouse."""
-        return append_each(self, batches)
-
-    def importing(
-        self, status: Callable[[str], None] | None = None
-    ) -> AbstractContextManager[None]:
-        """Nothing to prepare: MergeTree tables sort each insert, and merge in the background."""
-        return nullcontext()
-
     def append(
         self,
         events: pa.Table,
