@@ -325,18 +325,28 @@ def test_state_differences_sees_a_damaged_state(pg: Store, url: str) -> None:
 # -- several writers --------------------------------------------------------------------------
 
 
-def _writer(url: str, batches: list[list[dict[str, Any]]], start: Any, results: Any) -> None:
-    """One process: open the store (migrating it, maybe) at once with the others, append."""
+def _writer(
+    url: str, batches: list[list[dict[str, Any]]], pipelined: bool, start: Any, results: Any
+) -> None:
+    """One process: open the store (migrating it, maybe) at once with the others, then store
+    its batches one `append` at a time, or (`pipelined`) as an import does, two in flight."""
     start.wait()
     stored = duplicates = 0
     conflicts: list[tuple[str, bool]] = []
     try:
         store = connect(url)
         try:
-            for batch in batches:
-                lines = encode_records(batch)
-                validated = Validator().validate_lines(lines, range(len(batch)))
-                outcome = store.append(validated.events, validated.positions, validated.directory)
+            checked = [
+                Validator().validate_lines(encode_records(batch), range(len(batch)))
+                for batch in batches
+            ]
+            handed = [(v.events, v.positions, v.directory) for v in checked]
+            outcomes = (
+                store.append_batches(handed)
+                if pipelined
+                else (store.append(*batch) for batch in handed)
+            )
+            for batch, outcome in zip(batches, outcomes, strict=True):
                 stored += outcome.stored
                 duplicates += outcome.duplicates
                 for err in outcome.conflicts:
@@ -373,11 +383,12 @@ def _conflicts(
 
 
 def test_several_processes_writing_overlapping_batches(url: str, tmp_path: Path) -> None:
-    """Four processes, started at once on a new database, append shuffled, overlapping
-    batches of one organisation's events, some of them in two versions (a conflict): every
-    id is stored once, the conflicts are exactly the records that differ from the stored
-    event (or from an earlier copy in their batch),
-    the state equals a rebuild, and the figures are DuckDB's for the events kept."""
+    """Four processes, started at once on a new database, store shuffled, overlapping
+    batches of one organisation's events, some of them in two versions (a conflict); two
+    append one batch at a time, two store theirs as an import does, two in flight. Every id
+    is stored once, the conflicts are exactly the records that differ from the stored event
+    (or from an earlier copy in their batch), the state equals a rebuild, and the figures are
+    DuckDB's for the events kept."""
     records = organisation()
     directory = [r for r in records if "kind" in r]
     events = [r for r in records if "kind" not in r]
@@ -394,7 +405,8 @@ def test_several_processes_writing_overlapping_batches(url: str, tmp_path: Path)
     start = context.Barrier(writers)
     results = context.Queue()
     processes = [
-        context.Process(target=_writer, args=(url, plan, start, results)) for plan in plans
+        context.Process(target=_writer, args=(url, plan, number % 2 == 1, start, results))
+        for number, plan in enumerate(plans)
     ]
     for process in processes:
         process.start()
