@@ -18,6 +18,7 @@ import psycopg
 import pyarrow as pa
 import pytest
 
+import labelpulse.store.postgres.append as pg_append
 import labelpulse.store.postgres.store as pg_store
 from labelpulse import demo
 from labelpulse.errors import InvalidRecordsError, StoreError
@@ -611,6 +612,37 @@ def test_a_failing_source_stores_the_batches_read_before_it(pg: Store) -> None:
         outcomes.extend(pg.append_batches(source()))
     assert [o.stored for o in outcomes] == [300, 300]
     assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 600
+
+
+def test_a_batch_failing_under_the_lock_rolls_back_the_one_behind_it(
+    pg: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch fails after the second has COPYed its events: the second is rolled
+    back, the first one's error is raised, and nothing of either is stored."""
+    events = [r for r in organisation() if "kind" not in r][:600]
+    finish = pg_append.finish
+    second_copied = threading.Event()
+    copy_events = pg_append.copy_events
+
+    def noting_copy(con: Any, engine: Any, table: pa.Table, positions: Any) -> Any:
+        copied = copy_events(con, engine, table, positions)
+        if positions[0] > 1:
+            second_copied.set()
+        return copied
+
+    def failing_finish(con: Any, engine: Any, copied: Any, *args: Any, **kwargs: Any) -> Any:
+        if copied.batch.column("pos")[0].as_py() == 1:
+            assert second_copied.wait(30)
+            raise psycopg.errors.DiskFull("no room")
+        return finish(con, engine, copied, *args, **kwargs)
+
+    monkeypatch.setattr(pg_append, "copy_events", noting_copy)
+    monkeypatch.setattr(pg_append, "finish", failing_finish)
+    with pytest.raises(StoreError, match="no room"):
+        list(pg.append_batches(iter(parts(events, 300))))
+    assert second_copied.is_set()
+    assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 0
+    assert pg.rows("SELECT count(*) AS n FROM state")[0]["n"] == 0
 
 
 @pytest.mark.parametrize("way", ["append", "append_batches"])
