@@ -337,11 +337,7 @@ def _writer(
     try:
         store = connect(url)
         try:
-            checked = [
-                Validator().validate_lines(encode_records(batch), range(len(batch)))
-                for batch in batches
-            ]
-            handed = [(v.events, v.positions, v.directory) for v in checked]
+            handed = [validated(batch, first=0) for batch in batches]
             outcomes = (
                 store.append_batches(handed)
                 if pipelined
