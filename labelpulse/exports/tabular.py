@@ -1,8 +1,13 @@
-"""Reports as tables (name, columns, rows) and as CSV or JSON text."""
+"""Reports as tables (name, columns, rows) and as CSV or JSON text.
+
+Every CSV cell that is text and starts with a character a spreadsheet reads as the start of a
+formula gets a leading `'` (OWASP's advice against CSV injection): a member named
+`=HYPERLINK(...)` stays a name when the file is opened. Only text cells are touched: a number
+the report computed (a negative one too) is a number, never a formula, and stays as it is.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -13,6 +18,9 @@ from labelpulse.metrics.timeline import COMMENT_COLUMNS, TIMELINE_COLUMNS
 from labelpulse.metrics.workunits import ITEM_FIELDS, WORK_FIELDS
 
 Table = tuple[str, list[str], list[dict[str, Any]]]
+
+# `=`, `+`, `-`, `@` start a formula; a tab or carriage return in front hides one from the eye.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 MEMBER = ("member", "member_name")
 PROJECT = ("project", "project_name")
@@ -60,8 +68,31 @@ def report_csv(name: str, data: dict[str, Any]) -> str:
     for number, (_, columns, rows) in enumerate(report_tables(name, data)):
         if number:
             out.write("\n")
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
+        out.write(csv_line(columns))
         for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            out.write(csv_line([csv_cell(row.get(column)) for column in columns]))
     return out.getvalue()
+
+
+def csv_line(cells: list[Any]) -> str:
+    """One CSV line, quoted as the csv module's QUOTE_MINIMAL would, plus a bare carriage return.
+
+    Python 3.11's writer leaves a field holding `\r` unquoted when the line ends with `\n`, so a
+    comment with a carriage return would split its row in two in a spreadsheet.
+    """
+    fields = []
+    for cell in cells:
+        text = str(cell)
+        if any(c in text for c in ',"\r\n'):
+            text = '"' + text.replace('"', '""') + '"'
+        fields.append(text)
+    return ",".join(fields) + "\n"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: blank for None, text that could be a formula defused with `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
