@@ -1,9 +1,10 @@
 """Settings: database location, default time zone, fix+accept credit.
 
 Each comes from, first to last: the command line (`--db`), the environment (`LABELPULSE_DB`,
-`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`, `LABELPULSE_MAX_REQUEST_MB`), a TOML file
-(`LABELPULSE_CONFIG`, else `./labelpulse.toml` when present, with the keys `db`, `timezone`,
-`fix_accept_credit`, `max_request_mb`), the defaults below.
+`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`, `LABELPULSE_MAX_REQUEST_MB`,
+`LABELPULSE_BEHIND_PROXY`), a TOML file (`LABELPULSE_CONFIG`, else `./labelpulse.toml` when
+present, with the keys `db`, `timezone`, `fix_accept_credit`, `max_request_mb`,
+`behind_proxy`), the defaults below.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ENVIRONMENT = {
     "timezone": "LABELPULSE_TZ",
     "fix_accept_credit": "LABELPULSE_FIX_ACCEPT_CREDIT",
     "max_request_mb": "LABELPULSE_MAX_REQUEST_MB",
+    "behind_proxy": "LABELPULSE_BEHIND_PROXY",
 }
 
 
@@ -34,6 +36,8 @@ class Settings:
     fix_accept_credit: float = 0.5
     # The largest request body the server takes (POST /api/events); larger ones get 413.
     max_request_mb: float = 32.0
+    # Served behind a reverse proxy: trust its X-Forwarded-Proto/-For (`serve --behind-proxy`).
+    behind_proxy: bool = False
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -49,6 +53,7 @@ def load_settings(db: str | None = None) -> Settings:
         timezone=str(values.get("timezone", "UTC")),
         fix_accept_credit=_credit(values.get("fix_accept_credit", 0.5)),
         max_request_mb=_positive("max_request_mb", values.get("max_request_mb", 32.0)),
+        behind_proxy=_flag("behind_proxy", values.get("behind_proxy", False)),
     )
     check_timezone(settings.timezone)
     return settings
@@ -90,6 +95,18 @@ def _positive(name: str, value: Any) -> float:
     if isinstance(value, bool) or not number > 0:
         raise UsageError(f"{name} must be a positive number, got {value!r}")
     return number
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A yes/no setting: a TOML boolean, or true/false, yes/no, 1/0 from the environment."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    raise UsageError(f"{name} must be true or false, got {value!r}")
 
 
 def check_timezone(name: str) -> ZoneInfo:

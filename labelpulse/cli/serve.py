@@ -29,6 +29,23 @@ def serve_command(
     sync_every: Annotated[
         float, typer.Option(min=1, help="Minutes between two syncs of that server.")
     ] = 15,
+    behind_proxy: Annotated[
+        bool | None,
+        typer.Option(
+            "--behind-proxy/--no-behind-proxy",
+            show_default=False,
+            help="Behind a reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-For, so "
+            "that https there makes the session cookie Secure (default: LABELPULSE_BEHIND_PROXY, "
+            "else no).",
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="With --behind-proxy: the proxy addresses whose X-Forwarded-* headers count "
+            "(comma-separated; '*' for any)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the dashboard, the JSON API (/api/, docs at /docs) and the exports."""
     import uvicorn
@@ -55,4 +72,14 @@ def serve_command(
         Console(stderr=True).print(
             f"Syncing {label_studio_url} now and every {sync_every:g} minutes."
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Forwarded headers count only behind a proxy we were told about; otherwise any client
+    # could claim https or another address.
+    proxied = app_state.settings.behind_proxy if behind_proxy is None else behind_proxy
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=proxied,
+        forwarded_allow_ips=forwarded_allow_ips if proxied else None,
+    )

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from labelpulse import __version__
 from labelpulse.config import Settings, load_settings
 from labelpulse.store import Store, connect
-from labelpulse.web import admin, api, errors, hooks, pages, signin
+from labelpulse.web import admin, api, errors, headers, hooks, pages, signin
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
 from labelpulse.web.background import Job
 from labelpulse.web.filters import install_filters
@@ -52,7 +52,7 @@ def create_app(
             "Analytics for data-labeling teams. Every report takes `from`, `to`, `tz`, "
             "`project`, `workspace` and `member`, and answers only with what the asker may see."
         ),
-        docs_url="/docs",
+        docs_url=None,  # headers.install serves /docs, with its own CSP
         redoc_url=None,
     )
     app.state.store = store
@@ -67,6 +67,7 @@ def create_app(
         max_age=SESSION_DAYS * 86_400,
         same_site="lax",
     )
+    headers.install(app)  # outside the session: it marks the session cookie Secure over https
     errors.install(app)
     app.include_router(api.router)
     app.include_router(hooks.router)

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from labelpulse.errors import LabelpulseError
 from labelpulse.web.templating import page
@@ -29,6 +30,7 @@ STATUS = {
     "internal": 500,
 }
 _CODES = {status: code for code, status in STATUS.items()}
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def error_body(
@@ -51,6 +53,20 @@ def error_response(request: Request, status: int, body: dict[str, Any]) -> Respo
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     return page(request, "error.html", {"status": status, "error": body["error"]}, status=status)
+
+
+def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+
+    def taken(method: str) -> bool:
+        scope = {**request.scope, "method": method}
+        return any(route.matches(scope)[0] is Match.FULL for route in request.app.routes)
+
+    methods = [method for method in METHODS if taken(method)]
+    if not methods or request.method in methods:
+        # A mount (/static) answered for itself, with its own Allow.
+        return (exc.headers or {}).get("Allow", ", ".join(methods))
+    return ", ".join(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -77,7 +93,10 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _CODES.get(exc.status_code, "error")
         message = str(exc.detail) if exc.detail else code.replace("_", " ")
-        return error_response(request, exc.status_code, error_body(code, message))
+        response = error_response(request, exc.status_code, error_body(code, message))
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request, exc)
+        return response
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
