@@ -22,6 +22,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, Playwright
 
+import labelpulse
 from labelpulse import demo
 from labelpulse.metrics import Directory
 from labelpulse.store import connect
@@ -68,6 +69,10 @@ def _clean_env() -> dict[str, str]:
     """The environment of our subprocesses: no LABELPULSE_* setting of the caller leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABELPULSE_")}
     env["LABELPULSE_TZ"] = "UTC"
+    # The server runs the code under test, wherever it is checked out (a worktree, say), not
+    # whichever copy the virtualenv happens to have installed.
+    source = str(Path(labelpulse.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
     return env
 
 
