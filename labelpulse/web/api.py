@@ -20,6 +20,14 @@ from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
 from labelpulse.metrics import MEMBER_REPORTS, TABLE_REPORTS, Directory
 from labelpulse.store.base import Store
 from labelpulse.web.auth import ingest_viewer, read_viewer
+from labelpulse.web.openapi import (
+    INGEST_ERRORS,
+    REPORT_ERRORS,
+    REPORT_FORMATS,
+    directory_body,
+    errors,
+    events_body,
+)
 from labelpulse.web.query import ReportQuery, report_query, run_report
 
 router = APIRouter(prefix="/api")
@@ -73,14 +81,14 @@ FormatQuery = Annotated[
 ]
 
 
-@router.get("/health", tags=["server"])
+@router.get("/health", tags=["server"], responses=errors(500))
 def health(request: Request) -> dict[str, Any]:
     """Is the server up, and which schema version is its database on."""
     store: Store = request.app.state.store
     return {"status": "ok", "schema_version": store.schema_version()}
 
 
-@router.get("/me", tags=["directory"])
+@router.get("/me", tags=["directory"], responses=errors(401, 403, 500))
 def me(request: Request, viewer: Annotated[Viewer, Depends(read_viewer)]) -> dict[str, Any]:
     """Who is asking, and the workspaces, projects and members they may filter by."""
     directory = Directory.load(request.app.state.store)
@@ -138,6 +146,7 @@ def _member_route(name: str) -> None:
         summary=summary,
         tags=["reports"],
         name=f"api_{name}",
+        responses={**REPORT_FORMATS, **REPORT_ERRORS},
     )
 
 
@@ -161,7 +170,7 @@ def _table_route(name: str) -> None:
 
     router.add_api_route(
         f"/reports/{name}", table_report, methods=["GET"], summary=summary, tags=["reports"],
-        name=f"api_{name}",
+        name=f"api_{name}", responses={**REPORT_FORMATS, **REPORT_ERRORS},
     )  # fmt: skip
 
 
@@ -185,6 +194,7 @@ def _member_query_route(name: str) -> None:
         summary=f"The {name} report of `member` (default: the asker)",
         tags=["reports"],
         name=f"api_{name}_by_query",
+        responses={**REPORT_FORMATS, **REPORT_ERRORS},
     )
 
 
@@ -248,7 +258,13 @@ def _summary(summary: IngestSummary) -> dict[str, Any]:
     return out
 
 
-@router.post("/events", tags=["ingest"], status_code=200)
+@router.post(
+    "/events",
+    tags=["ingest"],
+    status_code=200,
+    responses=INGEST_ERRORS,
+    openapi_extra=events_body(),
+)
 async def post_events(
     request: Request, viewer: Annotated[Viewer, Depends(ingest_viewer)]
 ) -> dict[str, Any]:
@@ -283,6 +299,8 @@ def _directory_route(path: str, kind: str) -> None:
         summary=f"Store {path} (directory records of kind {kind}) whole, or none of them",
         tags=["ingest"],
         name=f"api_post_{path}",
+        responses=INGEST_ERRORS,
+        openapi_extra=directory_body(kind),
     )
 
 

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from labelpulse import __version__
 from labelpulse.config import Settings, load_settings
 from labelpulse.store import Store, connect
-from labelpulse.web import admin, api, errors, headers, hooks, pages, signin
+from labelpulse.web import admin, api, errors, headers, hooks, openapi, pages, signin
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
 from labelpulse.web.background import Job
 from labelpulse.web.filters import install_filters
@@ -74,6 +74,7 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
+    openapi.install(app)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

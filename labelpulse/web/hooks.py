@@ -18,11 +18,21 @@ from labelpulse.connectors.labelstudio import SECRET_HEADER, ingest_webhook, web
 from labelpulse.errors import UnauthorizedError, UsageError
 from labelpulse.store.base import Store
 from labelpulse.web.api import _body
+from labelpulse.web.openapi import errors
 
 router = APIRouter(prefix="/api/hooks", tags=["ingest"])
 
 
-@router.post("/label-studio")
+@router.post(
+    "/label-studio",
+    responses=errors(400, 401, 413, 500),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 async def label_studio(request: Request) -> dict[str, Any]:
     """A Label Studio webhook delivery, with the `X-Labelpulse-Secret` header.
 

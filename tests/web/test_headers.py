@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import subprocess
-import sys
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +20,8 @@ from labelpulse.config import Settings, load_settings
 from labelpulse.errors import UsageError
 from labelpulse.store import Store
 from labelpulse.web.auth import SESSION_COOKIE
-from tests.browser.harness import _wait_healthy, free_port
 from tests.web.conftest import WINDOW
+from tests.web.serving import served
 
 HTML = {"Accept": "text/html"}
 
@@ -149,25 +145,6 @@ def test_405_page_for_a_browser_says_allow_too(anonymous: TestClient) -> None:
 
 
 # ---- a real server behind a proxy -------------------------------------------------------------
-
-
-@contextmanager
-def served(db: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "labelpulse", "--db", str(db), "serve", "--port", str(port)]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LABELPULSE_")}
-    log = db.parent / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, *options], env={**clean, **(env or {})}, stdout=out, stderr=out
-        )
-    try:
-        _wait_healthy(process, url, log)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _login_cookie(url: str, forwarded_proto: str) -> str:
