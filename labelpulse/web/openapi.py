@@ -162,8 +162,8 @@ def directory_body(kind: str) -> dict[str, Any]:
     return {"requestBody": _body(record, f"{record['title']} records")}
 
 
-# YYYY-MM-DD, or blank for the default.
-DATE = {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$"}
+# A calendar date (YYYY-MM-DD), or blank for the default.
+DATE = [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]
 SECURITY_SCHEMES = {
     "token": {"type": "http", "scheme": "bearer", "description": "An API token (read or ingest)."},
     "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
@@ -178,7 +178,7 @@ def _describe(path: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         name, schema = parameter["name"], parameter.get("schema", {})
         if name in ("from", "to"):
-            parameter["schema"] = {"anyOf": [DATE, {"type": "null"}], "title": schema.get("title")}
+            parameter["schema"] = {"anyOf": [*DATE, {"type": "null"}], "title": schema.get("title")}
         elif name in ("project", "workspace", "member"):
             # A query string cannot tell one value from a list of one: say both are fine.
             for option in schema.get("anyOf", []):
