@@ -104,7 +104,8 @@ def _field_schema(rule: FieldRule) -> dict[str, Any]:
 
 def event_schema() -> dict[str, Any]:
     """One event (events.md), from the field table validation reads its rules from."""
-    properties: dict[str, Any] = {"kind": {"type": "string", "enum": ["event"]}}
+    event = {"type": "string", "enum": ["event"]}
+    properties: dict[str, Any] = {"kind": {"anyOf": [event, {"type": "null"}]}}
     for rule in EVENT_FIELDS:
         field = _field_schema(rule)
         # An optional field may be null: validation reads null as absent.
