@@ -67,8 +67,10 @@ def create_app(
         max_age=SESSION_DAYS * 86_400,
         same_site="lax",
     )
-    headers.install(app)  # outside the session: it marks the session cookie Secure over https
     errors.install(app)
+    # Last, so outermost: its headers reach every answer, errors too, and it sees the session
+    # cookie to mark it Secure over https.
+    headers.install(app)
     app.include_router(api.router)
     app.include_router(hooks.router)
     app.include_router(signin.router)
