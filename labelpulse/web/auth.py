@@ -53,7 +53,8 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def sign_in(request: Request, viewer: Viewer) -> None:
-    request.session.clear()
+    """A new session (a new id, so none chosen before sign-in survives it); any old one ends."""
+    sign_out(request)
     request.session["sid"] = start_session(_store(request), viewer)
     request.session["csrf"] = secrets.token_urlsafe(24)
 
