@@ -22,6 +22,7 @@ from labelpulse.access import (
     set_role,
 )
 from labelpulse.access.owners import Change, check_changes, member_changes
+from labelpulse.connectors.people import People
 from labelpulse.errors import ForbiddenError, NotFoundError, UsageError
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import Directory
@@ -157,3 +158,15 @@ def test_no_owner_before_means_no_owner_needed(store: Store) -> None:
     """A directory still without owners (an import of annotators first) is not refused."""
     directory = Directory()
     check_changes(None, directory, set(), [Change("a", "record", role="annotator")])
+
+
+def test_a_tools_user_never_becomes_or_changes_an_owner(store: Store) -> None:
+    """Connectors and webhooks resolve users by email; a new one is an annotator, and one with an
+    owner's email is that owner, unchanged: no record is made for them."""
+    seed(store)
+    people = People(store, "label-studio")
+    assert people.resolve(7, email="OLIVE@acme.test", name="Someone Else") == "own"
+    assert people.resolve(8, email="new@acme.test", name="New") == "new@acme.test"
+    assert [r["role"] for r in people.new_members] == ["annotator"]
+    check_batch(store, None, people.new_members)
+    assert role(store, "own") == "owner"
