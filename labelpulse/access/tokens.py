@@ -11,6 +11,7 @@ import hmac
 import secrets
 
 from labelpulse.access.accounts import known_member, now_us
+from labelpulse.access.owners import Change, check_change, disabled_members
 from labelpulse.access.policy import Viewer, viewer_for
 from labelpulse.errors import NotFoundError, UsageError
 from labelpulse.metrics.directory import Directory
@@ -24,11 +25,16 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(store: Store, member_id: str, *, name: str, scope: str) -> tuple[str, str]:
-    """A new token for a member: (token id, the whole token, shown once and never stored)."""
+def create_token(
+    store: Store, member_id: str, *, name: str, scope: str, by: Viewer | None = None
+) -> tuple[str, str]:
+    """A new token for a member: (token id, the whole token, shown once and never stored).
+
+    Only an owner may make a token that acts as an owner (`by`: who asks; None: the CLI)."""
     if scope not in TOKEN_SCOPES:
         raise UsageError(f"a token's scope is one of {', '.join(TOKEN_SCOPES)}, got {scope!r}")
     known_member(store, member_id)
+    check_change(store, by, Change(member_id, "tokens"))
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     store.put(
@@ -69,15 +75,17 @@ def _check(store: Store, token_id: str, secret: str) -> tuple[Viewer, str] | Non
     if not hmac.compare_digest(str(rows[0]["secret_hash"]), _digest(secret)):
         return None
     directory = Directory.load(store)
-    if rows[0]["member"] not in directory.members:
+    if rows[0]["member"] not in directory.members or rows[0]["member"] in disabled_members(store):
         return None
     return viewer_for(directory, str(rows[0]["member"])), str(rows[0]["scope"])
 
 
-def revoke_token(store: Store, token_id: str) -> None:
+def revoke_token(store: Store, token_id: str, *, by: Viewer | None = None) -> None:
+    """Revoke a token; it stops working at the next request (the write empties the cache)."""
     rows = store.get("tokens", id=token_id)
     if not rows:
         raise NotFoundError(f"no token {token_id!r}")
+    check_change(store, by, Change(str(rows[0]["member"]), "tokens"))
     if rows[0]["revoked_us"] is None:
         store.put("tokens", {**rows[0], "revoked_us": now_us()})
 

@@ -1,4 +1,6 @@
-"""`labelpulse members ...`: add members, set passwords and roles, manage memberships."""
+"""`labelpulse members ...`: add members, set passwords and roles, manage memberships, disable,
+enable and remove members. The CLI is the operator's: it may do anything but leave the
+organisation without an owner."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from rich.table import Table
 
 from labelpulse import access
 from labelpulse.access.accounts import has_password
+from labelpulse.access.owners import disabled_members
 from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
@@ -76,6 +79,38 @@ def set_role(
     typer.echo(f"{member} is now {role}.")
 
 
+@app.command("disable")
+def disable(
+    ctx: typer.Context, member: Annotated[str, typer.Argument(help="The member's id.")]
+) -> None:
+    """Stop a member signing in: their sessions end, their tokens stop; their work stays."""
+    changed = access.disable_member(state(ctx).store(), member)
+    typer.echo(f"{member} is disabled." if changed else f"{member} was disabled already.")
+
+
+@app.command("enable")
+def enable(
+    ctx: typer.Context, member: Annotated[str, typer.Argument(help="The member's id.")]
+) -> None:
+    """Let a disabled member sign in (and their tokens work) again."""
+    changed = access.enable_member(state(ctx).store(), member)
+    typer.echo(f"{member} is enabled." if changed else f"{member} was not disabled.")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(help="The member's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove a member: directory record, memberships, password, tokens and sessions go; their
+    events stay and show under their id."""
+    if not yes:
+        typer.confirm(f"Remove {member}, their sign-in and tokens?", abort=True)
+    access.remove_member(state(ctx).store(), member)
+    typer.echo(f"{member} is removed; their past work stays under {member}.")
+
+
 @app.command("join")
 def join(
     ctx: typer.Context,
@@ -108,6 +143,7 @@ def list_members(ctx: typer.Context) -> None:
     store = state(ctx).store()
     directory = Directory.load(store)
     table = Table("id", "name", "email", "role", "sign-in", "memberships")
+    disabled = disabled_members(store)
     for member_id, row in sorted(directory.members.items()):
         held = sorted(f"{k}:{t}" for k, t in directory.memberships.get(member_id, set()))
         table.add_row(
@@ -115,10 +151,14 @@ def list_members(ctx: typer.Context) -> None:
             str(row["name"]),
             str(row["email"] or "–"),
             str(row["role"]),
-            "yes" if has_password(store, member_id) else "no",
+            _sign_in(member_id in disabled, has_password(store, member_id)),
             ", ".join(held) or "–",
         )
     Console().print(table)
+
+
+def _sign_in(disabled: bool, password: bool) -> str:
+    return "disabled" if disabled else "yes" if password else "no"
 
 
 def _target(workspace: str | None, project: str | None) -> tuple[str, str]:

@@ -24,6 +24,9 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
     "secrets": ("name",),
     # A tool's own id of a member, annotation, task... → ours (connectors keep them here).
     "external_ids": ("source", "kind", "external_id"),
+    # Sign-in sessions (id: a SHA-256 of the cookie's random session id) and disabled members.
+    "sessions": ("id",),
+    "disabled_members": ("member",),
 }
 
 

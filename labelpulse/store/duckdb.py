@@ -99,6 +99,16 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO review_actions """
     + REVIEWS_SQL.format(events=_ALL_REVIEWS, state="state")
     + " ORDER BY r.time_us;",
+    # Sign-in sessions kept by the server (the cookie holds only a random id, stored hashed), so
+    # that signing out, a password reset, a role change or disabling a member ends them; and the
+    # members who may not sign in or use their tokens (their work stays in the reports).
+    """
+    CREATE TABLE sessions (
+      id VARCHAR PRIMARY KEY, member VARCHAR NOT NULL, role VARCHAR NOT NULL,
+      created_us BIGINT NOT NULL, expires_us BIGINT NOT NULL
+    );
+    CREATE TABLE disabled_members (member VARCHAR PRIMARY KEY, disabled_us BIGINT NOT NULL);
+    """,
 )
 
 _STATE_COLUMNS = "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us"

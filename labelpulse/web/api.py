@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from labelpulse.access import Viewer
+from labelpulse.access import Viewer, check_batch
 from labelpulse.access.policy import visible_projects, visible_workspaces
 from labelpulse.errors import TooLargeError, UsageError
 from labelpulse.exports import report_csv, report_json, report_xlsx
@@ -275,6 +275,7 @@ async def post_events(
     """
     lines, records = _records(await _body(request), request.headers.get("content-type", ""))
     store: Store = request.app.state.store
+    check_batch(store, viewer, lines if lines is not None else records or [])
     summary = (
         ingest_lines(store, lines) if lines is not None else ingest_records(store, records or [])
     )
@@ -290,6 +291,7 @@ def _directory_route(path: str, kind: str) -> None:
             records = [_decoded(line) for line in lines]
         # The endpoint decides the kind: /api/members stores members, never events or projects.
         tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
+        check_batch(request.app.state.store, viewer, tagged)
         return _summary(ingest_records(request.app.state.store, tagged))
 
     router.add_api_route(

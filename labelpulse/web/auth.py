@@ -1,8 +1,11 @@
 """Who is asking: a signed session cookie (pages) or a Bearer API token; CSRF on every form.
 
 The session cookie is signed with a secret kept in the database (so every server process on
-one database shares it, and a restart signs nobody out). It holds the member id and a CSRF
-token; every form carries that token back and every POST from a form checks it.
+one database shares it, and a restart signs nobody out). It holds a random session id and a
+CSRF token; every form carries that token back and every POST from a form checks it. The session
+itself lives in the database (`labelpulse.access.sessions`), checked on every request: signing
+out, a password reset, a role change or disabling the member ends it, so a copied cookie stops
+working too.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import secrets
 
 from fastapi import Request
 
-from labelpulse.access import Viewer, check_token, viewer_for
+from labelpulse.access import Viewer, check_token
+from labelpulse.access.sessions import SESSION_DAYS as SESSION_DAYS  # the cookie's max-age too
+from labelpulse.access.sessions import end_session, session_viewer, start_session
 from labelpulse.errors import ForbiddenError, UnauthorizedError
-from labelpulse.metrics import Directory
 from labelpulse.store.base import Store
 
 SESSION_COOKIE = "labelpulse_session"
-SESSION_DAYS = 14
 
 
 def session_secret(store: Store) -> str:
@@ -50,12 +53,17 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def sign_in(request: Request, viewer: Viewer) -> None:
-    request.session.clear()
-    request.session["member"] = viewer.id
+    """A new session (a new id, so none chosen before sign-in survives it); any old one ends."""
+    sign_out(request)
+    request.session["sid"] = start_session(_store(request), viewer)
     request.session["csrf"] = secrets.token_urlsafe(24)
 
 
 def sign_out(request: Request) -> None:
+    """End the session on the server too: a copy of the cookie is worth nothing after this."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        end_session(_store(request), session_id)
     request.session.clear()
 
 
@@ -71,18 +79,18 @@ def _bearer(request: Request) -> str | None:
 
 
 def optional_viewer(request: Request) -> Viewer | None:
-    """The session's member, or None; a member since removed from the directory is signed out."""
+    """The session's member, or None: a session that has ended (signed out, password or role
+    changed, member disabled or removed) signs the browser out."""
     cached = getattr(request.state, "viewer", None)
     if isinstance(cached, Viewer):
         return cached
-    member = request.session.get("member")
-    if not isinstance(member, str):
+    session_id = request.session.get("sid")
+    if not isinstance(session_id, str):
         return None
-    directory = Directory.load(_store(request))
-    if member not in directory.members:
+    viewer = session_viewer(_store(request), session_id)
+    if viewer is None:
         request.session.clear()
         return None
-    viewer = viewer_for(directory, member)
     request.state.viewer = viewer
     return viewer
 

@@ -131,6 +131,8 @@ def test_token_of_a_removed_member_is_refused(store: Store) -> None:
 def test_token_follows_the_members_current_role(store: Store) -> None:
     seed(store)
     _, token = create_token(store, "own", name="ci", scope="ingest")
+    # A second owner first: the organisation always keeps one (labelpulse.access.owners).
+    add_member(store, "own2", name="Otto Owner", email="otto@acme.test", role="owner")
     set_role(store, "own", "annotator")
     found = check_token(store, token)
     assert found is not None and found[0].role == "annotator"

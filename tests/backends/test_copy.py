@@ -7,7 +7,17 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from labelpulse.access import authenticate, check_token, create_token, set_password
+from labelpulse.access import (
+    add_member,
+    authenticate,
+    check_token,
+    create_token,
+    disable_member,
+    enable_member,
+    set_password,
+    viewer_for,
+)
+from labelpulse.access.sessions import end_sessions, session_viewer, start_session
 from labelpulse.cli import app
 from labelpulse.config import Settings
 from labelpulse.copy import copy_store, count_events
@@ -28,6 +38,8 @@ def demo_source(path: Path) -> tuple[Store, str]:
         "external_ids",
         {"source": "label-studio", "kind": "member", "external_id": "7", "internal_id": "ann-01"},
     )
+    disable_member(source, "ann-02")
+    start_session(source, viewer_for(Directory.load(source), "ann-01"))
     return source, token
 
 
@@ -58,6 +70,9 @@ def test_copy_moves_everything_and_reports_stay_equal(backend_store: Store, tmp_
         found = check_token(backend_store, token)
         assert found is not None and found[0].id == "owner"
         assert backend_store.get("external_ids") == source.get("external_ids")
+        # Disabled members stay disabled; sessions stay behind (a copy signs everyone out).
+        assert backend_store.get("disabled_members") == source.get("disabled_members") != []
+        assert source.get("sessions") != [] and backend_store.get("sessions") == []
         assert sorted(backend_store.get("secrets"), key=str) == sorted(
             source.get("secrets"), key=str
         )
@@ -85,3 +100,21 @@ def test_copy_command_round_trip(store_url: str, tmp_path: Path) -> None:
         assert all(m in Directory.load(copied).members for m in DEMO_LOGINS)
     finally:
         copied.close()
+
+
+def test_sessions_and_disabled_members_on_every_backend(backend_store: Store) -> None:
+    """The two record tables of sessions and disabled members, through each backend's SQL."""
+    add_member(backend_store, "o", name="O", email="o@x.test", role="owner", password="long pass 1")
+    add_member(
+        backend_store, "a", name="A", email="a@x.test", role="annotator", password="pass 22 x"
+    )
+    viewer = viewer_for(Directory.load(backend_store), "a")
+    first, second = start_session(backend_store, viewer), start_session(backend_store, viewer)
+    assert session_viewer(backend_store, first) == viewer == session_viewer(backend_store, second)
+    assert disable_member(backend_store, "a")
+    assert session_viewer(backend_store, first) is None and backend_store.get("sessions") == []
+    assert authenticate(backend_store, "a@x.test", "pass 22 x") is None
+    assert enable_member(backend_store, "a")
+    assert authenticate(backend_store, "a@x.test", "pass 22 x") == viewer
+    third = start_session(backend_store, viewer)
+    assert end_sessions(backend_store, "a") == 1 and session_viewer(backend_store, third) is None

@@ -19,6 +19,7 @@ HEADINGS = {
     "Insights": "Annotation insights",
     "Work": "Work by type",
     "Manage members": "Manage members",
+    "API tokens": "API tokens",
 }
 PATHS = {
     "Home": "/",
@@ -27,6 +28,7 @@ PATHS = {
     "Insights": "/insights",
     "Work": "/work",
     "Manage members": "/admin/members",
+    "API tokens": "/admin/tokens",
 }
 
 
@@ -43,11 +45,13 @@ EVERYTHING = tuple(HEADINGS)
 ROLES = {
     "owner": Role(EVERYTHING, ("/members/ann-01", "/projects/p1/members"), (), True, True),
     # An admin sees what an owner sees (checked above): only the pages of an owner's rights.
-    "admin": Role(("Organisation", "Manage members"), ("/projects/p6/members",), (), True, True),
+    "admin": Role(
+        ("Organisation", "Manage members", "API tokens"), ("/projects/p6/members",), (), True, True
+    ),
     "mgr-01": Role(
         ("Home", "Projects", "Insights", "Work"),
         ("/members/ann-01", "/projects/p1/members"),
-        ("/org/members", "/admin/members", "/projects/p4/members"),
+        ("/org/members", "/admin/members", "/admin/tokens", "/projects/p4/members"),
         True,
         True,
     ),

@@ -11,9 +11,11 @@ from tests.browser.harness import DemoOrg, sign_in
 ROLE = {"owner": "owner", "admin": "admin", "mgr-01": "manager", "rev-01": "reviewer",
         "ann-01": "annotator"}  # fmt: skip
 # Top navigation per role: which links each role sees.
+ADMIN_LINKS = {"Manage members", "API tokens"}
+EVERY_LINK = {"Home", "Organisation", "Projects", "Insights", "Work"} | ADMIN_LINKS
 NAV = {
-    "owner": {"Home", "Organisation", "Projects", "Insights", "Work", "Manage members"},
-    "admin": {"Home", "Organisation", "Projects", "Insights", "Work", "Manage members"},
+    "owner": EVERY_LINK,
+    "admin": EVERY_LINK,
     "manager": {"Home", "Projects", "Insights", "Work"},
     "reviewer": {"Home", "Insights", "Work"},
     "annotator": {"Home", "Insights", "Work"},

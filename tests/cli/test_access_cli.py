@@ -88,6 +88,55 @@ def test_members_errors_are_messages(db: Path, args: list[str], message: str) ->
     assert message in out
 
 
+def test_members_disable_enable_remove(db: Path) -> None:
+    code, out = run(db, "token", "create", "--member", "ann", "--scope", "read")
+    token = next(line for line in out.splitlines() if line.startswith("lp_"))
+    code, out = run(db, "members", "disable", "ann")
+    assert code == 0 and "ann is disabled" in out, out
+    assert "disabled" in run(db, "members", "list")[1]
+    store = connect(str(db))
+    try:
+        assert authenticate(store, "anna@acme.test", "first password") is None
+        assert check_token(store, token) is None
+    finally:
+        store.close()
+    assert "was disabled already" in run(db, "members", "disable", "ann")[1]
+    code, out = run(db, "members", "enable", "ann")
+    assert code == 0 and "ann is enabled" in out, out
+    store = connect(str(db))
+    try:
+        assert authenticate(store, "anna@acme.test", "first password") is not None
+        assert check_token(store, token) is not None
+    finally:
+        store.close()
+    # Remove asks first; --yes does not.
+    result = CliRunner().invoke(app, ["--db", str(db), "members", "remove", "ann"], input="n\n")
+    assert result.exit_code != 0
+    code, out = run(db, "members", "remove", "ann", "--yes")
+    assert code == 0 and "removed" in out, out
+    store = connect(str(db))
+    try:
+        assert store.get("members") == [] and store.get("accounts") == []
+        assert check_token(store, token) is None
+    finally:
+        store.close()
+    assert "no member 'ann'" in run(db, "members", "disable", "ann")[1]
+
+
+def test_the_cli_may_do_anything_but_leave_no_owner(db: Path) -> None:
+    code, out = run(
+        db, "members", "add", "own", "--name", "Olive", "--email", "olive@acme.test",
+        "--role", "owner", "--password", "owner password",
+    )  # fmt: skip
+    assert code == 0, out
+    for args in (["set-role", "own", "admin"], ["disable", "own"], ["remove", "own", "--yes"]):
+        code, out = run(db, "members", *args)
+        assert code != 0 and "the last owner stays owner" in out, (args, out)
+    assert run(db, "members", "set-role", "ann", "owner")[0] == 0
+    assert run(db, "members", "set-role", "own", "admin")[0] == 0
+    assert run(db, "members", "disable", "own")[0] == 0
+
+
 def test_token_create_list_revoke(db: Path) -> None:
     code, out = run(db, "token", "create", "--member", "ann", "--scope", "read", "--name", "cron")
     assert code == 0, out

@@ -179,6 +179,9 @@ FORMS = [
     ("/admin/members/ann/password", {"password": "a brand new secret"}),
     ("/admin/members/ann/memberships", {"target": "project:p-inv"}),
     ("/admin/members/ann/memberships/remove", {"kind": "project", "target": "p-cars"}),
+    ("/admin/members/ann/disable", {}),
+    ("/admin/members/ann/remove", {}),
+    ("/admin/tokens", {"member": "ann", "name": "ci", "scope": "read"}),
 ]
 
 

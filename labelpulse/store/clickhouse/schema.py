@@ -52,6 +52,11 @@ RECORD_COLUMNS: dict[str, dict[str, str]] = {
     "external_ids": {
         "source": "String", "kind": "String", "external_id": "String", "internal_id": "String",
     },
+    "sessions": {
+        "id": "String", "member": "String", "role": "String", "created_us": "Int64",
+        "expires_us": "Int64",
+    },
+    "disabled_members": {"member": "String", "disabled_us": "Int64"},
 }  # fmt: skip
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "events": EVENT_COLUMNS,
@@ -163,6 +168,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         _REVIEWS,
         f"INSERT INTO review_actions ({', '.join(REVIEW_COLUMNS)}) "
         + REVIEWS_SQL.format(events=ALL_EVENTS, state="state"),
+    ),
+    (
+        _record_table("sessions", ("id",)),
+        _record_table("disabled_members", ("member",)),
     ),
 )
 

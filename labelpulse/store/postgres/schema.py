@@ -132,6 +132,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX review_actions_annotation ON review_actions (annotation);
     CREATE INDEX review_actions_author_time ON review_actions (author, time_us);
     """,
+    f"""
+    CREATE TABLE sessions (
+      id {T} PRIMARY KEY, member {T} NOT NULL, role {T} NOT NULL,
+      created_us BIGINT NOT NULL, expires_us BIGINT NOT NULL
+    );
+    CREATE INDEX sessions_member ON sessions (member);
+    CREATE TABLE disabled_members (member {T} PRIMARY KEY, disabled_us BIGINT NOT NULL);
+    """,
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation
