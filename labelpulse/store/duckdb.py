@@ -27,6 +27,7 @@ from labelpulse.store.base import (
     lookup_sql,
     where_sql,
 )
+from labelpulse.store.compile import UnboundTables
 from labelpulse.validation import as_arrow
 
 _STATE_ACTIONS = (
@@ -148,11 +149,17 @@ class DuckDBStore(PlainImports):
         except duckdb.Error as exc:
             raise StoreError(f"cannot open database {path!r}: {exc}") from exc
         self._lock = threading.RLock()
+        # Reads run on a cursor of their thread's own (a connection to the same database), in
+        # parallel with each other and with a write: a DuckDB connection refuses a second call
+        # while one runs ("connection is busy"), and a lock would serve readers one at a time.
+        self._readers = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._closed = False
         self._con.execute("SET TimeZone = 'UTC'")
         # No result relies on the physical order of rows (every ordered report says ORDER BY);
         # without this promise DuckDB inserts and scans in parallel.
         self._con.execute("SET preserve_insertion_order = false")
-        self._ibis: Any = None
+        self._tables = UnboundTables(self.dialect)
         self._cache: dict[str, Any] = {}
         self._migrate()
 
@@ -173,8 +180,10 @@ class DuckDBStore(PlainImports):
                     raise StoreError(f"migration to schema version {number} failed: {exc}") from exc
 
     def schema_version(self) -> int:
-        with self._lock:  # the web server asks from many threads (GET /api/health)
-            value = self._scalar("SELECT max(version) FROM schema_version")
+        # On this thread's cursor, not under the write lock: GET /api/health answers while a
+        # batch is being stored.
+        rows = self._fetch("SELECT max(version) AS v FROM schema_version", [])
+        value = rows[0]["v"] if rows else None
         return int(value) if value is not None else 0
 
     def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
@@ -397,10 +406,7 @@ class DuckDBStore(PlainImports):
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
         sql, values = where_sql(f"SELECT * FROM {table}", where, "?")
-        with self._lock:
-            cursor = self._con.execute(sql + " ORDER BY ALL", values)
-            names = [column[0] for column in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._fetch(sql + " ORDER BY ALL", values)
 
     def get_in(
         self,
@@ -417,10 +423,7 @@ class DuckDBStore(PlainImports):
         sql, params = lookup_sql(
             table, column, columns, where, "?", "list_contains({mark}, {column})"
         )
-        with self._lock:
-            cursor = self._con.execute(sql, [*params, list(values)])
-            names = [c[0] for c in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._fetch(sql, [*params, list(values)])
 
     def remove(self, table: str, **where: Any) -> int:
         check_record_table(table, list(where))
@@ -465,31 +468,47 @@ class DuckDBStore(PlainImports):
             return int(self._scalar(sql))
 
     # -- reading ------------------------------------------------------------------------------
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor for reading: it sees every committed write, like a connection."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._readers, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                if self._closed:
+                    raise StoreError("the store is closed")
+                cursor = self._con.cursor()
+                cursor.execute("SET TimeZone = 'UTC'")  # a setting of each connection
+                self._cursors.append(cursor)
+            self._readers.cursor = cursor
+        return cursor
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        with self._lock:
-            result = self._con.sql(sql, params=dict(params or {}))
-            if result is None:
-                return pa.table({})
-            table: pa.Table = result.to_arrow_table()
-            return table
+        result = self._reader().sql(sql, params=dict(params or {}))
+        if result is None:
+            return pa.table({})
+        table: pa.Table = result.to_arrow_table()
+        return table
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            cursor = self._con.execute(sql, dict(params or {}))
-            names = [column[0] for column in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._fetch(sql, dict(params or {}))
+
+    def _fetch(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
+        cursor = self._reader().execute(sql, params)
+        names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     @property
     def cache(self) -> dict[str, Any]:
         return self._cache
 
     def ibis(self) -> Any:
-        if self._ibis is None:
-            import ibis
-
-            self._ibis = ibis.duckdb.from_connection(self._con)
-        return self._ibis
+        # Unbound tables, as for the other backends: compiling needs no connection, so no
+        # Ibis backend shares this store's connection with the threads that read.
+        return self._tables
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
             self._con.close()
