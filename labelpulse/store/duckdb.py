@@ -155,6 +155,10 @@ class DuckDBStore(PlainImports):
         self._readers = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._closed = False
+        # Cursors are made from a connection of their own, under a lock of their own: a new
+        # reader thread does not wait for a write to end.
+        self._factory = self._con.cursor()
+        self._factory_lock = threading.Lock()
         self._con.execute("SET TimeZone = 'UTC'")
         # No result relies on the physical order of rows (every ordered report says ORDER BY);
         # without this promise DuckDB inserts and scans in parallel.
@@ -472,10 +476,10 @@ class DuckDBStore(PlainImports):
         """This thread's cursor for reading: it sees every committed write, like a connection."""
         cursor: duckdb.DuckDBPyConnection | None = getattr(self._readers, "cursor", None)
         if cursor is None:
-            with self._lock:
+            with self._factory_lock:
                 if self._closed:
                     raise StoreError("the store is closed")
-                cursor = self._con.cursor()
+                cursor = self._factory.cursor()
                 cursor.execute("SET TimeZone = 'UTC'")  # a setting of each connection
                 self._cursors.append(cursor)
             self._readers.cursor = cursor
@@ -506,9 +510,10 @@ class DuckDBStore(PlainImports):
         return self._tables
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._factory_lock:
             self._closed = True
             for cursor in self._cursors:
                 cursor.close()
             self._cursors.clear()
+            self._factory.close()
             self._con.close()

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
@@ -257,24 +258,39 @@ async def post_events(
     A JSON array, or NDJSON with `Content-Type: application/x-ndjson`. One bad record and
     nothing is stored: the 422 response lists every bad record with its position, id and field.
     """
-    lines, records = _records(await _body(request), request.headers.get("content-type", ""))
+    body = await _body(request)
+    content_type = request.headers.get("content-type", "")
     store: Store = request.app.state.store
-    summary = (
-        ingest_lines(store, lines) if lines is not None else ingest_records(store, records or [])
-    )
-    return _summary(summary)
+
+    def ingest() -> IngestSummary:
+        lines, records = _records(body, content_type)
+        if lines is not None:
+            return ingest_lines(store, lines)
+        return ingest_records(store, records or [])
+
+    # Parsing, validating and storing a batch take the CPU for a while (seconds for a large
+    # one): in the threadpool, the event loop serves other requests meanwhile.
+    return _summary(await run_in_threadpool(ingest))
 
 
 def _directory_route(path: str, kind: str) -> None:
     async def post_directory(
         request: Request, viewer: Annotated[Viewer, Depends(ingest_viewer)]
     ) -> dict[str, Any]:
-        lines, records = _records(await _body(request), request.headers.get("content-type", ""))
-        if lines is not None:
-            records = [_decoded(line) for line in lines]
-        # The endpoint decides the kind: /api/members stores members, never events or projects.
-        tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
-        return _summary(ingest_records(request.app.state.store, tagged))
+        body = await _body(request)
+        content_type = request.headers.get("content-type", "")
+        store: Store = request.app.state.store
+
+        def ingest() -> IngestSummary:
+            lines, records = _records(body, content_type)
+            if lines is not None:
+                records = [_decoded(line) for line in lines]
+            # The endpoint decides the kind: /api/members stores members, never events or
+            # projects.
+            tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
+            return ingest_records(store, tagged)
+
+        return _summary(await run_in_threadpool(ingest))  # off the event loop, as post_events
 
     router.add_api_route(
         f"/{path}",
