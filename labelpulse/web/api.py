@@ -7,11 +7,12 @@ computes a figure without the asker's scope.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
@@ -242,6 +243,16 @@ def _decoded(line: str) -> Any:
         return line
 
 
+# Batches are parsed, validated and stored in threads of their own (a store writes one batch at
+# a time anyway): a POST waits neither for the event loop nor behind the report requests that
+# fill the shared threadpool (40 threads) under load.
+_INGEST_THREADS = anyio.CapacityLimiter(4)
+
+
+async def _off_the_loop(ingest: Callable[[], IngestSummary]) -> IngestSummary:
+    return await anyio.to_thread.run_sync(ingest, limiter=_INGEST_THREADS)
+
+
 def _summary(summary: IngestSummary) -> dict[str, Any]:
     out = summary.as_dict()
     for key in ("rejects_path", "errors", "rejected", "conflicts"):
@@ -269,8 +280,8 @@ async def post_events(
         return ingest_records(store, records or [])
 
     # Parsing, validating and storing a batch take the CPU for a while (seconds for a large
-    # one): in the threadpool, the event loop serves other requests meanwhile.
-    return _summary(await run_in_threadpool(ingest))
+    # one): in a thread, the event loop serves other requests meanwhile.
+    return _summary(await _off_the_loop(ingest))
 
 
 def _directory_route(path: str, kind: str) -> None:
@@ -290,7 +301,7 @@ def _directory_route(path: str, kind: str) -> None:
             tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
             return ingest_records(store, tagged)
 
-        return _summary(await run_in_threadpool(ingest))  # off the event loop, as post_events
+        return _summary(await _off_the_loop(ingest))
 
     router.add_api_route(
         f"/{path}",
