@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -159,6 +160,10 @@ class DuckDBStore(PlainImports):
         # reader thread does not wait for a write to end.
         self._factory = self._con.cursor()
         self._factory_lock = threading.Lock()
+        # As many reads at once as there are cores: DuckDB runs every query of a database on
+        # one pool of that many threads, and forty reads at once would queue a write's
+        # statements (a POST) behind all of theirs, for seconds, for no more throughput.
+        self._reading = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
         self._con.execute("SET TimeZone = 'UTC'")
         # No result relies on the physical order of rows (every ordered report says ORDER BY);
         # without this promise DuckDB inserts and scans in parallel.
@@ -227,7 +232,7 @@ class DuckDBStore(PlainImports):
                 con.execute("ROLLBACK")
                 raise
             finally:
-                self._cache.clear()
+                self._cache = {}
                 con.execute("DROP TABLE IF EXISTS incoming")
                 con.execute("DROP TABLE IF EXISTS fresh")
                 con.execute("DROP TABLE IF EXISTS known")
@@ -377,7 +382,7 @@ class DuckDBStore(PlainImports):
         )
         with self._lock:
             self._con.execute(sql, list(row.values()))
-            self._cache.clear()
+            self._cache = {}
 
     def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
@@ -405,7 +410,7 @@ class DuckDBStore(PlainImports):
                 )
             finally:
                 self._con.unregister("put_many_rows")
-                self._cache.clear()
+                self._cache = {}
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
@@ -436,7 +441,7 @@ class DuckDBStore(PlainImports):
         sql, values = where_sql(f"DELETE FROM {table}", where, "?")
         with self._lock:
             rows = self._con.execute(sql + " RETURNING 1", values).fetchall()
-            self._cache.clear()
+            self._cache = {}
             return len(rows)
 
     def rebuild_state(self) -> None:
@@ -452,7 +457,7 @@ class DuckDBStore(PlainImports):
                     + " ORDER BY r.time_us"
                 )
                 self._con.execute("COMMIT")
-                self._cache.clear()
+                self._cache = {}
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
@@ -486,19 +491,24 @@ class DuckDBStore(PlainImports):
         return cursor
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        result = self._reader().sql(sql, params=dict(params or {}))
-        if result is None:
-            return pa.table({})
-        table: pa.Table = result.to_arrow_table()
+        cursor = self._reader()
+        with self._reading:
+            result = cursor.sql(sql, params=dict(params or {}))
+            if result is None:
+                return pa.table({})
+            table: pa.Table = result.to_arrow_table()
         return table
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._fetch(sql, dict(params or {}))
 
     def _fetch(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
-        cursor = self._reader().execute(sql, params)
-        names = [column[0] for column in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        reader = self._reader()
+        with self._reading:
+            cursor = reader.execute(sql, params)
+            names = [column[0] for column in cursor.description or ()]
+            fetched = cursor.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in fetched]
 
     @property
     def cache(self) -> dict[str, Any]:

@@ -106,3 +106,43 @@ def test_a_burst_of_report_requests_on_a_fresh_server_all_succeed(
             assert answer.content == expected.content, path
     submitted = alone[paths[0]].json()["annotations"]["submitted"]
     assert submitted > 0  # the comparison is not of empty reports
+
+
+def test_a_value_read_before_a_write_never_outlives_it(backend_store: Store) -> None:
+    """A reader takes the cache, a write happens meanwhile (another thread), the reader stores
+    what it read: the next reader must not find it."""
+    taken = backend_store.cache
+    backend_store.put("secrets", {"name": "x", "value": "1"})
+    taken["directory"] = "read before the write"
+    assert "directory" not in backend_store.cache
+
+
+def test_token_checks_meanwhile_writes_never_fail(backend_store: Store) -> None:
+    """Reads of the cache while writes empty it (a POST's append, every few ms under load)."""
+    records: list[dict[str, Any]] = organisation_records()
+    ingest_records(backend_store, records)
+    token = create_token(backend_store, "own", name="meanwhile", scope="read")[1]
+    from labelpulse.access.tokens import check_token
+
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def check() -> None:
+        while not stop.is_set():
+            try:
+                assert check_token(backend_store, token) is not None
+            except BaseException as exc:  # reported below
+                failures.append(exc)
+                return
+
+    threads = [threading.Thread(target=check) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(150):
+            backend_store.put("secrets", {"name": f"w{n}", "value": "1"})
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not failures, repr(failures[0])
