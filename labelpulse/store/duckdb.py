@@ -154,7 +154,7 @@ class DuckDBStore(PlainImports):
         # parallel with each other and with a write: a DuckDB connection refuses a second call
         # while one runs ("connection is busy"), and a lock would serve readers one at a time.
         self._readers = threading.local()
-        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors: list[tuple[threading.Thread, duckdb.DuckDBPyConnection]] = []
         self._closed = False
         # Cursors are made from a connection of their own, under a lock of their own: a new
         # reader thread does not wait for a write to end.
@@ -484,9 +484,14 @@ class DuckDBStore(PlainImports):
             with self._factory_lock:
                 if self._closed:
                     raise StoreError("the store is closed")
+                # The web server's worker threads come and go: a gone thread's cursor closes.
+                for thread, gone in self._cursors:
+                    if not thread.is_alive():
+                        gone.close()
+                self._cursors = [(t, c) for t, c in self._cursors if t.is_alive()]
                 cursor = self._factory.cursor()
                 cursor.execute("SET TimeZone = 'UTC'")  # a setting of each connection
-                self._cursors.append(cursor)
+                self._cursors.append((threading.current_thread(), cursor))
             self._readers.cursor = cursor
         return cursor
 
@@ -522,7 +527,7 @@ class DuckDBStore(PlainImports):
     def close(self) -> None:
         with self._lock, self._factory_lock:
             self._closed = True
-            for cursor in self._cursors:
+            for _, cursor in self._cursors:
                 cursor.close()
             self._cursors.clear()
             self._factory.close()
