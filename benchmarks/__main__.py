@@ -8,7 +8,9 @@ then:
 - member report and members table: `labelpulse.metrics.report` against the same figures
   computed by hand-written SQL over the same state and event tables (median of repeated runs);
 - then `benchmarks/backends.py`: the same on DuckDB, PostgreSQL and ClickHouse, each against its
-  own hand-written SQL (LABELPULSE_BENCH_BACKENDS, default all three; empty for none).
+  own hand-written SQL (LABELPULSE_BENCH_BACKENDS, default all three; empty for none);
+- then `benchmarks/ingest.py` at the smallest size: POST latency and sustained ingest with 50
+  readers over HTTP, on DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -160,6 +162,10 @@ def main() -> None:
 
     budget = float(os.environ.get("LABELPULSE_BENCH_BUDGET", "60"))
     failed |= not backends.run(sizes, backends.backends_from_env(), repeat, budget)
+    # Ingest over HTTP under load, at the smallest size (DuckDB and PostgreSQL).
+    from benchmarks import ingest
+
+    failed |= not ingest.run(min(sizes), backends.backends_from_env())
     sys.exit(1 if failed else 0)
 
 

@@ -84,7 +84,7 @@ class Plan:
         return f"/api/members/{urllib.parse.quote(member, safe='')}/report?{query}"
 
 
-def _plan(db: Path, requests: int) -> Plan:
+def _plan(db: Path | str, requests: int) -> Plan:
     store = connect(str(db))
     try:
         directory = Directory.load(store)
@@ -156,9 +156,10 @@ class Client:
 
 
 class Server:
-    """`python -m labelpulse --db DB serve --port PORT`, up once /api/health answers."""
+    """`python -m labelpulse --db DB serve --port PORT`, up once /api/health answers (DB a
+    file or a database URL)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path | str) -> None:
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.proc = subprocess.Popen(

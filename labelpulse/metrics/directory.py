@@ -21,7 +21,10 @@ class Directory:
     @classmethod
     def load(cls, store: Store) -> Directory:
         """The directory, read once per write to the store."""
-        cached = store.cache.get("directory")
+        # Taken once: a write replaces the store's cache, and what was read before it must go
+        # into the cache it replaced, never into the new one.
+        cache = store.cache
+        cached = cache.get("directory")
         if isinstance(cached, Directory):
             return cached
 
@@ -37,7 +40,7 @@ class Directory:
             workspaces=rows("SELECT id, name FROM workspaces"),
             memberships=memberships,
         )
-        store.cache["directory"] = loaded
+        cache["directory"] = loaded
         return loaded
 
     def member(self, member_id: str) -> dict[str, Any]:

@@ -72,15 +72,29 @@ class CompiledQuery:
 
 Builder = Callable[[Any, Params], ir.Table]
 _cache: dict[tuple[str, Hashable], CompiledQuery] = {}
-_cache_lock = threading.Lock()
+# Held while a shape is compiled, so that each is compiled once, by one thread: Ibis makes no
+# promise that building and compiling expressions from several threads at once is safe. Every
+# later call finds its shape in the cache without taking it.
+_compile_lock = threading.Lock()
 
 
 def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
-    """The compiled SQL for the query shape `key`, built by `build(ibis_backend, params)`."""
+    """The compiled SQL for the query shape `key`, built by `build(ibis_backend, params)`.
+
+    `store.ibis()` must need no connection (unbound tables): it is used from any thread.
+    """
     cache_key = (store.dialect, key)
     found = _cache.get(cache_key)
     if found is not None:
         return found
+    with _compile_lock:
+        found = _cache.get(cache_key)
+        if found is None:
+            found = _cache[cache_key] = _compile(store, build)
+    return found
+
+
+def _compile(store: Store, build: Builder) -> CompiledQuery:
     params = Params(store.dialect)
     backend = store.ibis()
     expr = build(backend, params)
@@ -92,10 +106,7 @@ def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
         sql, count = re.subn(pattern, f"${name}", sql)
         if count:
             names.append(name)
-    query = CompiledQuery(sql=sql, names=tuple(names))
-    with _cache_lock:
-        _cache[cache_key] = query
-    return query
+    return CompiledQuery(sql=sql, names=tuple(names))
 
 
 def run(

@@ -135,7 +135,11 @@ class Store(Protocol):
 
     @property
     def cache(self) -> dict[str, Any]:
-        """Values derived from the stored data (the directory, say); emptied by every write."""
+        """Values derived from the stored data (the directory, say); emptied by every write.
+
+        A write replaces the dict rather than clearing it: take it once, read it with one call
+        (`get`), and store what was read into that same dict, so that a value read before a
+        write (on another thread) goes with the dict the write replaced."""
         ...
 
     def ibis(self) -> Any:

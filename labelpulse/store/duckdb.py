@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -27,6 +28,7 @@ from labelpulse.store.base import (
     lookup_sql,
     where_sql,
 )
+from labelpulse.store.compile import UnboundTables
 from labelpulse.validation import as_arrow
 
 _STATE_ACTIONS = (
@@ -158,11 +160,25 @@ class DuckDBStore(PlainImports):
         except duckdb.Error as exc:
             raise StoreError(f"cannot open database {path!r}: {exc}") from exc
         self._lock = threading.RLock()
+        # Reads run on a cursor of their thread's own (a connection to the same database), in
+        # parallel with each other and with a write: a DuckDB connection refuses a second call
+        # while one runs ("connection is busy"), and a lock would serve readers one at a time.
+        self._readers = threading.local()
+        self._cursors: list[tuple[threading.Thread, duckdb.DuckDBPyConnection]] = []
+        self._closed = False
+        # Cursors are made from a connection of their own, under a lock of their own: a new
+        # reader thread does not wait for a write to end.
+        self._factory = self._con.cursor()
+        self._factory_lock = threading.Lock()
+        # As many reads at once as there are cores: DuckDB runs every query of a database on
+        # one pool of that many threads, and forty reads at once would queue a write's
+        # statements (a POST) behind all of theirs, for seconds, for no more throughput.
+        self._reading = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
         self._con.execute("SET TimeZone = 'UTC'")
         # No result relies on the physical order of rows (every ordered report says ORDER BY);
         # without this promise DuckDB inserts and scans in parallel.
         self._con.execute("SET preserve_insertion_order = false")
-        self._ibis: Any = None
+        self._tables = UnboundTables(self.dialect)
         self._cache: dict[str, Any] = {}
         self._migrate()
 
@@ -183,8 +199,10 @@ class DuckDBStore(PlainImports):
                     raise StoreError(f"migration to schema version {number} failed: {exc}") from exc
 
     def schema_version(self) -> int:
-        with self._lock:  # the web server asks from many threads (GET /api/health)
-            value = self._scalar("SELECT max(version) FROM schema_version")
+        # On this thread's cursor, not under the write lock: GET /api/health answers while a
+        # batch is being stored.
+        rows = self._fetch("SELECT max(version) AS v FROM schema_version", [])
+        value = rows[0]["v"] if rows else None
         return int(value) if value is not None else 0
 
     def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
@@ -224,7 +242,7 @@ class DuckDBStore(PlainImports):
                 con.execute("ROLLBACK")
                 raise
             finally:
-                self._cache.clear()
+                self._cache = {}
                 con.execute("DROP TABLE IF EXISTS incoming")
                 con.execute("DROP TABLE IF EXISTS fresh")
                 con.execute("DROP TABLE IF EXISTS known")
@@ -292,13 +310,19 @@ class DuckDBStore(PlainImports):
             f"""CREATE TEMP TABLE known AS SELECT DISTINCT annotation FROM {source} b
                 WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)"""
         )
-        con.execute("DELETE FROM state WHERE annotation IN (SELECT annotation FROM known)")
-        con.execute("DELETE FROM review_actions WHERE annotation IN (SELECT annotation FROM known)")
-        con.execute(
-            f"""CREATE TEMP TABLE known_events AS SELECT {_STATE_COLUMNS}, agreement FROM events
-                WHERE annotation IN (SELECT annotation FROM known)"""
-        )
-        both = "SELECT {0} FROM " + source + " UNION ALL SELECT {0} FROM known_events"
+        both = "SELECT {0} FROM " + source
+        # New annotations only (an API POST of new work, usually): nothing stored to replace,
+        # and no scan of the log for their events, which cost most of a small batch's time.
+        if self._scalar("SELECT count(*) FROM known"):
+            con.execute("DELETE FROM state WHERE annotation IN (SELECT annotation FROM known)")
+            con.execute(
+                "DELETE FROM review_actions WHERE annotation IN (SELECT annotation FROM known)"
+            )
+            con.execute(
+                f"""CREATE TEMP TABLE known_events AS SELECT {_STATE_COLUMNS}, agreement
+                    FROM events WHERE annotation IN (SELECT annotation FROM known)"""
+            )
+            both += " UNION ALL SELECT {0} FROM known_events"
         touched = both.format(_STATE_COLUMNS)
         con.execute("CREATE TEMP TABLE new_state AS " + STATE_SQL.format(events=touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
@@ -374,7 +398,7 @@ class DuckDBStore(PlainImports):
         )
         with self._lock:
             self._con.execute(sql, list(row.values()))
-            self._cache.clear()
+            self._cache = {}
 
     def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
@@ -402,15 +426,12 @@ class DuckDBStore(PlainImports):
                 )
             finally:
                 self._con.unregister("put_many_rows")
-                self._cache.clear()
+                self._cache = {}
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
         sql, values = where_sql(f"SELECT * FROM {table}", where, "?")
-        with self._lock:
-            cursor = self._con.execute(sql + " ORDER BY ALL", values)
-            names = [column[0] for column in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._fetch(sql + " ORDER BY ALL", values)
 
     def get_in(
         self,
@@ -427,10 +448,7 @@ class DuckDBStore(PlainImports):
         sql, params = lookup_sql(
             table, column, columns, where, "?", "list_contains({mark}, {column})"
         )
-        with self._lock:
-            cursor = self._con.execute(sql, [*params, list(values)])
-            names = [c[0] for c in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._fetch(sql, [*params, list(values)])
 
     def remove(self, table: str, **where: Any) -> int:
         check_record_table(table, list(where))
@@ -439,7 +457,7 @@ class DuckDBStore(PlainImports):
         sql, values = where_sql(f"DELETE FROM {table}", where, "?")
         with self._lock:
             rows = self._con.execute(sql + " RETURNING 1", values).fetchall()
-            self._cache.clear()
+            self._cache = {}
             return len(rows)
 
     def rebuild_state(self) -> None:
@@ -455,7 +473,7 @@ class DuckDBStore(PlainImports):
                     + " ORDER BY r.time_us"
                 )
                 self._con.execute("COMMIT")
-                self._cache.clear()
+                self._cache = {}
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
@@ -475,31 +493,58 @@ class DuckDBStore(PlainImports):
             return int(self._scalar(sql))
 
     # -- reading ------------------------------------------------------------------------------
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor for reading: it sees every committed write, like a connection."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._readers, "cursor", None)
+        if cursor is None:
+            with self._factory_lock:
+                if self._closed:
+                    raise StoreError("the store is closed")
+                # The web server's worker threads come and go: a gone thread's cursor closes.
+                for thread, gone in self._cursors:
+                    if not thread.is_alive():
+                        gone.close()
+                self._cursors = [(t, c) for t, c in self._cursors if t.is_alive()]
+                cursor = self._factory.cursor()
+                cursor.execute("SET TimeZone = 'UTC'")  # a setting of each connection
+                self._cursors.append((threading.current_thread(), cursor))
+            self._readers.cursor = cursor
+        return cursor
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        with self._lock:
-            result = self._con.sql(sql, params=dict(params or {}))
+        cursor = self._reader()
+        with self._reading:
+            result = cursor.sql(sql, params=dict(params or {}))
             if result is None:
                 return pa.table({})
             table: pa.Table = result.to_arrow_table()
-            return table
+        return table
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            cursor = self._con.execute(sql, dict(params or {}))
+        return self._fetch(sql, dict(params or {}))
+
+    def _fetch(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
+        reader = self._reader()
+        with self._reading:
+            cursor = reader.execute(sql, params)
             names = [column[0] for column in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            fetched = cursor.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in fetched]
 
     @property
     def cache(self) -> dict[str, Any]:
         return self._cache
 
     def ibis(self) -> Any:
-        if self._ibis is None:
-            import ibis
-
-            self._ibis = ibis.duckdb.from_connection(self._con)
-        return self._ibis
+        # Unbound tables, as for the other backends: compiling needs no connection, so no
+        # Ibis backend shares this store's connection with the threads that read.
+        return self._tables
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._factory_lock:
+            self._closed = True
+            for _, cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
+            self._factory.close()
             self._con.close()

@@ -7,8 +7,10 @@ computes a figure without the asker's scope.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -251,6 +253,16 @@ def _decoded(line: str) -> Any:
         return line
 
 
+# Batches are parsed, validated and stored in threads of their own (a store writes one batch at
+# a time anyway): a POST waits neither for the event loop nor behind the report requests that
+# fill the shared threadpool (40 threads) under load.
+_INGEST_THREADS = anyio.CapacityLimiter(4)
+
+
+async def _off_the_loop(ingest: Callable[[], IngestSummary]) -> IngestSummary:
+    return await anyio.to_thread.run_sync(ingest, limiter=_INGEST_THREADS)
+
+
 def _summary(summary: IngestSummary) -> dict[str, Any]:
     out = summary.as_dict()
     for key in ("rejects_path", "errors", "rejected", "conflicts"):
@@ -273,26 +285,41 @@ async def post_events(
     A JSON array, or NDJSON with `Content-Type: application/x-ndjson`. One bad record and
     nothing is stored: the 422 response lists every bad record with its position, id and field.
     """
-    lines, records = _records(await _body(request), request.headers.get("content-type", ""))
+    body = await _body(request)
+    content_type = request.headers.get("content-type", "")
     store: Store = request.app.state.store
-    check_batch(store, viewer, lines if lines is not None else records or [])
-    summary = (
-        ingest_lines(store, lines) if lines is not None else ingest_records(store, records or [])
-    )
-    return _summary(summary)
+
+    def ingest() -> IngestSummary:
+        lines, records = _records(body, content_type)
+        check_batch(store, viewer, lines if lines is not None else records or [])
+        if lines is not None:
+            return ingest_lines(store, lines)
+        return ingest_records(store, records or [])
+
+    # Parsing, validating and storing a batch take the CPU for a while (seconds for a large
+    # one): in a thread, the event loop serves other requests meanwhile.
+    return _summary(await _off_the_loop(ingest))
 
 
 def _directory_route(path: str, kind: str) -> None:
     async def post_directory(
         request: Request, viewer: Annotated[Viewer, Depends(ingest_viewer)]
     ) -> dict[str, Any]:
-        lines, records = _records(await _body(request), request.headers.get("content-type", ""))
-        if lines is not None:
-            records = [_decoded(line) for line in lines]
-        # The endpoint decides the kind: /api/members stores members, never events or projects.
-        tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
-        check_batch(request.app.state.store, viewer, tagged)
-        return _summary(ingest_records(request.app.state.store, tagged))
+        body = await _body(request)
+        content_type = request.headers.get("content-type", "")
+        store: Store = request.app.state.store
+
+        def ingest() -> IngestSummary:
+            lines, records = _records(body, content_type)
+            if lines is not None:
+                records = [_decoded(line) for line in lines]
+            # The endpoint decides the kind: /api/members stores members, never events or
+            # projects.
+            tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
+            check_batch(store, viewer, tagged)
+            return ingest_records(store, tagged)
+
+        return _summary(await _off_the_loop(ingest))
 
     router.add_api_route(
         f"/{path}",

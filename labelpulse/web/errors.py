@@ -6,6 +6,7 @@ browser; a sign-in redirect for a browser that is not signed in.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from labelpulse.errors import LabelpulseError
 from labelpulse.web.templating import page
@@ -31,6 +33,7 @@ STATUS = {
 }
 _CODES = {status: code for code, status in STATUS.items()}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+log = logging.getLogger("labelpulse.web")
 
 
 def error_body(
@@ -69,8 +72,50 @@ def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
     return ", ".join(methods)
 
 
+def internal_response(request: Request, exc: Exception) -> Response:
+    """The 500 of an unexpected error: its type, never its text (which may hold data)."""
+    body = error_body("internal", f"internal error: {type(exc).__name__}")
+    try:
+        return error_response(request, 500, body)
+    except Exception:  # the page itself failed (the store is down, say): the JSON then
+        return JSONResponse(body, status_code=500)
+
+
+class InternalErrors:
+    """Answers an unexpected error with our 500, and the connection stays open for the next
+    request. (Starlette's outermost middleware, given a handler for `Exception`, sends its
+    answer and raises the error again, on which uvicorn closes a keep-alive connection without
+    `Connection: close`: the client's next request on it fails.) The traceback is logged here.
+    An error after the answer began cannot be answered: it goes on to the server, which ends
+    the connection, as it must with half a response sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            log.error("internal error: %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
+            await internal_response(Request(scope), exc)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Route every kind of error through `error_response`."""
+    # Outside every middleware added before this call (sessions): an error in them is ours too.
+    app.add_middleware(InternalErrors)
 
     @app.exception_handler(LabelpulseError)
     async def labelpulse_error(request: Request, exc: LabelpulseError) -> Response:
@@ -100,5 +145,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
-        message = f"internal error: {type(exc).__name__}"
-        return error_response(request, 500, error_body("internal", message))
+        # Only for an error in a middleware added after `install` (InternalErrors has the rest).
+        return internal_response(request, exc)

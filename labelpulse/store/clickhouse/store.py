@@ -125,7 +125,7 @@ class ClickHouseStore(PlainImports):
                         batch.store(self._con, tables, prepared, self._next_version())
                         outcome.stored = prepared.count
             finally:
-                self._cache.clear()
+                self._cache = {}
         return outcome
 
     def _upsert_directory(self, records: Sequence[DirectoryRecord], outcome: AppendOutcome) -> None:
@@ -218,7 +218,7 @@ class ClickHouseStore(PlainImports):
                         latest[at] = {**base, **row}
                 self._write(table, list(latest.values()))
             finally:
-                self._cache.clear()
+                self._cache = {}
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
         check_record_table(table, list(where))
@@ -283,7 +283,7 @@ class ClickHouseStore(PlainImports):
                     self._write(table, rows, deleted=True)
                 return len(rows)
             finally:
-                self._cache.clear()
+                self._cache = {}
 
     def rebuild_state(self) -> None:
         with self._lock:
@@ -291,7 +291,7 @@ class ClickHouseStore(PlainImports):
                 with batch.scratch(self._con) as tables:
                     batch.replace_state(self._con, tables, ALL_EVENTS, "*", self._next_version())
             finally:
-                self._cache.clear()
+                self._cache = {}
 
     def state_differences(self) -> int:
         rebuilt = STATE_SQL.format(events=ALL_EVENTS)

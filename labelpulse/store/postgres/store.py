@@ -217,7 +217,7 @@ class PostgresStore:
                 except psycopg.Error as exc:
                     raise StoreError(f"could not store the batch: {exc}") from exc
                 finally:
-                    self._cache.clear()
+                    self._cache = {}
                 self._written(con)
                 return outcome
         raise AssertionError("unreachable")
@@ -232,7 +232,7 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"could not store the batch: {exc}") from exc
         finally:
-            self._cache.clear()
+            self._cache = {}
 
     def _engine(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection of one batch's own, to an in-memory database opened once."""
@@ -246,7 +246,7 @@ class PostgresStore:
 
         The count moves after the commit, so a process that sees it moved sees the write too.
         """
-        self._cache.clear()
+        self._cache = {}
         con.execute("SELECT nextval('store_writes')")
 
     def put(self, table: str, row: Mapping[str, Any]) -> None:
@@ -377,7 +377,7 @@ class PostgresStore:
             row = con.execute("SELECT last_value, is_called FROM store_writes").fetchone()
         writes = int(row[0]) if row and row[1] else 0
         if writes != self._cache_writes:
-            self._cache.clear()
+            self._cache = {}
             self._cache_writes = writes
         return self._cache
 
