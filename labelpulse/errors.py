@@ -105,3 +105,19 @@ class TooLargeError(LabelpulseError):
     """A request body is larger than the server accepts."""
 
     code: str = "too_large"
+
+
+@dataclass
+class TooManyRequestsError(LabelpulseError):
+    """Too many attempts (failed sign-ins): try again after `retry_after` seconds."""
+
+    code: str = "too_many_requests"
+    retry_after: int = 1
+
+
+@dataclass
+class BusyError(LabelpulseError):
+    """The server is at its limit of this kind of work: try again after `retry_after` seconds."""
+
+    code: str = "busy"
+    retry_after: int = 1
