@@ -1,9 +1,10 @@
 """Settings: database location, default time zone, fix+accept credit.
 
 Each comes from, first to last: the command line (`--db`), the environment (`LABELPULSE_DB`,
-`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`, `LABELPULSE_MAX_REQUEST_MB`), a TOML file
-(`LABELPULSE_CONFIG`, else `./labelpulse.toml` when present, with the keys `db`, `timezone`,
-`fix_accept_credit`, `max_request_mb`), the defaults below.
+`LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`, `LABELPULSE_MAX_REQUEST_MB`,
+`LABELPULSE_MAX_REQUEST_RECORDS`), a TOML file (`LABELPULSE_CONFIG`, else `./labelpulse.toml`
+when present, with the keys `db`, `timezone`, `fix_accept_credit`, `max_request_mb`,
+`max_request_records`), the defaults below.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ENVIRONMENT = {
     "timezone": "LABELPULSE_TZ",
     "fix_accept_credit": "LABELPULSE_FIX_ACCEPT_CREDIT",
     "max_request_mb": "LABELPULSE_MAX_REQUEST_MB",
+    "max_request_records": "LABELPULSE_MAX_REQUEST_RECORDS",
 }
 
 
@@ -34,6 +36,9 @@ class Settings:
     fix_accept_credit: float = 0.5
     # The largest request body the server takes (POST /api/events); larger ones get 413.
     max_request_mb: float = 32.0
+    # The most records one request body may hold; more get 413. Bounds what one request costs
+    # to validate (and answer about), whatever its bytes: 3 MB holds a million `{}` records.
+    max_request_records: int = 100_000
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -49,6 +54,9 @@ def load_settings(db: str | None = None) -> Settings:
         timezone=str(values.get("timezone", "UTC")),
         fix_accept_credit=_credit(values.get("fix_accept_credit", 0.5)),
         max_request_mb=_positive("max_request_mb", values.get("max_request_mb", 32.0)),
+        max_request_records=_count(
+            "max_request_records", values.get("max_request_records", 100_000)
+        ),
     )
     check_timezone(settings.timezone)
     return settings
@@ -89,6 +97,16 @@ def _positive(name: str, value: Any) -> float:
         number = -1.0
     if isinstance(value, bool) or not number > 0:
         raise UsageError(f"{name} must be a positive number, got {value!r}")
+    return number
+
+
+def _count(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool | float) or number < 1:
+        raise UsageError(f"{name} must be a whole number of at least 1, got {value!r}")
     return number
 
 
