@@ -184,14 +184,15 @@ def json_array_lines(data: bytes, source: str, max_records: int | None = None) -
     data = data.removeprefix(BOM)
     text = _utf8(data, source)
     stripped = text.strip()
-    if stripped.startswith("{"):
-        return pa.array([stripped], pa.string())
-    if not stripped.startswith("["):
+    if not stripped.startswith(("[", "{")):
         raise UsageError(f"{source}: expected a JSON array of records (or one JSON object)")
     con = getattr(_local, "con", None)
     if con is None:
         con = _local.con = duckdb.connect(":memory:")
     try:
+        if stripped.startswith("{"):
+            con.execute("SELECT CAST($t AS JSON)", {"t": stripped}).fetchall()  # well-formed?
+            return pa.array([stripped], pa.string())
         if max_records is not None:
             # The count first, before a string is made of each record.
             ((count,),) = con.execute("SELECT json_array_length($t)", {"t": stripped}).fetchall()
