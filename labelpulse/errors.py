@@ -72,11 +72,27 @@ class NotFoundError(LabelpulseError):
     code: str = "not_found"
 
 
+MAX_DETAILS = 100
+"""The most problems one error lists: a batch of a million bad records answers in kilobytes."""
+
+
 @dataclass
 class InvalidRecordsError(LabelpulseError):
-    """A batch that must be stored whole had bad records; nothing of it was stored."""
+    """A batch that must be stored whole had bad records; nothing of it was stored.
+
+    Lists the first `MAX_DETAILS` problems; the message says how many there were in all
+    (`problems`, when the caller counted more than it collected).
+    """
 
     code: str = "invalid_records"
+    problems: int = 0
+
+    def __post_init__(self) -> None:
+        total = max(self.problems, len(self.details))
+        self.details = self.details[:MAX_DETAILS]
+        if total > len(self.details):
+            self.message += f" (the first {len(self.details)} of {total} problems are listed)"
+        self.problems = total
 
 
 @dataclass
@@ -105,3 +121,19 @@ class TooLargeError(LabelpulseError):
     """A request body is larger than the server accepts."""
 
     code: str = "too_large"
+
+
+@dataclass
+class TooManyRequestsError(LabelpulseError):
+    """Too many attempts (failed sign-ins): try again after `retry_after` seconds."""
+
+    code: str = "too_many_requests"
+    retry_after: int = 1
+
+
+@dataclass
+class BusyError(LabelpulseError):
+    """The server is at its limit of this kind of work: try again after `retry_after` seconds."""
+
+    code: str = "busy"
+    retry_after: int = 1

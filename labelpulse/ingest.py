@@ -20,7 +20,7 @@ from typing import Any
 
 from labelpulse.connectors.files import Progress, read_batches
 from labelpulse.connectors.mapping import ColumnMapping
-from labelpulse.errors import InvalidRecordsError, NotFoundError, RecordError
+from labelpulse.errors import MAX_DETAILS, InvalidRecordsError, NotFoundError, RecordError
 from labelpulse.store.base import AppendOutcome, Batch, Store
 from labelpulse.validation import (
     Lines,
@@ -108,13 +108,14 @@ def ingest_records(store: Store, records: Sequence[Any]) -> IngestSummary:
 def ingest_lines(store: Store, lines: Sequence[str]) -> IngestSummary:
     """Store a batch of JSON lines whole (an NDJSON request body), or store nothing."""
     with _validators.lend() as validator:
-        validated = validator.validate_lines(lines, range(1, len(lines) + 1))
-    if validated.rejects:
-        errors = validated.errors
-        bad = len({e.position for e in errors})
+        validated = validator.validate_lines(
+            lines, range(1, len(lines) + 1), max_rejects=MAX_DETAILS
+        )
+    if validated.rejected:
         raise InvalidRecordsError(
-            f"{bad} of {len(lines)} record(s) are invalid; nothing was stored",
-            details=[e.as_dict() for e in errors],
+            f"{validated.rejected} of {len(lines)} record(s) are invalid; nothing was stored",
+            details=[e.as_dict() for e in validated.errors],
+            problems=validated.problems,
         )
     outcome = store.append(validated.events, validated.positions, validated.directory, atomic=True)
     return IngestSummary(

@@ -82,6 +82,20 @@ def _rule_sql(rule: FieldRule) -> str:
                 "2026-03-02T10:00:00Z",
             )
         )
+        # DuckDB takes any two-digit hour as an offset (+25:00); RFC 3339 offsets in use run
+        # from -12:00 to +14:00, and ISO 8601 / most parsers stop at ±18:00.
+        offset = (
+            f"CASE WHEN right({v}, 1) IN ('Z', 'z') THEN 0 ELSE "
+            f"TRY_CAST(substr({v}, -5, 2) AS INTEGER) * 60 "
+            f"+ CASE WHEN TRY_CAST(substr({v}, -2, 2) AS INTEGER) < 60 "
+            f"THEN TRY_CAST(substr({v}, -2, 2) AS INTEGER) END END"
+        )
+        checks.append(
+            (
+                f"coalesce(({offset}) > 18 * 60, true)",
+                "must have a UTC offset from -18:00 to +18:00, such as Z or +02:00",
+            )
+        )
         checks.append((f"ts_{rule.name} IS NULL", "is not a valid date and time"))
     elif rule.kind == "number":
         bounds = _bounds_text(rule)
@@ -205,10 +219,14 @@ def _validation_sql() -> str:
         f"THEN {message('time', 'must not be more than 24 hours in the future')} END",
         f"CASE WHEN err_idle IS NULL AND err_duration IS NULL AND idle_value > duration_value "
         f"THEN {message('idle', 'must not be more than duration')} END",
-        # A repeated key is rare: look for one only where there are more keys than values.
-        f"CASE WHEN len(keys) > {present_count} AND len(keys) <> len(list_distinct(keys)) "
-        f"THEN {message('', 'has a field more than once')} END",
     ]
+    # A repeated key is rare: look for one only where there are more keys than values. Checked
+    # on directory records too, which otherwise go to their models (where the last value wins).
+    repeated = (
+        f"CASE WHEN len(keys) > {present_count} AND len(keys) <> len(list_distinct(keys)) "
+        f"THEN {message('', 'has a field more than once')} END"
+    )
+    cross_checks.append(repeated)
     unknown = (
         f"list_transform(list_filter(keys, lambda k: NOT list_contains({allowed}, k)), "
         f"lambda k: k || chr(9) || 'is not a field of an event (unknown fields are rejected)')"
@@ -260,7 +278,8 @@ def _validation_sql() -> str:
         CASE
           WHEN NOT j_ok THEN [chr(9) || 'is not valid JSON']
           WHEN jt IS NULL THEN [chr(9) || 'must be a JSON object']
-          WHEN kind IN ({directory_kinds}) THEN []
+          WHEN kind IN ({directory_kinds})
+               THEN list_filter([cross_{len(cross_checks) - 1}], lambda x: x IS NOT NULL)
           WHEN coalesce({field_errors}, {", ".join(f"cross_{n}" for n in range(len(cross_checks)))})
                IS NULL AND unknown_count = 0 THEN []
           ELSE list_filter([{field_errors}], lambda x: x IS NOT NULL)
@@ -328,6 +347,10 @@ class Validated:
     directory: list[tuple[int, DirectoryRecord]] = field(default_factory=list)
     rejects: list[tuple[RecordError, str]] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
+    rejected: int = 0
+    """How many records were rejected: all of them, even when `rejects` holds only the first."""
+    problems: int = 0
+    """How many rules were broken, in all: `rejects` may hold only the first of them."""
 
     @property
     def errors(self) -> list[RecordError]:
@@ -353,12 +376,21 @@ class Validator:
             self._con.unregister("batch")
 
     def validate_lines(
-        self, lines: Lines, positions: Positions, now_us: int | None = None
+        self,
+        lines: Lines,
+        positions: Positions,
+        now_us: int | None = None,
+        *,
+        max_rejects: int | None = None,
     ) -> Validated:
         """Check each line (one JSON record); split into good events, directory records, rejects.
 
         `lines` and `positions` may be Python sequences or Arrow arrays (a file reader hands over
         Arrow arrays built straight from the file's bytes, sparing a Python string per line).
+
+        With `max_rejects`, only the problems of the first that many rejected records (by
+        position) become `rejects`; the others are counted (`rejected`, `problems`) but no
+        Python object is made for them, so a batch of a million bad records stays cheap.
         """
         if now_us is None:
             now_us = _time.time_ns() // 1000
@@ -376,9 +408,9 @@ class Validator:
             result = self._con.sql(f"EXECUTE validate({int(now_us)})").to_arrow_table()
         finally:
             self._con.unregister("batch")
-        return self._split(result, lines)
+        return self._split(result, lines, max_rejects)
 
-    def _split(self, result: pa.Table, lines: Lines) -> Validated:
+    def _split(self, result: pa.Table, lines: Lines, max_rejects: int | None) -> Validated:
         is_event = result.column("is_event")
         out = Validated(
             events=result.filter(is_event).select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
@@ -386,21 +418,41 @@ class Validator:
         out.positions = result.column("pos").filter(is_event).to_pylist()
         others = result.filter(pc.invert(is_event))
         others = others.select(["pos", "idx", "kind", "problems", "record_id"])
-        for row in others.to_pylist():
+        counts = pc.list_value_length(others.column("problems"))
+        bad = others.filter(pc.greater(counts, 0))
+        out.rejected = bad.num_rows
+        out.problems = int(pc.sum(counts).as_py() or 0)
+        if max_rejects is not None and bad.num_rows > max_rejects:
+            bad = bad.take(pc.select_k_unstable(bad, max_rejects, [("pos", "ascending")]))
+        for row in bad.sort_by("pos").to_pylist():
             pos, line = row["pos"], line_at(lines, row["idx"])
-            if row["problems"]:
-                for item in row["problems"]:
-                    name, _, rule = item.partition("\t")
-                    out.rejects.append(
-                        (RecordError(pos, row["record_id"], name or None, rule), line)
-                    )
-                continue
-            parsed = parse_directory_record(json.loads(line), pos)
+            for item in row["problems"]:
+                name, _, rule = item.partition("\t")
+                out.rejects.append((RecordError(pos, row["record_id"], name or None, rule), line))
+        directory = others.filter(pc.equal(counts, 0))
+        for row in directory.select(["pos", "idx", "record_id"]).to_pylist():
+            pos, line = row["pos"], line_at(lines, row["idx"])
+            parsed = _directory_record(line, pos, row["record_id"])
             if isinstance(parsed, list):
-                out.rejects.extend((err, line) for err in parsed)
+                out.rejected += 1
+                out.problems += len(parsed)
+                if max_rejects is None or len({e.position for e, _ in out.rejects}) < max_rejects:
+                    out.rejects.extend((err, line) for err in parsed)
             else:
                 out.directory.append((pos, parsed))
+        out.rejects.sort(key=lambda reject: reject[0].position)
         return out
+
+
+def _directory_record(
+    line: str, pos: int, record_id: str | None
+) -> DirectoryRecord | list[RecordError]:
+    try:
+        data = json.loads(line)
+    except RecursionError:
+        # DuckDB read it (it parses without recursing); Python's parser gives up on deep nesting.
+        return [RecordError(pos, record_id, None, "nests too deeply to be read")]
+    return parse_directory_record(data, pos)
 
 
 def encode_records(records: Sequence[Any]) -> list[str]:

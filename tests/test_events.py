@@ -602,3 +602,43 @@ def test_a_field_given_twice_is_rejected() -> None:
     )
     result = Validator().validate_lines([line], [1])
     assert [str(e) for e in result.errors] == ['record 1 (id "e1"): has a field more than once']
+
+
+# -- hostile input (issue 11) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("offset", ["+25:00", "-18:01", "+18:30", "+05:60", "+1a:00"])
+def test_an_offset_beyond_18_hours_or_malformed_is_rejected(offset: str) -> None:
+    text = event(time=f"2026-03-02T10:00:00{offset}")
+    rule = "must have a UTC offset from -18:00 to +18:00, such as Z or +02:00"
+    assert msg("time", rule) in messages(text)
+
+
+@pytest.mark.parametrize("offset", ["+18:00", "-18:00", "+05:45", "-00:00", "z"])
+def test_offsets_up_to_18_hours_pass(offset: str) -> None:
+    assert messages(event(time=f"2026-03-02T10:00:00{offset}")) == []
+
+
+def test_a_directory_record_with_a_repeated_key_is_rejected() -> None:
+    text = '{"kind": "member", "id": "m1", "name": "A", "name": "B", "role": "annotator"}'
+    result = validate(text)
+    assert result.directory == []
+    assert [str(e) for e in result.errors] == [msg(None, "has a field more than once", "m1")]
+
+
+def test_a_directory_record_nested_deeper_than_python_reads_is_rejected() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    text = '{"kind": "member", "id": "m1", "name": "A", "role": "annotator", "x": ' + deep + "}"
+    result = validate(text)
+    assert [str(e) for e in result.errors] == [msg(None, "nests too deeply to be read", "m1")]
+
+
+def test_rejects_beyond_the_cap_are_counted_not_collected() -> None:
+    lines = ["{}"] * 5000 + [event()] + ['{"kind": "member", "id": "m", "role": "x"}'] * 3
+    result = Validator().validate_lines(
+        lines, list(range(1, len(lines) + 1)), now_us=NOW_US, max_rejects=10
+    )
+    assert result.rejected == 5003
+    assert {e.position for e in result.errors} == set(range(1, 11))
+    assert result.problems > 5000 * 6
+    assert len(result.positions) == 1

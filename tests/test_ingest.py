@@ -615,3 +615,75 @@ def test_bytes_that_are_not_utf8_do_not_stop_the_file(tmp_path: Path, store: Sto
     assert (summary.stored, summary.rejected) == (1, 1)
     rejected = json.loads(Path(summary.rejects_path or "").read_text().splitlines()[0])
     assert rejected["position"] == 2 and "\ufffd" in rejected["record"]
+
+
+# -- hostile input (issue 11) -----------------------------------------------------------------
+
+
+def test_a_rejection_lists_the_first_100_problems_and_counts_them_all(store: Store) -> None:
+    with pytest.raises(InvalidRecordsError) as caught:
+        ingest_records(store, [{}] * 2000 + [event("ok")])
+    error = caught.value
+    assert len(error.details) == 100
+    assert [d["position"] for d in error.details] == sorted(d["position"] for d in error.details)
+    assert error.details[0]["position"] == 1
+    assert error.message.startswith("2000 of 2001 record(s) are invalid; nothing was stored")
+    assert f"(the first 100 of {error.problems} problems are listed)" in error.message
+    assert error.problems >= 2000 * 6
+    assert count(store) == 0
+
+
+def test_a_json_file_with_a_repeated_key_rejects_that_record(store: Store, tmp_path: Path) -> None:
+    text = "[" + json.dumps(event("e1")) + ",\n" + json.dumps(event("e2"))[:-1] + ', "actor": "x"}]'
+    path = tmp_path / "dup.json"
+    path.write_text(text, encoding="utf-8")
+    summary = import_file(store, path)
+    assert (summary.stored, summary.rejected) == (1, 1)
+    [entry] = read_rejects(summary.rejects_path or "")
+    assert entry["position"] == 2
+    assert entry["errors"] == ['record 2 (id "e2"): has a field more than once']
+
+
+def test_a_deeply_nested_json_file_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[\n" + "[" * 100_000, encoding="utf-8")
+    with pytest.raises(UsageError, match=r"deep\.json is not valid JSON: .* at line 2 column"):
+        import_file(store, path)
+    nested = tmp_path / "nested.json"
+    deep = "[" * 100_000 + "]" * 100_000
+    nested.write_text(f'[{json.dumps(event("e1"))}, {{"id": "e2", "meta": {deep}}}]', "utf-8")
+    summary = import_file(store, nested)
+    assert (summary.stored, summary.rejected) == (1, 1)
+
+
+@pytest.mark.parametrize("suffix", [".ndjson", ".json", ".csv"])
+def test_a_leading_byte_order_mark_is_ignored(store: Store, tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"bom{suffix}"
+    records = [event("e1"), event("e2")]
+    if suffix == ".csv":
+        write_csv(path, records)
+    elif suffix == ".json":
+        path.write_text(json.dumps(records), encoding="utf-8")
+    else:
+        write_ndjson(path, [json.dumps(r) for r in records])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    summary = import_file(store, path)
+    assert (summary.stored, summary.rejected) == (2, 0)
+
+
+def test_a_binary_csv_is_rejected_naming_the_file_and_line(store: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "data.csv", [event(f"e{n}") for n in range(3)])
+    path.write_bytes(path.read_bytes() + b"e9,\xff\xfe\x00\x81garbage\n")
+    with pytest.raises(UsageError, match=r"data\.csv: line 5 is not valid UTF-8"):
+        import_file(store, path)
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes(b'id,type\ne1,"' + b"x" * 200_000 + b'"\n')
+    with pytest.raises(UsageError, match=r"huge\.csv: not a readable CSV file: field larger"):
+        import_file(store, huge)
+
+
+def test_a_csv_with_a_repeated_column_is_rejected(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("id,actor,actor\ne1,ann,rev\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"twice\.csv: column\(s\) actor appear more than once"):
+        import_file(store, path)

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from labelpulse.errors import UsageError
+from labelpulse.errors import TooLargeError, UsageError
 from labelpulse.events import EVENT_FIELDS
-from labelpulse.validation import Lines, Positions, encode_records
+from labelpulse.validation import Lines, Positions
 
 if TYPE_CHECKING:
     from labelpulse.connectors.mapping import ColumnMapping
@@ -60,6 +64,8 @@ def read_batches(
         yield from _batches(_mapped_csv_lines(path, mapping, progress), size)
     elif detect_format(path) == "ndjson":
         yield from _ndjson_batches(path, size, progress)
+    elif detect_format(path) == "json":
+        yield from _array_batches(path, size, progress)
     else:
         yield from _batches(_record_lines(path, progress), size)
 
@@ -83,6 +89,8 @@ def _ndjson_batches(
             if progress is not None and block:
                 progress(len(block))
             if block:
+                if first_line == 1 and not rest:
+                    block = block.removeprefix(BOM)  # a byte order mark is not a record
                 block = rest + block
                 cut = block.rfind(b"\n")
                 if cut < 0:
@@ -128,11 +136,8 @@ def _block_lines(block: bytes, first_line: int) -> tuple[pa.Array, pa.Array, int
 
 
 def _record_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
-    """(position, JSON text) for each record of a JSON-array or CSV file."""
-    if detect_format(path) == "csv":
-        yield from _csv_lines(path, progress)
-    else:
-        yield from _array_lines(path, progress)
+    """(position, JSON text) for each record of a CSV file."""
+    yield from _csv_lines(path, progress)
 
 
 def detect_format(path: Path) -> str:
@@ -151,16 +156,78 @@ def detect_format(path: Path) -> str:
     )
 
 
-def _array_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
+def _array_batches(
+    path: Path, size: int, progress: Progress | None
+) -> Iterator[tuple[pa.Array, pa.Array]]:
+    """A JSON-array file's records, `size` at a time, as the JSON texts of its elements."""
+    lines = json_array_lines(path.read_bytes(), path.name)
     if progress is not None:
         progress(path.stat().st_size)
-    if not isinstance(data, list):
-        raise UsageError(f"{path}: expected a JSON array of records")
-    yield from enumerate(encode_records(data), start=1)
+    for start in range(0, len(lines), size):
+        chunk = lines[start : start + size]
+        yield pa.array(np.arange(start + 1, start + 1 + len(chunk), dtype=np.int64)), chunk
+
+
+BOM = b"\xef\xbb\xbf"
+_MALFORMED_AT = re.compile(r"Malformed JSON at byte (\d+) of input: ([^.]*)")
+_local = threading.local()
+
+
+def json_array_lines(data: bytes, source: str, max_records: int | None = None) -> pa.Array:
+    """The JSON text of each element of a JSON array (or of one JSON object), read by DuckDB.
+
+    Each element stays the text it was, so its record is validated as an NDJSON line is:
+    a repeated key is rejected (Python's `json` would keep the last value), and nesting of any
+    depth is read (DuckDB's parser does not recurse; Python's raises RecursionError).
+    A leading UTF-8 byte order mark is ignored. `max_records`: more elements are a 413.
+    """
+    data = data.removeprefix(BOM)
+    text = _utf8(data, source)
+    stripped = text.strip()
+    if not stripped.startswith(("[", "{")):
+        raise UsageError(f"{source}: expected a JSON array of records (or one JSON object)")
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect(":memory:")
+    try:
+        if stripped.startswith("{"):
+            con.execute("SELECT CAST($t AS JSON)", {"t": stripped}).fetchall()  # well-formed?
+            return pa.array([stripped], pa.string())
+        if max_records is not None:
+            # The count first, before a string is made of each record.
+            ((count,),) = con.execute("SELECT json_array_length($t)", {"t": stripped}).fetchall()
+            if count > max_records:
+                raise TooLargeError(
+                    f"{source} holds {count} records, more than the limit of {max_records} "
+                    "(max_request_records); send them in several requests"
+                )
+        table = con.sql(
+            "SELECT unnest(CAST($t AS JSON[])) AS line", params={"t": stripped}
+        ).to_arrow_table()
+    except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+        lead = len(text) - len(text.lstrip())
+        raise UsageError(_json_problem(source, data, lead, str(exc))) from exc
+    return table.column("line").combine_chunks().cast(pa.string())
+
+
+def _json_problem(source: str, data: bytes, lead: int, error: str) -> str:
+    """DuckDB's complaint about a JSON text, with the line and column it is at."""
+    found = _MALFORMED_AT.search(error)
+    if found is None:
+        return f"{source} is not a valid JSON array"
+    # DuckDB counts bytes of the text without its leading white space (one byte a character).
+    head = data[: lead + int(found.group(1))]
+    line = head.count(b"\n") + 1
+    column = len(head) - (head.rfind(b"\n") + 1) + 1
+    return f"{source} is not valid JSON: {found.group(2)} at line {line} column {column}"
+
+
+def _utf8(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{source}: line {line} is not valid UTF-8 (byte {exc.start})") from exc
 
 
 _FIELD_KINDS = {rule.name: rule.kind for rule in EVENT_FIELDS}
@@ -178,16 +245,48 @@ def csv_value(name: str, text: str) -> Any:
             return int(text)
         if kind == "object":
             return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep for Python: left as text, rejected
         return text
     if kind == "boolean" and text.lower() in _TRUE | _FALSE:
         return text.lower() in _TRUE
     return text
 
 
-def _csv_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+@contextmanager
+def _csv_read(path: Path) -> Iterator[TextIO]:
+    """A CSV file open for reading; its undecodable bytes or broken quoting a UsageError
+    naming the file and line, not a UnicodeDecodeError or csv.Error from deep inside."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
+        try:
+            yield fh
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{path.name}: line {_bad_utf8_line(path)} is not valid UTF-8 "
+                "(a CSV file must be UTF-8 text)"
+            ) from exc
+        except csv.Error as exc:
+            raise UsageError(f"{path.name}: not a readable CSV file: {exc}") from exc
+
+
+def _bad_utf8_line(path: Path) -> int:
+    """The number of the first line of a file that is not UTF-8 (the decoder reads ahead)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _csv_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+    with _csv_read(path) as fh:
         reader = csv.DictReader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        names = reader.fieldnames or []
+        repeated = sorted({name for name in names if name and names.count(name) > 1})
+        if repeated:
+            # The same field twice in a row: rejected, as a repeated key is in JSON.
+            raise UsageError(f"{path.name}: column(s) {', '.join(repeated)} appear more than once")
         for row in reader:
             if progress is not None:
                 progress(sum(len(v or "") + 1 for v in row.values()))
@@ -205,7 +304,7 @@ def _mapped_csv_lines(
     path: Path, mapping: ColumnMapping, progress: Progress | None
 ) -> Iterator[tuple[int, str]]:
     """(CSV line number, JSON text) of each non-empty row, as the mapping makes it an event."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with _csv_read(path) as fh:
         reader = csv.reader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
         header = next(reader, None)
         if header is None:

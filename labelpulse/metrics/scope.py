@@ -94,15 +94,33 @@ def make_window(start: dt.date | str, end: dt.date | str, tz: str = "UTC") -> Wi
     return Window(first, last, tz, lo, hi, tuple(offsets))
 
 
-def _date(value: dt.date | str, name: str) -> dt.date:
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+
+
+def check_date(value: dt.date | str, name: str) -> dt.date:
+    """A report date (`from`, `to`) from 1970 to 2100; a UsageError naming `name` otherwise.
+
+    Outside those years a window's bounds overflow (year 9999) or fall outside what time zone
+    arithmetic can do (year 1), and no labeling work happened there anyway.
+    """
     if isinstance(value, dt.date):
-        return value
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from exc
+        day = value
+    else:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
+            day = dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise UsageError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(
+            f"{name} must be a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31, got {value!s}",
+            details=[{"field": name, "message": f"outside {FIRST_YEAR}–{LAST_YEAR}"}],
+        )
+    return day
+
+
+_date = check_date
 
 
 def local_day(ts: ir.IntegerValue, window: Window, p: Params) -> ir.IntegerValue:

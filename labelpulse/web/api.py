@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse, Response
 
 from labelpulse.access import Viewer, check_batch
 from labelpulse.access.policy import visible_projects, visible_workspaces
+from labelpulse.config import Settings
+from labelpulse.connectors.files import BOM, json_array_lines
 from labelpulse.errors import TooLargeError, UsageError
 from labelpulse.exports import report_csv, report_json, report_xlsx
 from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
@@ -33,6 +35,7 @@ from labelpulse.web.openapi import (
 from labelpulse.web.query import ReportQuery, report_query, run_report
 
 router = APIRouter(prefix="/api")
+DEFAULT_MAX_RECORDS = Settings.max_request_records
 
 Format = Literal["json", "csv", "xlsx"]
 MEDIA = {
@@ -207,9 +210,16 @@ for _name in TABLE_REPORTS:
     _table_route(_name)
 
 
-async def _body(request: Request) -> bytes:
+class Body(bytes):
+    """A request body's bytes, with the most records the server takes in one (the setting)."""
+
+    max_records: int
+
+
+async def _body(request: Request) -> Body:
     """The request body, refused with 413 past the size limit (before reading it all)."""
-    limit = int(request.app.state.settings.max_request_mb * 1024 * 1024)
+    settings = request.app.state.settings
+    limit = int(settings.max_request_mb * 1024 * 1024)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
@@ -220,36 +230,53 @@ async def _body(request: Request) -> bytes:
         if size > limit:
             raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = Body(b"".join(chunks))
+    body.max_records = settings.max_request_records
+    return body
 
 
 def _records(body: bytes, content_type: str) -> tuple[list[str] | None, list[Any] | None]:
-    """NDJSON lines, or the decoded records of a JSON array (or one JSON object)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"the body is not UTF-8 (byte {exc.start})") from exc
+    """The JSON text of each record: NDJSON lines, or the elements of a JSON array (or one
+    JSON object), each as it was sent so that validation sees a repeated key or deep nesting.
+
+    Past the record limit (`max_request_records`), a 413 before any record is decoded.
+    """
+    max_records = getattr(body, "max_records", DEFAULT_MAX_RECORDS)
+    body = body.removeprefix(BOM)  # a byte order mark is not part of the first record
     if "ndjson" in content_type or "jsonlines" in content_type:
+        # Counting newlines costs nothing; only when there are too many are blank lines told
+        # apart from records.
+        if body.count(b"\n") >= max_records:
+            records = sum(1 for line in body.splitlines() if line.strip())
+            if records > max_records:
+                raise TooLargeError(
+                    f"the body holds {records} records, more than the limit of "
+                    f"{max_records} (max_request_records); send them in several requests"
+                )
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = body[: exc.start].count(b"\n") + 1
+            raise UsageError(f"the body is not UTF-8: line {line} (byte {exc.start})") from exc
         return [line for line in text.splitlines() if line.strip()], None
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
-            "send a JSON array, or NDJSON with Content-Type: application/x-ndjson"
-        ) from exc
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        raise UsageError("the body must be a JSON array of records (or NDJSON)")
-    return None, value
+        lines = json_array_lines(body, "the body", max_records)
+    except UsageError as exc:
+        exc.message += "; send a JSON array, or NDJSON with Content-Type: application/x-ndjson"
+        raise
+    return lines.to_pylist(), None
 
 
 def _decoded(line: str) -> Any:
-    """A record from an NDJSON line; a broken line stays text, which validation then names."""
+    """A record from an NDJSON line; a broken line stays text, which validation then names.
+
+    A repeated key would be lost in a dict (the last value wins): the record gets a field
+    naming it, which validation rejects as an unknown field. Nesting too deep for Python's
+    parser leaves the line as text too.
+    """
     try:
-        return json.loads(line)
-    except json.JSONDecodeError:
+        return json.loads(line, object_pairs_hook=_no_repeats)
+    except (json.JSONDecodeError, RecursionError):
         return line
 
 
@@ -261,6 +288,17 @@ _INGEST_THREADS = anyio.CapacityLimiter(4)
 
 async def _off_the_loop(ingest: Callable[[], IngestSummary]) -> IngestSummary:
     return await anyio.to_thread.run_sync(ingest, limiter=_INGEST_THREADS)
+
+
+REPEATED = "(field given more than once)"
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        keys = [key for key, _ in pairs]
+        record[REPEATED] = sorted({key for key in keys if keys.count(key) > 1})
+    return record
 
 
 def _summary(summary: IngestSummary) -> dict[str, Any]:

@@ -28,8 +28,10 @@ STATUS = {
     "method_not_allowed": 405,
     "too_large": 413,
     "invalid_records": 422,
+    "too_many_requests": 429,
     "store_error": 500,
     "internal": 500,
+    "busy": 503,
 }
 _CODES = {status: code for code, status in STATUS.items()}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -119,7 +121,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LabelpulseError)
     async def labelpulse_error(request: Request, exc: LabelpulseError) -> Response:
-        return error_response(request, STATUS.get(exc.code, 400), exc.as_dict())
+        response = error_response(request, STATUS.get(exc.code, 400), exc.as_dict())
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

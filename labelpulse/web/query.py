@@ -11,6 +11,7 @@ from fastapi import Query, Request
 
 from labelpulse.access import Viewer, report_for
 from labelpulse.config import Settings, check_timezone
+from labelpulse.metrics.scope import check_date
 from labelpulse.store.base import Store
 
 DEFAULT_DAYS = 30
@@ -32,8 +33,10 @@ class ReportQuery:
         tz = self.tz or settings.timezone
         check_timezone(tz)
         today = dt.datetime.now(ZoneInfo(tz)).date()
+        if self.start:
+            check_date(self.start, "from")
         end = self.end or today.isoformat()
-        last = dt.date.fromisoformat(end) if _is_date(end) else today
+        last = check_date(end, "to")
         start = self.start or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
         return ReportQuery(start, end, tz, self.projects, self.workspaces, self.members)
 
@@ -47,14 +50,6 @@ class ReportQuery:
         out += [("project", p) for p in self.projects]
         out += [("member", m) for m in self.members]
         return out
-
-
-def _is_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def report_query(

@@ -124,6 +124,8 @@ USAGE_ERRORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reversed-window": (("--from", "2026-03-31", "--to", "2026-03-01"), ("before it starts",)),
     "unknown-tz": ((*MARCH, "--tz", "Mars/Olympus"), ("Mars/Olympus",)),
     "bad-format": ((*MARCH, "--format", "xml"), ("xml",)),
+    "year-9999": (("--from", "9999-12-01", "--to", "9999-12-31"), ("from must be", "2100-12-31")),
+    "year-1": (("--from", "0001-01-01", "--to", "0001-01-31"), ("from must be", "1970-01-01")),
 }
 
 
@@ -379,3 +381,16 @@ def test_demo_refuses_a_database_that_already_holds_events(tmp_path: Path) -> No
     assert second.returncode == 2
     assert "already holds 300 events" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_import_of_deep_json_or_binary_csv_is_a_clear_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"id,type\ne1,annotation.submitted\n\x89PNG\r\n\x1a\n\x00\x00\xff\n")
+    result = run(tmp_path / "db.duckdb", "import", "--quiet", str(deep))
+    assert result.returncode == 2
+    assert "deep.json is not valid JSON: unexpected end of data at line 1 column" in result.stderr
+    result = run(tmp_path / "db.duckdb", "import", "--quiet", str(binary))
+    assert result.returncode == 2
+    assert "binary.csv: line 3 is not valid UTF-8" in result.stderr

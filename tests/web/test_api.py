@@ -702,3 +702,124 @@ def test_docs_and_openapi_list_every_report_route(anonymous: TestClient) -> None
         assert "post" in paths.get(path, {}), path
     assert "get" in paths["/api/health"]
     assert "get" in paths["/api/me"]
+
+
+# ---------------------------------------------------------------- hostile input (issue 11)
+
+
+def ndjson(headers: dict[str, str]) -> dict[str, str]:
+    return {**headers, "Content-Type": "application/x-ndjson"}
+
+
+def test_a_json_body_nested_100000_deep_is_a_400_not_a_500(
+    anonymous: TestClient, ingest: dict[str, str]
+) -> None:
+    for path in ("/api/events", "/api/members"):
+        response = anonymous.post(path, content=b"[" * 100_000, headers=ingest)
+        assert response.status_code == 400, response.text
+        message = response.json()["error"]["message"]
+        assert message.startswith("the body is not valid JSON: ")
+        assert "at line 1 column" in message
+
+
+def test_a_deep_record_in_a_json_array_is_a_rejected_record(
+    anonymous: TestClient, org_store: Store, ingest: dict[str, str]
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    body = f'[{json.dumps(event(1))}, {{"id": "x", "meta": {deep}}}]'
+    response = anonymous.post("/api/events", content=body.encode(), headers=ingest)
+    assert response.status_code == 422, response.text
+    assert {d["position"] for d in response.json()["error"]["details"]} == {2}
+    members = anonymous.post(
+        "/api/members", content=f'[{{"id": "x", "name": {deep}}}]'.encode(), headers=ingest
+    )
+    assert members.status_code == 422, members.text
+
+
+@pytest.mark.parametrize("path", ["/api/events", "/api/members"])
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson"])
+def test_a_repeated_key_is_rejected_in_every_format(
+    anonymous: TestClient, org_store: Store, ingest: dict[str, str], path: str, content_type: str
+) -> None:
+    if path == "/api/events":
+        record = json.dumps(event(1))[:-1] + ', "actor": "rev"}'
+    else:
+        record = '{"id": "dan", "name": "Dan", "role": "reviewer", "role": "owner"}'
+    body = record if content_type.endswith("ndjson") else f"[{record}]"
+    headers = {**ingest, "Content-Type": content_type}
+    response = anonymous.post(path, content=body.encode(), headers=headers)
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert detail["position"] == 1
+    assert "more than once" in detail["message"]
+    assert org_store.get("members", id="dan") == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson"])
+def test_a_leading_byte_order_mark_is_ignored(
+    anonymous: TestClient, ingest: dict[str, str], content_type: str
+) -> None:
+    records = [event(1), event(2)]
+    if content_type.endswith("ndjson"):
+        text = "\n".join(json.dumps(r) for r in records)
+    else:
+        text = json.dumps(records)
+    body = b"\xef\xbb\xbf" + text.encode()
+    response = anonymous.post(
+        "/api/events", content=body, headers={**ingest, "Content-Type": content_type}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["stored"] == 2
+
+
+def test_a_rejection_answer_stays_small(anonymous: TestClient, ingest: dict[str, str]) -> None:
+    body = b"{}\n" * 20_000
+    response = anonymous.post("/api/events", content=body, headers=ndjson(ingest))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert len(error["details"]) == 100
+    assert error["message"].startswith("20000 of 20000 record(s) are invalid")
+    assert "(the first 100 of " in error["message"]
+    assert len(response.content) < 50_000
+
+
+def test_more_records_than_the_limit_is_a_413(org_store: Store, token_for: Any) -> None:
+    app = create_app(org_store, Settings(db=org_store.url, max_request_records=3))
+    headers = bearer(token_for("own", "ingest"))
+    with TestClient(app) as client:
+        for content_type, body in (
+            ("application/x-ndjson", "{}\n" * 4),
+            ("application/json", json.dumps([{}] * 4)),
+        ):
+            response = client.post(
+                "/api/events",
+                content=body.encode(),
+                headers={**headers, "Content-Type": content_type},
+            )
+            assert response.status_code == 413, response.text
+            assert response.json()["error"]["code"] == "too_large"
+            assert "max_request_records" in response.json()["error"]["message"]
+        # Blank lines are not records: three records among many blank lines are taken.
+        three = "\n\n".join(json.dumps(event(n)) for n in range(3)) + "\n" * 10
+        ok = client.post("/api/events", content=three.encode(), headers=ndjson(headers))
+        assert ok.status_code == 200, ok.text
+
+
+OUT_OF_RANGE = [("to", "9999-12-31"), ("from", "0001-01-01"), ("to", "2101-01-01"),
+                ("from", "1969-12-31")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value"), OUT_OF_RANGE)
+def test_a_date_outside_1970_to_2100_is_a_400_naming_the_field(
+    anonymous: TestClient, token_for: Any, name: str, value: str
+) -> None:
+    token = token_for("ann", "read")
+    params = {"from": "1970-01-01", "to": "1970-01-31", name: value}
+    for path in ("/api/members/ann/report", "/api/reports/members", "/api/reports/timeline"):
+        response = anonymous.get(path, params=params, headers=bearer(token))
+        assert response.status_code == 400, (path, response.text)
+        error = response.json()["error"]
+        assert error["message"].startswith(f"{name} must be a date from 1970-01-01 to 2100-12-31")
+        assert error["details"][0]["field"] == name
+    only = anonymous.get("/api/reports/members", params={name: value}, headers=bearer(token))
+    assert only.status_code == 400

@@ -467,3 +467,11 @@ def test_work_shows_per_member_and_per_item_times(
     capped = get_page(client, "/work", WINDOW)
     assert len(rows_of(capped, "items")) == 2 + 1
     assert "Showing the 2 items with the most time of 5" in capped.text()
+
+
+def test_a_date_outside_1970_to_2100_is_an_error_page_naming_it(signed_in: SignedIn) -> None:
+    client = signed_in("annotator")
+    for name, value in (("to", "9999-12-31"), ("from", "0001-01-01")):
+        response = client.get("/", params={**WINDOW, name: value}, headers=HTML)
+        assert response.status_code == 400
+        assert f"{name} must be a date from 1970-01-01 to 2100-12-31" in response.text
