@@ -21,6 +21,7 @@ from typing import Any
 from labelpulse.connectors.files import Progress, read_batches
 from labelpulse.connectors.mapping import ColumnMapping
 from labelpulse.errors import MAX_DETAILS, InvalidRecordsError, NotFoundError, RecordError
+from labelpulse.events import DirectoryRecord
 from labelpulse.store.base import AppendOutcome, Batch, Store
 from labelpulse.validation import (
     Lines,
@@ -135,6 +136,7 @@ def import_file(
     progress: Progress | None = None,
     mapping: ColumnMapping | None = None,
     status: Callable[[str], None] | None = None,
+    check_directory: Callable[[Sequence[tuple[int, DirectoryRecord]]], None] | None = None,
 ) -> IngestSummary:
     """Import one file of records; rejects go to `rejects_path` (default: beside the file).
 
@@ -147,6 +149,9 @@ def import_file(
     A reader thread reads and validates the next batch while the store stores the ones
     before it (`Store.append_batches`: PostgreSQL has two in flight), all mostly outside the
     GIL, so a file imports at the speed of the slower of the two.
+
+    `check_directory` sees each batch's valid directory records before the batch is stored and
+    may refuse them by raising (the CLI's owner guard): the batches before it stay stored.
     """
     if not path.is_file():
         raise NotFoundError(f"no such file: {path}")
@@ -158,6 +163,8 @@ def import_file(
 
         def batches() -> Iterator[Batch]:
             for positions, lines, validated in reader:
+                if check_directory is not None and validated.directory:
+                    check_directory(validated.directory)
                 read.append((positions, lines, validated))
                 yield validated.events, validated.positions, validated.directory
 

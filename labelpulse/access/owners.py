@@ -22,6 +22,7 @@ from typing import Any
 
 from labelpulse.access.policy import Viewer
 from labelpulse.errors import ForbiddenError
+from labelpulse.events import DirectoryRecord, Member
 from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
 
@@ -168,6 +169,19 @@ def member_changes(records: Iterable[Any]) -> list[Change]:
 def check_batch(store: Store, viewer: Viewer | None, records: Sequence[Any]) -> None:
     """Refuse (403, naming the record) a batch whose member records `viewer` may not write."""
     changes = member_changes(records)
+    if changes:
+        check_changes(viewer, Directory.load(store), disabled_members(store), changes)
+
+
+def check_directory_records(
+    store: Store, viewer: Viewer | None, records: Sequence[tuple[int, DirectoryRecord]]
+) -> None:
+    """`check_batch` for validated directory records (position, record): a file import's."""
+    changes = [
+        Change(r.id, "record", role=r.role, name=r.name, email=r.email, position=position)
+        for position, r in records
+        if isinstance(r, Member)
+    ]
     if changes:
         check_changes(viewer, Directory.load(store), disabled_members(store), changes)
 

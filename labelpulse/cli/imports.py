@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from labelpulse.access.owners import check_directory_records
 from labelpulse.cli.context import state
 from labelpulse.connectors.mapping import parse_mapping
 from labelpulse.errors import UsageError
@@ -109,6 +110,8 @@ def import_command(
                 mapping=mapping,
                 progress=lambda n, t=task: progress.advance(t, n),  # type: ignore[misc]
                 status=lambda text, t=task: progress.update(t, description=text),  # type: ignore[misc]
+                # The operator may write any member but must leave an owner who can sign in.
+                check_directory=lambda records: check_directory_records(store, None, records),
             )
         out.print(_summary_table(path, summary))
         if summary.rejects_path:

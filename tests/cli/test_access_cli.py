@@ -208,3 +208,30 @@ def test_serve_answers_over_http(db: Path) -> None:
         server.terminate()
         _, err = server.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in err.decode()
+
+
+def test_an_import_that_would_leave_no_owner_is_refused(db: Path, tmp_path: Path) -> None:
+    code, out = run(
+        db, "members", "add", "own", "--name", "Olive", "--email", "olive@acme.test",
+        "--role", "owner", "--password", "owner password",
+    )  # fmt: skip
+    assert code == 0, out
+    demote = tmp_path / "demote.ndjson"
+    demote.write_text(
+        '{"kind": "member", "id": "own", "name": "Olive", "email": "olive@acme.test", '
+        '"role": "admin"}\n'
+    )
+    code, out = run(db, "import", str(demote))
+    assert code != 0 and "the last owner stays owner" in out, out
+    store = connect(str(db))
+    try:
+        assert store.get("members", id="own")[0]["role"] == "owner"
+    finally:
+        store.close()
+    # With another owner in the same file, the operator may demote Olive.
+    demote.write_text(
+        '{"kind": "member", "id": "boss", "name": "Bo", "email": "bo@acme.test", '
+        '"role": "owner"}\n' + demote.read_text()
+    )
+    code, out = run(db, "import", str(demote))
+    assert code == 0, out
