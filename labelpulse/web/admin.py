@@ -230,49 +230,47 @@ def change_password(
     return _act(request, f"Password of {name} set.", change)
 
 
-@router.post("/members/{member_id}/disable")
-def disable(request: Request, viewer: Asker, member_id: str, csrf: FormText = "") -> Response:
+def _member_switch(
+    request: Request,
+    viewer: Viewer,
+    member_id: str,
+    csrf: str,
+    act: Callable[..., Any],
+    done: Callable[[str], str],
+) -> Response:
+    """Disable, enable or remove a member: the owner guard first, then `act(store, id, by=)`."""
     check_csrf(request, csrf)
     _manager_of_members(viewer)
     store = _store(request)
     directory = Directory.load(store)
     _refuse_owner_business(viewer, directory, member_id)
-    name = directory.member_name(member_id)
-    return _act(
-        request,
-        f"{name} is disabled: they cannot sign in, their sessions and tokens stopped working.",
-        lambda: disable_member(store, member_id, by=viewer),
-    )
+    name = directory.member_name(member_id) or member_id
+    return _act(request, done(name), lambda: act(store, member_id, by=viewer))
+
+
+@router.post("/members/{member_id}/disable")
+def disable(request: Request, viewer: Asker, member_id: str, csrf: FormText = "") -> Response:
+    return _member_switch(
+        request, viewer, member_id, csrf, disable_member,
+        lambda name: f"{name} is disabled: they cannot sign in, their sessions and tokens "
+        "stopped working.",
+    )  # fmt: skip
 
 
 @router.post("/members/{member_id}/enable")
 def enable(request: Request, viewer: Asker, member_id: str, csrf: FormText = "") -> Response:
-    check_csrf(request, csrf)
-    _manager_of_members(viewer)
-    store = _store(request)
-    directory = Directory.load(store)
-    _refuse_owner_business(viewer, directory, member_id)
-    name = directory.member_name(member_id)
-    return _act(
-        request,
-        f"{name} is enabled again.",
-        lambda: enable_member(store, member_id, by=viewer),
+    return _member_switch(
+        request, viewer, member_id, csrf, enable_member, lambda name: f"{name} is enabled again."
     )
 
 
 @router.post("/members/{member_id}/remove")
 def remove(request: Request, viewer: Asker, member_id: str, csrf: FormText = "") -> Response:
-    check_csrf(request, csrf)
-    _manager_of_members(viewer)
-    store = _store(request)
-    directory = Directory.load(store)
-    _refuse_owner_business(viewer, directory, member_id)
-    name = directory.member_name(member_id)
-    return _act(
-        request,
-        f"{name} is removed (their past work stays in the reports, under {member_id}).",
-        lambda: remove_member(store, member_id, by=viewer),
-    )
+    return _member_switch(
+        request, viewer, member_id, csrf, remove_member,
+        lambda name: f"{name} is removed (their past work stays in the reports, under "
+        f"{member_id}).",
+    )  # fmt: skip
 
 
 def _split_target(target: str) -> tuple[str, str]:
