@@ -90,7 +90,10 @@ class _Validators:
         with self._lock:
             validator = self._idle.pop() if self._idle else None
         if validator is None:
-            validator = Validator()
+            # One thread each: batches lent out are small (API POSTs) and several run at once;
+            # a pool of every core per validator made them contend for the cores with each
+            # other and with the store's append.
+            validator = Validator(threads=1)
         try:
             yield validator
         finally:

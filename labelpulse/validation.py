@@ -360,9 +360,11 @@ class Validated:
 class Validator:
     """Validates batches of raw JSON lines in bulk. Not thread-safe: one per thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET TimeZone = 'UTC'")
+        if threads is not None:
+            self._con.execute(f"SET threads = {int(threads)}")
         # Results are matched to their lines by position and index, never by order.
         self._con.execute("SET preserve_insertion_order = false")
         self._sql = _validation_sql()

@@ -91,8 +91,8 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[validation.Validator]:
     made: list[validation.Validator] = []
     real_init = validation.Validator.__init__
 
-    def counting_init(self: validation.Validator) -> None:
-        real_init(self)
+    def counting_init(self: validation.Validator, threads: int | None = None) -> None:
+        real_init(self, threads)
         made.append(self)
 
     monkeypatch.setattr(validation.Validator, "__init__", counting_init)
