@@ -32,6 +32,7 @@ from labelpulse.web.openapi import (
     errors,
     events_body,
 )
+from labelpulse.web.priority import WritesFirst
 from labelpulse.web.query import ReportQuery, report_query, run_report
 
 router = APIRouter(prefix="/api")
@@ -286,8 +287,14 @@ def _decoded(line: str) -> Any:
 _INGEST_THREADS = anyio.CapacityLimiter(4)
 
 
-async def _off_the_loop(ingest: Callable[[], IngestSummary]) -> IngestSummary:
-    return await anyio.to_thread.run_sync(ingest, limiter=_INGEST_THREADS)
+async def _off_the_loop(request: Request, ingest: Callable[[], IngestSummary]) -> IngestSummary:
+    priority: WritesFirst = request.app.state.priority
+
+    def write() -> IngestSummary:
+        with priority.writing():
+            return ingest()
+
+    return await anyio.to_thread.run_sync(write, limiter=_INGEST_THREADS)
 
 
 REPEATED = "(field given more than once)"
@@ -336,7 +343,7 @@ async def post_events(
 
     # Parsing, validating and storing a batch take the CPU for a while (seconds for a large
     # one): in a thread, the event loop serves other requests meanwhile.
-    return _summary(await _off_the_loop(ingest))
+    return _summary(await _off_the_loop(request, ingest))
 
 
 def _directory_route(path: str, kind: str) -> None:
@@ -357,7 +364,7 @@ def _directory_route(path: str, kind: str) -> None:
             check_batch(store, viewer, tagged)
             return ingest_records(store, tagged)
 
-        return _summary(await _off_the_loop(ingest))
+        return _summary(await _off_the_loop(request, ingest))
 
     router.add_api_route(
         f"/{path}",

@@ -20,6 +20,7 @@ from labelpulse.web import admin, api, errors, headers, hooks, openapi, pages, s
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
 from labelpulse.web.background import Job
 from labelpulse.web.filters import install_filters
+from labelpulse.web.priority import WritesFirst
 
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -57,6 +58,7 @@ def create_app(
     )
     app.state.store = store
     app.state.settings = settings
+    app.state.priority = WritesFirst()
     templates = Jinja2Templates(directory=HERE / "templates")
     install_filters(templates.env)
     app.state.templates = templates

@@ -14,11 +14,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from labelpulse.connectors.labelstudio import SECRET_HEADER, ingest_webhook, webhook_secret
+from labelpulse.connectors.labelstudio import (
+    SECRET_HEADER,
+    WebhookResult,
+    ingest_webhook,
+    webhook_secret,
+)
 from labelpulse.errors import UnauthorizedError, UsageError
 from labelpulse.store.base import Store
 from labelpulse.web.api import _body
 from labelpulse.web.openapi import errors
+from labelpulse.web.priority import WritesFirst
 
 router = APIRouter(prefix="/api/hooks", tags=["ingest"])
 
@@ -48,7 +54,13 @@ async def label_studio(request: Request) -> dict[str, Any]:
         raise UsageError(f"the webhook body is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise UsageError("the webhook body must be a JSON object")
-    result = await run_in_threadpool(ingest_webhook, store, payload)
+    priority: WritesFirst = request.app.state.priority
+
+    def write() -> WebhookResult:
+        with priority.writing():
+            return ingest_webhook(store, payload)
+
+    result = await run_in_threadpool(write)
     return result.as_dict()
 
 

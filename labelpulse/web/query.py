@@ -13,6 +13,7 @@ from labelpulse.access import Viewer, report_for
 from labelpulse.config import Settings, check_timezone
 from labelpulse.metrics.scope import check_date
 from labelpulse.store.base import Store
+from labelpulse.web.priority import WritesFirst
 
 DEFAULT_DAYS = 30
 
@@ -93,17 +94,19 @@ def run_report(
     store: Store = request.app.state.store
     q = query.resolved(settings)
     assert q.start is not None and q.end is not None
-    data = report_for(
-        store,
-        viewer,
-        name,
-        start=q.start,
-        end=q.end,
-        tz=q.tz,
-        member=member,
-        projects=q.projects or None,
-        workspaces=q.workspaces or None,
-        members=None if member else (q.members or None),
-        settings=settings,
-    )
+    priority: WritesFirst = request.app.state.priority
+    with priority.reading():
+        data = report_for(
+            store,
+            viewer,
+            name,
+            start=q.start,
+            end=q.end,
+            tz=q.tz,
+            member=member,
+            projects=q.projects or None,
+            workspaces=q.workspaces or None,
+            members=None if member else (q.members or None),
+            settings=settings,
+        )
     return q, data
