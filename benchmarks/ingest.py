@@ -11,9 +11,9 @@ smallest of LABELPULSE_BENCH_SIZES, default 1,000,000 events), then a real `labe
 - sustained: 1,000 events/s in batches of 50 (a batch every 50 ms, from 4 posting threads so
   that one slow answer does not hold back the next batch) for LABELPULSE_BENCH_SECONDS
   (default 60), while 50 readers (a thread and a connection each) ask for member reports of
-  varied members without pause. Reported: read and POST errors (must be 0), events lost
-  (acknowledged but not stored, counted in the database afterwards; must be 0), the ingest rate
-  achieved, POST p50/p99 and read p50/p99.
+  varied members without pause (LABELPULSE_BENCH_READERS to change how many). Reported: read
+  and POST errors (must be 0), events lost (acknowledged but not stored, counted in the
+  database afterwards; must be 0), the ingest rate achieved, POST p50/p99 and read p50/p99.
 
 Exits 1 on any error or lost event.
 """
@@ -42,7 +42,8 @@ BATCHES = (1, 50, 5_000)
 RATE = 1_000  # events per second
 BATCH = 50
 POSTERS = 4
-READERS = 50
+# LABELPULSE_BENCH_READERS=0 measures what ingest sustains alone.
+READERS = int(os.environ.get("LABELPULSE_BENCH_READERS", "50"))
 
 
 @dataclass
@@ -140,7 +141,7 @@ def prepare(backend: Backend, size: int) -> Setup:
         ingest_token = create_token(store, owner, name="bench-ingest", scope="ingest")[1]
     finally:
         store.close()
-    plan = _plan(url, READERS * 20)
+    plan = _plan(url, max(READERS, 1) * 20)
     events = Events(f"bench{time.time_ns()}", actors, projects, dt.date.fromisoformat(plan.end))
     return Setup(url, plan, ingest_token, events)
 
