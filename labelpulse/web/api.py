@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse, Response
 
 from labelpulse.access import Viewer, check_batch
 from labelpulse.access.policy import visible_projects, visible_workspaces
-from labelpulse.config import Settings
 from labelpulse.connectors.files import BOM, json_array_lines
 from labelpulse.errors import TooLargeError, UsageError
 from labelpulse.exports import report_csv, report_json, report_xlsx
@@ -36,7 +35,6 @@ from labelpulse.web.priority import WritesFirst
 from labelpulse.web.query import ReportQuery, report_query, run_report
 
 router = APIRouter(prefix="/api")
-DEFAULT_MAX_RECORDS = Settings.max_request_records
 
 Format = Literal["json", "csv", "xlsx"]
 MEDIA = {
@@ -211,16 +209,9 @@ for _name in TABLE_REPORTS:
     _table_route(_name)
 
 
-class Body(bytes):
-    """A request body's bytes, with the most records the server takes in one (the setting)."""
-
-    max_records: int
-
-
-async def _body(request: Request) -> Body:
+async def _body(request: Request) -> bytes:
     """The request body, refused with 413 past the size limit (before reading it all)."""
-    settings = request.app.state.settings
-    limit = int(settings.max_request_mb * 1024 * 1024)
+    limit = int(request.app.state.settings.max_request_mb * 1024 * 1024)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
@@ -231,18 +222,15 @@ async def _body(request: Request) -> Body:
         if size > limit:
             raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
-    body = Body(b"".join(chunks))
-    body.max_records = settings.max_request_records
-    return body
+    return b"".join(chunks)
 
 
-def _records(body: bytes, content_type: str) -> tuple[list[str] | None, list[Any] | None]:
+def _records(body: bytes, content_type: str, max_records: int) -> list[str]:
     """The JSON text of each record: NDJSON lines, or the elements of a JSON array (or one
     JSON object), each as it was sent so that validation sees a repeated key or deep nesting.
 
     Past the record limit (`max_request_records`), a 413 before any record is decoded.
     """
-    max_records = getattr(body, "max_records", DEFAULT_MAX_RECORDS)
     body = body.removeprefix(BOM)  # a byte order mark is not part of the first record
     if "ndjson" in content_type or "jsonlines" in content_type:
         # Counting newlines costs nothing; only when there are too many are blank lines told
@@ -259,13 +247,13 @@ def _records(body: bytes, content_type: str) -> tuple[list[str] | None, list[Any
         except UnicodeDecodeError as exc:
             line = body[: exc.start].count(b"\n") + 1
             raise UsageError(f"the body is not UTF-8: line {line} (byte {exc.start})") from exc
-        return [line for line in text.splitlines() if line.strip()], None
+        return [line for line in text.splitlines() if line.strip()]
     try:
         lines = json_array_lines(body, "the body", max_records)
     except UsageError as exc:
         exc.message += "; send a JSON array, or NDJSON with Content-Type: application/x-ndjson"
         raise
-    return lines.to_pylist(), None
+    return list(lines.to_pylist())
 
 
 def _decoded(line: str) -> Any:
@@ -287,14 +275,23 @@ def _decoded(line: str) -> Any:
 _INGEST_THREADS = anyio.CapacityLimiter(4)
 
 
-async def _off_the_loop(request: Request, ingest: Callable[[], IngestSummary]) -> IngestSummary:
+async def _ingest(
+    request: Request, ingest: Callable[[Store, list[str]], IngestSummary]
+) -> dict[str, Any]:
+    """Read a POST's body, then parse it into records' JSON texts and `ingest` them in a thread:
+    parsing, validating and storing a batch take the CPU for a while (seconds for a large one),
+    and the event loop serves other requests meanwhile."""
+    body = await _body(request)
+    content_type = request.headers.get("content-type", "")
+    settings = request.app.state.settings
+    store: Store = request.app.state.store
     priority: WritesFirst = request.app.state.priority
 
     def write() -> IngestSummary:
         with priority.writing():
-            return ingest()
+            return ingest(store, _records(body, content_type, settings.max_request_records))
 
-    return await anyio.to_thread.run_sync(write, limiter=_INGEST_THREADS)
+    return _summary(await anyio.to_thread.run_sync(write, limiter=_INGEST_THREADS))
 
 
 REPEATED = "(field given more than once)"
@@ -330,41 +327,27 @@ async def post_events(
     A JSON array, or NDJSON with `Content-Type: application/x-ndjson`. One bad record and
     nothing is stored: the 422 response lists every bad record with its position, id and field.
     """
-    body = await _body(request)
-    content_type = request.headers.get("content-type", "")
-    store: Store = request.app.state.store
 
-    def ingest() -> IngestSummary:
-        lines, records = _records(body, content_type)
-        check_batch(store, viewer, lines if lines is not None else records or [])
-        if lines is not None:
-            return ingest_lines(store, lines)
-        return ingest_records(store, records or [])
+    def ingest(store: Store, lines: list[str]) -> IngestSummary:
+        check_batch(store, viewer, lines)
+        return ingest_lines(store, lines)
 
-    # Parsing, validating and storing a batch take the CPU for a while (seconds for a large
-    # one): in a thread, the event loop serves other requests meanwhile.
-    return _summary(await _off_the_loop(request, ingest))
+    return await _ingest(request, ingest)
 
 
 def _directory_route(path: str, kind: str) -> None:
     async def post_directory(
         request: Request, viewer: Annotated[Viewer, Depends(ingest_viewer)]
     ) -> dict[str, Any]:
-        body = await _body(request)
-        content_type = request.headers.get("content-type", "")
-        store: Store = request.app.state.store
-
-        def ingest() -> IngestSummary:
-            lines, records = _records(body, content_type)
-            if lines is not None:
-                records = [_decoded(line) for line in lines]
+        def ingest(store: Store, lines: list[str]) -> IngestSummary:
             # The endpoint decides the kind: /api/members stores members, never events or
             # projects.
-            tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records or []]
+            records = [_decoded(line) for line in lines]
+            tagged = [{**r, "kind": kind} if isinstance(r, dict) else r for r in records]
             check_batch(store, viewer, tagged)
             return ingest_records(store, tagged)
 
-        return _summary(await _off_the_loop(request, ingest))
+        return await _ingest(request, ingest)
 
     router.add_api_route(
         f"/{path}",
