@@ -72,8 +72,8 @@ from benchmarks.floors import (
 from benchmarks.floors.clickhouse import ClickHouseFloor
 from benchmarks.floors.duckdb import DuckDBFloor
 from benchmarks.floors.postgres import PostgresFloor
-from labelpulse.connectors.files import read_batches
 from labelpulse.ingest import BATCH_SIZE, import_file
+from labelpulse.ingest.files import read_batches
 from labelpulse.metrics import Window, make_window, report
 from labelpulse.store import Store, connect
 from labelpulse.validation import Validated, Validator

@@ -6,7 +6,6 @@ from labelpulse.access.accounts import (
     authenticate,
     disable_member,
     enable_member,
-    find_by_email,
     remove_member,
     remove_membership,
     set_password,
@@ -22,6 +21,7 @@ from labelpulse.access.tokens import (
     list_tokens,
     revoke_token,
 )
+from labelpulse.store.directory import find_by_email
 
 __all__ = [
     "TOKEN_SCOPES",

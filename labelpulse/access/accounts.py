@@ -15,23 +15,14 @@ from labelpulse.access.policy import Viewer, viewer_for
 from labelpulse.access.sessions import end_sessions
 from labelpulse.errors import NotFoundError, UsageError
 from labelpulse.events import ROLES
-from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory, find_by_email
 
 MEMBERSHIP_KINDS = ("workspace", "project")
 
 
 def now_us() -> int:
     return time.time_ns() // 1000
-
-
-def find_by_email(directory: Directory, email: str) -> str | None:
-    """The member id with this email, compared without regard to case."""
-    wanted = email.strip().casefold()
-    for member_id, row in directory.members.items():
-        if row["email"] and str(row["email"]).casefold() == wanted:
-            return member_id
-    return None
 
 
 def add_member(

@@ -23,8 +23,8 @@ from typing import Any
 from labelpulse.access.policy import Viewer
 from labelpulse.errors import ForbiddenError
 from labelpulse.events import DirectoryRecord, Member
-from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 OWNER = "owner"
 LAST_OWNER = "the last owner stays owner: make someone else owner first"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labelpulse.errors import ForbiddenError
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.scope import Scope, make_scope
+from labelpulse.store.directory import Directory
 
 ALL_SEEING = frozenset({"owner", "admin"})
 SEES_EVERY_MEMBER = frozenset({"owner", "admin", "manager"})

@@ -16,8 +16,8 @@ import time
 
 from labelpulse.access.owners import disabled_members
 from labelpulse.access.policy import Viewer, viewer_for
-from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 SESSION_DAYS = 14
 _DAY_US = 86_400 * 1_000_000

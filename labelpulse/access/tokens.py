@@ -15,8 +15,8 @@ from labelpulse.access.accounts import known_member, now_us
 from labelpulse.access.owners import Change, check_change, disabled_members
 from labelpulse.access.policy import Viewer, viewer_for
 from labelpulse.errors import NotFoundError, UsageError
-from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 TOKEN_SCOPES = ("read", "ingest")
 PREFIX = "lp_"

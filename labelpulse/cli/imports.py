@@ -18,9 +18,9 @@ from rich.table import Table
 
 from labelpulse.access.owners import check_directory_records
 from labelpulse.cli.context import state
-from labelpulse.connectors.mapping import parse_mapping
 from labelpulse.errors import UsageError
 from labelpulse.ingest import IngestSummary, import_file
+from labelpulse.ingest.mapping import parse_mapping
 from labelpulse.store import Store
 
 

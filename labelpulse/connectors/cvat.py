@@ -25,10 +25,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from labelpulse.connectors.files import Progress
 from labelpulse.connectors.people import People
 from labelpulse.errors import InvalidRecordsError, LabelpulseError, NotFoundError, UsageError
 from labelpulse.ingest import IngestSummary, ingest_records
+from labelpulse.ingest.files import Progress
 from labelpulse.store.base import Store
 
 SOURCE = "cvat"

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from labelpulse.access.accounts import find_by_email
-from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory, find_by_email
 
 DEFAULT_ROLE = "annotator"
 

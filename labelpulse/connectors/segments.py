@@ -19,7 +19,6 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from labelpulse.connectors.files import Progress
 from labelpulse.connectors.people import People
 from labelpulse.errors import (
     InvalidRecordsError,
@@ -29,8 +28,9 @@ from labelpulse.errors import (
     UsageError,
 )
 from labelpulse.ingest import IngestSummary, ingest_records
-from labelpulse.metrics.directory import Directory
+from labelpulse.ingest.files import Progress
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 SOURCE = "segments"
 DEFAULT_API_URL = "https://api.segments.ai/"

@@ -6,7 +6,6 @@ from typing import Any
 
 from labelpulse.config import Settings, load_settings
 from labelpulse.errors import NotFoundError, UsageError
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.insights import insights_table
 from labelpulse.metrics.performance import member_report, members_table, reviewers_table
 from labelpulse.metrics.query import Params, run
@@ -14,6 +13,7 @@ from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
 from labelpulse.metrics.timeline import comments_received, timeline
 from labelpulse.metrics.workunits import items_table, work_table
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 MEMBER_REPORTS = ("member", "timeline", "comments")
 TABLE_REPORTS = ("members", "reviewers", "insights", "work", "items")

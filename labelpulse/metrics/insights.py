@@ -7,11 +7,11 @@ from typing import Any
 import ibis.expr.types as ir
 
 from labelpulse.events import REVIEW_ACTIONS
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.performance import ratio
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")

@@ -8,10 +8,10 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import US, Scope, Window, day_number, in_scope, in_window, local_day
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
 _STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")

@@ -17,8 +17,8 @@ import ibis.expr.types as ir
 
 from labelpulse.config import check_timezone
 from labelpulse.errors import UsageError
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.query import Params
+from labelpulse.store.directory import Directory
 
 US = 1_000_000
 DAY_US = 86_400 * US

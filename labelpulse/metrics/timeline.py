@@ -7,11 +7,11 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.performance import iso_time, seconds
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 TIMELINE_COLUMNS = (
     "time",

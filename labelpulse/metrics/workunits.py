@@ -8,11 +8,11 @@ import ibis
 import ibis.expr.types as ir
 
 from labelpulse.events import REVIEW_ACTIONS
-from labelpulse.metrics.directory import Directory
 from labelpulse.metrics.performance import ratio, seconds
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 
 COMPLETING = ("annotation.submitted", "annotation.updated", "annotation.skipped")
 WORK_FIELDS = (

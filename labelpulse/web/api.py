@@ -16,13 +16,14 @@ from fastapi.responses import JSONResponse, Response
 
 from labelpulse.access import Viewer, check_batch
 from labelpulse.access.policy import visible_projects, visible_workspaces
-from labelpulse.connectors.files import BOM, json_array_lines
 from labelpulse.errors import TooLargeError, UsageError
 from labelpulse.exports import report_csv, report_json, report_xlsx
 from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
+from labelpulse.ingest.files import BOM, json_array_lines
 from labelpulse.metrics import MEMBER_REPORTS, TABLE_REPORTS, Directory
 from labelpulse.store.base import Store
 from labelpulse.web.auth import ingest_viewer, read_viewer
+from labelpulse.web.bodies import read_body
 from labelpulse.web.openapi import (
     INGEST_ERRORS,
     REPORT_ERRORS,
@@ -209,22 +210,6 @@ for _name in TABLE_REPORTS:
     _table_route(_name)
 
 
-async def _body(request: Request) -> bytes:
-    """The request body, refused with 413 past the size limit (before reading it all)."""
-    limit = int(request.app.state.settings.max_request_mb * 1024 * 1024)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLargeError(f"the request body is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _records(body: bytes, content_type: str, max_records: int) -> list[str]:
     """The JSON text of each record: NDJSON lines, or the elements of a JSON array (or one
     JSON object), each as it was sent so that validation sees a repeated key or deep nesting.
@@ -281,7 +266,7 @@ async def _ingest(
     """Read a POST's body, then parse it into records' JSON texts and `ingest` them in a thread:
     parsing, validating and storing a batch take the CPU for a while (seconds for a large one),
     and the event loop serves other requests meanwhile."""
-    body = await _body(request)
+    body = await read_body(request)
     content_type = request.headers.get("content-type", "")
     settings = request.app.state.settings
     store: Store = request.app.state.store

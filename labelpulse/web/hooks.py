@@ -22,7 +22,7 @@ from labelpulse.connectors.labelstudio import (
 )
 from labelpulse.errors import UnauthorizedError, UsageError
 from labelpulse.store.base import Store
-from labelpulse.web.api import _body
+from labelpulse.web.bodies import read_body
 from labelpulse.web.openapi import errors
 from labelpulse.web.priority import WritesFirst
 
@@ -47,7 +47,7 @@ async def label_studio(request: Request) -> dict[str, Any]:
     """
     store: Store = request.app.state.store
     check_secret(store, request.headers.get(SECRET_HEADER))
-    body = await _body(request)
+    body = await read_body(request)
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

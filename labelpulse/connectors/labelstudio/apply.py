@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from labelpulse.access.accounts import find_by_email
 from labelpulse.connectors.labelstudio.mapping import (
     Held,
     Member,
@@ -41,8 +40,8 @@ from labelpulse.connectors.labelstudio.records import (
 )
 from labelpulse.connectors.people import People
 from labelpulse.ingest import IngestSummary, ingest_records
-from labelpulse.metrics.directory import Directory
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory, find_by_email
 
 LOCK = threading.Lock()
 """Held by every Label Studio write in this process: webhook deliveries and syncs interleave."""

@@ -78,3 +78,12 @@ class Directory:
 
     def project_columns(self, project_id: str) -> dict[str, Any]:
         return {"project": project_id, "project_name": self.project_name(project_id)}
+
+
+def find_by_email(directory: Directory, email: str) -> str | None:
+    """The member id with this email, compared without regard to case."""
+    wanted = email.strip().casefold()
+    for member_id, row in directory.members.items():
+        if row["email"] and str(row["email"]).casefold() == wanted:
+            return member_id
+    return None

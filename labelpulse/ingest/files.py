@@ -3,7 +3,7 @@
 NDJSON, the format of large imports, is read in 16 MB blocks that become Arrow string arrays
 directly; a JSON array or a CSV file is turned into JSON lines record by record, CSV cells into
 the JSON values their columns mean (`csv_value`). A CSV file read with a column mapping
-(`labelpulse.connectors.mapping`) has its rows turned into events by that mapping.
+(`labelpulse.ingest.mapping`) has its rows turned into events by that mapping.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from labelpulse.events import EVENT_FIELDS
 from labelpulse.validation import Lines, Positions
 
 if TYPE_CHECKING:
-    from labelpulse.connectors.mapping import ColumnMapping
+    from labelpulse.ingest.mapping import ColumnMapping
 
 READ_BLOCK = 16 * 1024 * 1024
 

@@ -34,9 +34,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from labelpulse.connectors.files import csv_value
 from labelpulse.errors import RecordError, UsageError
 from labelpulse.events import EVENT_FIELD_NAMES, EVENT_FIELDS, FieldRule
+from labelpulse.ingest.files import csv_value
 
 CONSTANT_MARK = ":"
 JOIN_MARK = "+"

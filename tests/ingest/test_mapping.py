@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from labelpulse.cli import app
-from labelpulse.connectors.mapping import ColumnMapping, FieldSource, derived_id, parse_mapping
 from labelpulse.errors import RecordError, UsageError
 from labelpulse.ingest import IngestSummary, import_file
+from labelpulse.ingest.mapping import ColumnMapping, FieldSource, derived_id, parse_mapping
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
 

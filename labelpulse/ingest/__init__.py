@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labelpulse.connectors.files import Progress, read_batches
-from labelpulse.connectors.mapping import ColumnMapping
 from labelpulse.errors import MAX_DETAILS, InvalidRecordsError, NotFoundError, RecordError
 from labelpulse.events import DirectoryRecord
+from labelpulse.ingest.files import Progress, read_batches
+from labelpulse.ingest.mapping import ColumnMapping
 from labelpulse.store.base import AppendOutcome, Batch, Store
 from labelpulse.validation import (
     Lines,
@@ -146,7 +146,7 @@ def import_file(
     `progress` is told the bytes read as they are; `status`, what the store does once every
     record is in, should it take time (PostgreSQL's report indexes, `Store.importing`).
 
-    A column `mapping` (`labelpulse.connectors.mapping.parse_mapping`) reads a CSV file's rows as
+    A column `mapping` (`labelpulse.ingest.mapping.parse_mapping`) reads a CSV file's rows as
     the events it describes; rejects then name the column each bad field was read from.
 
     A reader thread reads and validates the next batch while the store stores the ones
