@@ -16,10 +16,11 @@ from labelpulse.events import EVENT_TYPES
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
+from tests.report_arguments import WindowArguments
 
 ACTORS = ("ann", "bob", "rev", "mgr")
 DEMO_MEMBERS = ("ann-01", "ann-02", "rev-01", "mgr-01")
-WINDOW = {"start": "2026-03-01", "end": "2026-03-04", "tz": "Europe/Berlin"}
+WINDOW: WindowArguments = {"start": "2026-03-01", "end": "2026-03-04", "tz": "Europe/Berlin"}
 DIRECTORY: list[dict[str, Any]] = [
     {"kind": "member", "id": "ann", "name": "Ann", "role": "annotator"},
     {"kind": "member", "id": "bob", "name": "Bob", "role": "annotator"},
@@ -85,7 +86,8 @@ def figures(store: Store, members: tuple[str, ...] = ACTORS) -> dict[str, Any]:
         else:
             out[name] = report(store, name, **WINDOW)
             out[f"{name}:p1"] = report(store, name, projects=["p1"], **WINDOW)
-    return normalise(out)
+    normalised: dict[str, Any] = normalise(out)
+    return normalised
 
 
 def normalise(value: Any) -> Any:

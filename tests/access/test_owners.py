@@ -4,6 +4,8 @@ operator (by=None, the CLI) may do anything else. Disable, enable and remove mem
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from labelpulse.access import (
@@ -51,7 +53,7 @@ def test_an_admin_touches_no_owner_through_the_library(store: Store) -> None:
     seed(store)
     _, owners_token = create_token(store, "own", name="ci", scope="read")
     token_id = owners_token.split("_")[1]
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: set_role(store, "own", "admin", by=ADMIN),
         lambda: set_role(store, "ann", "owner", by=ADMIN),
         lambda: set_password(store, "own", "taken over now", by=ADMIN),

@@ -25,6 +25,7 @@ from labelpulse.ingest import ingest_records
 from labelpulse.metrics import MEMBER_REPORTS, REPORTS, TABLE_REPORTS, Directory, report
 from labelpulse.metrics.scope import Scope
 from labelpulse.store import Store, connect
+from tests.report_arguments import ScopeArguments, WindowArguments
 from tests.web.conftest import MEMBERSHIPS, NAMES, WINDOW, organisation_records
 
 ALL_PROJECTS = ("p-cars", "p-inv", "p-signs")
@@ -234,7 +235,8 @@ def test_manager_without_memberships_has_an_empty_scope(store: Store) -> None:
     scope = cut_scope(lonely, directory)
     assert scope.projects == ()  # nothing, not "everything"
     assert scope.members is None  # still every member: of nothing
-    for asked in ({"projects": ["p-cars"]}, {"workspaces": ["ws-vis"]}):
+    refused: tuple[ScopeArguments, ...] = ({"projects": ["p-cars"]}, {"workspaces": ["ws-vis"]})
+    for asked in refused:
         with pytest.raises(ForbiddenError):
             cut_scope(lonely, directory, **asked)
     # And the reports built on that scope are empty, not the whole organisation.
@@ -259,7 +261,7 @@ def test_membership_through_a_workspace_widens_the_scope(store: Store) -> None:
 # ---------------------------------------------------------------- report_for
 
 
-def window() -> dict[str, str]:
+def window() -> WindowArguments:
     return {"start": WINDOW["from"], "end": WINDOW["to"], "tz": WINDOW["tz"]}
 
 

@@ -28,9 +28,9 @@ def engine_path(request: pytest.FixtureRequest) -> Path:
         import chdb
 
         factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        path = factory.getbasetemp() / "chdb"
-        _engine["keeper"] = chdb.connect(str(path))
-        _engine["path"] = path
+        folder = factory.getbasetemp() / "chdb"
+        _engine["keeper"] = chdb.connect(str(folder))  # type: ignore[no-untyped-call]  # chdb: untyped
+        _engine["path"] = folder
 
         def stop() -> None:
             _engine.pop("keeper").close()

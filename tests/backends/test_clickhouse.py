@@ -28,6 +28,7 @@ from labelpulse.store.clickhouse.connection import (
     parse_url,
 )
 from tests.backends import clickhouse_server
+from tests.report_arguments import ScopeArguments, WindowArguments
 
 TABLES = ("events", "state", "review_actions")
 
@@ -79,7 +80,7 @@ def snapshot(store: Store, table: str) -> list[dict[str, Any]]:
 
 DEMO_END = dt.date(2026, 4, 5)
 # Europe/Berlin moves to summer time on 2026-03-29, America/New_York on 2026-03-08.
-WINDOWS = [
+WINDOWS: list[WindowArguments] = [
     {"start": "2026-03-01", "end": "2026-04-05", "tz": "Europe/Berlin"},
     {"start": "2026-03-01", "end": "2026-04-05", "tz": "America/New_York"},
 ]
@@ -89,7 +90,7 @@ def demo_records(events: int = 4_000, seed: int = 3) -> list[dict[str, Any]]:
     return list(demo.generate(members=8, days=40, events=events, seed=seed, end=DEMO_END))
 
 
-def figures(store: Store, window: dict[str, str], members: list[str]) -> dict[str, Any]:
+def figures(store: Store, window: WindowArguments, members: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in REPORTS:
         if name in ("member", "timeline", "comments"):
@@ -295,7 +296,7 @@ def test_medians_are_exact_and_interpolated_with_even_counts(
     ]
     for store in (duck, ch):
         ingest_records(store, records)
-    window = {"start": "2026-03-01", "end": "2026-03-05", "tz": "UTC"}
+    window: WindowArguments = {"start": "2026-03-01", "end": "2026-03-05", "tz": "UTC"}
     got = report(ch, "member", member="ann", **window)
     assert got == report(duck, "member", member="ann", **window)
     assert got["annotations"]["median_time"] == statistics.median(leads) == 5.25
@@ -332,8 +333,10 @@ def test_every_report_equals_duckdb_on_the_demo_organisation_across_dst(
         expected = figures(duck, window, members)
         assert figures(ch, window, members) == expected, window["tz"]
         for member in members:  # scoped to a project and a member list too
-            scoped = {"projects": ["p1"], "members": [member, members[0]], **window}
-            assert report(ch, "members", **scoped) == report(duck, "members", **scoped)
+            scope: ScopeArguments = {"projects": ["p1"], "members": [member, members[0]]}
+            assert report(ch, "members", **scope, **window) == report(
+                duck, "members", **scope, **window
+            )
 
 
 # -- record tables -----------------------------------------------------------------------------
@@ -481,7 +484,7 @@ class StandInClient:
 
         self.kwargs = kwargs
         self.database = ""
-        self._con = chdb.connect(chdb_path)
+        self._con = chdb.connect(chdb_path)  # type: ignore[no-untyped-call]  # chdb: untyped
         for name, value in kwargs["settings"].items():
             self._con.query(f"SET {name} = '{value}'")
 

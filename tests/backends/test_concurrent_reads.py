@@ -88,7 +88,7 @@ def test_a_burst_of_report_requests_on_a_fresh_server_all_succeed(
         thread.join()
 
     failed = [
-        f"{path}: {a if isinstance(a, BaseException) else f'{a.status_code} {a.text[:200]}'}"
+        f"{path}: {f'{a.status_code} {a.text[:200]}' if isinstance(a, httpx2.Response) else a}"
         for path, a in zip(burst, answers, strict=True)
         if not isinstance(a, httpx2.Response) or a.status_code != 200
     ]

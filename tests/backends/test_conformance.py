@@ -26,6 +26,7 @@ from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
 from labelpulse.validation import Validator, encode_records
 from tests.conftest import load_scenario, scenario_files
+from tests.report_arguments import SettledWindowArguments
 from tests.scenarios.test_scenarios import check_result, run_check
 from tests.test_invariants import DIRECTORY, figures, organisation
 
@@ -47,7 +48,11 @@ def test_scenario(backend_store: Store, path: Path) -> None:
 
 def every_report(store: Store, members: tuple[str, ...], tz: str) -> dict[str, Any]:
     settings = Settings(db=store.url, timezone=tz)
-    window = {"start": "2026-03-08", "end": "2026-03-20", "settings": settings}
+    window: SettledWindowArguments = {
+        "start": "2026-03-08",
+        "end": "2026-03-20",
+        "settings": settings,
+    }
     out: dict[str, Any] = {}
     for name in REPORTS:
         if name in MEMBER_REPORTS:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from tests.browser.harness import DemoOrg, sign_in, wait_for_charts
 
@@ -98,7 +98,7 @@ def test_each_role_opens_its_pages(
     for link in role.nav:
         with page.expect_navigation() as navigation:
             page.locator("header nav").get_by_role("link", name=link, exact=True).click()
-        response = navigation.value
+        response: Response | None = navigation.value
         assert response is not None and response.status == 200, (link, response)
         assert page.url.split("?")[0].endswith(PATHS[link]), (link, page.url)
         expect(page.locator("h1")).to_contain_text(HEADINGS[link])

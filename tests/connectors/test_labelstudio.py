@@ -34,10 +34,11 @@ from labelpulse.metrics import report
 from labelpulse.store import Store, connect
 from labelpulse.web.app import create_app
 from labelpulse.web.hooks import check_secret
+from tests.report_arguments import WindowArguments
 
 SAMPLES = Path(__file__).parents[1] / "labelstudio" / "samples"
 ANN, BOB = "ann@labelpulse.test", "bob@labelpulse.test"
-WINDOW = {"start": "2026-11-24", "end": "2026-11-26", "tz": "UTC"}
+WINDOW: WindowArguments = {"start": "2026-11-24", "end": "2026-11-26", "tz": "UTC"}
 # Ids in the samples: Ann's annotation 1 on task 1 (submitted at 10 s, changed to 15 s), Bob's
 # 2 (7.5 s) and his skip 3 (3 s), Bob's 4 on task 1 (deleted), then his 5 on task 1 (5 s).
 ANN_1 = "ls:849fb788-a0c6-448b-b9e8-1d741e782d53"
@@ -301,7 +302,7 @@ def test_a_review_webhook_and_a_changed_verdict(store: Store) -> None:
 
 def test_comments_on_annotations(store: Store) -> None:
     import_export(store, SAMPLES / "export_json.json", users=sample("users"))
-    comments = [
+    comments: list[dict[str, Any]] = [
         {"id": 1, "annotation": 2, "task": 2, "created_by": 2, "text": "Why negative?",
          "created_at": "2026-11-25T22:11:00Z", "is_resolved": False},
         {"id": 2, "annotation": None, "draft": 4, "task": 1, "created_by": 2, "text": "draft",

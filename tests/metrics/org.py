@@ -102,7 +102,9 @@ def run(
 
 def row_of(result: dict[str, Any], **keys: Any) -> dict[str, Any]:
     """The one row of a table report matching `keys`."""
-    found = [r for r in result["rows"] if all(r.get(k) == v for k, v in keys.items())]
+    found: list[dict[str, Any]] = [
+        r for r in result["rows"] if all(r.get(k) == v for k, v in keys.items())
+    ]
     assert len(found) == 1, f"{len(found)} rows match {keys}: {result['rows']}"
     return found[0]
 
@@ -110,6 +112,6 @@ def row_of(result: dict[str, Any], **keys: Any) -> dict[str, Any]:
 def day(result: dict[str, Any], date: str) -> dict[str, Any]:
     """The daily row of a member report for `date` (`"03-02"` or a full date)."""
     full = date if len(date) == 10 else f"{YEAR}-{date}"
-    found = [r for r in result["daily"] if r["date"] == full]
+    found: list[dict[str, Any]] = [r for r in result["daily"] if r["date"] == full]
     assert len(found) == 1, f"no single daily row for {full}"
     return found[0]

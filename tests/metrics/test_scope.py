@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from labelpulse.errors import UsageError
 from labelpulse.metrics import report
 from labelpulse.store import Store
 from tests.metrics.org import day, ev, load, member, project, row_of, run, workspace
+from tests.report_arguments import ScopeArguments
 
 ORG = (
     member("ann", "Ann Annotator"),
@@ -29,7 +31,7 @@ ORG = (
 )
 
 
-def submitted(store: Store, **scope: list[str]) -> tuple[int, float]:
+def submitted(store: Store, **scope: Unpack[ScopeArguments]) -> tuple[int, float]:
     a = run(store, "member", member="ann", **scope)["annotations"]
     return a["submitted"], a["total_time"]
 

@@ -15,6 +15,7 @@ from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store
 from labelpulse.store.compile import SCHEMAS, UnboundTables
+from tests.report_arguments import SettledWindowArguments
 
 
 def test_schemas_equal_the_duckdb_tables(store: Store) -> None:
@@ -45,7 +46,11 @@ def test_compiling_without_a_connection_gives_the_same_figures(store: Store) -> 
         store, list(generate(members=10, days=5, events=1500, seed=4, end=dt.date(2026, 3, 6)))
     )
     settings = Settings(db=store.url, timezone="Europe/Berlin")
-    window = {"start": "2026-03-02", "end": "2026-03-06", "settings": settings}
+    window: SettledWindowArguments = {
+        "start": "2026-03-02",
+        "end": "2026-03-06",
+        "settings": settings,
+    }
     bound: Any = Bound(store)
     for name in REPORTS:
         member = "ann-01" if name in ("member", "timeline", "comments") else None

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -57,7 +58,7 @@ def owner(shared: TestClient, shared_store: Store) -> Callable[..., Any]:
     """`owner(path, **params)`: GET as the owner (read token) on the shared app."""
     token = create_token(shared_store, "own", name="api tests", scope="read")[1]
 
-    def get(path: str, params: Params | list[tuple[str, str]] | None = None) -> Any:
+    def get(path: str, params: Params | list[tuple[str, Any]] | None = None) -> Any:
         return shared.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
 
     return get
@@ -227,7 +228,7 @@ MEDIA = {
 }
 
 
-def attachment_name(response: Any) -> str:
+def attachment_name(response: httpx2.Response) -> str:
     disposition = response.headers["content-disposition"]
     assert disposition.startswith("attachment;"), disposition
     return disposition.split('filename="', 1)[1].rstrip('"')

@@ -56,7 +56,7 @@ class HeldStore:
 
 def test_health_answers_while_a_post_is_being_stored(org_store: Store, token_for: Any) -> None:
     held = HeldStore(org_store)
-    app = create_app(held, Settings(db=org_store.url, timezone="UTC"))  # type: ignore[arg-type]
+    app = create_app(held, Settings(db=org_store.url, timezone="UTC"))
     token = token_for("adm", "ingest")
     answers: dict[str, Any] = {}
     with serving(app) as url:
