@@ -65,6 +65,7 @@ test: $(STAMP) $(CHROMIUM_STAMP) label-studio
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# mypy reads what to check from pyproject.toml: labelpulse, tests and benchmarks, all strict.
 lint: $(STAMP)
 	$(BIN)/ruff check labelpulse tests benchmarks
 	$(BIN)/ruff format --check labelpulse tests benchmarks
