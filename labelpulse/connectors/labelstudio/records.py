@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from labelpulse.errors import InvalidRecordsError, RecordError
+from labelpulse.errors import RecordError
+from labelpulse.ingest.invalid import invalid_batch, record_errors
 
 SOURCE = "label-studio"
 
@@ -166,27 +167,6 @@ class LsComment(_Record):
         return cls.model_validate(fields)
 
 
-Model = TypeVar("Model", bound=BaseModel)
-
-
-def errors_of(exc: ValidationError, position: int, record_id: str | None) -> list[RecordError]:
-    """A pydantic error as labelpulse's record errors: position, id, field, rule."""
-    found = []
-    for err in exc.errors():
-        where = ".".join(str(part) for part in err["loc"]) or None
-        rule = "is required" if err["type"] == "missing" else err["msg"]
-        found.append(RecordError(position, record_id, where, rule.removeprefix("Value error, ")))
-    return found
-
-
-def invalid(errors: list[RecordError], total: int, what: str) -> InvalidRecordsError:
-    bad = len({e.position for e in errors})
-    return InvalidRecordsError(
-        f"{bad} of {total} {what} are invalid; nothing was stored",
-        details=[e.as_dict() for e in errors],
-    )
-
-
 def read_users(users: Iterable[Any]) -> list[LsUser]:
     """GET /api/users/ (a plain list), checked: InvalidRecordsError names every bad user."""
     items = list(users)
@@ -199,7 +179,7 @@ def read_users(users: Iterable[Any]) -> list[LsUser]:
         try:
             found.append(LsUser.model_validate(item))
         except ValidationError as exc:
-            errors += errors_of(exc, position, str(item.get("id")) if "id" in item else None)
+            errors += record_errors(exc, position, str(item.get("id")) if "id" in item else None)
     if errors:
-        raise invalid(errors, len(items), "user(s)")
+        raise invalid_batch(errors, len(items), "user(s)")
     return found

@@ -9,7 +9,6 @@ Enterprise reviews and comments are read where the server has them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.labelstudio.apply import Applied, Batch, apply, held_annotations
 from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
 from labelpulse.connectors.labelstudio.mapping import Version, annotation_id
@@ -25,13 +25,12 @@ from labelpulse.connectors.labelstudio.records import (
     LsAnnotation,
     LsComment,
     LsReview,
-    errors_of,
-    invalid,
     read_users,
 )
 from labelpulse.connectors.people import People
-from labelpulse.errors import NotFoundError, RecordError, UsageError
+from labelpulse.errors import RecordError, UsageError
 from labelpulse.ingest import IngestSummary
+from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
 
 EXPORT_BATCH = 5_000  # annotations of an export file stored per transaction
@@ -207,14 +206,14 @@ def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version
             try:
                 annotation = LsAnnotation.read({"task": task.get("id"), **data}, owner)
             except ValidationError as exc:
-                errors += errors_of(exc, position, label)
+                errors += record_errors(exc, position, label)
                 continue
             if annotation.project is None:
                 errors.append(RecordError(position, label, "project", "is required"))
                 continue
             versions.append(Version(annotation))
     if errors:
-        raise invalid(errors, len(items), "task(s)")
+        raise invalid_batch(errors, len(items), "task(s)")
     return versions
 
 
@@ -225,19 +224,14 @@ def _read(items: Iterable[Any], parse: Callable[[Any], Any], what: str) -> list[
             found.append(parse(item))
         except ValidationError as exc:
             label = str(item.get("id")) if isinstance(item, Mapping) else None
-            errors += errors_of(exc, position, label)
+            errors += record_errors(exc, position, label)
     if errors:
-        raise invalid(errors, len(listed), what)
+        raise invalid_batch(errors, len(listed), what)
     return found
 
 
 def _read_export(path: Path) -> list[Any]:
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
+    data = read_json(path)
     if not isinstance(data, list):
         raise UsageError(
             f"{path}: expected Label Studio's JSON export (a JSON array of tasks); JSON_MIN "
@@ -249,12 +243,7 @@ def _read_export(path: Path) -> list[Any]:
 def _user_list(users: Path | Sequence[Mapping[str, Any]]) -> list[Any]:
     if not isinstance(users, Path):
         return list(users)
-    if not users.is_file():
-        raise NotFoundError(f"no such file: {users}")
-    try:
-        data = json.loads(users.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{users} is not valid JSON: {exc}") from exc
+    data = read_json(users)
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         data = data["results"]
     if not isinstance(data, list):

@@ -22,12 +22,11 @@ from labelpulse.connectors.labelstudio.records import (
     SOURCE,
     LsAnnotation,
     LsReview,
-    errors_of,
-    invalid,
     read_users,
 )
 from labelpulse.connectors.people import People
 from labelpulse.errors import RecordError, UsageError
+from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
 
 SECRET_NAME = "label-studio-webhook"
@@ -213,7 +212,7 @@ def _parse(items: list[Any], parse: Any, what: str) -> list[Any]:
         try:
             found.append(parse(item))
         except ValidationError as exc:
-            errors += errors_of(exc, position, str(item.get("id")) if "id" in item else None)
+            errors += record_errors(exc, position, str(item.get("id")) if "id" in item else None)
     if errors:
-        raise invalid(errors, len(items), what)
+        raise invalid_batch(errors, len(items), what)
     return found
