@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.people import People
+from labelpulse.connectors.registry import ImportOptions, SyncOptions, SyncOutcome, SyncProgress
 from labelpulse.errors import LabelpulseError, NotFoundError, RecordError, UsageError
 from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.ingest.files import Progress
@@ -171,6 +172,34 @@ def sync_workunits(
     workunits = _fetch(api_key, dataset, api_url or DEFAULT_API_URL, progress, per_page)
     people = People(store, SOURCE)
     return _store(store, workunit_records(workunits, dataset=dataset, people=people), people)
+
+
+def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
+    """`labelpulse import segments`: `import_workunits` with the command's options."""
+    return import_workunits(store, path, dataset=options.dataset)
+
+
+def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:
+    """`labelpulse sync segments`: `sync_workunits`, with the workunits fetched so far as
+    progress."""
+    if options.dataset is None:
+        raise UsageError("syncing Segments.ai needs the --dataset, owner/name")
+    seen = 0
+
+    def fetched(count: int) -> None:
+        nonlocal seen
+        seen += count
+        if progress is not None:
+            progress("workunits", seen, None)
+
+    summary = sync_workunits(
+        store,
+        api_key=options.api_key or "",
+        dataset=options.dataset,
+        api_url=options.api_url,
+        progress=fetched,
+    )
+    return SyncOutcome(f"Segments.ai · {options.dataset}", summary)
 
 
 def check_dataset(dataset: str) -> None:

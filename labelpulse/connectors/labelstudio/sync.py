@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from labelpulse.connectors.jsonfile import read_json
-from labelpulse.connectors.labelstudio.apply import Applied, Batch, apply, held_annotations
+from labelpulse.connectors.labelstudio.apply import Applied, Applier, Batch, held_annotations
 from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
 from labelpulse.connectors.labelstudio.mapping import Version, annotation_id
 from labelpulse.connectors.labelstudio.records import (
@@ -28,6 +28,7 @@ from labelpulse.connectors.labelstudio.records import (
     read_users,
 )
 from labelpulse.connectors.people import People
+from labelpulse.connectors.registry import SyncProgress
 from labelpulse.errors import RecordError, UsageError
 from labelpulse.ingest import IngestSummary
 from labelpulse.ingest.invalid import invalid_batch, record_errors
@@ -35,8 +36,6 @@ from labelpulse.store.base import Store
 
 EXPORT_BATCH = 5_000  # annotations of an export file stored per transaction
 
-SyncProgress = Callable[[str, int, int], None]
-"""Called after each page: the project's title, its tasks read so far, its tasks in all."""
 ImportProgress = Callable[[int], None]
 """Called after each stored batch of an export file with how many annotations it held."""
 
@@ -65,7 +64,7 @@ class SyncResult:
 
 
 def sync_label_studio(
-    store: Store,
+    target: Store | Applier,
     *,
     url: str,
     token: str,
@@ -75,26 +74,31 @@ def sync_label_studio(
 ) -> SyncResult:
     """Sync every project the token can see (or those named): users, projects, tasks,
     annotations, deletions; reviews and comments on Enterprise. Safe to run any number of
-    times: a second run stores only what changed on the server since."""
+    times: a second run stores only what changed on the server since. `progress` is called
+    after each page: the project's title, its tasks read so far, its tasks in all.
+
+    `target`: the store, or the `Applier` its owner shares with webhook deliveries (the web
+    app's periodic sync)."""
     if page_size < 1:
         raise UsageError("page_size must be at least 1")
     client = LabelStudioClient(url, token)
     client.check()
+    applier = Applier.of(target)
     result = SyncResult()
-    people = People(store, SOURCE)
+    people = People(applier.store, SOURCE)
     users = read_users(client.users())
     result.users = len(users)
-    result.add(apply(store, Batch(users=users), people))
+    result.add(applier.apply(Batch(users=users), people))
     chosen = [client.project(p) for p in dict.fromkeys(projects)] if projects else client.projects()
     for project in chosen:
         number, title = int(project["id"]), str(project.get("title") or "").strip()
         result.projects.append(title or f"Label Studio project {number}")
-        _sync_project(store, client, people, number, title, progress, page_size, result)
+        _sync_project(applier, client, people, number, title, progress, page_size, result)
     return result
 
 
 def _sync_project(
-    store: Store,
+    applier: Applier,
     client: LabelStudioClient,
     people: People,
     project: int,
@@ -103,19 +107,19 @@ def _sync_project(
     page_size: int,
     result: SyncResult,
 ) -> None:
-    result.add(apply(store, Batch(projects={project: title}), people))
+    result.add(applier.apply(Batch(projects={project: title}), people))
     seen: set[str] = set()
     done = 0
     for ids, total in client.task_pages(project, page_size):
         versions = read_tasks(client.export(project, ids), project)
         seen |= {annotation_id(v.annotation.unique_id) for v in versions}
-        result.add(apply(store, Batch(versions=versions), people))
+        result.add(applier.apply(Batch(versions=versions), people))
         done += len(ids)
         if progress is not None:
             progress(title, done, max(total, done))
     # Held but on no page: deleted in Label Studio, or moved between pages while they were
     # read (tasks added or deleted meanwhile). Ask again for just their tasks.
-    missing = {a: t for a, t in held_annotations(store, project).items() if a not in seen}
+    missing = {a: t for a, t in held_annotations(applier.store, project).items() if a not in seen}
     if missing:
         tasks = sorted({int(t.removeprefix("ls-task-")) for t in missing.values()})
         versions = []
@@ -123,12 +127,12 @@ def _sync_project(
             versions += read_tasks(client.export(project, tasks[start : start + page_size]))
         present = {annotation_id(v.annotation.unique_id) for v in versions}
         gone = sorted(a for a in missing if a not in present)
-        result.add(apply(store, Batch(versions=versions, gone=gone), people))
-    _enterprise(store, client, people, project, result)
+        result.add(applier.apply(Batch(versions=versions, gone=gone), people))
+    _enterprise(applier, client, people, project, result)
 
 
 def _enterprise(
-    store: Store, client: LabelStudioClient, people: People, project: int, result: SyncResult
+    applier: Applier, client: LabelStudioClient, people: People, project: int, result: SyncResult
 ) -> None:
     """Reviews and comments where the server has them; the open-source edition answers 404."""
     by_project: dict[str, str | int] = {"annotation__task__project": project}
@@ -143,11 +147,11 @@ def _enterprise(
             reviews=_read(reviews or [], LsReview.model_validate, "review(s)"),
             comments=_read(comments or [], LsComment.read, "comment(s)"),
         )
-        result.add(apply(store, batch, people))
+        result.add(applier.apply(batch, people))
 
 
 def import_export(
-    store: Store,
+    target: Store | Applier,
     path: Path,
     *,
     project_name: str | None = None,
@@ -160,7 +164,8 @@ def import_export(
     `users` (a file of `GET /api/users/`, or its list) lets members be matched by email;
     without it, users already met by a sync or webhook are recognised and others become
     members named `label-studio-<id>`. An export is a snapshot: an annotation missing from it
-    is not taken as deleted (a sync or webhook says so).
+    is not taken as deleted (a sync or webhook says so). `target`: the store, or the `Applier`
+    its owner shares.
     """
     tasks = _read_export(path)
     versions = read_tasks(tasks)
@@ -168,23 +173,25 @@ def import_export(
     numbers |= {t["project"] for t in tasks if isinstance(t.get("project"), int)}
     if project_name is not None and len(numbers) > 1:
         raise UsageError(f"{path} holds several projects; --project-name names only one")
-    people = People(store, SOURCE)
+    applier = Applier.of(target)
+    people = People(applier.store, SOURCE)
     listed = read_users(_user_list(users)) if users is not None else []
     projects: dict[int, str | None] = {n: project_name for n in numbers if n is not None}
     result = SyncResult()
-    result.add(apply(store, Batch(users=listed, projects=projects), people))
+    result.add(applier.apply(Batch(users=listed, projects=projects), people))
     for start in range(0, len(versions), EXPORT_BATCH):
         chunk = versions[start : start + EXPORT_BATCH]
-        result.add(apply(store, Batch(versions=chunk), people))
+        result.add(applier.apply(Batch(versions=chunk), people))
         if progress is not None:
             progress(len(chunk))
     return result.summary
 
 
-def remember_users(store: Store, users: Iterable[Any]) -> IngestSummary:
+def remember_users(target: Store | Applier, users: Iterable[Any]) -> IngestSummary:
     """Members for Label Studio's users (the list `GET /api/users/` answers): matched by email
     across tools, each Label Studio user id kept as an alias for records that name only ids."""
-    return apply(store, Batch(users=read_users(users)), People(store, SOURCE)).summary
+    applier = Applier.of(target)
+    return applier.apply(Batch(users=read_users(users)), People(applier.store, SOURCE)).summary
 
 
 def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version]:

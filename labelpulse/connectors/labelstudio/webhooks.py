@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from labelpulse.connectors.labelstudio.apply import Batch, apply
+from labelpulse.connectors.labelstudio.apply import Applier, Batch
 from labelpulse.connectors.labelstudio.client import LabelStudioClient
 from labelpulse.connectors.labelstudio.mapping import Version
 from labelpulse.connectors.labelstudio.records import (
@@ -102,12 +102,14 @@ def webhook_batch(payload: Mapping[str, Any]) -> tuple[str, Batch | None]:
     return action, None
 
 
-def ingest_webhook(store: Store, payload: Mapping[str, Any]) -> WebhookResult:
-    """Store what one delivery says (the caller has checked its secret)."""
+def ingest_webhook(target: Store | Applier, payload: Mapping[str, Any]) -> WebhookResult:
+    """Store what one delivery says (the caller has checked its secret). `target`: the store,
+    or the `Applier` the store's owner shares with its syncs (the web app's)."""
     action, batch = webhook_batch(payload)
     if batch is None:
         return WebhookResult(action, read=False)
-    applied = apply(store, batch, People(store, SOURCE))
+    applier = Applier.of(target)
+    applied = applier.apply(batch, People(applier.store, SOURCE))
     summary = applied.summary
     return WebhookResult(
         action,
@@ -169,7 +171,7 @@ def register_webhooks(
     chosen = [client.project(p) for p in dict.fromkeys(projects)] if projects else client.projects()
     titles = {int(p["id"]): str(p.get("title") or "") for p in chosen}
     secret = ensure_secret(store)
-    apply(store, Batch(users=users, projects=dict(titles)), People(store, SOURCE))
+    Applier(store).apply(Batch(users=users, projects=dict(titles)), People(store, SOURCE))
     wanted: dict[str, Any] = {"send_payload": True, "send_for_all_actions": True}
     wanted.update(is_active=True, headers={SECRET_HEADER: secret})
     done = []
