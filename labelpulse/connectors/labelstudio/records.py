@@ -7,9 +7,9 @@ that adds fields still parses). Timestamps must carry an offset and are kept as 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -17,6 +17,7 @@ from labelpulse.errors import RecordError
 from labelpulse.ingest.invalid import invalid_batch, record_errors
 
 SOURCE = "label-studio"
+Parsed = TypeVar("Parsed")
 
 
 def parse_time(value: str) -> datetime:
@@ -167,19 +168,36 @@ class LsComment(_Record):
         return cls.model_validate(fields)
 
 
-def read_users(users: Iterable[Any]) -> list[LsUser]:
-    """GET /api/users/ (a plain list), checked: InvalidRecordsError names every bad user."""
-    items = list(users)
-    found: list[LsUser] = []
+def read_each(
+    items: Iterable[Any],
+    parse: Callable[[Any], Parsed],
+    what: str,
+    *,
+    not_object: str | None = "must be a JSON object",
+) -> list[Parsed]:
+    """Every item parsed, or InvalidRecordsError naming each bad one by its position (from 1)
+    and id: all are checked before any is used. `not_object` is the rule an item that is not a
+    JSON object breaks (None: `parse` judges it)."""
+    listed = list(items)
+    found: list[Parsed] = []
     errors: list[RecordError] = []
-    for position, item in enumerate(items, start=1):
-        if not isinstance(item, Mapping):
-            errors.append(RecordError(position, None, None, "must be a user (a JSON object)"))
+    for position, item in enumerate(listed, start=1):
+        is_object = isinstance(item, Mapping)
+        if not is_object and not_object is not None:
+            errors.append(RecordError(position, None, None, not_object))
             continue
         try:
-            found.append(LsUser.model_validate(item))
+            found.append(parse(item))
         except ValidationError as exc:
-            errors += record_errors(exc, position, str(item.get("id")) if "id" in item else None)
+            label = str(item.get("id")) if is_object and "id" in item else None
+            errors += record_errors(exc, position, label)
     if errors:
-        raise invalid_batch(errors, len(items), "user(s)")
+        raise invalid_batch(errors, len(listed), what)
     return found
+
+
+def read_users(users: Iterable[Any]) -> list[LsUser]:
+    """GET /api/users/ (a plain list), checked: InvalidRecordsError names every bad user."""
+    return read_each(
+        users, LsUser.model_validate, "user(s)", not_object="must be a user (a JSON object)"
+    )

@@ -25,6 +25,7 @@ from labelpulse.connectors.labelstudio.records import (
     LsAnnotation,
     LsComment,
     LsReview,
+    read_each,
     read_users,
 )
 from labelpulse.connectors.people import People
@@ -144,8 +145,8 @@ def _enterprise(
     result.features["annotation_history"] |= history is not None
     if reviews or comments:
         batch = Batch(
-            reviews=_read(reviews or [], LsReview.model_validate, "review(s)"),
-            comments=_read(comments or [], LsComment.read, "comment(s)"),
+            reviews=read_each(reviews or [], LsReview.model_validate, "review(s)", not_object=None),
+            comments=read_each(comments or [], LsComment.read, "comment(s)", not_object=None),
         )
         result.add(applier.apply(batch, people))
 
@@ -222,19 +223,6 @@ def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version
     if errors:
         raise invalid_batch(errors, len(items), "task(s)")
     return versions
-
-
-def _read(items: Iterable[Any], parse: Callable[[Any], Any], what: str) -> list[Any]:
-    found, errors, listed = [], [], list(items)
-    for position, item in enumerate(listed, start=1):
-        try:
-            found.append(parse(item))
-        except ValidationError as exc:
-            label = str(item.get("id")) if isinstance(item, Mapping) else None
-            errors += record_errors(exc, position, label)
-    if errors:
-        raise invalid_batch(errors, len(listed), what)
-    return found
 
 
 def _read_export(path: Path) -> list[Any]:
