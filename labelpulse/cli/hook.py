@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from labelpulse.cli.context import LabelStudioUrl, state
 
@@ -40,6 +38,9 @@ def label_studio(
     ] = None,
 ) -> None:
     """One webhook per project, every action, with a secret header; idempotent."""
+    from rich.console import Console
+    from rich.table import Table
+
     from labelpulse.connectors.labelstudio import HOOK_PATH, register_webhooks
 
     done = register_webhooks(

@@ -7,21 +7,22 @@ export, converted by its connector.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
-from labelpulse.access.owners import check_directory_records
 from labelpulse.cli.context import state
+from labelpulse.connectors.registry import CONNECTORS, ImportOptions
 from labelpulse.errors import UsageError
-from labelpulse.ingest import IngestSummary, import_file
-from labelpulse.ingest.mapping import parse_mapping
-from labelpulse.store import Store
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from labelpulse.ingest import IngestSummary
+
+# Each tool's SOURCE name and what its export is, as the argument's help lists them.
+_SOURCES_HELP = ", ".join(f"{c.name} ({c.export})" for c in CONNECTORS.values())
 
 
 def import_command(
@@ -30,9 +31,8 @@ def import_command(
         list[str],
         typer.Argument(
             metavar="[SOURCE] FILE...",
-            help="Files to import (.ndjson, .json, .csv); or a SOURCE first — label-studio "
-            "(a project's JSON export), segments (workunits JSON), cvat (events CSV) — "
-            "then that tool's export files.",
+            help=f"Files to import (.ndjson, .json, .csv); or a SOURCE first — {_SOURCES_HELP} "
+            "— then that tool's export files.",
         ),
     ],
     rejects: Annotated[
@@ -73,19 +73,25 @@ def import_command(
     ] = None,
 ) -> None:
     """Import events and directory records; print what was stored, duplicate and rejected."""
-    source = files[0] if files and files[0] in SOURCES and not Path(files[0]).exists() else None
+    source = files[0] if files and files[0] in CONNECTORS and not Path(files[0]).exists() else None
     paths = [Path(f) for f in (files[1:] if source else files)]
     if not paths:
         raise UsageError("name at least one file to import")
     if source is not None:
         if column_map is not None or rejects is not None:
             raise UsageError(f"--map and --rejects are for our own files, not {source} exports")
-        _import_from_tool(
-            ctx, source, paths, project_name=project_name, dataset=dataset, users=users
-        )
+        options = ImportOptions(project_name=project_name, dataset=dataset, users=users)
+        _import_from_tool(ctx, source, paths, options)
         return
     if rejects is not None and len(paths) > 1:
         raise UsageError("--rejects takes one file at a time; omit it to write one beside each")
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from labelpulse.access.owners import check_directory_records
+    from labelpulse.ingest import import_file
+    from labelpulse.ingest.mapping import parse_mapping
+
     mapping = parse_mapping(column_map) if column_map is not None else None
     store = state(ctx).store()
     console = Console(stderr=True)
@@ -123,56 +129,24 @@ def import_command(
         raise typer.Exit(1)
 
 
-SOURCES = ("label-studio", "segments", "cvat")
-
-
 def _import_from_tool(
-    ctx: typer.Context,
-    source: str,
-    paths: list[Path],
-    *,
-    project_name: str | None,
-    dataset: str | None,
-    users: Path | None,
+    ctx: typer.Context, source: str, paths: list[Path], options: ImportOptions
 ) -> None:
     """Another tool's exports: each file stored whole by its connector, or not at all."""
+    from rich.console import Console
+
+    connector = CONNECTORS[source]
     store = state(ctx).store()
     out = Console()
     for path in paths:
         with Console(stderr=True).status(f"Importing {path.name} ({source})..."):
-            summary = _tool_import(source)(
-                store, path, project_name=project_name, dataset=dataset, users=users
-            )
+            summary = connector.import_file(store, path, options)
         out.print(_summary_table(path, summary))
 
 
-def _tool_import(source: str) -> Callable[..., IngestSummary]:
-    def segments(store: Store, path: Path, *, dataset: str | None, **_: object) -> IngestSummary:
-        from labelpulse.connectors.segments import import_workunits
-
-        return import_workunits(store, path, dataset=dataset)
-
-    def cvat(store: Store, path: Path, **_: object) -> IngestSummary:
-        from labelpulse.connectors.cvat import import_events_csv
-
-        return import_events_csv(store, path)
-
-    def label_studio(
-        store: Store, path: Path, *, project_name: str | None, users: Path | None, **_: object
-    ) -> IngestSummary:
-        from labelpulse.connectors.labelstudio import import_export
-
-        return import_export(store, path, project_name=project_name, users=users)
-
-    importers: dict[str, Callable[..., IngestSummary]] = {
-        "segments": segments,
-        "cvat": cvat,
-        "label-studio": label_studio,
-    }
-    return importers[source]
-
-
 def _summary_table(path: Path, summary: IngestSummary) -> Table:
+    from rich.table import Table
+
     table = Table(title=str(path), show_header=True)
     for name in ("stored", "duplicate", "conflicting", "rejected", "directory"):
         table.add_column(name, justify="right")

@@ -50,18 +50,24 @@ def serve_command(
     """Serve the dashboard, the JSON API (/api/, docs at /docs) and the exports."""
     import uvicorn
 
+    from labelpulse.connectors.labelstudio import Applier
     from labelpulse.web.app import create_app
     from labelpulse.web.background import label_studio_sync
 
     app_state = state(ctx)
     jobs = []
+    label_studio = None
     if label_studio_url:
         if not label_studio_token:
             raise UsageError(
                 "--label-studio-url needs --label-studio-token (or LABEL_STUDIO_TOKEN)"
             )
-        jobs.append(label_studio_sync(label_studio_url, label_studio_token, sync_every))
-    app = create_app(app_state.store(), app_state.settings, jobs=jobs)
+        # Webhook deliveries and the periodic sync write through one applier: they take turns.
+        label_studio = Applier(app_state.store())
+        jobs.append(
+            label_studio_sync(label_studio_url, label_studio_token, sync_every, label_studio)
+        )
+    app = create_app(app_state.store(), app_state.settings, jobs=jobs, label_studio=label_studio)
 
     Console(stderr=True).print(
         f"labelpulse serving {redacted(app_state.settings.db)} "

@@ -1,17 +1,21 @@
 """`labelpulse sync TOOL ...`: pull work from a labeling tool's API. Run it again any time:
-only what changed on the tool since is stored, and no figure moves twice."""
+only what changed on the tool since is stored, and no figure moves twice.
+
+One command per connector of the registry (`labelpulse.connectors.registry`): each takes its
+tool's flags, and every one runs through the registry and shows its outcome the same way.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
-from rich.table import Table
 
 from labelpulse.cli.context import LabelStudioUrl, state
-from labelpulse.ingest import IngestSummary
+from labelpulse.connectors.registry import CONNECTORS, SyncOptions, SyncOutcome
+
+if TYPE_CHECKING:
+    from labelpulse.connectors.registry import SyncProgress
 
 app = typer.Typer(
     help="Pull work from a labeling tool's API (run again any time: only changes are stored).",
@@ -37,9 +41,10 @@ def label_studio(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Users, projects, tasks and annotations (and Enterprise reviews and comments) → events."""
-    from labelpulse.connectors.labelstudio import sync_label_studio
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
-    store = state(ctx).store()
+    options = SyncOptions(url=url, token=token, projects=project or [])
     bars: dict[str, TaskID] = {}
     with Progress(
         "[progress.description]{task.description}",
@@ -51,34 +56,13 @@ def label_studio(
         transient=True,
     ) as progress:
 
-        def advance(title: str, done: int, total: int) -> None:
+        def advance(title: str, done: int, total: int | None) -> None:
             if title not in bars:
                 bars[title] = progress.add_task(f"Syncing {title} (tasks)", total=total)
             progress.update(bars[title], completed=done, total=total)
 
-        result = sync_label_studio(
-            store, url=url, token=token, projects=project or [], progress=advance
-        )
-    summary = result.summary
-    table = Table(title=f"Label Studio · {url}", show_header=True)
-    for name in ("projects", "users", "events stored", "already held", "deleted", "directory"):
-        table.add_column(name, justify="right")
-    table.add_row(
-        f"{len(result.projects):,}",
-        f"{result.users:,}",
-        f"{summary.stored:,}",
-        f"{summary.duplicates:,}",
-        f"{result.deleted:,}",
-        f"{summary.directory_stored:,} new/changed",
-    )
-    Console().print(table)
-    found = [name.replace("_", " ") for name, present in result.features.items() if present]
-    Console(stderr=True).print(
-        "Enterprise features read: " + ", ".join(found)
-        if found
-        else "Open-source edition: no reviews, comments or annotation history to read.",
-        highlight=False,
-    )
+        outcome = _sync(ctx, "label-studio", options, advance)
+    _show(outcome)
 
 
 @app.command("segments")
@@ -91,21 +75,16 @@ def segments(
     ] = None,
 ) -> None:
     """Every workunit of a Segments.ai dataset (through the segments-ai SDK) → events."""
-    from labelpulse.connectors.segments import sync_workunits
+    from rich.console import Console
 
-    store = state(ctx).store()
-    seen = 0
+    options = SyncOptions(api_key=api_key, dataset=dataset, api_url=api_url)
     with Console(stderr=True).status("Fetching workunits...") as status:
 
-        def advance(count: int) -> None:
-            nonlocal seen
-            seen += count
-            status.update(f"Fetching workunits... {seen:,}")
+        def advance(what: str, done: int, total: int | None) -> None:
+            status.update(f"Fetching workunits... {done:,}")
 
-        summary = sync_workunits(
-            store, api_key=api_key, dataset=dataset, api_url=api_url, progress=advance
-        )
-    _print_summary(f"Segments.ai · {dataset}", summary)
+        outcome = _sync(ctx, "segments", options, advance)
+    _show(outcome)
 
 
 @app.command("cvat")
@@ -126,7 +105,8 @@ def cvat(
     """CVAT's events export (working time, saves, job states, comments) through cvat-sdk."""
     import datetime as dt
 
-    from labelpulse.connectors.cvat import sync_events
+    from rich.console import Console
+
     from labelpulse.errors import UsageError
 
     start = None
@@ -135,21 +115,36 @@ def cvat(
             start = dt.datetime.fromisoformat(since).replace(tzinfo=dt.UTC)
         except ValueError as exc:
             raise UsageError(f"--since must be a date as YYYY-MM-DD, got {since!r}") from exc
-    store = state(ctx).store()
+    options = SyncOptions(url=url, token=token, username=user, password=password, since=start)
     with Console(stderr=True).status("Exporting CVAT's events..."):
-        summary = sync_events(
-            store, url=url, token=token, username=user, password=password, since=start
-        )
-    _print_summary(f"CVAT · {url}", summary)
+        outcome = _sync(ctx, "cvat", options, None)
+    _show(outcome)
 
 
-def _print_summary(title: str, summary: IngestSummary) -> None:
-    table = Table(title=title, show_header=True)
-    for name in ("events stored", "already held", "directory"):
+def _sync(
+    ctx: typer.Context, source: str, options: SyncOptions, progress: SyncProgress | None
+) -> SyncOutcome:
+    return CONNECTORS[source].sync(state(ctx).store(), options, progress)
+
+
+def _show(outcome: SyncOutcome) -> None:
+    """The outcome's table on stdout, then its notes on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = outcome.summary
+    columns = [*outcome.counts, "events stored", "already held"]
+    cells = [f"{n:,}" for n in outcome.counts.values()]
+    cells += [f"{summary.stored:,}", f"{summary.duplicates:,}"]
+    if outcome.deleted is not None:
+        columns.append("deleted")
+        cells.append(f"{outcome.deleted:,}")
+    columns.append("directory")
+    cells.append(f"{summary.directory_stored:,} new/changed")
+    table = Table(title=outcome.title, show_header=True)
+    for name in columns:
         table.add_column(name, justify="right")
-    table.add_row(
-        f"{summary.stored:,}",
-        f"{summary.duplicates:,}",
-        f"{summary.directory_stored:,} new/changed",
-    )
+    table.add_row(*cells)
     Console().print(table)
+    for note in outcome.notes:
+        Console(stderr=True).print(note, highlight=False)

@@ -26,6 +26,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from labelpulse.connectors.people import People
+from labelpulse.connectors.registry import ImportOptions, SyncOptions, SyncOutcome, SyncProgress
 from labelpulse.errors import InvalidRecordsError, LabelpulseError, NotFoundError, UsageError
 from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.ingest.files import Progress
@@ -278,6 +279,27 @@ def import_events_csv(store: Store, path: Path) -> IngestSummary:
                 rows.append(row)
     _raise_problems(path.name, problems)
     return _ingest(store, rows)
+
+
+def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
+    """`labelpulse import cvat`: `import_events_csv` (the export needs no options)."""
+    return import_events_csv(store, path)
+
+
+def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:
+    """`labelpulse sync cvat`: `sync_events` (CVAT says nothing of its progress while it
+    prepares the export, which is most of the wait)."""
+    if options.url is None:
+        raise UsageError("syncing CVAT needs its --url")
+    summary = sync_events(
+        store,
+        url=options.url,
+        token=options.token,
+        username=options.username,
+        password=options.password,
+        since=options.since,
+    )
+    return SyncOutcome(f"CVAT · {options.url}", summary)
 
 
 def _ingest(store: Store, rows: Sequence[Row]) -> IngestSummary:

@@ -19,16 +19,13 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.people import People
-from labelpulse.errors import (
-    InvalidRecordsError,
-    LabelpulseError,
-    NotFoundError,
-    RecordError,
-    UsageError,
-)
+from labelpulse.connectors.registry import ImportOptions, SyncOptions, SyncOutcome, SyncProgress
+from labelpulse.errors import LabelpulseError, NotFoundError, RecordError, UsageError
 from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.ingest.files import Progress
+from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
@@ -177,6 +174,34 @@ def sync_workunits(
     return _store(store, workunit_records(workunits, dataset=dataset, people=people), people)
 
 
+def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
+    """`labelpulse import segments`: `import_workunits` with the command's options."""
+    return import_workunits(store, path, dataset=options.dataset)
+
+
+def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:
+    """`labelpulse sync segments`: `sync_workunits`, with the workunits fetched so far as
+    progress."""
+    if options.dataset is None:
+        raise UsageError("syncing Segments.ai needs the --dataset, owner/name")
+    seen = 0
+
+    def fetched(count: int) -> None:
+        nonlocal seen
+        seen += count
+        if progress is not None:
+            progress("workunits", seen, None)
+
+    summary = sync_workunits(
+        store,
+        api_key=options.api_key or "",
+        dataset=options.dataset,
+        api_url=options.api_url,
+        progress=fetched,
+    )
+    return SyncOutcome(f"Segments.ai · {options.dataset}", summary)
+
+
 def check_dataset(dataset: str) -> None:
     """A Segments dataset identifier is `owner/name`, as the SDK takes it."""
     if not _DATASET.fullmatch(dataset):
@@ -196,17 +221,9 @@ def _parse(workunits: Iterable[Mapping[str, Any] | SdkWorkunit]) -> list[_Workun
         try:
             parsed.append(_Workunit.model_validate(dict(data)))
         except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(part) for part in err["loc"]) or None
-                rule = "is required" if err["type"] == "missing" else err["msg"]
-                rule = rule.removeprefix("Value error, ")
-                errors.append(RecordError(position, uuid, where, rule))
+            errors += record_errors(exc, position, uuid)
     if errors:
-        bad = len({e.position for e in errors})
-        raise InvalidRecordsError(
-            f"{bad} of {len(items)} workunit(s) are invalid; nothing was stored",
-            details=[e.as_dict() for e in errors],
-        )
+        raise invalid_batch(errors, len(items), "workunit(s)")
     return parsed
 
 
@@ -245,12 +262,7 @@ def _content_key(w: _Workunit) -> str:
 
 
 def _read(path: Path) -> tuple[list[Any], str | None]:
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
+    data = read_json(path)
     if isinstance(data, list):
         return data, None
     if isinstance(data, dict) and isinstance(data.get("workunits"), list):

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labelpulse.errors import MAX_DETAILS, InvalidRecordsError, NotFoundError, RecordError
+from labelpulse.errors import MAX_DETAILS, NotFoundError, RecordError
 from labelpulse.events import DirectoryRecord
 from labelpulse.ingest.files import Progress, read_batches
+from labelpulse.ingest.invalid import invalid_batch
 from labelpulse.ingest.mapping import ColumnMapping
 from labelpulse.store.base import AppendOutcome, Batch, Store
 from labelpulse.validation import (
@@ -116,9 +117,11 @@ def ingest_lines(store: Store, lines: Sequence[str]) -> IngestSummary:
             lines, range(1, len(lines) + 1), max_rejects=MAX_DETAILS
         )
     if validated.rejected:
-        raise InvalidRecordsError(
-            f"{validated.rejected} of {len(lines)} record(s) are invalid; nothing was stored",
-            details=[e.as_dict() for e in validated.errors],
+        raise invalid_batch(
+            validated.errors,
+            len(lines),
+            "record(s)",
+            bad=validated.rejected,
             problems=validated.problems,
         )
     outcome = store.append(validated.events, validated.positions, validated.directory, atomic=True)

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from labelpulse import __version__
 from labelpulse.config import Settings, load_settings
+from labelpulse.connectors.labelstudio import Applier
 from labelpulse.store import Store, connect
 from labelpulse.web import admin, api, errors, headers, hooks, openapi, pages, signin
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
@@ -28,9 +29,15 @@ CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 
 def create_app(
-    store: Store | None = None, settings: Settings | None = None, jobs: Sequence[Job] = ()
+    store: Store | None = None,
+    settings: Settings | None = None,
+    jobs: Sequence[Job] = (),
+    label_studio: Applier | None = None,
 ) -> FastAPI:
-    """The app over `store` (default: the settings' database), running `jobs` while it serves."""
+    """The app over `store` (default: the settings' database), running `jobs` while it serves.
+
+    `label_studio`: the applier over `store` that Label Studio's webhooks write through, given
+    when a job (a periodic sync) writes through it too; default: one of the app's own."""
     settings = settings or load_settings()
     store = store or connect(settings.db)
     opened = store
@@ -59,6 +66,7 @@ def create_app(
     app.state.store = store
     app.state.settings = settings
     app.state.priority = WritesFirst()
+    app.state.label_studio = label_studio or Applier(store)
     templates = Jinja2Templates(directory=HERE / "templates")
     install_filters(templates.env)
     app.state.templates = templates

@@ -10,8 +10,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from labelpulse.store.base import Store
+
+if TYPE_CHECKING:
+    from labelpulse.connectors.labelstudio import Applier
 
 log = logging.getLogger("labelpulse")
 
@@ -52,12 +56,16 @@ class Job:
                 log.exception("%s failed; retrying in %.0f s", self.name, self.every)
 
 
-def label_studio_sync(url: str, token: str, every_minutes: float) -> Job:
-    """Sync a Label Studio server every so many minutes (the first one a few seconds in)."""
+def label_studio_sync(
+    url: str, token: str, every_minutes: float, applier: Applier | None = None
+) -> Job:
+    """Sync a Label Studio server every so many minutes (the first one a few seconds in),
+    through `applier` when given: the one the web app's webhook route writes through, so that
+    a sync page and a delivery never interleave."""
 
     def run(store: Store) -> None:
-        from labelpulse.connectors.labelstudio import sync_label_studio
+        from labelpulse.connectors import labelstudio
 
-        sync_label_studio(store, url=url, token=token)
+        labelstudio.sync_label_studio(store if applier is None else applier, url=url, token=token)
 
     return Job("label-studio sync", every_minutes * 60, run, first=5.0)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from labelpulse.connectors.labelstudio import (
     SECRET_HEADER,
+    Applier,
     WebhookResult,
     ingest_webhook,
     webhook_secret,
@@ -55,10 +56,12 @@ async def label_studio(request: Request) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise UsageError("the webhook body must be a JSON object")
     priority: WritesFirst = request.app.state.priority
+    # The app's one applier: deliveries take turns with each other and with its periodic sync.
+    applier: Applier = request.app.state.label_studio
 
     def write() -> WebhookResult:
         with priority.writing():
-            return ingest_webhook(store, payload)
+            return ingest_webhook(applier, payload)
 
     result = await run_in_threadpool(write)
     return result.as_dict()

@@ -9,15 +9,19 @@ same work met by any of them, in any order, is stored once:
 - `ingest_webhook(store, payload)`: one webhook delivery (`POST /api/hooks/label-studio`,
   `labelpulse.web.hooks`), registered by `register_webhooks` (`labelpulse hook label-studio`).
 
+Each takes the store, or the `Applier` its owner shares between webhook deliveries and syncs
+in one process (the web app's). `connector` holds the first two in the shape of every
+connector (`labelpulse.connectors.registry`).
+
 Modules: `records` (Label Studio's records, checked), `mapping` (records → events, pure),
-`apply` (what is held → what to store, under one lock), `client` (REST), `sync`, `webhooks`.
+`apply` (what is held → what to store, one step at a time), `client` (REST), `sync`,
+`webhooks`, `connector`.
 """
 
-from labelpulse.connectors.labelstudio.apply import LOCK
+from labelpulse.connectors.labelstudio.apply import Applier
 from labelpulse.connectors.labelstudio.mapping import UPDATED_AFTER
 from labelpulse.connectors.labelstudio.records import SOURCE
 from labelpulse.connectors.labelstudio.sync import (
-    SyncProgress,
     SyncResult,
     import_export,
     remember_users,
@@ -37,13 +41,12 @@ from labelpulse.connectors.labelstudio.webhooks import (
 
 __all__ = [
     "HOOK_PATH",
-    "LOCK",
     "SECRET_HEADER",
     "SECRET_NAME",
     "SOURCE",
     "UPDATED_AFTER",
+    "Applier",
     "Registration",
-    "SyncProgress",
     "SyncResult",
     "WebhookResult",
     "ensure_secret",

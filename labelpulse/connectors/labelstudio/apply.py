@@ -1,12 +1,14 @@
 """A batch of what a path saw of Label Studio → stored events, in one locked step.
 
-Every path (file import, sync page, webhook delivery) builds a `Batch` and calls `apply`. Under
-one in-process lock it reads what the store holds of the batch's annotations (three queries
-for the whole batch: Label Studio's numeric ids, the annotations' state, their stored events),
-derives only the versions not held yet, stores them whole (`ingest_records`), and then keeps the
-new aliases: Label Studio user ids (`People.save`) and annotation, task and project ids
-(`external_ids`). The lock makes "read what is held, then store" one step when webhook
-deliveries and a sync run in the same process; across processes see the docs.
+Every path (file import, sync page, webhook delivery) builds a `Batch` and hands it to an
+`Applier`. Under the applier's lock it reads what the store holds of the batch's annotations
+(three queries for the whole batch: Label Studio's numeric ids, the annotations' state, their
+stored events), derives only the versions not held yet, stores them whole (`ingest_records`),
+and then keeps the new aliases: Label Studio user ids (`People.save`) and annotation, task and
+project ids (`external_ids`). The lock makes "read what is held, then store" one step when
+webhook deliveries and a sync run in the same process, provided they share the applier: its
+owner is whoever owns the store (the web app holds one for its webhook route and its periodic
+sync). Across processes see the docs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from labelpulse.connectors.labelstudio.mapping import (
     Held,
-    Member,
+    MemberResolver,
     Version,
     annotation_id,
     comment_event,
@@ -42,9 +44,6 @@ from labelpulse.connectors.people import People
 from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory, find_by_email
-
-LOCK = threading.Lock()
-"""Held by every Label Studio write in this process: webhook deliveries and syncs interleave."""
 
 
 @dataclass
@@ -72,16 +71,42 @@ class Applied:
     unplaced: int = 0
 
 
-def apply(store: Store, batch: Batch, people: People, now: datetime | None = None) -> Applied:
-    """Store what `batch` adds to what is held, whole or not at all."""
-    with LOCK:
-        numeric = _numeric_ids(store, batch)
-        held = _held(store, batch, numeric)
-        records, deleted, unplaced = _records(store, batch, people, numeric, held, now)
-        summary = ingest_records(store, records) if records else IngestSummary()
-        people.save()
-        _remember_ids(store, batch)
-    return Applied(summary, deleted, unplaced)
+class Applier:
+    """Label Studio's writes into one store, one step at a time.
+
+    Made by whoever owns the store and shared by every path that writes Label Studio's data
+    into it from this process: the web app makes one for its webhook route and its periodic
+    sync, which would otherwise interleave their reads and writes. A command alone in its
+    process may pass just the store: it then gets an applier of its own (`Applier.of`).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, target: Store | Applier) -> Applier:
+        """`target` itself when it is an applier; else a new one over that store."""
+        return target if isinstance(target, Applier) else cls(target)
+
+    def apply(self, batch: Batch, people: People, now: datetime | None = None) -> Applied:
+        """Store what `batch` adds to what is held, whole or not at all."""
+        store = self.store
+        with self._lock:
+            numeric = _numeric_ids(store, batch)
+            held = _held(store, batch, numeric)
+            records, deleted, unplaced = _records(store, batch, people, numeric, held, now)
+            summary = ingest_records(store, records) if records else IngestSummary()
+            people.save()
+            _remember_ids(store, batch)
+        return Applied(summary, deleted, unplaced)
+
+
+def apply(
+    target: Store | Applier, batch: Batch, people: People, now: datetime | None = None
+) -> Applied:
+    """Store what `batch` adds to what is held, whole or not at all (`Applier.apply`)."""
+    return Applier.of(target).apply(batch, people, now)
 
 
 def held_annotations(store: Store, project: int) -> dict[str, str]:
@@ -201,7 +226,7 @@ def _placed(
     comments: Sequence[LsComment],
     numeric: dict[int, str],
     held: dict[str, Held],
-    member: Member,
+    member: MemberResolver,
     now: datetime,
 ) -> list[dict[str, Any]]:
     placed: list[dict[str, Any] | None] = []  # None: the annotation is not held

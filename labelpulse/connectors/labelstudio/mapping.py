@@ -32,7 +32,7 @@ UPDATED_AFTER = timedelta(seconds=0.25)
 AFTER_LAST = timedelta(milliseconds=1)
 TEXT_LIMIT = 10_000
 
-Member = Callable[[int, LsUser | None], str]
+MemberResolver = Callable[[int, LsUser | None], str]
 """Label Studio user id (and the user, when the record expands it) → member id."""
 
 
@@ -90,7 +90,7 @@ class Held:
         self.deleted = self.deleted or event["type"] == "annotation.deleted"
 
 
-def version_events(version: Version, held: Held, member: Member) -> list[dict[str, Any]]:
+def version_events(version: Version, held: Held, member: MemberResolver) -> list[dict[str, Any]]:
     """The events a version adds to what is held: none, one, or (first seen already changed)
     two — the first version and this one."""
     a = version.annotation
@@ -183,7 +183,7 @@ def review_kind(review: LsReview) -> str:
 
 
 def review_event(
-    review: LsReview, annotation: str, held: Held, member: Member, now: datetime
+    review: LsReview, annotation: str, held: Held, member: MemberResolver, now: datetime
 ) -> dict[str, Any] | None:
     """One review action; its id names the review and its verdict, so a review changed to
     another verdict is a new action, placed when it changed (`updated_at`, else when it was
@@ -211,7 +211,7 @@ def review_event(
 
 
 def comment_event(
-    comment: LsComment, annotation: str, held: Held, member: Member
+    comment: LsComment, annotation: str, held: Held, member: MemberResolver
 ) -> dict[str, Any] | None:
     """`comment.created`; None for an empty comment or one on an annotation not held."""
     text = (comment.text or "").strip()

@@ -7,15 +7,17 @@ that adds fields still parses). Timestamps must carry an offset and are kept as 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from labelpulse.errors import InvalidRecordsError, RecordError
+from labelpulse.errors import RecordError
+from labelpulse.ingest.invalid import invalid_batch, record_errors
 
 SOURCE = "label-studio"
+Parsed = TypeVar("Parsed")
 
 
 def parse_time(value: str) -> datetime:
@@ -166,40 +168,36 @@ class LsComment(_Record):
         return cls.model_validate(fields)
 
 
-Model = TypeVar("Model", bound=BaseModel)
-
-
-def errors_of(exc: ValidationError, position: int, record_id: str | None) -> list[RecordError]:
-    """A pydantic error as labelpulse's record errors: position, id, field, rule."""
-    found = []
-    for err in exc.errors():
-        where = ".".join(str(part) for part in err["loc"]) or None
-        rule = "is required" if err["type"] == "missing" else err["msg"]
-        found.append(RecordError(position, record_id, where, rule.removeprefix("Value error, ")))
+def read_each(
+    items: Iterable[Any],
+    parse: Callable[[Any], Parsed],
+    what: str,
+    *,
+    not_object: str | None = "must be a JSON object",
+) -> list[Parsed]:
+    """Every item parsed, or InvalidRecordsError naming each bad one by its position (from 1)
+    and id: all are checked before any is used. `not_object` is the rule an item that is not a
+    JSON object breaks (None: `parse` judges it)."""
+    listed = list(items)
+    found: list[Parsed] = []
+    errors: list[RecordError] = []
+    for position, item in enumerate(listed, start=1):
+        is_object = isinstance(item, Mapping)
+        if not is_object and not_object is not None:
+            errors.append(RecordError(position, None, None, not_object))
+            continue
+        try:
+            found.append(parse(item))
+        except ValidationError as exc:
+            label = str(item.get("id")) if is_object and "id" in item else None
+            errors += record_errors(exc, position, label)
+    if errors:
+        raise invalid_batch(errors, len(listed), what)
     return found
-
-
-def invalid(errors: list[RecordError], total: int, what: str) -> InvalidRecordsError:
-    bad = len({e.position for e in errors})
-    return InvalidRecordsError(
-        f"{bad} of {total} {what} are invalid; nothing was stored",
-        details=[e.as_dict() for e in errors],
-    )
 
 
 def read_users(users: Iterable[Any]) -> list[LsUser]:
     """GET /api/users/ (a plain list), checked: InvalidRecordsError names every bad user."""
-    items = list(users)
-    found: list[LsUser] = []
-    errors: list[RecordError] = []
-    for position, item in enumerate(items, start=1):
-        if not isinstance(item, Mapping):
-            errors.append(RecordError(position, None, None, "must be a user (a JSON object)"))
-            continue
-        try:
-            found.append(LsUser.model_validate(item))
-        except ValidationError as exc:
-            errors += errors_of(exc, position, str(item.get("id")) if "id" in item else None)
-    if errors:
-        raise invalid(errors, len(items), "user(s)")
-    return found
+    return read_each(
+        users, LsUser.model_validate, "user(s)", not_object="must be a user (a JSON object)"
+    )

@@ -9,7 +9,6 @@ Enterprise reviews and comments are read where the server has them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from labelpulse.connectors.labelstudio.apply import Applied, Batch, apply, held_annotations
+from labelpulse.connectors.jsonfile import read_json
+from labelpulse.connectors.labelstudio.apply import Applied, Applier, Batch, held_annotations
 from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
 from labelpulse.connectors.labelstudio.mapping import Version, annotation_id
 from labelpulse.connectors.labelstudio.records import (
@@ -25,19 +25,18 @@ from labelpulse.connectors.labelstudio.records import (
     LsAnnotation,
     LsComment,
     LsReview,
-    errors_of,
-    invalid,
+    read_each,
     read_users,
 )
 from labelpulse.connectors.people import People
-from labelpulse.errors import NotFoundError, RecordError, UsageError
+from labelpulse.connectors.registry import SyncProgress
+from labelpulse.errors import RecordError, UsageError
 from labelpulse.ingest import IngestSummary
+from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
 
 EXPORT_BATCH = 5_000  # annotations of an export file stored per transaction
 
-SyncProgress = Callable[[str, int, int], None]
-"""Called after each page: the project's title, its tasks read so far, its tasks in all."""
 ImportProgress = Callable[[int], None]
 """Called after each stored batch of an export file with how many annotations it held."""
 
@@ -66,7 +65,7 @@ class SyncResult:
 
 
 def sync_label_studio(
-    store: Store,
+    target: Store | Applier,
     *,
     url: str,
     token: str,
@@ -76,26 +75,31 @@ def sync_label_studio(
 ) -> SyncResult:
     """Sync every project the token can see (or those named): users, projects, tasks,
     annotations, deletions; reviews and comments on Enterprise. Safe to run any number of
-    times: a second run stores only what changed on the server since."""
+    times: a second run stores only what changed on the server since. `progress` is called
+    after each page: the project's title, its tasks read so far, its tasks in all.
+
+    `target`: the store, or the `Applier` its owner shares with webhook deliveries (the web
+    app's periodic sync)."""
     if page_size < 1:
         raise UsageError("page_size must be at least 1")
     client = LabelStudioClient(url, token)
     client.check()
+    applier = Applier.of(target)
     result = SyncResult()
-    people = People(store, SOURCE)
+    people = People(applier.store, SOURCE)
     users = read_users(client.users())
     result.users = len(users)
-    result.add(apply(store, Batch(users=users), people))
+    result.add(applier.apply(Batch(users=users), people))
     chosen = [client.project(p) for p in dict.fromkeys(projects)] if projects else client.projects()
     for project in chosen:
         number, title = int(project["id"]), str(project.get("title") or "").strip()
         result.projects.append(title or f"Label Studio project {number}")
-        _sync_project(store, client, people, number, title, progress, page_size, result)
+        _sync_project(applier, client, people, number, title, progress, page_size, result)
     return result
 
 
 def _sync_project(
-    store: Store,
+    applier: Applier,
     client: LabelStudioClient,
     people: People,
     project: int,
@@ -104,19 +108,19 @@ def _sync_project(
     page_size: int,
     result: SyncResult,
 ) -> None:
-    result.add(apply(store, Batch(projects={project: title}), people))
+    result.add(applier.apply(Batch(projects={project: title}), people))
     seen: set[str] = set()
     done = 0
     for ids, total in client.task_pages(project, page_size):
         versions = read_tasks(client.export(project, ids), project)
         seen |= {annotation_id(v.annotation.unique_id) for v in versions}
-        result.add(apply(store, Batch(versions=versions), people))
+        result.add(applier.apply(Batch(versions=versions), people))
         done += len(ids)
         if progress is not None:
             progress(title, done, max(total, done))
     # Held but on no page: deleted in Label Studio, or moved between pages while they were
     # read (tasks added or deleted meanwhile). Ask again for just their tasks.
-    missing = {a: t for a, t in held_annotations(store, project).items() if a not in seen}
+    missing = {a: t for a, t in held_annotations(applier.store, project).items() if a not in seen}
     if missing:
         tasks = sorted({int(t.removeprefix("ls-task-")) for t in missing.values()})
         versions = []
@@ -124,12 +128,12 @@ def _sync_project(
             versions += read_tasks(client.export(project, tasks[start : start + page_size]))
         present = {annotation_id(v.annotation.unique_id) for v in versions}
         gone = sorted(a for a in missing if a not in present)
-        result.add(apply(store, Batch(versions=versions, gone=gone), people))
-    _enterprise(store, client, people, project, result)
+        result.add(applier.apply(Batch(versions=versions, gone=gone), people))
+    _enterprise(applier, client, people, project, result)
 
 
 def _enterprise(
-    store: Store, client: LabelStudioClient, people: People, project: int, result: SyncResult
+    applier: Applier, client: LabelStudioClient, people: People, project: int, result: SyncResult
 ) -> None:
     """Reviews and comments where the server has them; the open-source edition answers 404."""
     by_project: dict[str, str | int] = {"annotation__task__project": project}
@@ -141,14 +145,14 @@ def _enterprise(
     result.features["annotation_history"] |= history is not None
     if reviews or comments:
         batch = Batch(
-            reviews=_read(reviews or [], LsReview.model_validate, "review(s)"),
-            comments=_read(comments or [], LsComment.read, "comment(s)"),
+            reviews=read_each(reviews or [], LsReview.model_validate, "review(s)", not_object=None),
+            comments=read_each(comments or [], LsComment.read, "comment(s)", not_object=None),
         )
-        result.add(apply(store, batch, people))
+        result.add(applier.apply(batch, people))
 
 
 def import_export(
-    store: Store,
+    target: Store | Applier,
     path: Path,
     *,
     project_name: str | None = None,
@@ -161,7 +165,8 @@ def import_export(
     `users` (a file of `GET /api/users/`, or its list) lets members be matched by email;
     without it, users already met by a sync or webhook are recognised and others become
     members named `label-studio-<id>`. An export is a snapshot: an annotation missing from it
-    is not taken as deleted (a sync or webhook says so).
+    is not taken as deleted (a sync or webhook says so). `target`: the store, or the `Applier`
+    its owner shares.
     """
     tasks = _read_export(path)
     versions = read_tasks(tasks)
@@ -169,23 +174,25 @@ def import_export(
     numbers |= {t["project"] for t in tasks if isinstance(t.get("project"), int)}
     if project_name is not None and len(numbers) > 1:
         raise UsageError(f"{path} holds several projects; --project-name names only one")
-    people = People(store, SOURCE)
+    applier = Applier.of(target)
+    people = People(applier.store, SOURCE)
     listed = read_users(_user_list(users)) if users is not None else []
     projects: dict[int, str | None] = {n: project_name for n in numbers if n is not None}
     result = SyncResult()
-    result.add(apply(store, Batch(users=listed, projects=projects), people))
+    result.add(applier.apply(Batch(users=listed, projects=projects), people))
     for start in range(0, len(versions), EXPORT_BATCH):
         chunk = versions[start : start + EXPORT_BATCH]
-        result.add(apply(store, Batch(versions=chunk), people))
+        result.add(applier.apply(Batch(versions=chunk), people))
         if progress is not None:
             progress(len(chunk))
     return result.summary
 
 
-def remember_users(store: Store, users: Iterable[Any]) -> IngestSummary:
+def remember_users(target: Store | Applier, users: Iterable[Any]) -> IngestSummary:
     """Members for Label Studio's users (the list `GET /api/users/` answers): matched by email
     across tools, each Label Studio user id kept as an alias for records that name only ids."""
-    return apply(store, Batch(users=read_users(users)), People(store, SOURCE)).summary
+    applier = Applier.of(target)
+    return applier.apply(Batch(users=read_users(users)), People(applier.store, SOURCE)).summary
 
 
 def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version]:
@@ -207,37 +214,19 @@ def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version
             try:
                 annotation = LsAnnotation.read({"task": task.get("id"), **data}, owner)
             except ValidationError as exc:
-                errors += errors_of(exc, position, label)
+                errors += record_errors(exc, position, label)
                 continue
             if annotation.project is None:
                 errors.append(RecordError(position, label, "project", "is required"))
                 continue
             versions.append(Version(annotation))
     if errors:
-        raise invalid(errors, len(items), "task(s)")
+        raise invalid_batch(errors, len(items), "task(s)")
     return versions
 
 
-def _read(items: Iterable[Any], parse: Callable[[Any], Any], what: str) -> list[Any]:
-    found, errors, listed = [], [], list(items)
-    for position, item in enumerate(listed, start=1):
-        try:
-            found.append(parse(item))
-        except ValidationError as exc:
-            label = str(item.get("id")) if isinstance(item, Mapping) else None
-            errors += errors_of(exc, position, label)
-    if errors:
-        raise invalid(errors, len(listed), what)
-    return found
-
-
 def _read_export(path: Path) -> list[Any]:
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
+    data = read_json(path)
     if not isinstance(data, list):
         raise UsageError(
             f"{path}: expected Label Studio's JSON export (a JSON array of tasks); JSON_MIN "
@@ -249,12 +238,7 @@ def _read_export(path: Path) -> list[Any]:
 def _user_list(users: Path | Sequence[Mapping[str, Any]]) -> list[Any]:
     if not isinstance(users, Path):
         return list(users)
-    if not users.is_file():
-        raise NotFoundError(f"no such file: {users}")
-    try:
-        data = json.loads(users.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{users} is not valid JSON: {exc}") from exc
+    data = read_json(users)
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         data = data["results"]
     if not isinstance(data, list):

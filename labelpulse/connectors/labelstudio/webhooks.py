@@ -13,21 +13,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
-from labelpulse.connectors.labelstudio.apply import Batch, apply
+from labelpulse.connectors.labelstudio.apply import Applier, Batch
 from labelpulse.connectors.labelstudio.client import LabelStudioClient
 from labelpulse.connectors.labelstudio.mapping import Version
 from labelpulse.connectors.labelstudio.records import (
     SOURCE,
     LsAnnotation,
     LsReview,
-    errors_of,
-    invalid,
+    read_each,
     read_users,
 )
 from labelpulse.connectors.people import People
-from labelpulse.errors import RecordError, UsageError
+from labelpulse.errors import UsageError
 from labelpulse.store.base import Store
 
 SECRET_NAME = "label-studio-webhook"
@@ -87,7 +84,7 @@ def webhook_batch(payload: Mapping[str, Any]) -> tuple[str, Batch | None]:
         kind: Literal["created", "updated"] = (
             "created" if _ANNOTATIONS[action] == "created" else "updated"
         )
-        annotations = _parse(items, lambda d: LsAnnotation.read(d, number), "annotation(s)")
+        annotations = read_each(items, lambda d: LsAnnotation.read(d, number), "annotation(s)")
         return action, Batch(versions=[Version(a, kind) for a in annotations], projects=titled)
     if action in _DELETED:
         key = "annotations" if "annotations" in payload else "annotation"
@@ -98,17 +95,19 @@ def webhook_batch(payload: Mapping[str, Any]) -> tuple[str, Batch | None]:
     if action in _PROJECT and number is not None:
         return action, Batch(projects=titled or {number: None})
     if action in _REVIEWS:
-        reviews = _parse(_items(payload, "review", action), LsReview.model_validate, "review(s)")
+        reviews = read_each(_items(payload, "review", action), LsReview.model_validate, "review(s)")
         return action, Batch(reviews=reviews, projects=titled)
     return action, None
 
 
-def ingest_webhook(store: Store, payload: Mapping[str, Any]) -> WebhookResult:
-    """Store what one delivery says (the caller has checked its secret)."""
+def ingest_webhook(target: Store | Applier, payload: Mapping[str, Any]) -> WebhookResult:
+    """Store what one delivery says (the caller has checked its secret). `target`: the store,
+    or the `Applier` the store's owner shares with its syncs (the web app's)."""
     action, batch = webhook_batch(payload)
     if batch is None:
         return WebhookResult(action, read=False)
-    applied = apply(store, batch, People(store, SOURCE))
+    applier = Applier.of(target)
+    applied = applier.apply(batch, People(applier.store, SOURCE))
     summary = applied.summary
     return WebhookResult(
         action,
@@ -170,7 +169,7 @@ def register_webhooks(
     chosen = [client.project(p) for p in dict.fromkeys(projects)] if projects else client.projects()
     titles = {int(p["id"]): str(p.get("title") or "") for p in chosen}
     secret = ensure_secret(store)
-    apply(store, Batch(users=users, projects=dict(titles)), People(store, SOURCE))
+    Applier(store).apply(Batch(users=users, projects=dict(titles)), People(store, SOURCE))
     wanted: dict[str, Any] = {"send_payload": True, "send_for_all_actions": True}
     wanted.update(is_active=True, headers={SECRET_HEADER: secret})
     done = []
@@ -201,19 +200,3 @@ def _ids(items: list[Any], action: str) -> list[int]:
     if len(found) != len(items) or not all(isinstance(i, int) for i in found):
         raise UsageError(f"a {action} webhook body lists objects with an integer id")
     return [int(i) for i in found if isinstance(i, int)]
-
-
-def _parse(items: list[Any], parse: Any, what: str) -> list[Any]:
-    found: list[Any] = []
-    errors: list[RecordError] = []
-    for position, item in enumerate(items, start=1):
-        if not isinstance(item, Mapping):
-            errors.append(RecordError(position, None, None, "must be a JSON object"))
-            continue
-        try:
-            found.append(parse(item))
-        except ValidationError as exc:
-            errors += errors_of(exc, position, str(item.get("id")) if "id" in item else None)
-    if errors:
-        raise invalid(errors, len(items), what)
-    return found
