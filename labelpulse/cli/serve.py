@@ -1,4 +1,7 @@
-"""`labelpulse serve`: the dashboard and JSON API over the database, with uvicorn."""
+"""`labelpulse serve`: the dashboard and JSON API over the database, with uvicorn.
+
+The web app, uvicorn and the stores are imported when the command runs, not when the CLI starts.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from rich.console import Console
 
 from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
-from labelpulse.store.base import redacted
 
 
 def serve_command(
@@ -50,6 +52,7 @@ def serve_command(
     """Serve the dashboard, the JSON API (/api/, docs at /docs) and the exports."""
     import uvicorn
 
+    from labelpulse.store.base import redacted
     from labelpulse.web.app import create_app
     from labelpulse.web.background import label_studio_sync
 
