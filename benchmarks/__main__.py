@@ -1,8 +1,9 @@
 """`make bench`: labelpulse against hand-written DuckDB SQL on the same tables, in the same run.
 
-For each size (default 1M and 10M events; LABELPULSE_BENCH_SIZES=100000 for a quick look) a
-demo organisation is generated once and cached outside the repository (~/.cache/labelpulse),
-then:
+First `benchmarks/startup.py`: `labelpulse --help` and `--version` as new processes, against
+the interpreter's own start-up (a few seconds, at any size). Then, for each size (default 1M
+and 10M events; LABELPULSE_BENCH_SIZES=100000 for a quick look) a demo organisation is
+generated once and cached outside the repository (~/.cache/labelpulse), then:
 - import: `import_file` of the NDJSON into a fresh database, against DuckDB's own
   `read_ndjson` straight into a table (no validation, no dedupe, no state): events/s and ratio;
 - member report and members table: `labelpulse.metrics.report` against the same figures
@@ -26,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from benchmarks import backends, ingest
+from benchmarks import backends, ingest, startup
 from benchmarks.baseline import member_report_sql, members_table_sql
 from benchmarks.common import CACHE, END, TZ, demo_file, sizes_from_env
 from benchmarks.http import bench_http, print_http
@@ -111,9 +112,9 @@ def bench_reports(db: Path, repeat: int) -> list[tuple[str, float, float]]:
 def main() -> None:
     sizes = sizes_from_env()
     repeat = int(os.environ.get("LABELPULSE_BENCH_REPEAT", "20"))
+    failed = not startup.run()
     print(f"labelpulse benchmarks · {os.cpu_count()} cores · DuckDB {duckdb.__version__}")
     print(f"{'size':>12}  {'what':<16} {'labelpulse':>12} {'floor':>12} {'ratio':>7}  target")
-    failed = False
     for events in sizes:
         source = demo_file(events)
         ours, floor, db = bench_import(events, source)
