@@ -1,8 +1,9 @@
 """`make bench`: labelpulse against hand-written DuckDB SQL on the same tables, in the same run.
 
-For each size (default 1M and 10M events; LABELPULSE_BENCH_SIZES=100000 for a quick look) a
-demo organisation is generated once and cached outside the repository (~/.cache/labelpulse),
-then:
+First `benchmarks/startup.py`: `labelpulse --help` and `--version` as new processes, against
+the interpreter's own start-up (a few seconds, at any size). Then, for each size (default 1M
+and 10M events; LABELPULSE_BENCH_SIZES=100000 for a quick look) a demo organisation is
+generated once and cached outside the repository (~/.cache/labelpulse), then:
 - import: `import_file` of the NDJSON into a fresh database, against DuckDB's own
   `read_ndjson` straight into a table (no validation, no dedupe, no state): events/s and ratio;
 - member report and members table: `labelpulse.metrics.report` against the same figures
@@ -16,7 +17,6 @@ then:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import statistics
 import sys
@@ -27,17 +27,15 @@ from typing import Any
 
 import duckdb
 
+from benchmarks import backends, ingest, startup
 from benchmarks.baseline import member_report_sql, members_table_sql
+from benchmarks.common import CACHE, END, TZ, demo_file, sizes_from_env
 from benchmarks.http import bench_http, print_http
-from labelpulse import demo
 from labelpulse.ingest import import_file
 from labelpulse.metrics import make_window, report
 from labelpulse.store import connect
 from labelpulse.store.duckdb import DuckDBStore
 
-CACHE = Path(os.environ.get("LABELPULSE_BENCH_CACHE", Path.home() / ".cache" / "labelpulse"))
-END = dt.date(2026, 10, 31)
-TZ = "Europe/Berlin"
 TARGETS = {"member report": 1.5, "members table": 1.5}
 IMPORT_TARGET = 150_000
 
@@ -51,20 +49,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
-
-
-def demo_file(events: int) -> Path:
-    # Named by the generator's own source, so a changed generator never reuses a stale file.
-    version = hashlib.sha1(Path(demo.__file__).read_bytes()).hexdigest()[:8]
-    path = CACHE / f"demo-{events}-{version}.ndjson"
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        members = max(24, events // 50_000)
-        print(f"  generating {events:,} events for {members} members -> {path}", flush=True)
-        partial = path.with_suffix(".partial")
-        demo.write_ndjson(partial, members=members, days=365, events=events, seed=7, end=END)
-        partial.rename(path)
-    return path
 
 
 def bench_import(events: int, source: Path) -> tuple[float, float, Path]:
@@ -125,16 +109,12 @@ def bench_reports(db: Path, repeat: int) -> list[tuple[str, float, float]]:
     return results
 
 
-def sizes_from_env() -> list[int]:
-    return [int(s) for s in os.environ.get("LABELPULSE_BENCH_SIZES", "1000000,10000000").split(",")]
-
-
 def main() -> None:
     sizes = sizes_from_env()
     repeat = int(os.environ.get("LABELPULSE_BENCH_REPEAT", "20"))
+    failed = not startup.run()
     print(f"labelpulse benchmarks · {os.cpu_count()} cores · DuckDB {duckdb.__version__}")
     print(f"{'size':>12}  {'what':<16} {'labelpulse':>12} {'floor':>12} {'ratio':>7}  target")
-    failed = False
     for events in sizes:
         source = demo_file(events)
         ours, floor, db = bench_import(events, source)
@@ -157,14 +137,10 @@ def main() -> None:
             )
         if events == max(sizes):
             failed |= not print_http(events, *bench_http(db))
-    # Then each backend against its own hand-written SQL (imported here: it imports this module).
-    from benchmarks import backends
-
+    # Then each backend against its own hand-written SQL.
     budget = float(os.environ.get("LABELPULSE_BENCH_BUDGET", "60"))
     failed |= not backends.run(sizes, backends.backends_from_env(), repeat, budget)
     # Ingest over HTTP under load, at the smallest size (DuckDB and PostgreSQL).
-    from benchmarks import ingest
-
     failed |= not ingest.run(min(sizes), backends.backends_from_env())
     sys.exit(1 if failed else 0)
 

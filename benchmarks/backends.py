@@ -60,7 +60,7 @@ import duckdb
 import psycopg
 from psycopg import sql as pgsql
 
-from benchmarks.__main__ import CACHE, END, TZ, demo_file, sizes_from_env
+from benchmarks.common import CACHE, END, TZ, demo_file, sizes_from_env
 from benchmarks.floors import (
     Floor,
     differences,

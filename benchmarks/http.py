@@ -30,17 +30,16 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from benchmarks.common import TZ, demo_file, sizes_from_env
 from labelpulse.access import create_token
 from labelpulse.config import load_settings
 from labelpulse.metrics import Directory, report
 from labelpulse.store import connect
 
-TZ = "Europe/Berlin"
 DAYS = 30
 WARMUP = 10
 CONCURRENCY = (1, 8)
@@ -84,7 +83,8 @@ class Plan:
         return f"/api/members/{urllib.parse.quote(member, safe='')}/report?{query}"
 
 
-def _plan(db: Path | str, requests: int) -> Plan:
+def make_plan(db: Path | str, requests: int) -> Plan:
+    """`requests` member reports over the last 30 days of the data, with an owner's read token."""
     store = connect(str(db))
     try:
         directory = Directory.load(store)
@@ -261,7 +261,7 @@ def requests_from_env() -> int:
 
 def bench_http(db: Path, requests: int | None = None) -> tuple[Timing, list[Timing]]:
     """(in-process baseline, HTTP timings per concurrency) for `requests` member reports."""
-    plan = _plan(db, requests or requests_from_env())
+    plan = make_plan(db, requests or requests_from_env())
     try:
         baseline = _in_process(db, plan)
         server = Server(db)
@@ -305,12 +305,12 @@ def print_http(events: int, baseline: Timing, timings: list[Timing]) -> bool:
     return met
 
 
-def _standalone_db(events: int, prepare: Callable[[int], Path]) -> Path:
+def _standalone_db(events: int) -> Path:
     """This benchmark's own database of the demo file, imported again only when stale."""
     from labelpulse import ingest
     from labelpulse.store import duckdb as store_module
 
-    source = prepare(events)
+    source = demo_file(events)
     cache = source.parent
     db = cache / f"http-{events}.duckdb"
     inputs = [source, Path(store_module.__file__), Path(ingest.__file__)]
@@ -331,14 +331,12 @@ def _standalone_db(events: int, prepare: Callable[[int], Path]) -> Path:
 
 
 def main() -> None:
-    from benchmarks.__main__ import demo_file, sizes_from_env
-
     requests = requests_from_env()
     print(f"labelpulse HTTP benchmark · {os.cpu_count()} cores · {requests} member reports")
     print(f"{'size':>12}  {'what':<16} {'p50':>12} {'in-process':>12} {'ratio':>7}")
     met = True
     for events in sizes_from_env():
-        db = _standalone_db(events, demo_file)
+        db = _standalone_db(events)
         baseline, timings = bench_http(db, requests)
         met &= print_http(events, baseline, timings)
     sys.exit(0 if met else 1)

@@ -29,9 +29,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from benchmarks.__main__ import demo_file, sizes_from_env
 from benchmarks.backends import Backend, backends_from_env, make_backend
-from benchmarks.http import Client, Plan, Server, _plan
+from benchmarks.common import demo_file, sizes_from_env
+from benchmarks.http import Client, Plan, Server, make_plan
 from labelpulse.access import create_token
 from labelpulse.ingest import import_file
 from labelpulse.metrics import Directory
@@ -141,7 +141,7 @@ def prepare(backend: Backend, size: int) -> Setup:
         ingest_token = create_token(store, owner, name="bench-ingest", scope="ingest")[1]
     finally:
         store.close()
-    plan = _plan(url, max(READERS, 1) * 20)
+    plan = make_plan(url, max(READERS, 1) * 20)
     events = Events(f"bench{time.time_ns()}", actors, projects, dt.date.fromisoformat(plan.end))
     return Setup(url, plan, ingest_token, events)
 

@@ -25,7 +25,8 @@ TABLES = ("workspaces", "projects", "members", "memberships", "accounts", "token
 # Sessions belong to the server that signed them in; a moved database signs everyone out.
 NOT_COPIED = ("sessions",)
 
-Progress = Callable[[str, int, int], None]
+# Told (what, done, total) as each table and each batch of events goes across.
+CopyProgress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -46,7 +47,7 @@ def copy_store(
     target: Store,
     *,
     batch: int = BATCH,
-    progress: Progress | None = None,
+    progress: CopyProgress | None = None,
     status: Callable[[str], None] | None = None,
 ) -> CopySummary:
     """Copy everything in `source` into `target`; what `target` already holds stays.

@@ -211,7 +211,10 @@ def _text(texts: tuple[str, ...]) -> tuple[str, ...]:
 _TEXTS = {kind: _text(texts) for kind, texts in _REJECTIONS.items()}
 _REPLY_TEXTS, _PRAISE_TEXTS = _text(_REPLIES), _text(_PRAISE)
 _LOW = tuple(f"{i:03d}" for i in range(1000))
-_CLOCK = tuple(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+_SIXTY = tuple(f"{i:02d}" for i in range(60))
+# Every time of day, "00:00:00" to "23:59:59": joined from parts, ~5x faster at import than
+# formatting 86,400 times (`labelpulse --help` imports this module).
+_CLOCK = tuple(map(":".join, itertools.product(_SIXTY[:24], _SIXTY, _SIXTY)))
 _FRACTIONS = ("", *(f".{i:03d}".rstrip("0") for i in range(1, 1000)))  # milliseconds as JSON
 # An annotator's work on one project: project, speed-scaled median seconds, regions range,
 # frames range, model assistance, label/comment/review JSON tails, first-review reject chance.

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real DuckDB store in a temporary file, and the shared scenarios."""
+"""Shared fixtures: a clean environment, a real DuckDB store in a temporary file, and the shared
+scenarios."""
 
 from __future__ import annotations
 
@@ -14,6 +15,17 @@ from labelpulse.store import Store, connect
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LABELPULSE_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(autouse=True)
+def no_labelpulse_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with no `LABELPULSE_*` variable, so that a setting left in the caller's
+    shell (`LABELPULSE_FIX_ACCEPT_CREDIT=1 pytest`) cannot change a figure a test checks. Tests
+    that mean a setting pass it, or set it with `monkeypatch`. The harness's own knobs
+    (`LABELPULSE_SHARED`, `LABELPULSE_PG_BIN`, ...) are read when their modules are imported,
+    before any test runs, so they still work."""
+    for name in [name for name in os.environ if name.startswith("LABELPULSE_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ Each hash or verification holds 64 MiB for tens of milliseconds, so at most `MAX
 run at once in a process (`GATE`): a flood of sign-ins waits for a slot instead of taking the
 server's memory and cores, and past `WAIT_SECONDS` of waiting is refused (`BusyError`, 503 with
 Retry-After) rather than queued without end.
+
+Importing this module costs nothing: Argon2 is loaded, and the dummy hash made, on first use
+(`HASHER`), so that `labelpulse --help` pays for neither.
 """
 
 from __future__ import annotations
@@ -11,17 +14,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from labelpulse.errors import BusyError, UsageError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 8
 MAX_CONCURRENT = 2
 WAIT_SECONDS = 5.0
-_HASHER = PasswordHasher()
 
 
 class Gate:
@@ -55,29 +57,60 @@ class Gate:
 GATE = Gate(MAX_CONCURRENT)
 
 
-def _dummy() -> str:
-    """Verified against when the email is unknown, so that a wrong email costs as long as a
-    wrong password and the response time does not tell which emails have accounts. Made on
-    first use, not at import: an import should not cost an Argon2 hash."""
-    return _dummy_of(_HASHER)
+class Argon2:
+    """An Argon2id hasher, made on first use, and the dummy hash it checks unknown emails against.
+
+    Without a `hasher`, argon2-cffi's defaults (RFC 9106's low-memory profile) are used: the
+    production costs. Tests give a cheap one.
+    """
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher
+        self._dummy: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        if self._hasher is None:
+            from argon2 import PasswordHasher
+
+            with self._lock:
+                if self._hasher is None:
+                    self._hasher = PasswordHasher()
+        return self._hasher
+
+    def dummy(self) -> str:
+        """Verified against when the email is unknown, so that a wrong email costs as long as a
+        wrong password and the response time does not tell which emails have accounts."""
+        hasher = self.hasher
+        with self._lock:  # one thread makes it; the others wait for it rather than make their own
+            if self._dummy is None:
+                self._dummy = hasher.hash("not a password of anyone's")
+            return self._dummy
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            return self.hasher.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
-@cache
-def _dummy_of(hasher: PasswordHasher) -> str:
-    return hasher.hash("not a password of anyone's")
+HASHER = Argon2()
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
         raise UsageError(f"a password needs at least {MIN_LENGTH} characters")
     with GATE.slot(WAIT_SECONDS):
-        return _HASHER.hash(password)
+        return HASHER.hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    against = stored_hash or _dummy()
+    against = stored_hash or HASHER.dummy()
     with GATE.slot(WAIT_SECONDS):
-        try:
-            return _HASHER.verify(against, password) and stored_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
+        return HASHER.verify(against, password) and stored_hash is not None

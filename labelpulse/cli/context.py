@@ -1,14 +1,20 @@
-"""What every command shares: the database it works on, opened on first use; common options."""
+"""What every command shares: the database it works on, opened on first use; common options.
+
+The stores (DuckDB, Ibis, pyarrow, the drivers) are imported when a command opens one, not when
+the CLI starts: `labelpulse --help` should not pay for them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from labelpulse.config import Settings, load_settings
-from labelpulse.store import Store, connect
+
+if TYPE_CHECKING:
+    from labelpulse.store import Store
 
 
 @dataclass
@@ -22,6 +28,8 @@ class AppState:
 
     def store(self) -> Store:
         if self._store is None:
+            from labelpulse.store import connect
+
             self._store = connect(self.settings.db)
         return self._store
 

@@ -1,17 +1,17 @@
-"""`labelpulse copy --from URL --to URL`: a whole database onto another backend."""
+"""`labelpulse copy --from URL --to URL`: a whole database onto another backend.
+
+The copy and the stores are imported when the command runs, not when the CLI starts.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
-from rich.table import Table
 
-from labelpulse.copy import copy_store, count_events
-from labelpulse.store import connect
-from labelpulse.store.base import redacted
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def copy_command(
@@ -25,6 +25,13 @@ def copy_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Copy events, directory, accounts and tokens; the target rebuilds its own state."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.table import Table
+
+    from labelpulse.copy import copy_store, count_events
+    from labelpulse.store import connect
+    from labelpulse.store.base import redacted
+
     src = connect(source)
     try:
         dst = connect(target)

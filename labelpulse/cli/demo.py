@@ -1,23 +1,24 @@
-"""`labelpulse demo`: load a realistic synthetic organisation into the database."""
+"""`labelpulse demo`: load a realistic synthetic organisation into the database.
+
+The library below (stores, metrics, access) is imported when the command runs, not when the CLI
+starts.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from labelpulse import demo
-from labelpulse.access import set_password
 from labelpulse.cli.context import state
-from labelpulse.cli.imports import import_command
 from labelpulse.errors import UsageError
-from labelpulse.metrics import Directory
-from labelpulse.store import Store
-from labelpulse.store.base import redacted
+
+if TYPE_CHECKING:
+    from labelpulse.store import Store
 
 
 def demo_command(
@@ -38,6 +39,9 @@ def demo_command(
     ] = False,
 ) -> None:
     """Generate a demo organisation (all five roles, reviews, fixes, comments) and import it."""
+    from labelpulse.cli.imports import import_command
+    from labelpulse.store.base import redacted
+
     console = Console(stderr=True)
     app_state = state(ctx)
     if show_logins:
@@ -62,6 +66,11 @@ def demo_command(
 
 def _logins(store: Store) -> None:
     """Give each demo sign-in the demo password and print them, one per role."""
+    from rich.table import Table
+
+    from labelpulse.access import set_password
+    from labelpulse.metrics import Directory
+
     directory = Directory.load(store)
     missing = [m for m in demo.DEMO_LOGINS if m not in directory.members]
     if missing:

@@ -1,6 +1,7 @@
 """`labelpulse members ...`: add members, set passwords and roles, manage memberships, disable,
 enable and remove members. The CLI is the operator's: it may do anything but leave the
-organisation without an owner."""
+organisation without an owner. The library (access, stores, metrics) is imported when a command
+runs, not when the CLI starts."""
 
 from __future__ import annotations
 
@@ -8,14 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from labelpulse import access
-from labelpulse.access.accounts import has_password
-from labelpulse.access.owners import disabled_members
 from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
-from labelpulse.metrics import Directory
 
 app = typer.Typer(
     help="Members who can sign in: accounts, roles and memberships.", no_args_is_help=True
@@ -50,6 +46,8 @@ def add(
     ] = False,
 ) -> None:
     """Add a member (or update one) and give them a password to sign in with."""
+    from labelpulse import access
+
     secret = None if no_password else _password(password)
     access.add_member(
         state(ctx).store(), member, name=name, email=email, role=role, password=secret
@@ -64,6 +62,8 @@ def set_password(
     password: Password = None,
 ) -> None:
     """Set (or reset) a member's password."""
+    from labelpulse import access
+
     access.set_password(state(ctx).store(), member, _password(password))
     typer.echo(f"Password of {member} set.")
 
@@ -75,6 +75,8 @@ def set_role(
     role: Annotated[str, typer.Argument(help="owner, admin, manager, reviewer or annotator.")],
 ) -> None:
     """Change a member's role."""
+    from labelpulse import access
+
     access.set_role(state(ctx).store(), member, role)
     typer.echo(f"{member} is now {role}.")
 
@@ -84,6 +86,8 @@ def disable(
     ctx: typer.Context, member: Annotated[str, typer.Argument(help="The member's id.")]
 ) -> None:
     """Stop a member signing in: their sessions end, their tokens stop; their work stays."""
+    from labelpulse import access
+
     changed = access.disable_member(state(ctx).store(), member)
     typer.echo(f"{member} is disabled." if changed else f"{member} was disabled already.")
 
@@ -93,6 +97,8 @@ def enable(
     ctx: typer.Context, member: Annotated[str, typer.Argument(help="The member's id.")]
 ) -> None:
     """Let a disabled member sign in (and their tokens work) again."""
+    from labelpulse import access
+
     changed = access.enable_member(state(ctx).store(), member)
     typer.echo(f"{member} is enabled." if changed else f"{member} was not disabled.")
 
@@ -105,6 +111,8 @@ def remove(
 ) -> None:
     """Remove a member: directory record, memberships, password, tokens and sessions go; their
     events stay and show under their id."""
+    from labelpulse import access
+
     if not yes:
         typer.confirm(f"Remove {member}, their sign-in and tokens?", abort=True)
     access.remove_member(state(ctx).store(), member)
@@ -119,6 +127,8 @@ def join(
     project: Annotated[str | None, typer.Option(help="A project id.")] = None,
 ) -> None:
     """Make a member part of a workspace or a project."""
+    from labelpulse import access
+
     kind, target = _target(workspace, project)
     access.add_membership(state(ctx).store(), member, kind, target)
     typer.echo(f"{member} is a member of {kind} {target}.")
@@ -132,6 +142,8 @@ def leave(
     project: Annotated[str | None, typer.Option(help="A project id.")] = None,
 ) -> None:
     """Take a member out of a workspace or a project."""
+    from labelpulse import access
+
     kind, target = _target(workspace, project)
     access.remove_membership(state(ctx).store(), member, kind, target)
     typer.echo(f"{member} is no longer a member of {kind} {target}.")
@@ -140,6 +152,12 @@ def leave(
 @app.command("list")
 def list_members(ctx: typer.Context) -> None:
     """Every member with role, email and whether they can sign in."""
+    from rich.table import Table
+
+    from labelpulse.access.accounts import has_password
+    from labelpulse.access.owners import disabled_members
+    from labelpulse.metrics import Directory
+
     store = state(ctx).store()
     directory = Directory.load(store)
     table = Table("id", "name", "email", "role", "sign-in", "memberships")

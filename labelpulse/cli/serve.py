@@ -1,4 +1,7 @@
-"""`labelpulse serve`: the dashboard and JSON API over the database, with uvicorn."""
+"""`labelpulse serve`: the dashboard and JSON API over the database, with uvicorn.
+
+The web app, uvicorn and the stores are imported when the command runs, not when the CLI starts.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from rich.console import Console
 
 from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
-from labelpulse.store.base import redacted
 
 
 def serve_command(
@@ -51,6 +53,7 @@ def serve_command(
     import uvicorn
 
     from labelpulse.connectors.labelstudio import Applier
+    from labelpulse.store.base import redacted
     from labelpulse.web.app import create_app
     from labelpulse.web.background import label_studio_sync
 

@@ -71,11 +71,52 @@ class CompiledQuery:
 
 
 Builder = Callable[[Any, Params], ir.Table]
-_cache: dict[tuple[str, Hashable], CompiledQuery] = {}
-# Held while a shape is compiled, so that each is compiled once, by one thread: Ibis makes no
-# promise that building and compiling expressions from several threads at once is safe. Every
-# later call finds its shape in the cache without taking it.
-_compile_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a compiled query's SQL depends on: the dialect, and the caller's query shape (which
+    query, and the shapes of its window and scope)."""
+
+    dialect: str
+    query: Hashable
+
+
+class CompiledQueries:
+    """Compiled SQL by shape, for every store of the process; `clear()` empties it.
+
+    Owned by this module (`COMPILED`), not by a store: the SQL depends only on the dialect and
+    the shape, so a server or a test run that opens many stores compiles each shape once, and
+    the store, below metrics in the flow, holds nothing of metrics'.
+    """
+
+    def __init__(self) -> None:
+        self._queries: dict[Shape, CompiledQuery] = {}
+        # Held while a shape is compiled, so that each is compiled once, by one thread: Ibis
+        # makes no promise that building and compiling expressions from several threads at
+        # once is safe. Every later call finds its shape without taking it.
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, key: Hashable, build: Builder) -> CompiledQuery:
+        """The compiled SQL for the query shape `key` on `store`'s dialect, compiled by
+        `build(ibis_backend, params)` on first use."""
+        shape = Shape(store.dialect, key)
+        found = self._queries.get(shape)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._queries.get(shape)
+            if found is None:
+                found = self._queries[shape] = _compile(store, build)
+        return found
+
+    def clear(self) -> None:
+        """Forget every compiled query, as in a process just started."""
+        with self._lock:
+            self._queries.clear()
+
+
+COMPILED = CompiledQueries()
 
 
 def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
@@ -83,15 +124,7 @@ def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
 
     `store.ibis()` must need no connection (unbound tables): it is used from any thread.
     """
-    cache_key = (store.dialect, key)
-    found = _cache.get(cache_key)
-    if found is not None:
-        return found
-    with _compile_lock:
-        found = _cache.get(cache_key)
-        if found is None:
-            found = _cache[cache_key] = _compile(store, build)
-    return found
+    return COMPILED.get(store, key, build)
 
 
 def _compile(store: Store, build: Builder) -> CompiledQuery:

@@ -24,14 +24,14 @@ from labelpulse.metrics import Directory
 from labelpulse.store import Store
 
 PASSWORD = "correct horse battery"
-PRODUCTION_HASHER = passwords._HASHER
+PRODUCTION_HASHER = passwords.HASHER.hasher
 
 
 @pytest.fixture(autouse=True)
 def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id with tiny costs: the same code paths, without 0.3 s per hash on a busy machine."""
     cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    monkeypatch.setattr(passwords, "_HASHER", cheap)
+    monkeypatch.setattr(passwords, "HASHER", passwords.Argon2(cheap))
 
 
 def test_production_hasher_is_argon2id_with_real_costs() -> None:

@@ -57,7 +57,7 @@ def served_store(backend_store: Store) -> Iterator[tuple[str, str]]:
         add_membership(backend_store, member, kind, target)
     token = create_token(backend_store, "own", name="burst", scope="read")[1]
     # As in a process just started: no metric SQL compiled yet.
-    metric_query._cache.clear()
+    metric_query.COMPILED.clear()
     app = create_app(backend_store, Settings(db=backend_store.url, timezone="UTC"))
     with serving(app) as url:
         yield url, token

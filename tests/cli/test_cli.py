@@ -91,7 +91,7 @@ def invoke(db: Path, *args: str) -> Result:
         opened.append(store)
         return store
 
-    with mock.patch("labelpulse.cli.context.connect", tracking_connect):
+    with mock.patch("labelpulse.store.connect", tracking_connect):
         try:
             result = CliRunner().invoke(app, ["--db", str(db), *args], env=CLEAN_ENV)
         finally:
