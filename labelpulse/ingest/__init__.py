@@ -22,7 +22,7 @@ from labelpulse.errors import MAX_DETAILS, InvalidRecordsError, NotFoundError, R
 from labelpulse.events import DirectoryRecord
 from labelpulse.ingest.files import Progress, read_batches
 from labelpulse.ingest.mapping import ColumnMapping
-from labelpulse.store.base import AppendOutcome, Batch, Store
+from labelpulse.store.base import AppendOutcome, ValidatedBatch, Store
 from labelpulse.validation import (
     Lines,
     Positions,
@@ -164,7 +164,7 @@ def import_file(
     try:
         read: deque[tuple[Positions, Lines, Validated]] = deque()
 
-        def batches() -> Iterator[Batch]:
+        def batches() -> Iterator[ValidatedBatch]:
             for positions, lines, validated in reader:
                 if check_directory is not None and validated.directory:
                     check_directory(validated.directory)

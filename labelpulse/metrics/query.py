@@ -81,7 +81,7 @@ _compile_lock = threading.Lock()
 def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
     """The compiled SQL for the query shape `key`, built by `build(ibis_backend, params)`.
 
-    `store.ibis()` must need no connection (unbound tables): it is used from any thread.
+    `store.metric_tables()` must need no connection (unbound tables): it is used from any thread.
     """
     cache_key = (store.dialect, key)
     found = _cache.get(cache_key)
@@ -96,7 +96,7 @@ def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
 
 def _compile(store: Store, build: Builder) -> CompiledQuery:
     params = Params(store.dialect)
-    backend = store.ibis()
+    backend = store.metric_tables()
     expr = build(backend, params)
     sql = backend.compile(expr, params=params.bindings())
     names: list[str] = []

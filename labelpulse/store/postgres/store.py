@@ -18,7 +18,7 @@ from labelpulse.events import DirectoryRecord
 from labelpulse.store.base import (
     RECORD_TABLES,
     AppendOutcome,
-    Batch,
+    ValidatedBatch,
     check_record_table,
     lookup_sql,
     where_sql,
@@ -222,7 +222,7 @@ class PostgresStore:
                 return outcome
         raise AssertionError("unreachable")
 
-    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+    def append_batches(self, batches: Iterable[ValidatedBatch]) -> Iterator[AppendOutcome]:
         """Two batches in flight: the next one's COPY while the one before it writes its
         state, each in its own transaction (`labelpulse.store.postgres.pipeline`)."""
         try:
