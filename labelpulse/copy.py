@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from labelpulse.events import EVENT_SCHEMA
-from labelpulse.store.base import RECORD_TABLES, ValidatedBatch, Store
+from labelpulse.store.base import RECORD_TABLES, Store, ValidatedBatch
 
 BATCH = 250_000
 # Directory first (memberships name members), then what hangs off members.

@@ -22,7 +22,7 @@ from labelpulse.errors import MAX_DETAILS, InvalidRecordsError, NotFoundError, R
 from labelpulse.events import DirectoryRecord
 from labelpulse.ingest.files import Progress, read_batches
 from labelpulse.ingest.mapping import ColumnMapping
-from labelpulse.store.base import AppendOutcome, ValidatedBatch, Store
+from labelpulse.store.base import AppendOutcome, Store, ValidatedBatch
 from labelpulse.validation import (
     Lines,
     Positions,

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from labelpulse.errors import InvalidRecordsError, RecordError, UsageError
 from labelpulse.events import DirectoryRecord, Member, Membership, Project, Workspace
+from labelpulse.store.columns import Dialect
 
 if TYPE_CHECKING:
     from labelpulse.store.compile import UnboundTables
@@ -69,7 +70,7 @@ class Store(Protocol):
     """An event log, the directory, and the per-annotation state table kept beside them."""
 
     url: str
-    dialect: str
+    dialect: Dialect
 
     def append(
         self,

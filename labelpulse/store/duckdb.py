@@ -25,7 +25,7 @@ from labelpulse.store.base import (
     upsert_action,
     where_sql,
 )
-from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, columns_ddl
+from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, columns_ddl
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
 from labelpulse.validation import as_arrow
@@ -84,7 +84,7 @@ _COLUMN_LIST = ", ".join(_COLUMNS)
 class DuckDBStore(PlainImports):
     """A store in one DuckDB file (or `:memory:`)."""
 
-    dialect = "duckdb"
+    dialect: Dialect = "duckdb"
 
     def __init__(self, path: str) -> None:
         self.url = path
@@ -255,9 +255,7 @@ class DuckDBStore(PlainImports):
         touched = both.format(TOUCHED_COLUMNS)
         con.execute("CREATE TEMP TABLE new_state AS " + state_sql(self.dialect, touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
-        con.execute(
-            "INSERT INTO review_actions " + reviews_sql(self.dialect, touched, "new_state")
-        )
+        con.execute("INSERT INTO review_actions " + reviews_sql(self.dialect, touched, "new_state"))
 
     def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
         """Count (pos, id, same) rows as duplicates or conflicts; return how many there were."""

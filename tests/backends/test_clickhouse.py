@@ -20,6 +20,7 @@ from labelpulse.metrics import REPORTS, report
 from labelpulse.metrics.query import Params, compiled
 from labelpulse.metrics.scope import local_day, make_window
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state, repair_state
 from labelpulse.store.clickhouse import ClickHouseStore
 from labelpulse.store.clickhouse.connection import (
     bind,
@@ -27,7 +28,6 @@ from labelpulse.store.clickhouse.connection import (
     parameter_text,
     parse_url,
 )
-from labelpulse.store.check import check_state, repair_state
 from tests.backends import clickhouse_server
 
 TABLES = ("events", "state", "review_actions")

@@ -24,8 +24,8 @@ from labelpulse.exports import report_csv, report_json, report_tables
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
-from labelpulse.validation import Validator, encode_records
 from labelpulse.store.check import check_state
+from labelpulse.validation import Validator, encode_records
 from tests.conftest import load_scenario, scenario_files
 from tests.scenarios.test_scenarios import check_result, run_check
 from tests.test_invariants import DIRECTORY, figures, organisation

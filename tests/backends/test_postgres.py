@@ -26,12 +26,12 @@ from labelpulse.events import EVENT_SCHEMA
 from labelpulse.ingest import import_file, ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
-from labelpulse.store.base import AppendOutcome, Batch
+from labelpulse.store.base import AppendOutcome, ValidatedBatch, redacted
+from labelpulse.store.check import check_state, repair_state
 from labelpulse.store.postgres.append import IMPORT_LOCK, Copied, copy_events, finish
-from labelpulse.store.postgres.connections import pyformat, redacted
+from labelpulse.store.postgres.connections import pyformat
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
 from labelpulse.validation import Validator, encode_records
-from labelpulse.store.check import check_state, repair_state
 from tests.backends.postgres_server import PostgresServer, fresh_database
 
 COLUMNS = ", ".join(EVENT_SCHEMA.names)
@@ -463,8 +463,8 @@ def watch_indexes(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[set[str
     seen: list[set[str]] = []
     append_batches = store.append_batches
 
-    def noting(batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
-        def noted() -> Iterator[Batch]:
+    def noting(batches: Iterable[ValidatedBatch]) -> Iterator[AppendOutcome]:
+        def noted() -> Iterator[ValidatedBatch]:
             for batch in batches:
                 seen.append(report_indexes(store))
                 yield batch
@@ -556,14 +556,14 @@ def test_indexes_an_import_left_unbuilt_are_built_when_a_store_opens(pg: Store, 
 # -- two batches in flight --------------------------------------------------------------------
 
 
-def validated(records: list[dict[str, Any]], first: int = 1) -> Batch:
+def validated(records: list[dict[str, Any]], first: int = 1) -> ValidatedBatch:
     lines = encode_records(records)
     checked = Validator().validate_lines(lines, range(first, first + len(lines)))
     assert not checked.rejects
     return checked.events, checked.positions, checked.directory
 
 
-def parts(records: list[dict[str, Any]], size: int) -> list[Batch]:
+def parts(records: list[dict[str, Any]], size: int) -> list[ValidatedBatch]:
     return [validated(records[i : i + size], i + 1) for i in range(0, len(records), size)]
 
 
@@ -600,7 +600,7 @@ def test_closing_the_outcomes_early_stores_no_more(pg: Store) -> None:
 def test_a_failing_source_stores_the_batches_read_before_it(pg: Store) -> None:
     events = [r for r in organisation() if "kind" not in r][:600]
 
-    def source() -> Iterator[Batch]:
+    def source() -> Iterator[ValidatedBatch]:
         yield from parts(events, 300)
         raise OSError("the disk went away")
 
