@@ -31,6 +31,8 @@ def in_list(types: Iterable[str]) -> str:
 class Aggregates:
     """DuckDB's spelling; PostgreSQL and ClickHouse override what they say otherwise."""
 
+    arg_min, arg_max = "arg_min", "arg_max"
+
     def where(self, function: str, arguments: str, condition: str | None) -> str:
         """`function(arguments)` over the rows meeting `condition` (all when None)."""
         if condition is None:
@@ -38,12 +40,13 @@ class Aggregates:
         return f"{function}({arguments}) FILTER (WHERE {condition})"
 
     def first(self, value: str, table: str, condition: str | None = None) -> str:
-        """`value` of the earliest row by (time_us, id) of those meeting `condition`."""
-        return self.where("arg_min", f"{value}, ({table}time_us, {table}id)", condition)
+        """`value` of the earliest row by (time_us, id) of those meeting `condition`; `table`
+        qualifies the ordering columns (`ev.`, or nothing)."""
+        return self.where(self.arg_min, f"{value}, ({table}time_us, {table}id)", condition)
 
     def last(self, value: str, table: str, condition: str | None = None) -> str:
         """`value` of the latest row by (time_us, id) of those meeting `condition`."""
-        return self.where("arg_max", f"{value}, ({table}time_us, {table}id)", condition)
+        return self.where(self.arg_max, f"{value}, ({table}time_us, {table}id)", condition)
 
 
 class PostgresAggregates(Aggregates):
@@ -63,16 +66,12 @@ class ClickHouseAggregates(Aggregates):
     """Conditions are the -If combinator. The connection's setting
     aggregate_functions_null_for_empty makes an -If aggregate over no rows NULL, as in DuckDB."""
 
+    arg_min, arg_max = "argMin", "argMax"
+
     def where(self, function: str, arguments: str, condition: str | None) -> str:
         if condition is None:
             return f"{function}({arguments})"
         return f"{function}If({arguments}, {condition})"
-
-    def first(self, value: str, table: str, condition: str | None = None) -> str:
-        return self.where("argMin", f"{value}, ({table}time_us, {table}id)", condition)
-
-    def last(self, value: str, table: str, condition: str | None = None) -> str:
-        return self.where("argMax", f"{value}, ({table}time_us, {table}id)", condition)
 
 
 AGGREGATES: dict[Dialect, Aggregates] = {
