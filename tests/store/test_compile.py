@@ -33,7 +33,7 @@ class Bound:
         self._store = store
         self._backend = ibis.duckdb.from_connection(duckdb.connect(store.url))
 
-    def ibis(self) -> Any:
+    def metric_tables(self) -> Any:
         return self._backend
 
     def __getattr__(self, name: str) -> Any:
