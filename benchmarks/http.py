@@ -309,11 +309,12 @@ def _standalone_db(events: int) -> Path:
     """This benchmark's own database of the demo file, imported again only when stale."""
     from labelpulse import ingest
     from labelpulse.store import duckdb as store_module
+    from labelpulse.store import state as state_sql
 
     source = demo_file(events)
     cache = source.parent
     db = cache / f"http-{events}.duckdb"
-    inputs = [source, Path(store_module.__file__), Path(ingest.__file__)]
+    inputs = [source, Path(store_module.__file__), Path(state_sql.__file__), Path(ingest.__file__)]
     if db.exists() and db.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         return db
     for stale in (db, Path(str(db) + ".wal")):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from labelpulse.events import EVENT_SCHEMA
-from labelpulse.store.base import RECORD_TABLES, Batch, Store
+from labelpulse.store.base import RECORD_TABLES, Store, ValidatedBatch
 
 BATCH = 250_000
 # Directory first (memberships name members), then what hangs off members.
@@ -65,7 +65,7 @@ def copy_store(
     columns = ", ".join(EVENT_SCHEMA.names)
     sizes: deque[int] = deque()
 
-    def pages() -> Iterator[Batch]:
+    def pages() -> Iterator[ValidatedBatch]:
         """The source's events by id, a page at a time (keyset paging)."""
         last: str | None = None
         read = 0

@@ -81,33 +81,69 @@ EVENT_FIELDS: tuple[FieldRule, ...] = (
 EVENT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in EVENT_FIELDS)
 ALLOWED_EVENT_KEYS: tuple[str, ...] = (*EVENT_FIELD_NAMES, "kind")
 
+ColumnType = Literal["text", "int64", "float64", "boolean"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One stored column: its name, its logical type, and whether it may be NULL. Every
+    backend's DDL, the Arrow schema and the metric queries' tables are written from these."""
+
+    name: str
+    type: ColumnType
+    nullable: bool = False
+
+
 # The normalised, stored shape of an event. Times are UTC microseconds since the epoch and
 # durations whole microseconds, so that sums are exact whatever order events arrive in.
-EVENT_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("type", pa.string()),
-        ("time_us", pa.int64()),
-        ("started_us", pa.int64()),
-        ("actor", pa.string()),
-        ("project", pa.string()),
-        ("task", pa.string()),
-        ("annotation", pa.string()),
-        ("author", pa.string()),
-        ("duration_us", pa.int64()),
-        ("idle_us", pa.int64()),
-        ("regions_added", pa.int64()),
-        ("regions_removed", pa.int64()),
-        ("regions_updated", pa.int64()),
-        ("regions", pa.int64()),
-        ("model_assisted", pa.bool_()),
-        ("marked_null", pa.bool_()),
-        ("agreement", pa.float64()),
-        ("text", pa.string()),
-        ("frames", pa.int64()),
-        ("work_type", pa.string()),
-        ("meta", pa.string()),
-    ]
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("id", "text"),
+    Column("type", "text"),
+    Column("time_us", "int64"),
+    Column("started_us", "int64"),
+    Column("actor", "text"),
+    Column("project", "text"),
+    Column("task", "text"),
+    Column("annotation", "text"),
+    Column("author", "text", nullable=True),
+    Column("duration_us", "int64"),
+    Column("idle_us", "int64", nullable=True),
+    Column("regions_added", "int64"),
+    Column("regions_removed", "int64"),
+    Column("regions_updated", "int64"),
+    Column("regions", "int64", nullable=True),
+    Column("model_assisted", "boolean"),
+    Column("marked_null", "boolean"),
+    Column("agreement", "float64", nullable=True),
+    Column("text", "text", nullable=True),
+    Column("frames", "int64", nullable=True),
+    Column("work_type", "text", nullable=True),
+    Column("meta", "text", nullable=True),
+)
+ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    "text": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "boolean": pa.bool_(),
+}
+# Every Arrow field nullable: validation fills the required ones, and the stores say NOT NULL.
+EVENT_SCHEMA = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in EVENT_COLUMNS])
+
+# The event types each rule of metrics.md ("Annotation state") names. Sets, not SQL: the stores
+# and the metric queries write their SQL lists and Ibis filters from these.
+# The types an annotation's `last_action` is the latest of (not drafts, views or comments):
+STATE_ACTIONS: frozenset[str] = frozenset(
+    {
+        "annotation.submitted",
+        "annotation.updated",
+        "annotation.skipped",
+        "annotation.deleted",
+        *REVIEW_ACTIONS,
+    }
+)
+# The types by which the author completes an annotation (`completed_us`, `labeled`):
+COMPLETING: frozenset[str] = frozenset(
+    {"annotation.submitted", "annotation.updated", "annotation.skipped"}
 )
 
 

@@ -33,7 +33,6 @@ from labelpulse.events import (
 )
 
 SCAN_CHUNK = 8_192
-_DIRECTORY_KINDS = set(DIRECTORY_KINDS)
 
 _NUMBER_TYPES = "('BIGINT','UBIGINT','DOUBLE')"
 _INTEGER_TYPES = "('BIGINT','UBIGINT')"

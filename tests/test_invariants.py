@@ -16,6 +16,7 @@ from labelpulse.events import EVENT_TYPES
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state, repair_state
 from tests.report_arguments import WindowArguments
 
 ACTORS = ("ann", "bob", "rev", "mgr")
@@ -130,7 +131,7 @@ def test_order_duplicates_and_batches_change_no_figure(
             if cut <= start:
                 continue
             ingest_records(other, shuffled[start:cut])
-            assert other.state_differences() == 0
+            assert check_state(other).differences == 0
             start = cut
         assert figures(other) == expected
         other.close()
@@ -148,7 +149,7 @@ def test_demo_organisation_in_batches_equals_one_batch(seed: int, batches: int) 
         size = len(records) // batches + 1
         for start in range(0, len(records), size):
             ingest_records(parts, list(reversed(records[start : start + size])))
-        assert parts.state_differences() == 0
+        assert check_state(parts).differences == 0
         assert figures(parts, DEMO_MEMBERS) == expected
-        parts.rebuild_state()
+        repair_state(parts)
         assert figures(parts, DEMO_MEMBERS) == expected

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from labelpulse import __version__
-from labelpulse.cli import copy, demo, hook, imports, members, report, serve, sync, tokens
+from labelpulse.cli import check, copy, demo, hook, imports, members, report, serve, sync, tokens
 from labelpulse.cli.context import AppState
 from labelpulse.errors import LabelpulseError, UsageError
 
@@ -26,6 +26,7 @@ app.command("import")(imports.import_command)
 app.command("demo")(demo.demo_command)
 app.command("serve")(serve.serve_command)
 app.command("copy")(copy.copy_command)
+app.command("check")(check.check_command)
 app.add_typer(members.app, name="members")
 app.add_typer(tokens.app, name="token")
 app.add_typer(sync.app, name="sync")

@@ -23,7 +23,7 @@ from labelpulse.events import DirectoryRecord
 from labelpulse.ingest.files import Progress, read_batches
 from labelpulse.ingest.invalid import invalid_batch
 from labelpulse.ingest.mapping import ColumnMapping
-from labelpulse.store.base import AppendOutcome, Batch, Store
+from labelpulse.store.base import AppendOutcome, Store, ValidatedBatch
 from labelpulse.validation import (
     Lines,
     Positions,
@@ -167,7 +167,7 @@ def import_file(
     try:
         read: deque[tuple[Positions, Lines, Validated]] = deque()
 
-        def batches() -> Iterator[Batch]:
+        def batches() -> Iterator[ValidatedBatch]:
             for positions, lines, validated in reader:
                 if check_directory is not None and validated.directory:
                     check_directory(validated.directory)

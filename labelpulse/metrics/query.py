@@ -122,14 +122,14 @@ COMPILED = CompiledQueries()
 def compiled(store: Store, key: Hashable, build: Builder) -> CompiledQuery:
     """The compiled SQL for the query shape `key`, built by `build(ibis_backend, params)`.
 
-    `store.ibis()` must need no connection (unbound tables): it is used from any thread.
+    `store.metric_tables()` must need no connection (unbound tables): it is used from any thread.
     """
     return COMPILED.get(store, key, build)
 
 
 def _compile(store: Store, build: Builder) -> CompiledQuery:
     params = Params(store.dialect)
-    backend = store.ibis()
+    backend = store.metric_tables()
     expr = build(backend, params)
     sql = backend.compile(expr, params=params.bindings())
     names: list[str] = []

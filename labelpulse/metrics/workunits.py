@@ -7,14 +7,13 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from labelpulse.events import REVIEW_ACTIONS
+from labelpulse.events import COMPLETING, REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio, seconds
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
-COMPLETING = ("annotation.submitted", "annotation.updated", "annotation.skipped")
 WORK_FIELDS = (
     "labeled",
     "label_time",
@@ -50,7 +49,7 @@ def _typed_events(con: Any, p: Params, scope: Scope, member_column: str | None) 
 def _work_figures(e: ir.Table) -> dict[str, Any]:
     label, review, edit = e.kind == "label", e.kind == "review", e.kind == "edit"
     return {
-        "labeled": e.task.nunique(where=label & e.type.isin(COMPLETING)),
+        "labeled": e.task.nunique(where=label & e.type.isin(sorted(COMPLETING))),
         "label_us": e.active_us.sum(where=label),
         "reviewed": e.annotation.nunique(where=e.type.isin(REVIEW_ACTIONS)),
         "review_us": e.active_us.sum(where=review),

@@ -1,5 +1,6 @@
 """Storage behind one interface; the backend is chosen from the database URL."""
 
-from labelpulse.store.base import AppendOutcome, Store, connect
+from labelpulse.store.backends import connect
+from labelpulse.store.base import AppendOutcome, Store
 
 __all__ = ["AppendOutcome", "Store", "connect"]

@@ -1,16 +1,24 @@
-"""The store interface every backend implements, and `connect(url)` to pick one."""
+"""The store interface every backend implements, and the helpers the backends share.
+
+Backends import this module, never each other; `labelpulse.store.backends.connect` picks one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from labelpulse.errors import RecordError, UsageError
-from labelpulse.events import DirectoryRecord
+from labelpulse.errors import InvalidRecordsError, RecordError, UsageError
+from labelpulse.events import DirectoryRecord, Member, Membership, Project, Workspace
+from labelpulse.store.columns import Dialect
+
+if TYPE_CHECKING:
+    from labelpulse.store.compile import UnboundTables
 
 # The tables `put`, `get` and `remove` may touch, with each one's key columns. The event log
 # and the state table are written only through `append`.
@@ -44,7 +52,7 @@ def check_record_table(table: str, columns: Sequence[str], *, lookup: bool = Fal
 
 
 # A validated batch, as `Store.append` takes it: events, their positions, directory records.
-Batch: TypeAlias = tuple[pa.Table, Sequence[int], Sequence[tuple[int, DirectoryRecord]]]
+ValidatedBatch: TypeAlias = tuple[pa.Table, Sequence[int], Sequence[tuple[int, DirectoryRecord]]]
 
 
 @dataclass
@@ -62,7 +70,7 @@ class Store(Protocol):
     """An event log, the directory, and the per-annotation state table kept beside them."""
 
     url: str
-    dialect: str
+    dialect: Dialect
 
     def append(
         self,
@@ -78,7 +86,7 @@ class Store(Protocol):
         """
         ...
 
-    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+    def append_batches(self, batches: Iterable[ValidatedBatch]) -> Iterator[AppendOutcome]:
         """`append` each batch of an import in turn, yielding each one's outcome in order.
 
         A store may begin a batch before the one before it is committed, but commits them in
@@ -142,16 +150,14 @@ class Store(Protocol):
         write (on another thread) goes with the dict the write replaced."""
         ...
 
-    def ibis(self) -> Any:
-        """An Ibis backend over this store's tables, for compiling metric expressions."""
+    def metric_tables(self) -> UnboundTables:
+        """The tables the metric expressions are built over and compiled for this store's
+        dialect (unbound: compiling needs no connection, so any thread may)."""
         ...
 
     def rebuild_state(self) -> None:
-        """Recompute the annotation state table from the whole event log."""
-        ...
-
-    def state_differences(self) -> int:
-        """Rows by which the state table differs from a full rebuild (0 when correct)."""
+        """Recompute the state and review-action tables from the whole event log, as one
+        write (`labelpulse check --repair`, through `labelpulse.store.check.repair_state`)."""
         ...
 
     def schema_version(self) -> int: ...
@@ -186,8 +192,6 @@ def lookup_sql(
 
 def redacted(url: str) -> str:
     """A database URL fit to print: any password replaced by ***."""
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     if "://" not in url or parts.password is None:
         return url
@@ -195,26 +199,69 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
 
 
-def connect(url: str) -> Store:
-    """Open the store a URL names: a DuckDB file path (or duckdb://PATH), postgresql://...,
-    clickhouse://... (a ClickHouse server) or chdb://PATH (ClickHouse in-process, for tests)."""
-    scheme, sep, _ = url.partition("://")
-    if not sep or scheme == "duckdb":
-        from labelpulse.store.duckdb import DuckDBStore
+CONFLICT = (
+    "conflicts with an event already stored under this id with different content; "
+    "the stored event is kept"
+)
 
-        return DuckDBStore(url.removeprefix("duckdb://"))
-    if scheme in ("postgresql", "postgres"):
-        from labelpulse.store.postgres import PostgresStore
 
-        return PostgresStore(url)
-    if scheme in ("clickhouse", "clickhouses", "chdb"):
-        from labelpulse.store.clickhouse import ClickHouseStore
+def count_repeat(outcome: AppendOutcome, position: int, record_id: str, same: bool) -> None:
+    """An event whose id is stored already, or earlier in its batch: a duplicate when `same`
+    (identical content), else a conflict."""
+    if same:
+        outcome.duplicates += 1
+    else:
+        outcome.conflicts.append(RecordError(position, record_id, "id", CONFLICT))
 
-        return ClickHouseStore(url)
-    raise UsageError(
-        f"unsupported database URL scheme {scheme!r}: use a DuckDB file path, "
-        "postgresql://..., clickhouse://... or chdb://PATH"
-    )
+
+def refuse_conflicts(outcome: AppendOutcome) -> None:
+    """For an atomic batch: any conflict refuses the whole of it (the caller rolls back)."""
+    if outcome.conflicts:
+        raise InvalidRecordsError(
+            f"{len(outcome.conflicts)} record(s) conflict with stored events; nothing was stored",
+            details=[c.as_dict() for c in outcome.conflicts],
+        )
+
+
+def directory_row(record: DirectoryRecord) -> tuple[str, dict[str, Any]]:
+    """The record table a directory record goes to, and its row there."""
+    if isinstance(record, Membership):
+        kind, target = (
+            ("workspace", record.workspace) if record.workspace else ("project", record.project)
+        )
+        return "memberships", {"member": record.member, "target_kind": kind, "target": target}
+    if isinstance(record, Member):
+        row = {"id": record.id, "name": record.name, "email": record.email, "role": record.role}
+        return "members", row
+    if isinstance(record, Workspace):
+        return "workspaces", {"id": record.id, "name": record.name}
+    assert isinstance(record, Project)
+    return "projects", {"id": record.id, "name": record.name, "workspace": record.workspace}
+
+
+def checked_rows(
+    table: str, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], tuple[str, ...], list[Mapping[str, Any]]]:
+    """`put_many`'s rows checked (a record table; the same columns in every row, its key among
+    them): their column names, the table's key, and the last row given for each key."""
+    names = list(rows[0])
+    check_record_table(table, names)
+    key = RECORD_TABLES[table]
+    missing = [k for k in key if k not in names]
+    if missing and len(rows) == 1:
+        raise UsageError(f"a {table} row needs {', '.join(missing)}")
+    if missing or any(list(row) != names for row in rows):
+        raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
+    latest = {tuple(row[k] for k in key): row for row in rows}
+    return names, key, list(latest.values())
+
+
+def upsert_action(names: Sequence[str], key: Sequence[str]) -> str:
+    """The ON CONFLICT action of an upsert of `names` by `key` (DuckDB's and PostgreSQL's)."""
+    updates = [n for n in names if n not in key]
+    if not updates:
+        return "DO NOTHING"
+    return "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
 
 
 class PlainImports:
@@ -224,7 +271,7 @@ class PlainImports:
     insert is parallel inside the server, and MergeTree tables sort it and merge in the
     background)."""
 
-    def append_batches(self: Store, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+    def append_batches(self: Store, batches: Iterable[ValidatedBatch]) -> Iterator[AppendOutcome]:
         for events, positions, directory in batches:
             yield self.append(events, positions, directory)
 

@@ -1,9 +1,9 @@
-"""Metric SQL for backends without an Ibis connection: the tables' schemas, compiled by dialect.
+"""Metric SQL without a connection: the tables' schemas, compiled by dialect.
 
-The metric queries (`labelpulse/metrics/`) are Ibis expressions over the tables below. DuckDB
-compiles them through its own Ibis backend; PostgreSQL and ClickHouse compile the same
-expressions with `ibis.to_sql` for their dialect, over these unbound tables, with no
-connection needed. A test holds these schemas equal to the DuckDB store's tables.
+The metric queries (`labelpulse/metrics/`) are Ibis expressions over the tables below, which
+every store hands out (`Store.metric_tables`) and compiles with `ibis.to_sql` for its dialect:
+no connection is needed, so no Ibis backend shares a store's connection with the threads that
+read. The event and state tables' schemas come from their one definition (`store/columns.py`).
 """
 
 from __future__ import annotations
@@ -13,29 +13,21 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-_S, _I, _F, _B = "!string", "!int64", "float64", "!boolean"
+from labelpulse.events import EVENT_COLUMNS
+from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, ibis_schema
+
+_S = "!string"
 
 SCHEMAS: dict[str, dict[str, str]] = {
-    "events": {
-        "id": _S, "type": _S, "time_us": _I, "started_us": _I, "actor": _S, "project": _S,
-        "task": _S, "annotation": _S, "author": "string", "duration_us": _I, "idle_us": "int64",
-        "regions_added": _I, "regions_removed": _I, "regions_updated": _I, "regions": "int64",
-        "model_assisted": _B, "marked_null": _B, "agreement": _F, "text": "string",
-        "frames": "int64", "work_type": "string", "meta": "string",
-    },
-    "state": {
-        "annotation": _S, "project": _S, "task": _S, "author": "string",
-        "last_action": "string", "completed_us": "int64", "lead_us": _I, "active_us": _I,
-    },
-    "review_actions": {
-        "annotation": _S, "author": "string", "annotation_project": _S, "project": _S,
-        "time_us": _I, "type": _S, "agreement": _F,
-    },
+    "events": ibis_schema(EVENT_COLUMNS),
+    "state": ibis_schema(STATE_COLUMNS),
+    "review_actions": ibis_schema(REVIEW_COLUMNS),
+    # The directory tables the reports name people and projects from.
     "members": {"id": _S, "name": _S, "email": "string", "role": _S},
     "workspaces": {"id": _S, "name": _S},
     "projects": {"id": _S, "name": _S, "workspace": "string"},
     "memberships": {"member": _S, "target_kind": _S, "target": _S},
-}  # fmt: skip
+}
 
 
 class UnboundTables:

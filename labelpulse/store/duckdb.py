@@ -10,62 +10,31 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from labelpulse.errors import InvalidRecordsError, RecordError, StoreError, UsageError
-from labelpulse.events import (
-    EVENT_SCHEMA,
-    REVIEW_ACTIONS,
-    DirectoryRecord,
-    Member,
-    Membership,
-    Project,
-    Workspace,
-)
+from labelpulse.errors import StoreError, UsageError
+from labelpulse.events import EVENT_COLUMNS, EVENT_SCHEMA, DirectoryRecord
 from labelpulse.store.base import (
     RECORD_TABLES,
     AppendOutcome,
     PlainImports,
     check_record_table,
+    checked_rows,
+    count_repeat,
+    directory_row,
     lookup_sql,
+    refuse_conflicts,
+    upsert_action,
     where_sql,
 )
+from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, columns_ddl
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
 from labelpulse.validation import as_arrow
-
-_STATE_ACTIONS = (
-    "'annotation.submitted','annotation.updated','annotation.skipped','annotation.deleted',"
-    "'review.accepted','review.rejected','review.fixed_and_accepted'"
-)
-_COMPLETING = "'annotation.submitted','annotation.updated','annotation.skipped'"
-_REVIEW_COLUMNS = "annotation, project, time_us, type, agreement"
-
-# Every review action (of the `{events}` selected) with the author and project its annotation
-# has in `{state}`: the performance score's inputs, kept beside the state so that a member's
-# score reads one table instead of joining the events in the window to the whole state.
-REVIEWS_SQL = f"""
-SELECT r.annotation, s.author, s.project AS annotation_project, r.project, r.time_us, r.type,
-  r.agreement
-FROM ({{events}}) r JOIN {{state}} s USING (annotation)
-WHERE r.type IN ({", ".join(f"'{t}'" for t in REVIEW_ACTIONS)})
-"""
-_ALL_REVIEWS = f"SELECT {_REVIEW_COLUMNS} FROM events"
 
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
 MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE events (
-      id VARCHAR NOT NULL, type VARCHAR NOT NULL, time_us BIGINT NOT NULL,
-      started_us BIGINT NOT NULL, actor VARCHAR NOT NULL, project VARCHAR NOT NULL,
-      task VARCHAR NOT NULL, annotation VARCHAR NOT NULL, author VARCHAR,
-      duration_us BIGINT NOT NULL, idle_us BIGINT, regions_added BIGINT NOT NULL,
-      regions_removed BIGINT NOT NULL, regions_updated BIGINT NOT NULL, regions BIGINT,
-      model_assisted BOOLEAN NOT NULL, marked_null BOOLEAN NOT NULL, agreement DOUBLE,
-      text VARCHAR, frames BIGINT, work_type VARCHAR, meta VARCHAR
-    );
-    CREATE TABLE state (
-      annotation VARCHAR PRIMARY KEY, project VARCHAR NOT NULL, task VARCHAR NOT NULL,
-      author VARCHAR, last_action VARCHAR, completed_us BIGINT,
-      lead_us BIGINT NOT NULL, active_us BIGINT NOT NULL
-    );
+    f"""
+    CREATE TABLE events ({columns_ddl(EVENT_COLUMNS, "duckdb")});
+    CREATE TABLE state ({columns_ddl(STATE_COLUMNS, "duckdb")}, PRIMARY KEY (annotation));
     CREATE TABLE members (
       id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, email VARCHAR, role VARCHAR NOT NULL
     );
@@ -93,14 +62,8 @@ MIGRATIONS: tuple[str, ...] = (
       internal_id VARCHAR NOT NULL, PRIMARY KEY (source, kind, external_id)
     );
     """,
-    """
-    CREATE TABLE review_actions (
-      annotation VARCHAR NOT NULL, author VARCHAR, annotation_project VARCHAR NOT NULL,
-      project VARCHAR NOT NULL, time_us BIGINT NOT NULL, type VARCHAR NOT NULL, agreement DOUBLE
-    );
-    INSERT INTO review_actions """
-    + REVIEWS_SQL.format(events=_ALL_REVIEWS, state="state")
-    + " ORDER BY r.time_us;",
+    f"CREATE TABLE review_actions ({columns_ddl(REVIEW_COLUMNS, 'duckdb')}); "
+    f"INSERT INTO review_actions {reviews_sql('duckdb', ALL_EVENTS, 'state')} ORDER BY time_us;",
     # Sign-in sessions kept by the server (the cookie holds only a random id, stored hashed), so
     # that signing out, a password reset, a role change or disabling a member ends them; and the
     # members who may not sign in or use their tokens (their work stays in the reports).
@@ -113,36 +76,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-_STATE_COLUMNS = "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us"
-
-# The annotation state of metrics.md ("Annotation state"), from the events `{events}` selects.
-STATE_SQL = f"""
-WITH ev AS ({{events}}),
-authors AS (
-  SELECT annotation,
-    coalesce(
-      arg_min(author, (time_us, id)) FILTER (WHERE author IS NOT NULL),
-      arg_min(actor, (time_us, id))
-        FILTER (WHERE type LIKE 'annotation.%' AND type <> 'annotation.deleted')
-    ) AS author
-  FROM ev GROUP BY annotation
-)
-SELECT ev.annotation,
-  arg_max(ev.project, (ev.time_us, ev.id)) AS project,
-  arg_max(ev.task, (ev.time_us, ev.id)) AS task,
-  a.author,
-  regexp_replace(arg_max(ev.type, (ev.time_us, ev.id)) FILTER (WHERE ev.type IN ({_STATE_ACTIONS})),
-                 '^(annotation|review)\\.', '') AS last_action,
-  max(ev.time_us) FILTER (WHERE ev.actor = a.author AND ev.type IN ({_COMPLETING})) AS completed_us,
-  coalesce(sum(ev.duration_us)
-    FILTER (WHERE ev.actor = a.author AND ev.type LIKE 'annotation.%'), 0)::BIGINT AS lead_us,
-  coalesce(sum(ev.duration_us - coalesce(ev.idle_us, 0))
-    FILTER (WHERE ev.actor = a.author AND ev.type LIKE 'annotation.%'), 0)::BIGINT AS active_us
-FROM ev JOIN authors a USING (annotation)
-GROUP BY ev.annotation, a.author
-"""
-
-_ALL_EVENTS = f"SELECT {_STATE_COLUMNS} FROM events"
 _COLUMNS = EVENT_SCHEMA.names
 _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in _COLUMNS)
 _COLUMN_LIST = ", ".join(_COLUMNS)
@@ -151,7 +84,7 @@ _COLUMN_LIST = ", ".join(_COLUMNS)
 class DuckDBStore(PlainImports):
     """A store in one DuckDB file (or `:memory:`)."""
 
-    dialect = "duckdb"
+    dialect: Dialect = "duckdb"
 
     def __init__(self, path: str) -> None:
         self.url = path
@@ -231,12 +164,8 @@ class DuckDBStore(PlainImports):
                         outcome.directory_stored += 1
                     else:
                         outcome.directory_unchanged += 1
-                if atomic and outcome.conflicts:
-                    raise InvalidRecordsError(
-                        f"{len(outcome.conflicts)} record(s) conflict with stored events; "
-                        "nothing was stored",
-                        details=[c.as_dict() for c in outcome.conflicts],
-                    )
+                if atomic:
+                    refuse_conflicts(outcome)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -319,82 +248,42 @@ class DuckDBStore(PlainImports):
                 "DELETE FROM review_actions WHERE annotation IN (SELECT annotation FROM known)"
             )
             con.execute(
-                f"""CREATE TEMP TABLE known_events AS SELECT {_STATE_COLUMNS}, agreement
+                f"""CREATE TEMP TABLE known_events AS SELECT {TOUCHED_COLUMNS}
                     FROM events WHERE annotation IN (SELECT annotation FROM known)"""
             )
             both += " UNION ALL SELECT {0} FROM known_events"
-        touched = both.format(_STATE_COLUMNS)
-        con.execute("CREATE TEMP TABLE new_state AS " + STATE_SQL.format(events=touched))
+        touched = both.format(TOUCHED_COLUMNS)
+        con.execute("CREATE TEMP TABLE new_state AS " + state_sql(self.dialect, touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
-        reviews = both.format(_REVIEW_COLUMNS)
-        con.execute(
-            "INSERT INTO review_actions " + REVIEWS_SQL.format(events=reviews, state="new_state")
-        )
+        con.execute("INSERT INTO review_actions " + reviews_sql(self.dialect, touched, "new_state"))
 
     def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
         """Count (pos, id, same) rows as duplicates or conflicts; return how many there were."""
         rows = self._con.execute(sql).fetchall()
         for pos, record_id, same in rows:
-            if same:
-                outcome.duplicates += 1
-            else:
-                outcome.conflicts.append(
-                    RecordError(
-                        pos,
-                        record_id,
-                        "id",
-                        "conflicts with an event already stored under this id with different "
-                        "content; the stored event is kept",
-                    )
-                )
+            count_repeat(outcome, pos, record_id, same)
         return len(rows)
 
     def _upsert_directory(self, record: DirectoryRecord) -> bool:
         """Insert or update one directory record; False when it was already stored as is."""
-        con = self._con
-        if isinstance(record, Membership):
-            kind, target = (
-                ("workspace", record.workspace) if record.workspace else ("project", record.project)
-            )
-            key = [record.member, kind, target]
-            if self._scalar(
-                "SELECT 1 FROM memberships WHERE member=? AND target_kind=? AND target=?", key
-            ):
-                return False
-            con.execute("INSERT INTO memberships VALUES (?, ?, ?)", key)
-            return True
-        table: str
-        values: list[Any]
-        if isinstance(record, Member):
-            table, values = "members", [record.id, record.name, record.email, record.role]
-        elif isinstance(record, Workspace):
-            table, values = "workspaces", [record.id, record.name]
-        else:
-            assert isinstance(record, Project)
-            table, values = "projects", [record.id, record.name, record.workspace]
-        existing = con.execute(f"SELECT * FROM {table} WHERE id = ?", [record.id]).fetchall()
+        table, row = directory_row(record)
+        key = RECORD_TABLES[table]
+        values = list(row.values())
+        existing = self._con.execute(
+            f"SELECT * FROM {table} WHERE " + " AND ".join(f"{k} = ?" for k in key),
+            [row[k] for k in key],
+        ).fetchall()
         if existing and list(existing[0]) == values:
             return False
         marks = ", ".join("?" for _ in values)
-        con.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", values)
+        self._con.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", values)
         return True
 
     def put(self, table: str, row: Mapping[str, Any]) -> None:
-        check_record_table(table, list(row))
-        names = list(row)
-        key = RECORD_TABLES[table]
-        missing = [k for k in key if k not in row]
-        if missing:
-            raise UsageError(f"a {table} row needs {', '.join(missing)}")
-        updates = [n for n in names if n not in key]
-        action = (
-            "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
-            if updates
-            else "DO NOTHING"
-        )
+        names, key, _ = checked_rows(table, [row])
         sql = (
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
-            f"ON CONFLICT ({', '.join(key)}) {action}"
+            f"ON CONFLICT ({', '.join(key)}) {upsert_action(names, key)}"
         )
         with self._lock:
             self._con.execute(sql, list(row.values()))
@@ -403,26 +292,15 @@ class DuckDBStore(PlainImports):
     def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        names = list(rows[0])
-        check_record_table(table, names)
-        key = RECORD_TABLES[table]
-        if any(k not in names for k in key) or any(list(row) != names for row in rows):
-            raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
-        latest = {tuple(row[k] for k in key): row for row in rows}  # one row per key: the last
-        batch = pa.table({n: [row[n] for row in latest.values()] for n in names})
-        updates = [n for n in names if n not in key]
-        action = (
-            "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
-            if updates
-            else "DO NOTHING"
-        )
+        names, key, latest = checked_rows(table, rows)
+        batch = pa.table({n: [row[n] for row in latest] for n in names})
         columns = ", ".join(names)
         with self._lock:
             self._con.register("put_many_rows", batch)
             try:
                 self._con.execute(
                     f"INSERT INTO {table} ({columns}) SELECT {columns} FROM put_many_rows "
-                    f"ON CONFLICT ({', '.join(key)}) {action}"
+                    f"ON CONFLICT ({', '.join(key)}) {upsert_action(names, key)}"
                 )
             finally:
                 self._con.unregister("put_many_rows")
@@ -465,32 +343,18 @@ class DuckDBStore(PlainImports):
             self._con.execute("BEGIN TRANSACTION")
             try:
                 self._con.execute("DELETE FROM state")
-                self._con.execute("INSERT INTO state " + STATE_SQL.format(events=_ALL_EVENTS))
+                self._con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
                 self._con.execute("DELETE FROM review_actions")
                 self._con.execute(
                     "INSERT INTO review_actions "
-                    + REVIEWS_SQL.format(events=_ALL_REVIEWS, state="state")
-                    + " ORDER BY r.time_us"
+                    + reviews_sql(self.dialect, ALL_EVENTS, "state")
+                    + " ORDER BY time_us"
                 )
                 self._con.execute("COMMIT")
                 self._cache = {}
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
-
-    def state_differences(self) -> int:
-        rebuilt = STATE_SQL.format(events=_ALL_EVENTS)
-        reviews = REVIEWS_SQL.format(events=_ALL_REVIEWS, state=f"({rebuilt})")
-        sql = f"""SELECT (SELECT count(*) FROM (
-            (SELECT * FROM state EXCEPT ALL ({rebuilt}))
-            UNION ALL
-            (({rebuilt}) EXCEPT ALL SELECT * FROM state)))
-          + (SELECT count(*) FROM (
-            (SELECT * FROM review_actions EXCEPT ALL ({reviews}))
-            UNION ALL
-            (({reviews}) EXCEPT ALL SELECT * FROM review_actions)))"""
-        with self._lock:
-            return int(self._scalar(sql))
 
     # -- reading ------------------------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:
@@ -535,9 +399,7 @@ class DuckDBStore(PlainImports):
     def cache(self) -> dict[str, Any]:
         return self._cache
 
-    def ibis(self) -> Any:
-        # Unbound tables, as for the other backends: compiling needs no connection, so no
-        # Ibis backend shares this store's connection with the threads that read.
+    def metric_tables(self) -> UnboundTables:
         return self._tables
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from labelpulse.metrics import REPORTS, report
 from labelpulse.metrics.query import Params, compiled
 from labelpulse.metrics.scope import local_day, make_window
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state, repair_state
 from labelpulse.store.clickhouse import ClickHouseStore
 from labelpulse.store.clickhouse.connection import (
     bind,
@@ -139,13 +140,13 @@ def test_overlapping_batches_in_any_order_give_the_same_figures(
     for start in starts:
         outcome = ingest_records(ch, events[start : start + 700])
         duplicates += outcome.duplicates
-        assert ch.state_differences() == 0
+        assert check_state(ch).differences == 0
     assert count(ch, "events") == len(events)
     assert duplicates == sum(min(700, len(events) - s) for s in starts) - len(events)
     expected = {tz["tz"]: figures(duck, tz, member_ids(duck)) for tz in WINDOWS}
     assert {tz["tz"]: figures(ch, tz, member_ids(ch)) for tz in WINDOWS} == expected
     ch.optimize()
-    assert ch.state_differences() == 0
+    assert check_state(ch).differences == 0
     assert {tz["tz"]: figures(ch, tz, member_ids(ch)) for tz in WINDOWS} == expected
 
 
@@ -166,7 +167,7 @@ def test_rows_two_racing_writers_both_stored_collapse(ch: ClickHouseStore) -> No
     assert {table: count(ch, table) for table in TABLES} == before
     ch.cache.clear()
     assert figures(ch, window, member_ids(ch)) == expected
-    assert ch.state_differences() == 0
+    assert check_state(ch).differences == 0
     ch.optimize()
     assert stored_rows(ch, "events") == before["events"]
 
@@ -246,9 +247,9 @@ def test_the_state_equals_a_rebuild_when_authors_change(ch: ClickHouseStore, duc
         ingest_records(store, MIXED[3:6])
         ingest_records(store, MIXED[:3])
         ingest_records(store, MIXED[6:9])
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
         ingest_records(store, MIXED[9:])
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
     assert snapshot(ch, "state") == snapshot(duck, "state")
     reviews = "annotation, author, annotation_project, project, time_us, type, agreement"
     assert ch.rows(f"SELECT {reviews} FROM review_actions ORDER BY ALL") == duck.rows(
@@ -257,12 +258,12 @@ def test_the_state_equals_a_rebuild_when_authors_change(ch: ClickHouseStore, duc
     state = {r["annotation"]: r for r in ch.rows("SELECT * FROM state")}
     assert state["a1"]["author"] == "zed" and state["a1"]["project"] == "p2"
     before = snapshot(ch, "state")
-    ch.rebuild_state()
+    repair_state(ch)
     assert snapshot(ch, "state") == before
-    assert ch.state_differences() == 0
+    assert check_state(ch).differences == 0
 
 
-def test_state_differences_sees_a_damaged_state(ch: ClickHouseStore) -> None:
+def test_check_state_sees_a_damaged_state(ch: ClickHouseStore) -> None:
     ingest_records(ch, MIXED)
     columns = "annotation, project, task, author, last_action, completed_us, lead_us, active_us"
     ch._con.execute(
@@ -274,9 +275,9 @@ def test_state_differences_sees_a_damaged_state(ch: ClickHouseStore) -> None:
         "INSERT INTO review_actions (annotation, author, annotation_project, project, time_us, "
         "type, agreement, event) VALUES ('a9', 'x', 'p1', 'p1', 0, 'review.accepted', NULL, 'e99')"
     )
-    assert ch.state_differences() == 3  # a1 as stored and as rebuilt, and the stray review
-    ch.rebuild_state()
-    assert ch.state_differences() == 0
+    assert check_state(ch).differences == 3  # a1 as stored and as rebuilt, and the stray review
+    repair_state(ch)
+    assert check_state(ch).differences == 0
 
 
 # -- exact medians -----------------------------------------------------------------------------
@@ -412,7 +413,7 @@ def test_every_write_empties_the_cache(ch: ClickHouseStore) -> None:
         lambda: ch.put("secrets", {"name": "s", "value": "v"}),
         lambda: ch.remove("secrets", name="s"),
         lambda: ingest_records(ch, [event("e1")]),
-        ch.rebuild_state,
+        lambda: repair_state(ch),
     ):
         ch.cache["directory"] = object()
         write()
@@ -573,7 +574,7 @@ def test_the_cli_imports_into_chdb(request: pytest.FixtureRequest, tmp_path: Pat
         store = connect(url)
         try:
             assert count(store, "events") == 500
-            assert store.state_differences() == 0
+            assert check_state(store).differences == 0
         finally:
             store.close()
     finally:

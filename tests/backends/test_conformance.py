@@ -24,6 +24,7 @@ from labelpulse.exports import report_csv, report_json, report_tables
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state
 from labelpulse.validation import Validator, encode_records
 from tests.conftest import load_scenario, scenario_files
 from tests.report_arguments import SettledWindowArguments
@@ -38,7 +39,7 @@ MEMBER_REPORTS = ("member", "timeline", "comments")
 def test_scenario(backend_store: Store, path: Path) -> None:
     scenario = load_scenario(path)
     ingest_records(backend_store, scenario["records"])
-    assert backend_store.state_differences() == 0
+    assert check_state(backend_store).differences == 0
     problems = []
     for number, check in enumerate(scenario["checks"], start=1):
         for problem in check_result(run_check(backend_store, check), check):
@@ -98,7 +99,7 @@ def test_every_report_in_every_format_equals_duckdb(
     for start in range(0, len(events), 1500):
         ingest_records(backend_store, events[start : start + 1500])
     ingest_records(backend_store, events[:700])  # duplicates change nothing
-    assert backend_store.state_differences() == 0
+    assert check_state(backend_store).differences == 0
     for tz, expected in duckdb_reports.items():
         actual = every_report(backend_store, ("ann-01", "ann-02", "rev-01"), tz)
         assert actual.keys() == expected.keys()
@@ -161,7 +162,7 @@ def test_order_duplicates_and_batches_change_no_figure(
         if cut <= start:
             continue
         ingest_records(store, shuffled[start:cut])
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
         start = cut
     assert figures(store) == expected
 
@@ -197,7 +198,7 @@ def test_an_import_in_batches_changes_no_figure(
     outcomes = list(store.append_batches(batches))
     assert sum(o.stored + o.duplicates for o in outcomes) == len(shuffled)
     assert sum(o.stored for o in outcomes) == len({r["id"] for r in records})
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
     assert figures(store) == expected
 
 

@@ -26,9 +26,10 @@ from labelpulse.events import EVENT_SCHEMA
 from labelpulse.ingest import import_file, ingest_records
 from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
-from labelpulse.store.base import AppendOutcome, Batch
+from labelpulse.store.base import AppendOutcome, ValidatedBatch, redacted
+from labelpulse.store.check import check_state, repair_state
 from labelpulse.store.postgres.append import IMPORT_LOCK, Copied, copy_events, finish
-from labelpulse.store.postgres.connections import pyformat, redacted
+from labelpulse.store.postgres.connections import pyformat
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
 from labelpulse.validation import Validator, encode_records
 from tests.backends.postgres_server import PostgresServer, fresh_database
@@ -208,7 +209,7 @@ def test_duplicates_and_conflicts_are_counted_as_duckdb_counts_them(
     assert sorted(e.as_dict()["position"] for e in outcomes[1].conflicts) == [3, 6]
     assert stored_events(pg).equals(stored_events(reference))
     assert state_rows(pg) == state_rows(reference)
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
     reference.close()
 
 
@@ -307,9 +308,9 @@ def test_the_cache_is_emptied_by_a_write_of_another_process(pg: Store, url: str)
         other.close()
 
 
-def test_state_differences_sees_a_damaged_state(pg: Store, url: str) -> None:
+def test_check_state_sees_a_damaged_state(pg: Store, url: str) -> None:
     ingest_records(pg, organisation(events=300))
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(
             "UPDATE state SET lead_us = lead_us + 1 "
@@ -318,9 +319,9 @@ def test_state_differences_sees_a_damaged_state(pg: Store, url: str) -> None:
         con.execute(
             "DELETE FROM review_actions WHERE ctid = (SELECT ctid FROM review_actions LIMIT 1)"
         )
-    assert pg.state_differences() == 3  # one state row twice (stored, rebuilt), one review
-    pg.rebuild_state()
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 3  # one state row twice (stored, rebuilt), one review
+    repair_state(pg)
+    assert check_state(pg).differences == 0
 
 
 # -- several writers --------------------------------------------------------------------------
@@ -426,7 +427,7 @@ def test_several_processes_writing_overlapping_batches(url: str, tmp_path: Path)
         assert conflicts == sorted(_conflicts(plans, kept))
         assert sum(dups for _, dups, _ in outcomes) == len(sent) - len(conflicts) - len(ids)
         assert store.schema_version() == len(MIGRATIONS)
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
 
         reference = connect(str(tmp_path / "reference.duckdb"))
         kept_events = stored_events(store)
@@ -462,8 +463,8 @@ def watch_indexes(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[set[str
     seen: list[set[str]] = []
     append_batches = store.append_batches
 
-    def noting(batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
-        def noted() -> Iterator[Batch]:
+    def noting(batches: Iterable[ValidatedBatch]) -> Iterator[AppendOutcome]:
+        def noted() -> Iterator[ValidatedBatch]:
             for batch in batches:
                 seen.append(report_indexes(store))
                 yield batch
@@ -486,7 +487,7 @@ def test_an_import_into_an_empty_database_builds_the_report_indexes_at_its_end(
     assert len(seen) > 3 and all(found == set() for found in seen)
     assert report_indexes(pg) == set(REPORT_INDEXES)
     assert told == ["Building the report indexes"]
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
 
     reference = connect(str(tmp_path / "reference.duckdb"))
     try:
@@ -511,7 +512,7 @@ def test_an_import_into_a_database_holding_events_keeps_its_indexes(
     assert len(seen) > 3 and all(found == set(REPORT_INDEXES) for found in seen)
     assert told == []
     assert (summary.stored, summary.duplicates) == (len(events) - 10, 10)
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
 
 
 def test_an_import_that_fails_on_the_way_still_builds_the_indexes(
@@ -530,7 +531,7 @@ def test_an_import_that_fails_on_the_way_still_builds_the_indexes(
     before = sum("kind" not in r for r in records[: bad // 400 * 400])
     assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == before
     assert report_indexes(pg) == set(REPORT_INDEXES)
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
 
 
 def test_indexes_an_import_left_unbuilt_are_built_when_a_store_opens(pg: Store, url: str) -> None:
@@ -555,14 +556,14 @@ def test_indexes_an_import_left_unbuilt_are_built_when_a_store_opens(pg: Store, 
 # -- two batches in flight --------------------------------------------------------------------
 
 
-def validated(records: list[dict[str, Any]], first: int = 1) -> Batch:
+def validated(records: list[dict[str, Any]], first: int = 1) -> ValidatedBatch:
     lines = encode_records(records)
     checked = Validator().validate_lines(lines, range(first, first + len(lines)))
     assert not checked.rejects
     return checked.events, checked.positions, checked.directory
 
 
-def parts(records: list[dict[str, Any]], size: int) -> list[Batch]:
+def parts(records: list[dict[str, Any]], size: int) -> list[ValidatedBatch]:
     return [validated(records[i : i + size], i + 1) for i in range(0, len(records), size)]
 
 
@@ -576,7 +577,7 @@ def test_a_batch_repeating_ids_of_the_one_in_flight_before_it(pg: Store, tmp_pat
     source = write_ndjson(tmp_path / "again.ndjson", records)
     summary = import_file(pg, source, batch_size=400)
     assert (summary.duplicates, summary.conflicts) == (30, 10)
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
     reference = connect(str(tmp_path / "reference.duckdb"))
     try:
         assert summary.as_dict() == import_file(reference, source, batch_size=400).as_dict()
@@ -593,13 +594,13 @@ def test_closing_the_outcomes_early_stores_no_more(pg: Store) -> None:
     outcomes.close()  # type: ignore[attr-defined]
     assert first.stored == 300
     assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 300
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
 
 
 def test_a_failing_source_stores_the_batches_read_before_it(pg: Store) -> None:
     events = [r for r in organisation() if "kind" not in r][:600]
 
-    def source() -> Iterator[Batch]:
+    def source() -> Iterator[ValidatedBatch]:
         yield from parts(events, 300)
         raise OSError("the disk went away")
 
@@ -687,7 +688,7 @@ def test_a_batch_aborted_in_a_deadlock_is_stored_again(
     assert not failed, failed
     assert [(o.stored, o.duplicates) for o in done] == [(298, 2)]
     assert pg.rows("SELECT count(*) AS n FROM events")[0]["n"] == 300
-    assert pg.state_differences() == 0
+    assert check_state(pg).differences == 0
     assert "deadlocked" in caplog.text
 
 

@@ -26,6 +26,7 @@ from typer.testing import CliRunner, Result
 
 from labelpulse.cli import app
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state
 from tests.conftest import SHARED, load_scenario
 
 SCENARIO = SHARED / "scenarios" / "member-dashboard-basics.json"
@@ -111,7 +112,7 @@ def event_ids(db: Path) -> list[str]:
     store = connect(str(db))
     try:
         ids: list[str] = store.query("SELECT id FROM events ORDER BY id").column("id").to_pylist()
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
     finally:
         store.close()
     return ids

@@ -14,6 +14,7 @@ import pytest
 from labelpulse.errors import InvalidRecordsError, NotFoundError, UsageError
 from labelpulse.ingest import IngestSummary, import_file, ingest_records
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state
 
 TABLES = ("events", "state", "members", "workspaces", "projects", "memberships")
 ORDER = {
@@ -186,7 +187,7 @@ def test_ingest_records_stores_events_and_directory(store: Store) -> None:
     e3 = rows(store, "events")[2]
     utc = dt.datetime(2026, 3, 3, 7, tzinfo=dt.UTC)  # 2026-03-03T09:00:00+02:00
     assert e3["time_us"] == int(utc.timestamp()) * 1_000_000
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def test_one_bad_record_stores_nothing_and_every_bad_record_is_listed(store: Store) -> None:
@@ -223,7 +224,7 @@ def test_duplicates_in_one_batch_are_counted_not_stored_twice(store: Store) -> N
     summary = ingest_records(store, [event("e1", duration=5), event("e2"), event("e1", duration=5)])
     assert (summary.stored, summary.duplicates, summary.conflicts) == (2, 1, 0)
     assert count(store) == 2
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def test_duplicates_across_batches_are_counted_not_stored_twice(store: Store) -> None:
@@ -239,7 +240,7 @@ def test_duplicates_across_batches_are_counted_not_stored_twice(store: Store) ->
         "directory_unchanged": 6,
     }
     assert snapshot(store) == before
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def test_same_content_written_differently_is_a_duplicate(store: Store) -> None:
@@ -268,7 +269,7 @@ def test_conflict_is_rejected_naming_the_id_and_stored_event_kept(store: Store) 
     assert "conflicts with an event already stored" in detail["message"]
     assert snapshot(store) == before
     assert rows(store, "events")[0]["duration_us"] == 100_000_000
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def test_conflict_within_one_batch_stores_nothing(store: Store) -> None:
@@ -300,7 +301,7 @@ def test_events_arriving_out_of_order_keep_state_exact(store: Store) -> None:
     fix["time"] = "2026-03-06T10:00:00Z"
     for batch in ([review], [fix], [event("e1", duration=100)]):
         ingest_records(store, batch)
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
     state = rows(store, "state")
     assert len(state) == 1
     assert state[0]["author"] == "ann"
@@ -331,7 +332,7 @@ def test_ndjson_json_array_and_csv_store_the_same_result(tmp_path: Path, open_st
         }, path.name
         assert summary.rejects_path is None
         assert summary.errors == []
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
         results.append(snapshot(store))
     assert not list(tmp_path.glob("*.rejects.ndjson"))
     assert results[0] == results[1]
@@ -414,7 +415,7 @@ def test_import_writes_rejects_with_line_numbers_and_reasons(tmp_path: Path, sto
     assert summary.rejects_path == str(rejects)
     assert [r["id"] for r in rows(store, "events")] == ["e1", "e3", "e5"]
     assert rows(store, "events")[0]["duration_us"] == 10_000_000  # the stored one is kept
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
     entries = read_rejects(rejects)
     assert [e["position"] for e in entries] == [4, 5, 8, 10, 12]
@@ -459,7 +460,7 @@ def test_batch_size_two_gives_the_same_result_as_one_batch(tmp_path: Path, open_
         store = open_store(f"batch{batch_size}")
         rejects = tmp_path / f"rejects-{batch_size}.ndjson"
         summary = import_file(store, path, rejects_path=rejects, batch_size=batch_size)
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
         outcomes.append(
             (
                 counts(summary),
@@ -512,7 +513,7 @@ def test_csv_rejects_carry_csv_line_numbers(tmp_path: Path, store: Store) -> Non
     ]
     assert json.loads(entries[1]["record"])["regions_added"] == -2
     assert entries[2]["errors"][0].startswith('record 7 (id "e4"): field "time": must be an RFC')
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def test_a_non_numeric_value_is_rejected_not_fatal(tmp_path: Path, store: Store) -> None:
@@ -563,7 +564,7 @@ def test_state_is_exact_after_each_of_several_imports(tmp_path: Path, store: Sto
     for n, chunk in enumerate(chunks):
         path = write_ndjson(tmp_path / f"part{n}.ndjson", [json.dumps(r) for r in chunk])
         import_file(store, path)
-        assert store.state_differences() == 0
+        assert check_state(store).differences == 0
     assert count(store) == len(EVENTS)
 
 

@@ -20,6 +20,7 @@ from labelpulse.ingest import IngestSummary, import_file
 from labelpulse.ingest.mapping import ColumnMapping, FieldSource, derived_id, parse_mapping
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state
 
 SHEET_MAP = (
     "time=Submitted, started_at=Started, actor=Annotator Email, task=Task ID,"
@@ -232,7 +233,7 @@ def test_a_spreadsheet_export_imports_and_the_member_report_adds_up(
     summary = import_file(store, sheet(tmp_path), mapping=parse_mapping(SHEET_MAP))
     assert outcome(summary) == (5, 0, 0, 0)
     assert summary.rejects_path is None
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
     stored = events(store)
     first = stored[0]

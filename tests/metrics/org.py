@@ -8,6 +8,7 @@ from labelpulse.config import Settings
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import report
 from labelpulse.store import Store
+from labelpulse.store.check import check_state
 
 YEAR = "2026"
 
@@ -75,7 +76,7 @@ def load(store: Store, *records: dict[str, Any]) -> None:
             record = {"id": f"e{number:03d}", **record}
         numbered.append(record)
     ingest_records(store, numbered)
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def run(

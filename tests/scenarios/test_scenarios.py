@@ -12,6 +12,7 @@ import pytest
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import report
 from labelpulse.store import Store
+from labelpulse.store.check import check_state
 from tests.conftest import load_scenario, scenario_files
 
 KEY_FIELDS = ("member", "project", "task")
@@ -78,7 +79,7 @@ def check_result(result: dict[str, Any], check: dict[str, Any]) -> list[str]:
 def test_scenario(store: Store, path: Path) -> None:
     scenario = load_scenario(path)
     ingest_records(store, scenario["records"])
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
     problems = []
     for number, check in enumerate(scenario["checks"], start=1):
         for problem in check_result(run_check(store, check), check):

@@ -22,7 +22,7 @@ def test_schemas_equal_the_duckdb_tables(store: Store) -> None:
     backend = ibis.duckdb.from_connection(duckdb.connect(store.url))
     for name in SCHEMAS:
         assert UnboundTables("duckdb").table(name).schema() == backend.table(name).schema(), name
-    assert isinstance(store.ibis(), UnboundTables)
+    assert isinstance(store.metric_tables(), UnboundTables)
 
 
 class Bound:
@@ -34,7 +34,7 @@ class Bound:
         self._store = store
         self._backend = ibis.duckdb.from_connection(duckdb.connect(store.url))
 
-    def ibis(self) -> Any:
+    def metric_tables(self) -> Any:
         return self._backend
 
     def __getattr__(self, name: str) -> Any:

@@ -11,6 +11,7 @@ import labelpulse.store.duckdb as duck
 from labelpulse.errors import InvalidRecordsError, UsageError
 from labelpulse.ingest import ingest_records
 from labelpulse.store import Store, connect
+from labelpulse.store.check import check_state, repair_state
 
 
 def event(record_id: str, **fields: Any) -> dict[str, Any]:
@@ -89,7 +90,7 @@ def test_atomic_batch_with_a_conflict_stores_nothing(store: Store) -> None:
     assert snapshot(store, "state") == state_before
     assert count(store, "events") == 1
     assert count(store, "members") == 0
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
 def test_atomic_batch_with_an_invalid_record_stores_nothing(store: Store) -> None:
@@ -120,13 +121,13 @@ MIXED = [
 ]
 
 
-def test_state_differences_is_zero_after_ingests_in_any_order(store: Store) -> None:
+def test_check_state_is_zero_after_ingests_in_any_order(store: Store) -> None:
     # three batches, later events first
     ingest_records(store, MIXED[3:6])
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
     ingest_records(store, MIXED[6:])
     ingest_records(store, MIXED[:3])
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
     state = {r["annotation"]: r for r in store.rows("SELECT * FROM state")}
     # a1: last action `updated` (e7, 03-04), lead 10 + 20 + 5 = 35 s, active 33 s
     assert state["a1"]["author"] == "ann"
@@ -138,23 +139,23 @@ def test_state_differences_is_zero_after_ingests_in_any_order(store: Store) -> N
     assert state["a4"]["author"] == "cy"
 
 
-def test_rebuild_state_gives_the_same_state(store: Store) -> None:
+def test_repair_state_gives_the_same_state(store: Store) -> None:
     ingest_records(store, MIXED[5:])
     ingest_records(store, MIXED[:5])
     before = snapshot(store, "state")
-    store.rebuild_state()
+    repair_state(store)
     assert snapshot(store, "state") == before
-    assert store.state_differences() == 0
+    assert check_state(store).differences == 0
 
 
-def test_state_differences_sees_a_damaged_state(store: Store) -> None:
+def test_check_state_sees_a_damaged_state(store: Store) -> None:
     ingest_records(store, MIXED)
-    store.rebuild_state()
+    repair_state(store)
     con = store._con  # type: ignore[attr-defined]
     con.execute("UPDATE state SET lead_us = lead_us + 1 WHERE annotation = 'a1'")
-    assert store.state_differences() > 0
-    store.rebuild_state()
-    assert store.state_differences() == 0
+    assert check_state(store).differences > 0
+    repair_state(store)
+    assert check_state(store).differences == 0
 
 
 def test_directory_records_are_upserted(store: Store) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -21,23 +21,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from labelpulse.errors import RecordError, StoreError
-from labelpulse.store.base import AppendOutcome
+from labelpulse.errors import StoreError
+from labelpulse.store.base import AppendOutcome, count_repeat
 from labelpulse.store.clickhouse.connection import Connection
-from labelpulse.store.clickhouse.schema import (
-    EVENT_COLUMNS,
-    REVIEW_COLUMNS,
-    REVIEWS_SQL,
-    STATE_COLUMNS,
-    STATE_SQL,
-    TOUCHED_COLUMNS,
-)
+from labelpulse.store.clickhouse.schema import EVENT_COLUMNS, REVIEW_COLUMNS, STATE_COLUMNS
+from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
 from labelpulse.validation import as_arrow
 
-CONFLICT = (
-    "conflicts with an event already stored under this id with different content; "
-    "the stored event is kept"
-)
 _SAME = " AND ".join(f"(a.{c} <=> b.{c})" for c in EVENT_COLUMNS)
 _EVENT_LIST = ", ".join(EVENT_COLUMNS)
 _STATE_LIST = ", ".join(STATE_COLUMNS)
@@ -112,7 +102,7 @@ def prepare(
     if not repeats.num_rows:
         return Prepared(incoming, batch.num_rows)
     for row in repeats.to_pylist():
-        _count(outcome, row["pos"], row["id"], bool(row["same"]))
+        count_repeat(outcome, row["pos"], row["id"], bool(row["same"]))
     fresh = tables.create_as(
         "new",
         f"SELECT * FROM {incoming} WHERE id NOT IN (SELECT id FROM events "
@@ -131,13 +121,14 @@ def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) ->
         f"(SELECT annotation FROM {source})",
     )
     has_known = con.arrow(f"SELECT count() AS n FROM {known}").column("n")[0].as_py() > 0
-    touched = f"(SELECT {TOUCHED_COLUMNS} FROM {source})"
+    touched = f"SELECT {TOUCHED_COLUMNS} FROM {source}"
     if has_known:
-        touched = tables.create_as(
+        both = tables.create_as(
             "touched",
             f"SELECT {TOUCHED_COLUMNS} FROM {source} UNION ALL SELECT {TOUCHED_COLUMNS} "
             f"FROM events WHERE annotation IN (SELECT annotation FROM {known})",
         )
+        touched = f"SELECT {TOUCHED_COLUMNS} FROM {both}"
     replace_state(con, tables, touched, known if has_known else None, version)
     con.execute(f"INSERT INTO events ({_EVENT_LIST}) SELECT {_EVENT_LIST} FROM {source}")
 
@@ -145,13 +136,13 @@ def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) ->
 def replace_state(
     con: Connection, tables: Scratch, touched: str, known: str | None, version: int
 ) -> None:
-    """Recompute the state and review rows of the annotations of the events `touched` names
+    """Recompute the state and review rows of the annotations of the events `touched` selects
     (all of each one's events), as rows of version `version`; tombstone the rows they replace
     under another key (an author that changed). `known` names the annotations that may have
     rows already; None when none has (a batch of new annotations reads no stored rows), "*"
     when any may (a rebuild)."""
-    fresh_state = tables.create_as("state", STATE_SQL.format(events=touched))
-    reviews = REVIEWS_SQL.format(events=touched, state=fresh_state)
+    fresh_state = tables.create_as("state", state_sql("clickhouse", touched))
+    reviews = reviews_sql("clickhouse", touched, fresh_state)
     fresh_reviews = tables.create_as("reviews", reviews)
     params = {"v": version}
     state_rows = f"SELECT {_STATE_LIST}, {{v:UInt64}}, 0 FROM {fresh_state}"
@@ -194,7 +185,7 @@ def _first_copies(batch: pa.Table, outcome: AppendOutcome) -> pa.Table:
         same = _same(
             content.slice(row, 1).to_pylist()[0], content.slice(original, 1).to_pylist()[0]
         )
-        _count(outcome, pos[row], ids[row], same)
+        count_repeat(outcome, pos[row], ids[row], same)
     return batch.take(pa.array(sorted(first.values()), pa.int64()))
 
 
@@ -207,15 +198,5 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(equal(a[k], b[k]) for k in a)
 
 
-def _count(outcome: AppendOutcome, position: int, record_id: str, same: bool) -> None:
-    if same:
-        outcome.duplicates += 1
-    else:
-        outcome.conflicts.append(RecordError(position, record_id, "id", CONFLICT))
-
-
 def _ddl(columns: dict[str, str]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in columns.items())
-
-
-Versions = Callable[[], int]

@@ -102,11 +102,6 @@ def parse_url(url: str) -> Target:
     return target
 
 
-def redacted(url: str) -> str:
-    """The URL with its password hidden, for messages."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
 def open_connection(url: str) -> Connection:
     target = parse_url(url)
     settings = {**SETTINGS, **target.settings}

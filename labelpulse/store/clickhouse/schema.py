@@ -1,4 +1,5 @@
-"""The ClickHouse schema: tables, engines, sort keys, migrations, and the state SQL.
+"""The ClickHouse schema: tables, engines, sort keys and migrations (the state SQL is
+`store/state.py`'s).
 
 Every table a write can replace a row of is a ReplacingMergeTree whose sort key is the row's
 identity, with two hidden (MATERIALIZED, so `SELECT *` leaves them out) columns: `_version`, a
@@ -11,33 +12,22 @@ ingest never stores an id twice, and should two writers race, identical copies c
 
 from __future__ import annotations
 
-from labelpulse.events import EVENT_SCHEMA, REVIEW_ACTIONS
+from labelpulse.events import EVENT_COLUMNS as EVENTS
+from labelpulse.store.columns import column_type, table_columns
+from labelpulse.store.state import ALL_EVENTS, reviews_sql
 
-HIDDEN = ("_version", "_deleted")
 _HIDDEN_DDL = "_version UInt64 MATERIALIZED 0, _deleted UInt8 MATERIALIZED 0"
 _REPLACING = "ReplacingMergeTree(_version, _deleted)"
 
-# Column → ClickHouse type, in the column order of the DuckDB store's tables.
-EVENT_COLUMNS: dict[str, str] = {
-    "id": "String", "type": "String", "time_us": "Int64", "started_us": "Int64",
-    "actor": "String", "project": "String", "task": "String", "annotation": "String",
-    "author": "Nullable(String)", "duration_us": "Int64", "idle_us": "Nullable(Int64)",
-    "regions_added": "Int64", "regions_removed": "Int64", "regions_updated": "Int64",
-    "regions": "Nullable(Int64)", "model_assisted": "Bool", "marked_null": "Bool",
-    "agreement": "Nullable(Float64)", "text": "Nullable(String)", "frames": "Nullable(Int64)",
-    "work_type": "Nullable(String)", "meta": "Nullable(String)",
-}  # fmt: skip
+# Column → ClickHouse type, in order, written from the one definition of each table's columns.
+EVENT_COLUMNS: dict[str, str] = {c.name: column_type(c, "clickhouse") for c in EVENTS}
 STATE_COLUMNS: dict[str, str] = {
-    "annotation": "String", "project": "String", "task": "String", "author": "Nullable(String)",
-    "last_action": "Nullable(String)", "completed_us": "Nullable(Int64)", "lead_us": "Int64",
-    "active_us": "Int64",
-}  # fmt: skip
+    c.name: column_type(c, "clickhouse") for c in table_columns("state", "clickhouse")
+}
 # `event` (the review event's id) is ClickHouse's own: it makes each review a key of its own.
 REVIEW_COLUMNS: dict[str, str] = {
-    "annotation": "String", "author": "Nullable(String)", "annotation_project": "String",
-    "project": "String", "time_us": "Int64", "type": "String", "agreement": "Nullable(Float64)",
-    "event": "String",
-}  # fmt: skip
+    c.name: column_type(c, "clickhouse") for c in table_columns("review_actions", "clickhouse")
+}
 RECORD_COLUMNS: dict[str, dict[str, str]] = {
     "members": {"id": "String", "name": "String", "email": "Nullable(String)", "role": "String"},
     "workspaces": {"id": "String", "name": "String"},
@@ -64,7 +54,6 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "review_actions": REVIEW_COLUMNS,
     **RECORD_COLUMNS,
 }
-assert list(EVENT_COLUMNS) == EVENT_SCHEMA.names
 
 
 def _columns_ddl(columns: dict[str, str]) -> str:
@@ -97,55 +86,6 @@ _REVIEWS = f"""CREATE TABLE IF NOT EXISTS review_actions ({_columns_ddl(REVIEW_C
   {_HIDDEN_DDL}, INDEX annotation_bloom annotation TYPE bloom_filter(0.01) GRANULARITY 1)
 ENGINE = {_REPLACING} ORDER BY (author, time_us, event) SETTINGS allow_nullable_key = 1"""
 
-_STATE_ACTIONS = (
-    "'annotation.submitted','annotation.updated','annotation.skipped','annotation.deleted',"
-    "'review.accepted','review.rejected','review.fixed_and_accepted'"
-)
-_COMPLETING = "'annotation.submitted','annotation.updated','annotation.skipped'"
-_WORK = "startsWith(type, 'annotation.')"
-_BY_TIME = "(time_us, id)"
-
-# Columns of the events the state and review SQL read.
-TOUCHED_COLUMNS = (
-    "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us, agreement"
-)
-
-# The annotation state of metrics.md ("Annotation state") from the events `{events}` names (a
-# table or a parenthesised query with TOUCHED_COLUMNS). The connection's setting
-# aggregate_functions_null_for_empty makes an -If aggregate over no rows NULL, as in DuckDB.
-STATE_SQL = f"""
-SELECT ev.annotation AS annotation,
-  argMax(ev.project, {_BY_TIME}) AS project,
-  argMax(ev.task, {_BY_TIME}) AS task,
-  any(a.owner) AS author,
-  replaceRegexpOne(argMaxIf(ev.type, {_BY_TIME}, ev.type IN ({_STATE_ACTIONS})),
-                   '^(annotation|review)\\\\.', '') AS last_action,
-  maxIf(ev.time_us, ev.actor = a.owner AND ev.type IN ({_COMPLETING})) AS completed_us,
-  toInt64(coalesce(sumIf(ev.duration_us, ev.actor = a.owner AND {_WORK}), 0)) AS lead_us,
-  toInt64(coalesce(sumIf(ev.duration_us - coalesce(ev.idle_us, 0),
-                         ev.actor = a.owner AND {_WORK}), 0)) AS active_us
-FROM {{events}} AS ev
-INNER JOIN (
-  SELECT annotation,
-    coalesce(argMinIf(author, {_BY_TIME}, author IS NOT NULL),
-             argMinIf(actor, {_BY_TIME}, {_WORK} AND type != 'annotation.deleted')) AS owner
-  FROM {{events}} GROUP BY annotation
-) AS a ON ev.annotation = a.annotation
-GROUP BY ev.annotation
-"""
-
-# Every review action among `{events}` with the author and project its annotation has in
-# `{state}` (a table or a parenthesised query): the performance score's inputs.
-REVIEWS_SQL = f"""
-SELECT r.annotation AS annotation, s.author AS author, s.project AS annotation_project,
-  r.project AS project, r.time_us AS time_us, r.type AS type, r.agreement AS agreement,
-  r.id AS event
-FROM {{events}} AS r INNER JOIN {{state}} AS s ON r.annotation = s.annotation
-WHERE r.type IN ({", ".join(f"'{t}'" for t in REVIEW_ACTIONS)})
-"""
-
-ALL_EVENTS = f"(SELECT {TOUCHED_COLUMNS} FROM events)"
-
 # Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
 # statement may run again (IF NOT EXISTS): ClickHouse has no DDL transactions, so a migration
 # cut short is finished by the next start.
@@ -167,7 +107,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         _REVIEWS,
         f"INSERT INTO review_actions ({', '.join(REVIEW_COLUMNS)}) "
-        + REVIEWS_SQL.format(events=ALL_EVENTS, state="state"),
+        + reviews_sql("clickhouse", ALL_EVENTS, "state"),
     ),
     (
         _record_table("sessions", ("id",)),

@@ -9,28 +9,29 @@ from typing import Any
 
 import pyarrow as pa
 
-from labelpulse.errors import InvalidRecordsError, StoreError, UsageError
-from labelpulse.events import DirectoryRecord, Member, Membership, Project, Workspace
+from labelpulse.errors import StoreError, UsageError
+from labelpulse.events import DirectoryRecord
 from labelpulse.store.base import (
     RECORD_TABLES,
     AppendOutcome,
     PlainImports,
     check_record_table,
+    checked_rows,
+    directory_row,
+    redacted,
+    refuse_conflicts,
 )
 from labelpulse.store.clickhouse import append as batch
-from labelpulse.store.clickhouse.connection import bind, open_connection, redacted
+from labelpulse.store.clickhouse.connection import bind, open_connection
 from labelpulse.store.clickhouse.schema import (
-    ALL_EVENTS,
     MIGRATIONS,
     RECORD_COLUMNS,
-    REVIEW_COLUMNS,
-    REVIEWS_SQL,
     SCHEMA_VERSION_DDL,
-    STATE_COLUMNS,
-    STATE_SQL,
     TABLE_COLUMNS,
 )
+from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.state import ALL_EVENTS
 
 _KEYS_PER_QUERY = 5_000  # keys bound into one lookup query
 _ARROW_TYPES = {
@@ -51,7 +52,7 @@ class ClickHouseStore(PlainImports):
     anything. See docs/backends/clickhouse.md for the design and for running it on a cluster.
     """
 
-    dialect = "clickhouse"
+    dialect: Dialect = "clickhouse"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -114,12 +115,8 @@ class ClickHouseStore(PlainImports):
                     prepared = None
                     if events.num_rows:
                         prepared = batch.prepare(self._con, tables, events, positions, outcome)
-                    if atomic and outcome.conflicts:
-                        raise InvalidRecordsError(
-                            f"{len(outcome.conflicts)} record(s) conflict with stored events; "
-                            "nothing was stored",
-                            details=[c.as_dict() for c in outcome.conflicts],
-                        )
+                    if atomic:
+                        refuse_conflicts(outcome)
                     self._upsert_directory([record for _, record in directory], outcome)
                     if prepared is not None and prepared.count:
                         batch.store(self._con, tables, prepared, self._next_version())
@@ -132,7 +129,7 @@ class ClickHouseStore(PlainImports):
         """Insert or update directory records; an unchanged one counts as such."""
         by_table: dict[str, list[dict[str, Any]]] = {}
         for record in records:
-            table, row = _directory_row(record)
+            table, row = directory_row(record)
             by_table.setdefault(table, []).append(row)
         for table, rows in by_table.items():
             key = RECORD_TABLES[table]
@@ -185,19 +182,12 @@ class ClickHouseStore(PlainImports):
     def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        names = list(rows[0])
-        check_record_table(table, names)
-        key = RECORD_TABLES[table]
+        names, key, unique = checked_rows(table, rows)
         columns = RECORD_COLUMNS[table]
-        missing = [k for k in key if k not in names]
-        if missing and len(rows) == 1:
-            raise UsageError(f"a {table} row needs {', '.join(missing)}")
-        if missing or any(list(row) != names for row in rows):
-            raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
         unknown = [n for n in names if n not in columns]
         if unknown:
             raise UsageError(f"{table} has no column {', '.join(unknown)}")
-        latest = {tuple(row[k] for k in key): dict(row) for row in rows}  # the last per key
+        latest = {tuple(row[k] for k in key): dict(row) for row in unique}
         with self._lock:
             try:
                 if len(names) < len(columns):  # the other columns keep their stored values
@@ -293,23 +283,6 @@ class ClickHouseStore(PlainImports):
             finally:
                 self._cache = {}
 
-    def state_differences(self) -> int:
-        rebuilt = STATE_SQL.format(events=ALL_EVENTS)
-        reviews = REVIEWS_SQL.format(events=ALL_EVENTS, state=f"({rebuilt})")
-        total = 0
-        for table, columns, fresh in (
-            ("state", STATE_COLUMNS, rebuilt),
-            ("review_actions", REVIEW_COLUMNS, reviews),
-        ):
-            names = ", ".join(columns)
-            value = self._scalar(
-                f"SELECT sum(abs(n)) FROM (SELECT {names}, sum(side) AS n FROM ("
-                f"SELECT {names}, 1 AS side FROM {table} UNION ALL "
-                f"SELECT {names}, -1 AS side FROM ({fresh})) GROUP BY {names})"
-            )
-            total += int(value or 0)
-        return total
-
     def optimize(self) -> None:
         """Merge each table's parts into one now (OPTIMIZE ... FINAL), dropping superseded row
         versions. Never needed for correct figures; ClickHouse merges in the background, and a
@@ -332,27 +305,12 @@ class ClickHouseStore(PlainImports):
     def cache(self) -> dict[str, Any]:
         return self._cache
 
-    def ibis(self) -> Any:
+    def metric_tables(self) -> UnboundTables:
         return self._tables
 
     def close(self) -> None:
         with self._lock:
             self._con.close()
-
-
-def _directory_row(record: DirectoryRecord) -> tuple[str, dict[str, Any]]:
-    if isinstance(record, Membership):
-        kind, target = (
-            ("workspace", record.workspace) if record.workspace else ("project", record.project)
-        )
-        return "memberships", {"member": record.member, "target_kind": kind, "target": target}
-    if isinstance(record, Member):
-        row = {"id": record.id, "name": record.name, "email": record.email, "role": record.role}
-        return "members", row
-    if isinstance(record, Workspace):
-        return "workspaces", {"id": record.id, "name": record.name}
-    assert isinstance(record, Project)
-    return "projects", {"id": record.id, "name": record.name, "workspace": record.workspace}
 
 
 def _arrow_type(kind: str) -> pa.DataType:

@@ -31,11 +31,11 @@ whole, and its predicate locks over hundreds of thousands of rows cost more than
 lock makes writers take turns for the state part, and under READ COMMITTED each statement after
 it sees every batch committed before it was granted. Readers never wait for it.
 
-The state of the touched annotations is computed by DuckDB's own `STATE_SQL` and `REVIEWS_SQL`
-(in an in-memory DuckDB) and copied in: the same SQL as the DuckDB store, so the same state by
-construction, and several times faster than the same query run by PostgreSQL. `rebuild_state`
-and `state_differences` use PostgreSQL's own translation (`schema.STATE_SQL`), so every check
-of the state against a rebuild also holds the two translations equal.
+The state of the touched annotations is computed by the state SQL rendered for DuckDB
+(`store/state.py`, in an in-memory DuckDB) and copied in: the same SQL as the DuckDB store, so
+the same state by construction, and several times faster than the same query run by
+PostgreSQL. `rebuild_state` and `labelpulse check` run the template rendered for PostgreSQL, so
+every check of the state against a rebuild also holds the two renderings equal.
 """
 
 from __future__ import annotations
@@ -54,24 +54,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from labelpulse.errors import InvalidRecordsError, RecordError
-from labelpulse.events import (
-    EVENT_SCHEMA,
-    DirectoryRecord,
-    Member,
-    Membership,
-    Project,
-    Workspace,
-)
-from labelpulse.store import duckdb as duck
-from labelpulse.store.base import AppendOutcome
-from labelpulse.store.postgres.schema import (
-    EVENT_COLUMN_LIST,
-    EVENT_COLUMNS,
-    EVENT_DDL,
-    REVIEW_COLUMNS,
-    STATE_COLUMNS,
-    T,
-)
+from labelpulse.events import EVENT_SCHEMA, DirectoryRecord
+from labelpulse.store.base import AppendOutcome, count_repeat, directory_row, refuse_conflicts
+from labelpulse.store.postgres.schema import EVENT_COLUMN_LIST, EVENT_DDL, T
+from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
 from labelpulse.validation import as_arrow
 
 # Keys of the transaction-level advisory locks (any two fixed numbers; "lp" and a digit).
@@ -82,15 +68,9 @@ IMPORT_LOCK = 0x6C70_0003
 # Rows per CSV chunk of a COPY (see `copy_in`).
 COPY_CHUNK = 25_000
 
-_SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_COLUMNS)
-_CONFLICT = (
-    "conflicts with an event already stored under this id with different content; "
-    "the stored event is kept"
-)
+_SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_SCHEMA.names)
 # The columns of the stored events that the state (and review actions) are computed from.
-_KNOWN_EVENTS = pa.schema(
-    [EVENT_SCHEMA.field(name) for name in (*STATE_COLUMNS.split(", "), "agreement")]
-)
+_KNOWN_EVENTS = pa.schema([EVENT_SCHEMA.field(name) for name in TOUCHED_COLUMNS.split(", ")])
 _KNOWN = pa.schema([EVENT_SCHEMA.field("annotation")])
 
 
@@ -181,11 +161,8 @@ def finish(
             outcome.directory_stored += 1
         else:
             outcome.directory_unchanged += 1
-    if atomic and outcome.conflicts:
-        raise InvalidRecordsError(
-            f"{len(outcome.conflicts)} record(s) conflict with stored events; nothing was stored",
-            details=[c.as_dict() for c in outcome.conflicts],
-        )
+    if atomic:
+        refuse_conflicts(outcome)
     return outcome
 
 
@@ -319,14 +296,12 @@ def _new_state(engine: duckdb.DuckDBPyConnection, batch: pa.Table, stored: pa.Ta
     `stored` events of those annotations."""
     engine.register("fresh", batch)
     engine.register("known_events", stored)
-    both = "SELECT {0} FROM fresh UNION ALL SELECT {0} FROM known_events"
-    rows: pa.Table = engine.sql(
-        duck.STATE_SQL.format(events=both.format(STATE_COLUMNS))
-    ).to_arrow_table()
+    both = (
+        f"SELECT {TOUCHED_COLUMNS} FROM fresh UNION ALL SELECT {TOUCHED_COLUMNS} FROM known_events"
+    )
+    rows: pa.Table = engine.sql(state_sql("duckdb", both)).to_arrow_table()
     engine.register("new_state", rows)
-    reviews: pa.Table = engine.sql(
-        duck.REVIEWS_SQL.format(events=both.format(REVIEW_COLUMNS), state="new_state")
-    ).to_arrow_table()
+    reviews: pa.Table = engine.sql(reviews_sql("duckdb", both, "new_state")).to_arrow_table()
     for name in ("fresh", "known_events", "new_state"):
         engine.unregister(name)
     return _State(rows, reviews)
@@ -454,34 +429,18 @@ def _nul_characters(events: pa.Table, positions: Sequence[int]) -> list[RecordEr
 def _count_repeats(rows: Sequence[tuple[Any, ...]], outcome: AppendOutcome) -> None:
     """Count (pos, id, same) rows as duplicates or conflicts."""
     for pos, record_id, same in rows:
-        if same:
-            outcome.duplicates += 1
-        else:
-            outcome.conflicts.append(RecordError(pos, record_id, "id", _CONFLICT))
+        count_repeat(outcome, pos, record_id, same)
 
 
 def _upsert_directory(con: psycopg.Connection[Any], record: DirectoryRecord) -> bool:
     """Insert or update one directory record; False when it was already stored as is."""
-    if isinstance(record, Membership):
-        kind, target = (
-            ("workspace", record.workspace) if record.workspace else ("project", record.project)
-        )
+    table, values = directory_row(record)
+    if table == "memberships":
         inserted = con.execute(
             "INSERT INTO memberships VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-            [record.member, kind, target],
+            list(values.values()),
         ).fetchall()
         return bool(inserted)
-    table: str
-    values: dict[str, Any]
-    if isinstance(record, Member):
-        table = "members"
-        values = {"id": record.id, "name": record.name, "email": record.email, "role": record.role}
-    elif isinstance(record, Workspace):
-        table, values = "workspaces", {"id": record.id, "name": record.name}
-    else:
-        assert isinstance(record, Project)
-        table = "projects"
-        values = {"id": record.id, "name": record.name, "workspace": record.workspace}
     names = list(values)
     updated = [n for n in names if n != "id"]
     sql = (

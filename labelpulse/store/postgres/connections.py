@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pyarrow as pa
@@ -24,6 +23,7 @@ from psycopg.types.numeric import Int8Dumper
 from psycopg.types.string import StrDumper
 
 from labelpulse.errors import StoreError
+from labelpulse.store.base import redacted
 
 POOL_SIZE = 8
 _PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -32,16 +32,6 @@ _PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 def pyformat(sql: str) -> str:
     """`$name` placeholders as psycopg's `%(name)s`; a literal `%` (LIKE 'a%') doubled."""
     return _PLACEHOLDER.sub(r"%(\1)s", sql.replace("%", "%%"))
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rpartition("@")
-    user = netloc[0].partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
 
 
 class _NumericLoader(Loader):

@@ -37,7 +37,7 @@ from typing import Any
 import duckdb
 import psycopg
 
-from labelpulse.store.base import AppendOutcome, Batch
+from labelpulse.store.base import AppendOutcome, ValidatedBatch
 from labelpulse.store.postgres import append
 
 # The first key of the advisory lock a batch holds for its whole transaction; the second is
@@ -65,7 +65,7 @@ class _Flight:
 
     def __init__(
         self,
-        batch: Batch,
+        batch: ValidatedBatch,
         ahead: _Flight | None,
         connect: Connect,
         engine: Engine,
@@ -148,7 +148,7 @@ class _Flight:
 
 
 def append_batches(
-    batches: Iterable[Batch], connect: Connect, engine: Engine, written: Written
+    batches: Iterable[ValidatedBatch], connect: Connect, engine: Engine, written: Written
 ) -> Iterator[AppendOutcome]:
     """Store `batches` in order, two in flight (see the module's text); each outcome in turn.
 
@@ -159,7 +159,7 @@ def append_batches(
     unread: BaseException | None = None
     retries = 0
 
-    def launch(batch: Batch) -> None:
+    def launch(batch: ValidatedBatch) -> None:
         flights.append(_Flight(batch, flights[-1] if flights else None, connect, engine, written))
 
     try:

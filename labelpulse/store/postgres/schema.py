@@ -1,4 +1,4 @@
-"""The PostgreSQL schema, its migrations, and the state SQL: DuckDB's, in PostgreSQL's words.
+"""The PostgreSQL schema and its migrations (the state SQL is `store/state.py`'s).
 
 Every text column is `COLLATE "C"`: strings compare and sort by their bytes, as in DuckDB, so
 that an `ORDER BY id` (keyset paging in `labelpulse copy`), a tie broken by id in the state, or
@@ -8,72 +8,15 @@ own locale.
 
 from __future__ import annotations
 
-from labelpulse.events import EVENT_SCHEMA, REVIEW_ACTIONS
+from labelpulse.events import EVENT_COLUMNS
+from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, columns_ddl, names
+from labelpulse.store.state import ALL_EVENTS, reviews_sql
 
 T = 'TEXT COLLATE "C"'
 
-EVENT_COLUMNS = EVENT_SCHEMA.names
-EVENT_COLUMN_LIST = ", ".join(EVENT_COLUMNS)
-_STATE_ACTIONS = (
-    "'annotation.submitted','annotation.updated','annotation.skipped','annotation.deleted',"
-    "'review.accepted','review.rejected','review.fixed_and_accepted'"
-)
-_COMPLETING = "'annotation.submitted','annotation.updated','annotation.skipped'"
-REVIEW_COLUMNS = "annotation, project, time_us, type, agreement"
-STATE_COLUMNS = "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us"
-
+EVENT_COLUMN_LIST = names(EVENT_COLUMNS)
 # The event log's columns, as the events table and the batch's temporary table declare them.
-EVENT_DDL = f"""
-  id {T} NOT NULL, type {T} NOT NULL, time_us BIGINT NOT NULL,
-  started_us BIGINT NOT NULL, actor {T} NOT NULL, project {T} NOT NULL,
-  task {T} NOT NULL, annotation {T} NOT NULL, author {T},
-  duration_us BIGINT NOT NULL, idle_us BIGINT, regions_added BIGINT NOT NULL,
-  regions_removed BIGINT NOT NULL, regions_updated BIGINT NOT NULL, regions BIGINT,
-  model_assisted BOOLEAN NOT NULL, marked_null BOOLEAN NOT NULL, agreement DOUBLE PRECISION,
-  text {T}, frames BIGINT, work_type {T}, meta {T}
-"""
-
-# Every review action (of the `{events}` selected) with the author and project its annotation
-# has in `{state}` (as DuckDB's REVIEWS_SQL).
-REVIEWS_SQL = f"""
-SELECT r.annotation, s.author, s.project AS annotation_project, r.project, r.time_us, r.type,
-  r.agreement
-FROM ({{events}}) r JOIN {{state}} s USING (annotation)
-WHERE r.type IN ({", ".join(f"'{t}'" for t in REVIEW_ACTIONS)})
-"""
-ALL_REVIEWS = f"SELECT {REVIEW_COLUMNS} FROM events"
-
-# The annotation state of metrics.md ("Annotation state"), from the events `{events}` selects.
-# DuckDB's arg_min/arg_max by (time_us, id) become the first element of an array ordered so;
-# ids are unique, so the order has no ties.
-_FIRST = 'ORDER BY time_us, id COLLATE "C"'
-_LAST = 'ORDER BY ev.time_us DESC, ev.id COLLATE "C" DESC'
-STATE_SQL = f"""
-WITH ev AS ({{events}}),
-authors AS (
-  SELECT annotation,
-    coalesce(
-      (array_agg(author {_FIRST}) FILTER (WHERE author IS NOT NULL))[1],
-      (array_agg(actor {_FIRST})
-        FILTER (WHERE type LIKE 'annotation.%' AND type <> 'annotation.deleted'))[1]
-    ) AS author
-  FROM ev GROUP BY annotation
-)
-SELECT ev.annotation,
-  (array_agg(ev.project {_LAST}))[1] AS project,
-  (array_agg(ev.task {_LAST}))[1] AS task,
-  a.author,
-  regexp_replace((array_agg(ev.type {_LAST}) FILTER (WHERE ev.type IN ({_STATE_ACTIONS})))[1],
-                 '^(annotation|review)\\.', '') AS last_action,
-  max(ev.time_us) FILTER (WHERE ev.actor = a.author AND ev.type IN ({_COMPLETING})) AS completed_us,
-  coalesce(sum(ev.duration_us)
-    FILTER (WHERE ev.actor = a.author AND ev.type LIKE 'annotation.%'), 0)::BIGINT AS lead_us,
-  coalesce(sum(ev.duration_us - coalesce(ev.idle_us, 0))
-    FILTER (WHERE ev.actor = a.author AND ev.type LIKE 'annotation.%'), 0)::BIGINT AS active_us
-FROM ev JOIN authors a USING (annotation)
-GROUP BY ev.annotation, a.author
-"""
-ALL_EVENTS = f"SELECT {STATE_COLUMNS} FROM events"
+EVENT_DDL = columns_ddl(EVENT_COLUMNS, "postgres")
 
 # Each migration moves the schema from version N-1 to N, in step with DuckDB's MIGRATIONS (the
 # same version numbers hold the same tables), plus PostgreSQL's own indexes: the event log's
@@ -85,11 +28,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE events ({EVENT_DDL}, PRIMARY KEY (id));
     CREATE INDEX events_annotation ON events (annotation);
     CREATE INDEX events_actor_time ON events (actor, time_us);
-    CREATE TABLE state (
-      annotation {T} PRIMARY KEY, project {T} NOT NULL, task {T} NOT NULL,
-      author {T}, last_action {T}, completed_us BIGINT,
-      lead_us BIGINT NOT NULL, active_us BIGINT NOT NULL
-    );
+    CREATE TABLE state ({columns_ddl(STATE_COLUMNS, "postgres")}, PRIMARY KEY (annotation));
     CREATE INDEX state_author_completed ON state (author, completed_us);
     CREATE INDEX state_task ON state (task);
     CREATE TABLE members (
@@ -121,14 +60,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     f"""
-    CREATE TABLE review_actions (
-      annotation {T} NOT NULL, author {T}, annotation_project {T} NOT NULL,
-      project {T} NOT NULL, time_us BIGINT NOT NULL, type {T} NOT NULL,
-      agreement DOUBLE PRECISION
-    );
-    INSERT INTO review_actions """
-    + REVIEWS_SQL.format(events=ALL_REVIEWS, state="state")
-    + """ ORDER BY r.time_us;
+    CREATE TABLE review_actions ({columns_ddl(REVIEW_COLUMNS, "postgres")});
+    INSERT INTO review_actions {reviews_sql("postgres", ALL_EVENTS, "state")} ORDER BY time_us;
     CREATE INDEX review_actions_annotation ON review_actions (annotation);
     CREATE INDEX review_actions_author_time ON review_actions (author, time_us);
     """,

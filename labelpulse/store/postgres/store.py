@@ -16,28 +16,25 @@ from psycopg import sql as pgsql
 from labelpulse.errors import StoreError, UsageError
 from labelpulse.events import DirectoryRecord
 from labelpulse.store.base import (
-    RECORD_TABLES,
     AppendOutcome,
-    Batch,
+    ValidatedBatch,
     check_record_table,
+    checked_rows,
     lookup_sql,
+    redacted,
+    upsert_action,
     where_sql,
 )
+from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres import pipeline
-from labelpulse.store.postgres.connections import Pool, arrow_table, pyformat, redacted
-from labelpulse.store.postgres.schema import (
-    ALL_EVENTS,
-    ALL_REVIEWS,
-    MIGRATIONS,
-    REPORT_INDEXES,
-    REVIEWS_SQL,
-    STATE_SQL,
-)
+from labelpulse.store.postgres.connections import Pool, arrow_table, pyformat
+from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
+from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
 
 # The memory each sort and hash of a query over the whole log may take before it spills to
-# disk (rebuild_state, state_differences): PostgreSQL's default, 4MB, sorts 1M events on disk.
+# disk (rebuild_state): PostgreSQL's default, 4MB, sorts 1M events on disk.
 WHOLE_LOG_WORK_MEM = "256MB"
 
 
@@ -50,7 +47,7 @@ class PostgresStore:
     connections.
     """
 
-    dialect = "postgres"
+    dialect: Dialect = "postgres"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -222,7 +219,7 @@ class PostgresStore:
                 return outcome
         raise AssertionError("unreachable")
 
-    def append_batches(self, batches: Iterable[Batch]) -> Iterator[AppendOutcome]:
+    def append_batches(self, batches: Iterable[ValidatedBatch]) -> Iterator[AppendOutcome]:
         """Two batches in flight: the next one's COPY while the one before it writes its
         state, each in its own transaction (`labelpulse.store.postgres.pipeline`)."""
         try:
@@ -255,29 +252,15 @@ class PostgresStore:
     def put_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        names = list(rows[0])
-        check_record_table(table, names)
-        key = RECORD_TABLES[table]
-        missing = [k for k in key if k not in names]
-        if missing:
-            raise UsageError(f"a {table} row needs {', '.join(missing)}")
-        if any(list(row) != names for row in rows):
-            raise UsageError(f"every {table} row needs the same columns, the key {key} among them")
-        latest = {tuple(row[k] for k in key): row for row in rows}  # one row per key: the last
-        updates = [n for n in names if n not in key]
-        action = (
-            "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
-            if updates
-            else "DO NOTHING"
-        )
+        names, key, latest = checked_rows(table, rows)
         sql = (
             f"INSERT INTO {table} ({', '.join(names)}) "
             f"VALUES ({', '.join('%s' for _ in names)}) "
-            f"ON CONFLICT ({', '.join(key)}) {action}"
+            f"ON CONFLICT ({', '.join(key)}) {upsert_action(names, key)}"
         )
         with self._pool.connection() as con:
             with con.transaction(), con.cursor() as cur:
-                cur.executemany(sql, [list(row.values()) for row in latest.values()])
+                cur.executemany(sql, [list(row.values()) for row in latest])
             self._written(con)
 
     def get(self, table: str, **where: Any) -> list[dict[str, Any]]:
@@ -317,28 +300,12 @@ class PostgresStore:
                 con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
                 con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
                 con.execute("DELETE FROM state")
-                con.execute("INSERT INTO state " + STATE_SQL.format(events=ALL_EVENTS))
+                con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
                 con.execute("DELETE FROM review_actions")
                 con.execute(
-                    "INSERT INTO review_actions "
-                    + REVIEWS_SQL.format(events=ALL_REVIEWS, state="state")
+                    "INSERT INTO review_actions " + reviews_sql(self.dialect, ALL_EVENTS, "state")
                 )
             self._written(con)
-
-    def state_differences(self) -> int:
-        rebuilt = STATE_SQL.format(events=ALL_EVENTS)
-        reviews = REVIEWS_SQL.format(events=ALL_REVIEWS, state="rebuilt")
-        sql = f"""WITH rebuilt AS MATERIALIZED ({rebuilt}), reviews AS MATERIALIZED ({reviews})
-          SELECT (SELECT count(*) FROM (
-            (TABLE state EXCEPT ALL TABLE rebuilt) UNION ALL (TABLE rebuilt EXCEPT ALL TABLE state)
-          ) d) + (SELECT count(*) FROM (
-            (TABLE review_actions EXCEPT ALL TABLE reviews)
-            UNION ALL (TABLE reviews EXCEPT ALL TABLE review_actions)
-          ) d)"""
-        with self._pool.connection() as con, con.transaction():
-            con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
-            row = con.execute(sql, prepare=False).fetchone()
-        return int(row[0]) if row else 0
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
@@ -381,7 +348,7 @@ class PostgresStore:
             self._cache_writes = writes
         return self._cache
 
-    def ibis(self) -> Any:
+    def metric_tables(self) -> UnboundTables:
         return self._tables
 
     def close(self) -> None:

@@ -1,0 +1,142 @@
+"""The state table and the review actions, written once as SQL and rendered per dialect.
+
+metrics.md ("Annotation state") defines each annotation's state from its events; every backend
+keeps a `state` table (and `review_actions` beside it) by running the SQL below over the events
+a batch touches, and rebuilds them by running it over the whole log. The rule is one template:
+the few aggregates the dialects spell differently (the value of the first or last event by
+(time, id), an aggregate over the rows meeting a condition) are one small class per dialect,
+as Ibis compiles one expression per dialect. A rule change is one edit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from labelpulse.events import COMPLETING, REVIEW_ACTIONS, STATE_ACTIONS
+from labelpulse.store.columns import SQL_TYPES, Dialect, names, table_columns
+
+# The columns of the events that the state and review SQL read.
+TOUCHED_COLUMNS = (
+    "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us, agreement"
+)
+# Those columns of every stored event: the state's input for a rebuild.
+ALL_EVENTS = f"SELECT {TOUCHED_COLUMNS} FROM events"
+
+
+def in_list(types: Iterable[str]) -> str:
+    """Event types as an SQL list, in a stable order."""
+    return ", ".join(f"'{t}'" for t in sorted(types))
+
+
+class Aggregates:
+    """DuckDB's spelling; PostgreSQL and ClickHouse override what they say otherwise."""
+
+    arg_min, arg_max = "arg_min", "arg_max"
+
+    def where(self, function: str, arguments: str, condition: str | None) -> str:
+        """`function(arguments)` over the rows meeting `condition` (all when None)."""
+        if condition is None:
+            return f"{function}({arguments})"
+        return f"{function}({arguments}) FILTER (WHERE {condition})"
+
+    def first(self, value: str, table: str, condition: str | None = None) -> str:
+        """`value` of the earliest row by (time_us, id) of those meeting `condition`; `table`
+        qualifies the ordering columns (`ev.`, or nothing)."""
+        return self.where(self.arg_min, f"{value}, ({table}time_us, {table}id)", condition)
+
+    def last(self, value: str, table: str, condition: str | None = None) -> str:
+        """`value` of the latest row by (time_us, id) of those meeting `condition`."""
+        return self.where(self.arg_max, f"{value}, ({table}time_us, {table}id)", condition)
+
+
+class PostgresAggregates(Aggregates):
+    """arg_min/arg_max by (time_us, id) become the first element of an array ordered so; ids
+    are unique, so the order has no ties (and ids compare by bytes, as in DuckDB)."""
+
+    def first(self, value: str, table: str, condition: str | None = None) -> str:
+        order = f'ORDER BY {table}time_us, {table}id COLLATE "C"'
+        return f"({self.where('array_agg', f'{value} {order}', condition)})[1]"
+
+    def last(self, value: str, table: str, condition: str | None = None) -> str:
+        order = f'ORDER BY {table}time_us DESC, {table}id COLLATE "C" DESC'
+        return f"({self.where('array_agg', f'{value} {order}', condition)})[1]"
+
+
+class ClickHouseAggregates(Aggregates):
+    """Conditions are the -If combinator. The connection's setting
+    aggregate_functions_null_for_empty makes an -If aggregate over no rows NULL, as in DuckDB."""
+
+    arg_min, arg_max = "argMin", "argMax"
+
+    def where(self, function: str, arguments: str, condition: str | None) -> str:
+        if condition is None:
+            return f"{function}({arguments})"
+        return f"{function}If({arguments}, {condition})"
+
+
+AGGREGATES: dict[Dialect, Aggregates] = {
+    "duckdb": Aggregates(),
+    "postgres": PostgresAggregates(),
+    "clickhouse": ClickHouseAggregates(),
+}
+
+
+def state_sql(dialect: Dialect, events: str) -> str:
+    """The state rows (the `state` table's columns, in order) of the annotations of the events
+    `events` selects (a SELECT of TOUCHED_COLUMNS), from all of those events."""
+    f = AGGREGATES[dialect]
+    bigint = SQL_TYPES[dialect]["int64"]
+    work = "ev.type LIKE 'annotation.%'"
+    own_work = f"ev.actor = a.owner AND {work}"
+    completing = f"ev.actor = a.owner AND ev.type IN ({in_list(COMPLETING)})"
+    # The action with its prefix dropped: 'annotation.submitted' → 'submitted'.
+    latest = f.last("ev.type", "ev.", f"ev.type IN ({in_list(STATE_ACTIONS)})")
+    last_action = " ".join(
+        f"WHEN '{t}' THEN '{t.partition('.')[2]}'" for t in sorted(STATE_ACTIONS)
+    )
+    # The author: the first one an event names, else the first actor of the annotation's work.
+    named = f.first("author", "", "author IS NOT NULL")
+    worker = f.first("actor", "", "type LIKE 'annotation.%' AND type <> 'annotation.deleted'")
+    active = "ev.duration_us - coalesce(ev.idle_us, 0)"
+    return f"""
+WITH ev AS ({events}),
+a AS (SELECT annotation, coalesce({named}, {worker}) AS owner FROM ev GROUP BY annotation)
+SELECT ev.annotation AS annotation,
+  {f.last("ev.project", "ev.")} AS project,
+  {f.last("ev.task", "ev.")} AS task,
+  a.owner AS author,
+  CASE {latest} {last_action} END AS last_action,
+  {f.where("max", "ev.time_us", completing)} AS completed_us,
+  CAST(coalesce({f.where("sum", "ev.duration_us", own_work)}, 0) AS {bigint}) AS lead_us,
+  CAST(coalesce({f.where("sum", active, own_work)}, 0) AS {bigint}) AS active_us
+FROM ev INNER JOIN a ON ev.annotation = a.annotation
+GROUP BY ev.annotation, a.owner
+"""
+
+
+def reviews_sql(dialect: Dialect, events: str, state: str) -> str:
+    """Every review action among the events `events` selects (a SELECT of TOUCHED_COLUMNS) with
+    the author and project its annotation has in `state` (a table, or a parenthesised query):
+    the `review_actions` table's columns, in order."""
+    event = ", r.id AS event" if dialect == "clickhouse" else ""
+    return f"""
+SELECT r.annotation AS annotation, s.author AS author, s.project AS annotation_project,
+  r.project AS project, r.time_us AS time_us, r.type AS type, r.agreement AS agreement{event}
+FROM ({events}) AS r INNER JOIN {state} AS s ON r.annotation = s.annotation
+WHERE r.type IN ({in_list(REVIEW_ACTIONS)})
+"""
+
+
+def differences_sql(dialect: Dialect, table: str) -> str:
+    """The rows by which `table` (state or review_actions) differs from a rebuild from the whole
+    log: each distinct row with `n`, how many more times it is stored than rebuilt (negative:
+    fewer). Counting each side, not a join, holds NULLs equal and duplicates apart."""
+    rebuilt = state_sql(dialect, ALL_EVENTS)
+    fresh = rebuilt if table == "state" else reviews_sql(dialect, ALL_EVENTS, f"({rebuilt})")
+    columns = names(table_columns(table, dialect))
+    return (
+        f"SELECT {columns}, sum(side) AS n FROM ("
+        f"SELECT {columns}, 1 AS side FROM {table} UNION ALL "
+        f"SELECT {columns}, -1 AS side FROM ({fresh}) AS rebuilt) AS sides "
+        f"GROUP BY {columns} HAVING sum(side) <> 0"
+    )
