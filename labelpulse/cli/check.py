@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,7 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from labelpulse.cli.context import state
-from labelpulse.store.check import StateCheck, check_state, repair_state
+
+if TYPE_CHECKING:
+    from labelpulse.store.check import StateCheck
 
 
 class Format(StrEnum):
@@ -37,6 +39,8 @@ def check_command(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """Check the state tables against a rebuild from the event log (and repair them)."""
+    from labelpulse.store.check import check_state, repair_state
+
     store = state(ctx).store()
     found = check_state(store)
     repaired = None
