@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.registry import SPECS
 from labelpulse.metrics.scope import US, Scope, Window, day_number, in_scope, in_window, local_day
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
@@ -281,20 +282,8 @@ def _daily_rows(
     return rows
 
 
-MEMBER_FIELDS = (
-    "submitted",
-    "updated",
-    "skipped",
-    "accepted",
-    "fixed_and_accepted",
-    "rejected",
-    "acceptance_score",
-    "performance_score",
-    "total_time",
-    "mean_time",
-    "median_time",
-    "active_time",
-)
+# A row's figures (and the totals'), in the registry's column order.
+MEMBER_FIELDS = SPECS["members"].measures()
 
 
 def members_table(
@@ -349,17 +338,6 @@ def members_table(
         "rows": rows,
         "totals": {name: total_block[name] for name in MEMBER_FIELDS},
     }
-
-
-REVIEWER_FIELDS = (
-    "total",
-    "accepted",
-    "rejected",
-    "fixed_and_accepted",
-    "review_time",
-    "mean_review_time",
-    "median_review_time",
-)
 
 
 def reviewers_table(

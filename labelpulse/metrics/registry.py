@@ -77,6 +77,11 @@ class ReportSpec:
     def column(self, key: str) -> Column:
         return next(c for c in (*self.columns, *self.daily, *self.figures) if c.key == key)
 
+    def measures(self) -> tuple[str, ...]:
+        """The keys of the figures in each row: every column but ids, names, dates and times."""
+        words = ("id", "name", "text", "date", "datetime")
+        return tuple(c.key for c in self.columns if c.kind not in words)
+
     def pick(self, *keys: str) -> tuple[Column, ...]:
         """Some columns, in the order given: what a page shows of the report."""
         return tuple(self.column(key) for key in keys)

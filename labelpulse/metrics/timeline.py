@@ -13,31 +13,6 @@ from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
-TIMELINE_COLUMNS = (
-    "time",
-    "started_at",
-    "type",
-    "project",
-    "project_name",
-    "task",
-    "annotation",
-    "duration",
-    "idle",
-    "regions_added",
-    "regions_removed",
-    "regions_updated",
-)
-COMMENT_COLUMNS = (
-    "time",
-    "from",
-    "from_name",
-    "project",
-    "project_name",
-    "task",
-    "annotation",
-    "text",
-)
-
 
 def _timeline(con: Any, p: Params, scope: Scope) -> ir.Table:
     e = con.table("events")

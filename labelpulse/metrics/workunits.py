@@ -15,18 +15,6 @@ from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
 COMPLETING = ("annotation.submitted", "annotation.updated", "annotation.skipped")
-WORK_FIELDS = (
-    "labeled",
-    "label_time",
-    "mean_label_time",
-    "reviewed",
-    "review_time",
-    "mean_review_time",
-    "edited",
-    "edit_time",
-    "mean_edit_time",
-)
-ITEM_FIELDS = ("label_time", "review_time", "edit_time", "rejected", "frames", "annotations")
 
 
 def _typed_events(con: Any, p: Params, scope: Scope, member_column: str | None) -> ir.Table:
