@@ -9,10 +9,8 @@ import ibis.expr.types as ir
 from labelpulse.events import REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio
 from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.registry import SPECS
-from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
+from labelpulse.metrics.registry import SPECS, ReportInput
+from labelpulse.metrics.scope import Scope, in_scope, in_window
 
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")
@@ -62,10 +60,9 @@ def _reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def insights_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def insights_table(q: ReportInput) -> dict[str, Any]:
     """One row per (member, project): labeling counts and review outcomes, with totals."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     labeling = run(

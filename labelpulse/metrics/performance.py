@@ -9,10 +9,8 @@ import ibis
 import ibis.expr.types as ir
 
 from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.registry import SPECS
+from labelpulse.metrics.registry import SPECS, ReportInput
 from labelpulse.metrics.scope import US, Scope, Window, day_number, in_scope, in_window, local_day
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
 
 SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
 _STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")
@@ -217,16 +215,11 @@ def _values(window: Window, scope: Scope, credit: float, **extra: Any) -> dict[s
     return {**window.values(), **scope.values(), "credit": credit, **extra}
 
 
-def member_report(
-    store: Store,
-    member: str,
-    window: Window,
-    scope: Scope,
-    *,
-    directory: Directory,
-    credit: float = 0.5,
-) -> dict[str, Any]:
+def member_report(q: ReportInput) -> dict[str, Any]:
     """The member performance report of metrics.md: {member, window, scope, annotations, ...}."""
+    assert q.member is not None  # compute() makes sure of one
+    store, member, window, scope, directory = q.store, q.member, q.window, q.scope, q.directory
+    credit = q.settings.fix_accept_credit
     values = _values(window, scope, credit, member=member)
     shape = (window.shape, scope.shape)
 
@@ -286,10 +279,10 @@ def _daily_rows(
 MEMBER_FIELDS = SPECS["members"].measures()
 
 
-def members_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory, credit: float = 0.5
-) -> dict[str, Any]:
+def members_table(q: ReportInput) -> dict[str, Any]:
     """One row per member in scope with any event in W: annotation figures, last_active."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
+    credit = q.settings.fix_accept_credit
     values = _values(window, scope, credit)
     shape = (window.shape, scope.shape)
 
@@ -340,10 +333,9 @@ def members_table(
     }
 
 
-def reviewers_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def reviewers_table(q: ReportInput) -> dict[str, Any]:
     """One row per member in scope who reviewed in W, from the `reviews.*` figures."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = _values(window, scope, 0.5)
     shape = (window.shape, scope.shape)
     per_actor = run(

@@ -2,13 +2,14 @@
 
 The API routes, the CLI commands, the exports' headers, the pages' tables and the value
 formatter all read `SPECS`; adding a report is one module with its compute function plus one
-entry here. The CLI builds its commands from this module at start-up, so it stays light: the
-compute functions import their modules (Ibis, the store) only when first called.
+entry here. The CLI builds its commands from this module at start-up, so it stays light: each
+compute function is named by a "module:function" string, imported (with Ibis and the store)
+only when the report first runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,9 +55,6 @@ class ReportInput:
     settings: Settings
 
 
-Compute = Callable[[ReportInput], dict[str, Any]]
-
-
 @dataclass(frozen=True)
 class ReportSpec:
     """One report: what it is called everywhere, what it needs, and what its tables hold."""
@@ -65,7 +63,8 @@ class ReportSpec:
     kind: ReportKind
     title: str  # the API route's summary
     help: str  # the CLI command's help
-    compute: Compute
+    # "module:function": a function of a `ReportInput`, imported when the report first runs.
+    compute: str
     # The rows' columns, in the exports' order (none for the member report, which has no rows).
     columns: tuple[Column, ...]
     # The member report's daily table, and its summary figures keyed "section.figure".
@@ -73,6 +72,11 @@ class ReportSpec:
     figures: tuple[Column, ...] = ()
     # The last segment of /api/members/{id}/... for a member report.
     path: str = ""
+
+    def run(self, q: ReportInput) -> dict[str, Any]:
+        module, _, function = self.compute.partition(":")
+        computed: dict[str, Any] = getattr(importlib.import_module(module), function)(q)
+        return computed
 
     def column(self, key: str) -> Column:
         return next(c for c in (*self.columns, *self.daily, *self.figures) if c.key == key)
@@ -85,59 +89,6 @@ class ReportSpec:
     def pick(self, *keys: str) -> tuple[Column, ...]:
         """Some columns, in the order given: what a page shows of the report."""
         return tuple(self.column(key) for key in keys)
-
-
-def _member(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.performance import member_report
-
-    assert q.member is not None
-    credit = q.settings.fix_accept_credit
-    return member_report(q.store, q.member, q.window, q.scope, directory=q.directory, credit=credit)
-
-
-def _timeline(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.timeline import timeline
-
-    assert q.member is not None
-    return timeline(q.store, q.member, q.window, q.scope, directory=q.directory)
-
-
-def _comments(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.timeline import comments_received
-
-    assert q.member is not None
-    return comments_received(q.store, q.member, q.window, q.scope, directory=q.directory)
-
-
-def _members(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.performance import members_table
-
-    credit = q.settings.fix_accept_credit
-    return members_table(q.store, q.window, q.scope, directory=q.directory, credit=credit)
-
-
-def _reviewers(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.performance import reviewers_table
-
-    return reviewers_table(q.store, q.window, q.scope, directory=q.directory)
-
-
-def _insights(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.insights import insights_table
-
-    return insights_table(q.store, q.window, q.scope, directory=q.directory)
-
-
-def _work(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.workunits import work_table
-
-    return work_table(q.store, q.window, q.scope, directory=q.directory)
-
-
-def _items(q: ReportInput) -> dict[str, Any]:
-    from labelpulse.metrics.workunits import items_table
-
-    return items_table(q.store, q.window, q.scope, directory=q.directory)
 
 
 MEMBER_ID = Column("member", "Member id", "id")
@@ -155,7 +106,7 @@ SPECS: dict[str, ReportSpec] = {
             "member",
             "A member's performance report (seed 000's Annotator Dashboard)",
             "One member's performance report: annotations, reviews, and every day of the window.",
-            _member,
+            "labelpulse.metrics.performance:member_report",
             (),
             daily=(
                 Column("date", "Date", "date"),
@@ -200,7 +151,7 @@ SPECS: dict[str, ReportSpec] = {
             "member",
             "Every event of a member in the window, oldest first",
             "Every action of one member in the window, oldest first.",
-            _timeline,
+            "labelpulse.metrics.timeline:timeline",
             (
                 Column("time", "Time", "datetime"),
                 Column("started_at", "Started at", "datetime"),
@@ -223,7 +174,7 @@ SPECS: dict[str, ReportSpec] = {
             "member",
             "Comments others left on a member's annotations",
             "Comments that others left on one member's annotations.",
-            _comments,
+            "labelpulse.metrics.timeline:comments_received",
             (
                 Column("time", "Time", "datetime"),
                 Column("from", "From id", "id"),
@@ -241,7 +192,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "The members table: one row per member with work in the window",
             "The members table: each member's annotation figures, with totals.",
-            _members,
+            "labelpulse.metrics.performance:members_table",
             (
                 MEMBER_ID,
                 Column("member_name", "Member", "name"),
@@ -265,7 +216,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "The reviewers table: one row per member who reviewed in the window",
             "The reviewers table: each member's review actions and times.",
-            _reviewers,
+            "labelpulse.metrics.performance:reviewers_table",
             (
                 MEMBER_ID,
                 Column("member_name", "Member", "name"),
@@ -283,7 +234,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "Annotation insights per labeler and project (seed 002)",
             "Per labeler and project: items, annotations, approvals, rejections.",
-            _insights,
+            "labelpulse.metrics.insights:insights_table",
             (
                 MEMBER_ID,
                 Column("member_name", "Labeler", "name"),
@@ -306,7 +257,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "Labeling, review and edit work per member (seed 003)",
             "Per member: label, review and edit counts and active times.",
-            _work,
+            "labelpulse.metrics.workunits:work_table",
             (
                 MEMBER_ID,
                 Column("member_name", "Member", "name"),
@@ -326,7 +277,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "Time spent per item (seed 003)",
             "Per item: label, review and edit time, rejections, frames, annotations.",
-            _items,
+            "labelpulse.metrics.workunits:items_table",
             (
                 PROJECT_ID,
                 PROJECT,

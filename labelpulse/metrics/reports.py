@@ -60,7 +60,7 @@ def compute(
             raise NotFoundError(f"no member {member!r}: not in the directory and no events")
     else:
         member = None
-    return spec.compute(ReportInput(store, window, scope, directory, member, settings))
+    return spec.run(ReportInput(store, window, scope, directory, member, settings))
 
 
 def _has_events(store: Store, member: str) -> bool:

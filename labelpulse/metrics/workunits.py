@@ -10,9 +10,8 @@ import ibis.expr.types as ir
 from labelpulse.events import REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio, seconds
 from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
+from labelpulse.metrics.registry import ReportInput
+from labelpulse.metrics.scope import Scope, in_scope, in_window
 
 COMPLETING = ("annotation.submitted", "annotation.updated", "annotation.skipped")
 
@@ -66,10 +65,9 @@ def _work_block(row: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def work_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def work_table(q: ReportInput) -> dict[str, Any]:
     """Per member: labeled, reviewed, edited counts with their active times and means."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     rows_t = run(
@@ -120,10 +118,9 @@ def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def items_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def items_table(q: ReportInput) -> dict[str, Any]:
     """Per item (task): label, review and edit time, rejections, frames, annotations."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     table = run(store, ("items", shape), lambda c, p: _per_item(c, p, scope), values)
