@@ -219,7 +219,7 @@ CSS_CLASS: dict[ColumnKind, str] = {
 
 @dataclass(frozen=True)
 class Header:
-    """A column as the page's table head shows it."""
+    """A column as the page's table head shows it; `kind` is its cells' CSS class."""
 
     key: str
     label: str
