@@ -8,19 +8,13 @@ from rich.console import Console
 from rich.table import Table
 
 from labelpulse.exports import report_tables
+from labelpulse.metrics.registry import SPECS, Column, ReportSpec
 from labelpulse.readable import format_value
 
 HIDDEN_WHEN_NAMED = {"member": "member_name", "project": "project_name", "from": "from_name"}
-SHORT_LABELS = {
-    "total_time_median": "total (median)",
-    "reviews_accepted": "accepted",
-    "reviews_rejected": "rejected",
-    "reviews_fixed_and_accepted": "fixed",
-    "fixed_and_accepted": "fixed+accepted",
-    "mean_time": "mean",
-    "median_time": "median",
-    "total_time": "total time",
-}
+# Columns the tables of `report_tables` add: a member report's summary lists its figures as
+# rows (each value formatted by its figure's kind), and a totals table names its one row.
+ADDED = {key: Column(key, key, "text") for key in ("section", "figure", "value", "row")}
 
 
 def render_report(console: Console, name: str, data: dict[str, Any]) -> None:
@@ -29,28 +23,37 @@ def render_report(console: Console, name: str, data: dict[str, Any]) -> None:
     if "member" in data and isinstance(data["member"], dict):
         title = f"{data['member']['name']} · {title}"
     console.print(f"[bold]{title}[/bold]")
-    for table_name, columns, rows in report_tables(name, data):
-        shown = [
-            c for c in columns if not (c in HIDDEN_WHEN_NAMED and HIDDEN_WHEN_NAMED[c] in columns)
+    spec = SPECS[name]
+    for table_name, keys, rows in report_tables(name, data):
+        columns = [
+            ADDED[key] if table_name == "summary" or key == "row" else spec.column(key)
+            for key in keys
+            if not (key in HIDDEN_WHEN_NAMED and HIDDEN_WHEN_NAMED[key] in keys)
         ]
+        if table_name == "summary":
+            cells = [[row["section"], row["figure"], _figure(spec, row)] for row in rows]
+        else:
+            cells = [[format_value(c.kind, row.get(c.key)) for c in columns] for row in rows]
         table = Table(title=table_name, title_justify="left")
-        for column in shown:
-            label = SHORT_LABELS.get(column, column.replace("_name", "").replace("_", " "))
-            left = column.endswith("name") or column in ("date", "task", "time", "type", "text")
-            widest = max((len(format_value(column, row.get(column))) for row in rows), default=0)
+        for i, column in enumerate(columns):
+            key = column.key
+            left = key.endswith("name") or key in ("date", "task", "time", "type", "text")
+            widest = max((len(row[i]) for row in cells), default=0)
             table.add_column(
-                label,
+                column.terminal_label,
                 justify="left" if left else "right",
-                no_wrap=column != "text",
-                min_width=min(widest, 40) if column.endswith("name") else None,
+                no_wrap=key != "text",
+                min_width=min(widest, 40) if key.endswith("name") else None,
             )
-        for row in rows:
-            if table_name == "summary":
-                cells = [row["section"], row["figure"], format_value(row["figure"], row["value"])]
-            else:
-                cells = [format_value(c, row.get(c)) for c in shown]
-            table.add_row(*cells)
+        for row_cells in cells:
+            table.add_row(*row_cells)
         if not rows:
             console.print(f"[dim]{table_name}: nothing in this window and scope.[/dim]")
         else:
             console.print(table)
+
+
+def _figure(spec: ReportSpec, row: dict[str, Any]) -> str:
+    """A summary row's value, by the kind of its figure."""
+    figure = spec.column(f"{row['section']}.{row['figure']}")
+    return format_value(figure.kind, row["value"])

@@ -1,4 +1,8 @@
-"""`labelpulse report ...`: every report of metrics.md as a table, JSON or CSV."""
+"""`labelpulse report ...`: every report of the registry as a table, JSON or CSV.
+
+One command per registry entry, built at start-up: this module imports only the registry, and
+each command imports what computes and renders when it runs, so `labelpulse --help` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from labelpulse.cli.context import state
-from labelpulse.cli.render import render_report
-from labelpulse.exports import report_csv, report_json
-from labelpulse.metrics import report
+from labelpulse.metrics.registry import SPECS, ReportSpec
 
 app = typer.Typer(
     help="Reports over a window of dates, in a time zone, within a scope.", no_args_is_help=True
@@ -75,6 +75,13 @@ Output = Annotated[
 
 
 def _emit(ctx: typer.Context, name: str, fmt: Format, output: Path | None, **kwargs: Any) -> None:
+    from rich.console import Console
+
+    from labelpulse.cli.context import state
+    from labelpulse.cli.render import render_report
+    from labelpulse.exports import report_csv, report_json
+    from labelpulse.metrics import report
+
     app_state = state(ctx)
     data = report(app_state.store(), name, settings=app_state.settings, **kwargs)
     if fmt is Format.json:
@@ -94,7 +101,9 @@ def _emit(ctx: typer.Context, name: str, fmt: Format, output: Path | None, **kwa
         typer.echo(text, nl=False)
 
 
-def _member_command(name: str, doc: str) -> None:
+def _member_command(spec: ReportSpec) -> None:
+    name = spec.name
+
     def command(
         ctx: typer.Context,
         member: OneMember,
@@ -119,18 +128,13 @@ def _member_command(name: str, doc: str) -> None:
             workspaces=workspace,
         )
 
-    command.__doc__ = doc
-    app.command(name)(command)
+    command.__doc__ = spec.help
+    app.command(name.replace("_", "-"))(command)
 
 
-_member_command(
-    "member", "One member's performance report: annotations, reviews, and every day of the window."
-)
-_member_command("timeline", "Every action of one member in the window, oldest first.")
-_member_command("comments", "Comments that others left on one member's annotations.")
+def _table_command(spec: ReportSpec) -> None:
+    name = spec.name
 
-
-def _table_command(name: str, doc: str) -> None:
     def command(
         ctx: typer.Context,
         start: From,
@@ -155,12 +159,12 @@ def _table_command(name: str, doc: str) -> None:
             members=member,
         )
 
-    command.__doc__ = doc
-    app.command(name)(command)
+    command.__doc__ = spec.help
+    app.command(name.replace("_", "-"))(command)
 
 
-_table_command("members", "The members table: each member's annotation figures, with totals.")
-_table_command("reviewers", "The reviewers table: each member's review actions and times.")
-_table_command("insights", "Per labeler and project: items, annotations, approvals, rejections.")
-_table_command("work", "Per member: label, review and edit counts and active times.")
-_table_command("items", "Per item: label, review and edit time, rejections, frames, annotations.")
+for _spec in SPECS.values():
+    if _spec.kind == "member":
+        _member_command(_spec)
+    else:
+        _table_command(_spec)

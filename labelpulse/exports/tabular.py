@@ -12,27 +12,18 @@ import io
 import json
 from typing import Any
 
-from labelpulse.metrics.insights import INSIGHT_FIELDS
-from labelpulse.metrics.performance import MEMBER_FIELDS, REVIEWER_FIELDS
-from labelpulse.metrics.timeline import COMMENT_COLUMNS, TIMELINE_COLUMNS
-from labelpulse.metrics.workunits import ITEM_FIELDS, WORK_FIELDS
+from labelpulse.metrics.registry import SPECS
 
 Table = tuple[str, list[str], list[dict[str, Any]]]
 
 # `=`, `+`, `-`, `@` start a formula; a tab or carriage return in front hides one from the eye.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-MEMBER = ("member", "member_name")
-PROJECT = ("project", "project_name")
-# The columns of each table report, so that an empty table still has its header.
+# The columns of each report's rows, so that an empty table still has its header.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "members": (*MEMBER, *MEMBER_FIELDS, "last_active"),
-    "reviewers": (*MEMBER, *REVIEWER_FIELDS),
-    "insights": (*MEMBER, *PROJECT, *INSIGHT_FIELDS),
-    "work": (*MEMBER, *WORK_FIELDS),
-    "items": (*PROJECT, "task", *ITEM_FIELDS),
-    "timeline": TIMELINE_COLUMNS,
-    "comments": COMMENT_COLUMNS,
+    name: tuple(column.key for column in spec.columns)
+    for name, spec in SPECS.items()
+    if spec.columns
 }
 
 

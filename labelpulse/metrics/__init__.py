@@ -1,23 +1,36 @@
-"""Every report of metrics.md, as library calls: `report(store, name, ...)`."""
+"""Every report of metrics.md, as library calls: `report(store, name, ...)`.
+
+Importing this package is cheap: the report names come from the registry, and the functions
+that compute (and import Ibis and the store) load on first use, so that `labelpulse --help`
+does not wait for them.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from labelpulse.config import Settings, load_settings
-from labelpulse.errors import NotFoundError, UsageError
-from labelpulse.metrics.insights import insights_table
-from labelpulse.metrics.performance import member_report, members_table, reviewers_table
-from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
-from labelpulse.metrics.timeline import comments_received, timeline
-from labelpulse.metrics.workunits import items_table, work_table
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
+from labelpulse.metrics.registry import SPECS
 
-MEMBER_REPORTS = ("member", "timeline", "comments")
-TABLE_REPORTS = ("members", "reviewers", "insights", "work", "items")
+if TYPE_CHECKING:
+    from labelpulse.metrics.reports import compute, report
+    from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
+    from labelpulse.store.directory import Directory
+
+MEMBER_REPORTS = tuple(name for name, spec in SPECS.items() if spec.kind == "member")
+TABLE_REPORTS = tuple(name for name, spec in SPECS.items() if spec.kind == "table")
 REPORTS = (*MEMBER_REPORTS, *TABLE_REPORTS)
+
+# Where each name loads from when first asked for.
+_LAZY = {
+    "compute": "labelpulse.metrics.reports",
+    "report": "labelpulse.metrics.reports",
+    "Scope": "labelpulse.metrics.scope",
+    "Window": "labelpulse.metrics.scope",
+    "make_scope": "labelpulse.metrics.scope",
+    "make_window": "labelpulse.metrics.scope",
+    "Directory": "labelpulse.store.directory",
+}
 
 __all__ = [
     "MEMBER_REPORTS",
@@ -33,75 +46,9 @@ __all__ = [
 ]
 
 
-def report(
-    store: Store,
-    name: str,
-    *,
-    start: str,
-    end: str,
-    tz: str | None = None,
-    member: str | None = None,
-    projects: list[str] | None = None,
-    workspaces: list[str] | None = None,
-    members: list[str] | None = None,
-    settings: Settings | None = None,
-) -> dict[str, Any]:
-    """Compute one report by name over a window and scope; the JSON format of metrics.md."""
-    settings = settings or load_settings(store.url)
-    window = make_window(start, end, settings.timezone if tz is None else tz)
-    directory = Directory.load(store)
-    scope = make_scope(directory, workspaces=workspaces, projects=projects, members=members)
-    return compute(store, name, window, scope, member=member, settings=settings)
-
-
-def compute(
-    store: Store,
-    name: str,
-    window: Window,
-    scope: Scope,
-    *,
-    member: str | None = None,
-    settings: Settings,
-) -> dict[str, Any]:
-    """One report over a window and an already decided scope (see `labelpulse.access`)."""
-    if name not in REPORTS:
-        raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
-    directory = Directory.load(store)
-    if name in MEMBER_REPORTS:
-        if not member:
-            raise UsageError(f"the {name} report needs a member")
-        if member not in directory.members and not _has_events(store, member):
-            raise NotFoundError(f"no member {member!r}: not in the directory and no events")
-        if name == "member":
-            return member_report(
-                store,
-                member,
-                window,
-                scope,
-                directory=directory,
-                credit=settings.fix_accept_credit,
-            )
-        if name == "timeline":
-            return timeline(store, member, window, scope, directory=directory)
-        return comments_received(store, member, window, scope, directory=directory)
-    if name == "members":
-        return members_table(
-            store, window, scope, directory=directory, credit=settings.fix_accept_credit
-        )
-    if name == "reviewers":
-        return reviewers_table(store, window, scope, directory=directory)
-    if name == "insights":
-        return insights_table(store, window, scope, directory=directory)
-    if name == "work":
-        return work_table(store, window, scope, directory=directory)
-    return items_table(store, window, scope, directory=directory)
-
-
-def _has_events(store: Store, member: str) -> bool:
-    def build(con: Any, p: Params) -> Any:
-        e = con.table("events")
-        return e.filter((e.actor == p.string("member")) | (e.author == p.string("member")))[
-            ["id"]
-        ].limit(1)
-
-    return bool(run(store, "has_events", build, {"member": member}))
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

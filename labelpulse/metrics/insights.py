@@ -9,25 +9,13 @@ import ibis.expr.types as ir
 from labelpulse.events import REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio
 from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
+from labelpulse.metrics.registry import SPECS, ReportInput
+from labelpulse.metrics.scope import Scope, in_scope, in_window
 
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")
-INSIGHT_FIELDS = (
-    "items_labeled",
-    "annotations_added",
-    "annotations_removed",
-    "annotations_updated",
-    "net_annotations",
-    "model_assisted",
-    "marked_null",
-    "approved",
-    "rejected",
-    "approval_rate",
-)
-COUNTS = tuple(name for name in INSIGHT_FIELDS if name != "approval_rate")
+# The figures that add up into the totals row (the approval rate is recomputed).
+COUNTS = tuple(c.key for c in SPECS["insights"].columns if c.kind == "count")
 
 
 def _labeling(con: Any, p: Params, scope: Scope) -> ir.Table:
@@ -72,10 +60,9 @@ def _reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def insights_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def insights_table(q: ReportInput) -> dict[str, Any]:
     """One row per (member, project): labeling counts and review outcomes, with totals."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     labeling = run(

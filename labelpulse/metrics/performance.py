@@ -9,9 +9,8 @@ import ibis
 import ibis.expr.types as ir
 
 from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.registry import SPECS, ReportInput
 from labelpulse.metrics.scope import US, Scope, Window, day_number, in_scope, in_window, local_day
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
 
 SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
 _STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")
@@ -216,16 +215,11 @@ def _values(window: Window, scope: Scope, credit: float, **extra: Any) -> dict[s
     return {**window.values(), **scope.values(), "credit": credit, **extra}
 
 
-def member_report(
-    store: Store,
-    member: str,
-    window: Window,
-    scope: Scope,
-    *,
-    directory: Directory,
-    credit: float = 0.5,
-) -> dict[str, Any]:
+def member_report(q: ReportInput) -> dict[str, Any]:
     """The member performance report of metrics.md: {member, window, scope, annotations, ...}."""
+    assert q.member is not None  # compute() makes sure of one
+    store, member, window, scope, directory = q.store, q.member, q.window, q.scope, q.directory
+    credit = q.settings.fix_accept_credit
     values = _values(window, scope, credit, member=member)
     shape = (window.shape, scope.shape)
 
@@ -281,26 +275,14 @@ def _daily_rows(
     return rows
 
 
-MEMBER_FIELDS = (
-    "submitted",
-    "updated",
-    "skipped",
-    "accepted",
-    "fixed_and_accepted",
-    "rejected",
-    "acceptance_score",
-    "performance_score",
-    "total_time",
-    "mean_time",
-    "median_time",
-    "active_time",
-)
+# A row's figures (and the totals'), in the registry's column order.
+MEMBER_FIELDS = SPECS["members"].measures()
 
 
-def members_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory, credit: float = 0.5
-) -> dict[str, Any]:
+def members_table(q: ReportInput) -> dict[str, Any]:
     """One row per member in scope with any event in W: annotation figures, last_active."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
+    credit = q.settings.fix_accept_credit
     values = _values(window, scope, credit)
     shape = (window.shape, scope.shape)
 
@@ -351,21 +333,9 @@ def members_table(
     }
 
 
-REVIEWER_FIELDS = (
-    "total",
-    "accepted",
-    "rejected",
-    "fixed_and_accepted",
-    "review_time",
-    "mean_review_time",
-    "median_review_time",
-)
-
-
-def reviewers_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def reviewers_table(q: ReportInput) -> dict[str, Any]:
     """One row per member in scope who reviewed in W, from the `reviews.*` figures."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = _values(window, scope, 0.5)
     shape = (window.shape, scope.shape)
     per_actor = run(

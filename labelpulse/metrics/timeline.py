@@ -9,34 +9,9 @@ import ibis.expr.types as ir
 
 from labelpulse.metrics.performance import iso_time, seconds
 from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.registry import ReportInput
 from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
-from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
-
-TIMELINE_COLUMNS = (
-    "time",
-    "started_at",
-    "type",
-    "project",
-    "project_name",
-    "task",
-    "annotation",
-    "duration",
-    "idle",
-    "regions_added",
-    "regions_removed",
-    "regions_updated",
-)
-COMMENT_COLUMNS = (
-    "time",
-    "from",
-    "from_name",
-    "project",
-    "project_name",
-    "task",
-    "annotation",
-    "text",
-)
 
 
 def _timeline(con: Any, p: Params, scope: Scope) -> ir.Table:
@@ -59,10 +34,10 @@ def _timeline(con: Any, p: Params, scope: Scope) -> ir.Table:
     ).order_by(["time_us", "id"])
 
 
-def timeline(
-    store: Store, member: str, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def timeline(q: ReportInput) -> dict[str, Any]:
     """Every event of the member in W, oldest first: when each piece of work began and ended."""
+    assert q.member is not None  # compute() makes sure of one
+    store, member, window, scope, directory = q.store, q.member, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values(), "member": member}
     table = run(store, ("timeline", scope.shape), lambda c, p: _timeline(c, p, scope), values)
     rows = [
@@ -111,10 +86,10 @@ def _comments(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def comments_received(
-    store: Store, member: str, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def comments_received(q: ReportInput) -> dict[str, Any]:
     """Comments in W by anyone else on the member's annotations, oldest first."""
+    assert q.member is not None  # compute() makes sure of one
+    store, member, window, scope, directory = q.store, q.member, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values(), "member": member}
     table = run(store, ("comments", scope.shape), lambda c, p: _comments(c, p, scope), values)
     rows = [

@@ -10,22 +10,8 @@ import ibis.expr.types as ir
 from labelpulse.events import COMPLETING, REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio, seconds
 from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.scope import Scope, Window, in_scope, in_window
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
-
-WORK_FIELDS = (
-    "labeled",
-    "label_time",
-    "mean_label_time",
-    "reviewed",
-    "review_time",
-    "mean_review_time",
-    "edited",
-    "edit_time",
-    "mean_edit_time",
-)
-ITEM_FIELDS = ("label_time", "review_time", "edit_time", "rejected", "frames", "annotations")
+from labelpulse.metrics.registry import ReportInput
+from labelpulse.metrics.scope import Scope, in_scope, in_window
 
 
 def _typed_events(con: Any, p: Params, scope: Scope, member_column: str | None) -> ir.Table:
@@ -77,10 +63,9 @@ def _work_block(row: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def work_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def work_table(q: ReportInput) -> dict[str, Any]:
     """Per member: labeled, reviewed, edited counts with their active times and means."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     rows_t = run(
@@ -131,10 +116,9 @@ def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def items_table(
-    store: Store, window: Window, scope: Scope, *, directory: Directory
-) -> dict[str, Any]:
+def items_table(q: ReportInput) -> dict[str, Any]:
     """Per item (task): label, review and edit time, rejections, frames, annotations."""
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     table = run(store, ("items", shape), lambda c, p: _per_item(c, p, scope), values)

@@ -20,7 +20,8 @@ from labelpulse.errors import TooLargeError, UsageError
 from labelpulse.exports import report_csv, report_json, report_xlsx
 from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
 from labelpulse.ingest.files import BOM, json_array_lines
-from labelpulse.metrics import MEMBER_REPORTS, TABLE_REPORTS, Directory
+from labelpulse.metrics import Directory
+from labelpulse.metrics.registry import SPECS, ReportSpec
 from labelpulse.store.base import Store
 from labelpulse.web.auth import ingest_viewer, read_viewer
 from labelpulse.web.bodies import read_body
@@ -43,7 +44,8 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-DIRECTORY_KINDS = {"members": "member", "workspaces": "workspace", "projects": "project",
+# The POST route of each kind of directory record: /api/members stores members.
+DIRECTORY_ROUTES = {"members": "member", "workspaces": "workspace", "projects": "project",
                    "memberships": "membership"}  # fmt: skip
 
 
@@ -126,12 +128,8 @@ def me(request: Request, viewer: Annotated[Viewer, Depends(read_viewer)]) -> dic
     }
 
 
-def _member_route(name: str) -> None:
-    summary = {
-        "member": "A member's performance report (seed 000's Annotator Dashboard)",
-        "timeline": "Every event of a member in the window, oldest first",
-        "comments": "Comments others left on a member's annotations",
-    }[name]
+def _member_route(spec: ReportSpec) -> None:
+    name = spec.name
 
     def member_report(
         request: Request,
@@ -143,26 +141,19 @@ def _member_route(name: str) -> None:
         q, data = run_report(request, viewer, name, query, member=member_id)
         return render(name, q, data, fmt, member_id)
 
-    path = "report" if name == "member" else name
     router.add_api_route(
-        f"/members/{{member_id}}/{path}",
+        f"/members/{{member_id}}/{spec.path}",
         member_report,
         methods=["GET"],
-        summary=summary,
+        summary=spec.title,
         tags=["reports"],
         name=f"api_{name}",
         responses={**REPORT_FORMATS, **REPORT_ERRORS},
     )
 
 
-def _table_route(name: str) -> None:
-    summary = {
-        "members": "The members table: one row per member with work in the window",
-        "reviewers": "The reviewers table: one row per member who reviewed in the window",
-        "insights": "Annotation insights per labeler and project (seed 002)",
-        "work": "Labeling, review and edit work per member (seed 003)",
-        "items": "Time spent per item (seed 003)",
-    }[name]
+def _table_route(spec: ReportSpec) -> None:
+    name = spec.name
 
     def table_report(
         request: Request,
@@ -174,7 +165,7 @@ def _table_route(name: str) -> None:
         return render(name, q, data, fmt, None)
 
     router.add_api_route(
-        f"/reports/{name}", table_report, methods=["GET"], summary=summary, tags=["reports"],
+        f"/reports/{name}", table_report, methods=["GET"], summary=spec.title, tags=["reports"],
         name=f"api_{name}", responses={**REPORT_FORMATS, **REPORT_ERRORS},
     )  # fmt: skip
 
@@ -203,11 +194,12 @@ def _member_query_route(name: str) -> None:
     )
 
 
-for _name in MEMBER_REPORTS:
-    _member_route(_name)
-    _member_query_route(_name)
-for _name in TABLE_REPORTS:
-    _table_route(_name)
+for _spec in SPECS.values():
+    if _spec.kind == "member":
+        _member_route(_spec)
+        _member_query_route(_spec.name)
+    else:
+        _table_route(_spec)
 
 
 def _records(body: bytes, content_type: str, max_records: int) -> list[str]:
@@ -346,5 +338,5 @@ def _directory_route(path: str, kind: str) -> None:
     )
 
 
-for _path, _kind in DIRECTORY_KINDS.items():
+for _path, _kind in DIRECTORY_ROUTES.items():
     _directory_route(_path, _kind)

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from labelpulse.access import Viewer
 from labelpulse.access.policy import check_project, visible_projects
 from labelpulse.errors import ForbiddenError
+from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
-    Column,
     Link,
     TableView,
     directory_of,
@@ -34,32 +34,16 @@ router = APIRouter(include_in_schema=False)
 Asker = Annotated[Viewer, Depends(page_viewer)]
 Question = Annotated[ReportQuery, Depends(report_query)]
 
-MEMBER = Column("member_name", "Member", "text")
-MEMBERS_COLUMNS = (
-    MEMBER,
-    Column("submitted", "Submitted"),
-    Column("updated", "Updated"),
-    Column("skipped", "Skipped"),
-    Column("accepted", "Accepted"),
-    Column("fixed_and_accepted", "Fixed + accepted"),
-    Column("rejected", "Rejected"),
-    Column("acceptance_score", "Acceptance", "score"),
-    Column("performance_score", "Performance", "score"),
-    Column("total_time", "Total time", "duration"),
-    Column("mean_time", "Average time", "duration"),
-    Column("median_time", "Median time", "duration"),
-    Column("last_active", "Last active", "time"),
-)
-REVIEWERS_COLUMNS = (
-    MEMBER,
-    Column("total", "Reviews"),
-    Column("accepted", "Accepted"),
-    Column("rejected", "Rejected"),
-    Column("fixed_and_accepted", "Fixed + accepted"),
-    Column("review_time", "Review time", "duration"),
-    Column("mean_review_time", "Average per annotation", "duration"),
-    Column("median_review_time", "Median per annotation", "duration"),
-)
+# What each table shows of its report (the registry names and words each column).
+MEMBERS_COLUMNS = SPECS["members"].pick(
+    "member_name", "submitted", "updated", "skipped", "accepted", "fixed_and_accepted",
+    "rejected", "acceptance_score", "performance_score", "total_time", "mean_time",
+    "median_time", "last_active",
+)  # fmt: skip
+REVIEWERS_COLUMNS = SPECS["reviewers"].pick(
+    "member_name", "total", "accepted", "rejected", "fixed_and_accepted", "review_time",
+    "mean_review_time", "median_review_time",
+)  # fmt: skip
 
 
 def members_tables(

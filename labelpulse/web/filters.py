@@ -1,23 +1,19 @@
-"""Jinja filters: durations, scores and counts as people read them."""
+"""Jinja filters: a value as people read it, by the kind of its column (`readable`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from jinja2 import Environment
 
-from labelpulse.readable import format_duration, format_value
+from labelpulse.metrics.registry import ColumnKind
+from labelpulse.readable import format_value
 
 
-def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _count(value: int | float | None) -> str:
-    return "–" if value is None else f"{value:,}"
+def _figure(value: Any, kind: ColumnKind, tz: str | None = None) -> str:
+    return format_value(kind, value, tz)
 
 
 def install_filters(env: Environment) -> None:
-    env.filters["duration"] = format_duration
-    env.filters["score"] = _score
-    env.filters["count"] = _count
-    env.filters["figure"] = lambda value, column: format_value(column, value)
+    env.filters["figure"] = _figure
     env.globals["app_name"] = "labelpulse"

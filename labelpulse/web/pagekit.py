@@ -18,7 +18,8 @@ from fastapi import Request
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
 from labelpulse.metrics import Directory
-from labelpulse.readable import format_duration
+from labelpulse.metrics.registry import Column, ColumnKind
+from labelpulse.readable import format_value
 from labelpulse.web.query import ReportQuery
 
 Params = list[tuple[str, str]]
@@ -209,13 +210,20 @@ def nothing_because(
 # ---- tables ----------------------------------------------------------------------------------
 
 
+# The CSS class of a column's cells: words sit left (`text`), figures right.
+CSS_CLASS: dict[ColumnKind, str] = {
+    "id": "text", "name": "text", "text": "text", "date": "text", "datetime": "time",
+    "count": "count", "number": "count", "duration": "duration", "score": "score",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
-class Column:
-    """One column: JSON name, header, kind (text, count, duration, score, time)."""
+class Header:
+    """A column as the page's table head shows it; `kind` is its cells' CSS class."""
 
     key: str
     label: str
-    kind: str = "count"
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -240,28 +248,13 @@ class TableView:
 
     id: str
     title: str
-    columns: list[Column]
+    columns: list[Header]
     rows: list[Row]
     totals: list[Cell] | None
     exports: list[Link]
     empty: str
     note: str | None = None
     has_menu: bool = False
-
-
-def readable(kind: str, value: Any, tz: str) -> str:
-    if value is None or value == "":
-        return "–"
-    if kind == "duration":
-        return format_duration(float(value))
-    if kind == "score":
-        return f"{float(value):.0%}"
-    if kind == "count" and isinstance(value, int | float):
-        return f"{value:,}"
-    if kind == "time":
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-    return str(value)
 
 
 def table_view(
@@ -289,7 +282,8 @@ def table_view(
             if col.key == "member_name" and link_member and row.get("member"):
                 href = member_href(str(row["member"]), q)
             value = row.get(col.key)
-            cells.append(Cell(readable(col.kind, value, tz), col.kind, col.key, value, href))
+            text = format_value(col.kind, value, tz)
+            cells.append(Cell(text, CSS_CLASS[col.kind], col.key, value, href))
         links = menu(row) if menu is not None else []
         key = "/".join(str(row[k]) for k in ("member", "project", "task", "date") if row.get(k))
         out_rows.append(Row(key, cells, links))
@@ -298,13 +292,11 @@ def table_view(
         totals = []
         for i, col in enumerate(columns):
             value = data["totals"].get(col.key)
-            text = "Total" if i == 0 else readable(col.kind, value, tz)
-            if col.kind == "text" and i:
-                text = ""
-            totals.append(Cell(text, col.kind, col.key, value))
-    return TableView(
-        id, title, list(columns), out_rows, totals, exports, empty, note, menu is not None
-    )
+            css = CSS_CLASS[col.kind]
+            text = "Total" if i == 0 else "" if css == "text" else format_value(col.kind, value, tz)
+            totals.append(Cell(text, css, col.key, value))
+    headers = [Header(col.key, col.label, CSS_CLASS[col.kind]) for col in columns]
+    return TableView(id, title, headers, out_rows, totals, exports, empty, note, menu is not None)
 
 
 def keep_query(query: ReportQuery, **changes: Any) -> ReportQuery:

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from labelpulse.access import Viewer
+from labelpulse.metrics.registry import SPECS
+from labelpulse.readable import format_value
 from labelpulse.web import dashboards, tables
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.charts import member_charts
 from labelpulse.web.pagekit import (
-    Column,
     Link,
     TableView,
     directory_of,
@@ -24,7 +25,6 @@ from labelpulse.web.pagekit import (
     filter_form,
     keep_query,
     nothing_because,
-    readable,
     scope_params,
     segment,
     table_view,
@@ -40,35 +40,20 @@ router.include_router(tables.router)
 Asker = Annotated[Viewer, Depends(page_viewer)]
 Question = Annotated[ReportQuery, Depends(report_query)]
 
-DAILY_COLUMNS = (
-    Column("date", "Date", "text"),
-    Column("submitted", "Submitted"),
-    Column("updated", "Updated"),
-    Column("skipped", "Skipped"),
-    Column("total_time", "Total time", "duration"),
-    Column("median_time", "Median time", "duration"),
-    Column("mean_time", "Average time", "duration"),
+# What the member page shows of the member report (the registry names and words each one).
+MEMBER_REPORT = SPECS["member"]
+DAILY_COLUMNS = MEMBER_REPORT.pick(
+    "date", "submitted", "updated", "skipped", "total_time", "median_time", "mean_time"
 )
-DAILY_REVIEW_COLUMNS = (
-    Column("reviews_accepted", "Accepted"),
-    Column("reviews_rejected", "Rejected"),
-    Column("reviews_fixed_and_accepted", "Fixed + accepted"),
-    Column("review_time", "Review time", "duration"),
+DAILY_REVIEW_COLUMNS = MEMBER_REPORT.pick(
+    "reviews_accepted", "reviews_rejected", "reviews_fixed_and_accepted", "review_time"
 )
-CARDS = (
-    ("annotations", "submitted", "Submitted", "count"),
-    ("annotations", "total_time", "Total time", "duration"),
-    ("annotations", "total_time_median", "Total time (median)", "duration"),
-    ("annotations", "median_time", "Time per annotation (median)", "duration"),
-    ("annotations", "mean_time", "Time per annotation (average)", "duration"),
-    ("annotations", "performance_score", "Performance score", "score"),
-    ("annotations", "skipped", "Skipped", "count"),
-    ("annotations", "updated", "Updated", "count"),
-)
-REVIEW_CARDS = (
-    ("reviews", "total", "Reviews", "count"),
-    ("reviews", "review_time", "Review time", "duration"),
-)
+CARDS = MEMBER_REPORT.pick(
+    "annotations.submitted", "annotations.total_time", "annotations.total_time_median",
+    "annotations.median_time", "annotations.mean_time", "annotations.performance_score",
+    "annotations.skipped", "annotations.updated",
+)  # fmt: skip
+REVIEW_CARDS = MEMBER_REPORT.pick("reviews.total", "reviews.review_time")
 
 
 @dataclass(frozen=True)
@@ -122,10 +107,11 @@ def member_page(
     annotated = a["submitted"] + a["skipped"] + a["rejected"] > 0
     with_annotations = annotated or person.get("role") in (None, "annotator")
     tz = q.tz or "UTC"
-    cards = [
-        Card(f"{section}.{key}", label, readable(kind, data[section][key], tz), data[section][key])
-        for section, key, label, kind in (*CARDS, *(REVIEW_CARDS if with_reviews else ()))
-    ]
+    cards = []
+    for figure in (*CARDS, *(REVIEW_CARDS if with_reviews else ())):
+        section, key = figure.key.split(".")
+        value = data[section][key]
+        cards.append(Card(figure.key, figure.label, format_value(figure.kind, value, tz), value))
     api = f"/api/members/{segment(member_id)}"
     params = scope_params(q)
     exports = [

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from labelpulse.access import Viewer
+from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
-    Column,
     directory_of,
     export_links,
     filter_form,
@@ -32,44 +32,20 @@ Question = Annotated[ReportQuery, Depends(report_query)]
 # The items table can hold thousands of tasks: the page shows those with the most time.
 ITEMS_SHOWN = 50
 
-MEMBER = Column("member_name", "Labeler", "text")
-PROJECT = Column("project_name", "Project", "text")
-INSIGHTS_COLUMNS = (
-    MEMBER,
-    PROJECT,
-    Column("items_labeled", "Items labeled"),
-    Column("net_annotations", "Net annotations"),
-    Column("annotations_added", "Added"),
-    Column("annotations_removed", "Removed"),
-    Column("annotations_updated", "Updated"),
-    Column("model_assisted", "Model assisted"),
-    Column("marked_null", "Marked null"),
-    Column("approved", "Approved"),
-    Column("rejected", "Rejected"),
-    Column("approval_rate", "Approval rate", "score"),
-)
-WORK_COLUMNS = (
-    Column("member_name", "Member", "text"),
-    Column("labeled", "Labeled"),
-    Column("label_time", "Label time", "duration"),
-    Column("mean_label_time", "Average label time", "duration"),
-    Column("reviewed", "Reviewed"),
-    Column("review_time", "Review time", "duration"),
-    Column("mean_review_time", "Average review time", "duration"),
-    Column("edited", "Edited"),
-    Column("edit_time", "Edit time", "duration"),
-    Column("mean_edit_time", "Average edit time", "duration"),
-)
-ITEMS_COLUMNS = (
-    PROJECT,
-    Column("task", "Item", "text"),
-    Column("label_time", "Label time", "duration"),
-    Column("review_time", "Review time", "duration"),
-    Column("edit_time", "Edit time", "duration"),
-    Column("rejected", "Rejections"),
-    Column("frames", "Frames"),
-    Column("annotations", "Annotations"),
-)
+# What each table shows of its report (the registry names and words each column).
+INSIGHTS_COLUMNS = SPECS["insights"].pick(
+    "member_name", "project_name", "items_labeled", "net_annotations", "annotations_added",
+    "annotations_removed", "annotations_updated", "model_assisted", "marked_null", "approved",
+    "rejected", "approval_rate",
+)  # fmt: skip
+WORK_COLUMNS = SPECS["work"].pick(
+    "member_name", "labeled", "label_time", "mean_label_time", "reviewed", "review_time",
+    "mean_review_time", "edited", "edit_time", "mean_edit_time",
+)  # fmt: skip
+ITEMS_COLUMNS = SPECS["items"].pick(
+    "project_name", "task", "label_time", "review_time", "edit_time", "rejected", "frames",
+    "annotations",
+)  # fmt: skip
 
 
 @router.get("/insights")

@@ -1,0 +1,73 @@
+"""Computing a report by name: through its registry entry, over a window and a scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelpulse.config import Settings
+from labelpulse.errors import NotFoundError, UsageError
+from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.registry import SPECS, ReportInput
+from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
+from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
+
+
+def report(
+    store: Store,
+    name: str,
+    *,
+    start: str,
+    end: str,
+    tz: str | None = None,
+    member: str | None = None,
+    projects: list[str] | None = None,
+    workspaces: list[str] | None = None,
+    members: list[str] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Compute one report by name over a window and scope; the JSON format of metrics.md.
+
+    Nothing is read from the environment or a `labelpulse.toml`: without `settings`, the
+    defaults (`Settings()`: UTC, the default fix-accept credit) apply. The CLI and the web app
+    load the settings and pass them.
+    """
+    settings = settings or Settings()
+    window = make_window(start, end, settings.timezone if tz is None else tz)
+    directory = Directory.load(store)
+    scope = make_scope(directory, workspaces=workspaces, projects=projects, members=members)
+    return compute(store, name, window, scope, member=member, settings=settings)
+
+
+def compute(
+    store: Store,
+    name: str,
+    window: Window,
+    scope: Scope,
+    *,
+    member: str | None = None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """One report over a window and an already decided scope (see `labelpulse.access`)."""
+    spec = SPECS.get(name)
+    if spec is None:
+        raise UsageError(f"unknown report {name!r}: choose one of {', '.join(SPECS)}")
+    directory = Directory.load(store)
+    if spec.kind == "member":
+        if not member:
+            raise UsageError(f"the {name} report needs a member")
+        if member not in directory.members and not _has_events(store, member):
+            raise NotFoundError(f"no member {member!r}: not in the directory and no events")
+    else:
+        member = None
+    return spec.run(ReportInput(store, window, scope, directory, member, settings))
+
+
+def _has_events(store: Store, member: str) -> bool:
+    def build(con: Any, p: Params) -> Any:
+        e = con.table("events")
+        return e.filter((e.actor == p.string("member")) | (e.author == p.string("member")))[
+            ["id"]
+        ].limit(1)
+
+    return bool(run(store, "has_events", build, {"member": member}))
