@@ -19,6 +19,22 @@ PACKAGE = "labelpulse"
 # Each component (a module or a package, matched by the longest prefix) and the components it may
 # import. A component may always import its own modules. The table is the architecture: change
 # it only when the design changes, and say why in docs/decisions.md.
+BELOW_ENTRY_POINTS = frozenset(
+    {
+        "labelpulse",
+        "labelpulse.errors",
+        "labelpulse.events",
+        "labelpulse.config",
+        "labelpulse.validation",
+        "labelpulse.store",
+        "labelpulse.ingest",
+        "labelpulse.connectors",
+        "labelpulse.metrics",
+        "labelpulse.access",
+        "labelpulse.readable",
+        "labelpulse.exports",
+    }
+)
 ALLOWED: dict[str, frozenset[str]] = {
     "labelpulse.errors": frozenset(),
     "labelpulse.events": frozenset({"labelpulse.errors"}),
@@ -65,41 +81,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "labelpulse.demo": frozenset({"labelpulse.errors", "labelpulse.events"}),
     # The entry points sit on top and may use anything below them; web and cli not each other,
     # except that `labelpulse serve` starts the web app.
-    "labelpulse.web": frozenset(
-        {
-            "labelpulse",
-            "labelpulse.errors",
-            "labelpulse.events",
-            "labelpulse.config",
-            "labelpulse.validation",
-            "labelpulse.store",
-            "labelpulse.ingest",
-            "labelpulse.connectors",
-            "labelpulse.metrics",
-            "labelpulse.access",
-            "labelpulse.readable",
-            "labelpulse.exports",
-        }
-    ),
-    "labelpulse.cli": frozenset(
-        {
-            "labelpulse",
-            "labelpulse.errors",
-            "labelpulse.events",
-            "labelpulse.config",
-            "labelpulse.validation",
-            "labelpulse.store",
-            "labelpulse.ingest",
-            "labelpulse.connectors",
-            "labelpulse.metrics",
-            "labelpulse.access",
-            "labelpulse.readable",
-            "labelpulse.exports",
-            "labelpulse.copy",
-            "labelpulse.demo",
-            "labelpulse.web",
-        }
-    ),
+    "labelpulse.web": BELOW_ENTRY_POINTS,
+    "labelpulse.cli": BELOW_ENTRY_POINTS | {"labelpulse.copy", "labelpulse.demo", "labelpulse.web"},
     "labelpulse.__main__": frozenset({"labelpulse.cli"}),
     "labelpulse": frozenset(),
 }
