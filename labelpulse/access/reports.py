@@ -8,6 +8,7 @@ from labelpulse.access.policy import Viewer, cut_scope
 from labelpulse.config import Settings
 from labelpulse.errors import UsageError
 from labelpulse.metrics import MEMBER_REPORTS, REPORTS, Directory, compute, make_window
+from labelpulse.metrics.registry import Paging
 from labelpulse.store.base import Store
 
 
@@ -24,6 +25,7 @@ def report_for(
     workspaces: list[str] | None = None,
     members: list[str] | None = None,
     settings: Settings,
+    paging: Paging | None = None,
 ) -> dict[str, Any]:
     """`metrics.report` for one viewer: refused (403) or cut down to what they may see."""
     if name not in REPORTS:
@@ -40,4 +42,4 @@ def report_for(
         projects=projects,
         members=members,
     )
-    return compute(store, name, window, scope, member=member, settings=settings)
+    return compute(store, name, window, scope, member=member, settings=settings, paging=paging)

@@ -51,11 +51,16 @@ class Params:
     def real(self, name: str) -> ir.FloatingValue:
         return self.integer(name).cast("float64")
 
+    def literal(self, name: str) -> int:
+        """An integer parameter where SQL takes a literal, not an expression (LIMIT, OFFSET):
+        the sentinel itself, which compiling replaces by the placeholder `$name` like any other."""
+        return int(self.sentinels.setdefault(name, _INT_BASE + len(self.sentinels)))
+
     def strings(self, name: str, count: int) -> list[ir.StringValue]:
         return [self.string(f"{name}_{i}") for i in range(count)]
 
     def bindings(self) -> dict[Any, Any]:
-        return {self._params[n]: v for n, v in self.sentinels.items()}
+        return {self._params[n]: v for n, v in self.sentinels.items() if n in self._params}
 
 
 @dataclass(frozen=True)

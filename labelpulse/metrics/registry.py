@@ -44,6 +44,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """Which rows of a paged report (`ReportSpec.paged`), in which order.
+
+    `sort` is a sort key of the report (`ReportSpec.sort_keys`), None for the report's own
+    order; `limit` None means every row from `offset` on. With `stream`, the report's rows are
+    a one-pass iterator read from the store in batches as it is consumed: what the exports
+    write, in bounded memory, however many rows there are.
+    """
+
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+    offset: int = 0
+    search: str | None = None
+    stream: bool = False
+
+
+@dataclass(frozen=True)
 class ReportInput:
     """What every compute function gets: the question, already scoped by the caller."""
 
@@ -53,6 +71,7 @@ class ReportInput:
     directory: Directory
     member: str | None
     settings: Settings
+    paging: Paging = Paging()
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,9 @@ class ReportSpec:
     figures: tuple[Column, ...] = ()
     # The last segment of /api/members/{id}/... for a member report.
     path: str = ""
+    # Sorted, searched and paged in SQL (`Paging`): the keys it sorts by beyond its columns.
+    paged: bool = False
+    extra_sort_keys: tuple[str, ...] = ()
 
     def run(self, q: ReportInput) -> dict[str, Any]:
         module, _, function = self.compute.partition(":")
@@ -85,6 +107,11 @@ class ReportSpec:
         """The keys of the figures in each row: every column but ids, names, dates and times."""
         words = ("id", "name", "text", "date", "datetime")
         return tuple(c.key for c in self.columns if c.kind not in words)
+
+    @property
+    def sort_keys(self) -> tuple[str, ...]:
+        """What a paged report sorts by: any of its columns, and its extra sort keys."""
+        return (*(c.key for c in self.columns), *self.extra_sort_keys)
 
     def pick(self, *keys: str) -> tuple[Column, ...]:
         """Some columns, in the order given: what a page shows of the report."""
@@ -277,7 +304,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "Time spent per item (seed 003)",
             "Per item: label, review and edit time, rejections, frames, annotations.",
-            "labelpulse.metrics.workunits:items_table",
+            "labelpulse.metrics.items:items_table",
             (
                 PROJECT_ID,
                 PROJECT,
@@ -289,6 +316,9 @@ SPECS: dict[str, ReportSpec] = {
                 Column("frames", "Frames"),
                 Column("annotations", "Annotations"),
             ),
+            paged=True,
+            # Label, review and edit time together: what the Work page shows items by.
+            extra_sort_keys=("total_time",),
         ),
     )
 }

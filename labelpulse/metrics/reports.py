@@ -7,7 +7,7 @@ from typing import Any
 from labelpulse.config import Settings
 from labelpulse.errors import NotFoundError, UsageError
 from labelpulse.metrics.query import Params, run
-from labelpulse.metrics.registry import SPECS, ReportInput
+from labelpulse.metrics.registry import SPECS, Paging, ReportInput
 from labelpulse.metrics.scope import Scope, Window, make_scope, make_window
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
@@ -25,8 +25,12 @@ def report(
     workspaces: list[str] | None = None,
     members: list[str] | None = None,
     settings: Settings | None = None,
+    paging: Paging | None = None,
 ) -> dict[str, Any]:
     """Compute one report by name over a window and scope; the JSON format of metrics.md.
+
+    A paged report (items) takes `paging` (see `labelpulse.metrics.paging.make_paging`): its
+    sort, page and search; without it, every row in the report's own order.
 
     Nothing is read from the environment or a `labelpulse.toml`: without `settings`, the
     defaults (`Settings()`: UTC, the default fix-accept credit) apply. The CLI and the web app
@@ -36,7 +40,7 @@ def report(
     window = make_window(start, end, settings.timezone if tz is None else tz)
     directory = Directory.load(store)
     scope = make_scope(directory, workspaces=workspaces, projects=projects, members=members)
-    return compute(store, name, window, scope, member=member, settings=settings)
+    return compute(store, name, window, scope, member=member, settings=settings, paging=paging)
 
 
 def compute(
@@ -47,6 +51,7 @@ def compute(
     *,
     member: str | None = None,
     settings: Settings,
+    paging: Paging | None = None,
 ) -> dict[str, Any]:
     """One report over a window and an already decided scope (see `labelpulse.access`)."""
     spec = SPECS.get(name)
@@ -60,7 +65,10 @@ def compute(
             raise NotFoundError(f"no member {member!r}: not in the directory and no events")
     else:
         member = None
-    return spec.run(ReportInput(store, window, scope, directory, member, settings))
+    if paging is not None and not spec.paged and paging != Paging(stream=paging.stream):
+        raise UsageError(f"the {name} report is not paged: it takes no sort, limit or search")
+    q = ReportInput(store, window, scope, directory, member, settings, paging or Paging())
+    return spec.run(q)
 
 
 def _has_events(store: Store, member: str) -> bool:

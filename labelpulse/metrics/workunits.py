@@ -1,4 +1,4 @@
-"""Work by type — label, review, edit — per member and per item (seed 003). Active times."""
+"""Work by type — label, review, edit — per member, and per item (sorted and paged by `items`)."""
 
 from __future__ import annotations
 
@@ -115,33 +115,3 @@ def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
         .select(figures, "frames", "annotations")
     )
 
-
-def items_table(q: ReportInput) -> dict[str, Any]:
-    """Per item (task): label, review and edit time, rejections, frames, annotations."""
-    store, window, scope, directory = q.store, q.window, q.scope, q.directory
-    values = {**window.values(), **scope.values()}
-    shape = (window.shape, scope.shape)
-    table = run(store, ("items", shape), lambda c, p: _per_item(c, p, scope), values)
-    rows = []
-    # Totals add whole microseconds, so they do not depend on the order rows come back in.
-    times_us = {"label_time": 0, "review_time": 0, "edit_time": 0}
-    counts = {"rejected": 0, "annotations": 0}
-    for row in table:
-        out = {
-            **directory.project_columns(row["project"]),
-            "task": row["task"],
-            "label_time": seconds(row["label_us"]) or 0.0,
-            "review_time": seconds(row["review_us"]) or 0.0,
-            "edit_time": seconds(row["edit_us"]) or 0.0,
-            "rejected": int(row["rejected"] or 0),
-            "frames": row["frames"],
-            "annotations": int(row["annotations"] or 0),
-        }
-        for name in times_us:
-            times_us[name] += int(row[name.replace("_time", "_us")] or 0)
-        for name in counts:
-            counts[name] += out[name]
-        rows.append(out)
-    rows.sort(key=lambda r: (str(r["project_name"]).lower(), r["task"]))
-    totals: dict[str, Any] = {name: seconds(us) for name, us in times_us.items()} | counts
-    return {"window": window.as_dict(), "scope": scope.as_dict(), "rows": rows, "totals": totals}

@@ -112,6 +112,13 @@ class Store(Protocol):
         """Run a read query with named parameters ($name) and return rows as dicts."""
         ...
 
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        """`rows` in batches of at most `size`, read from the database as they are consumed:
+        however many rows a query gives, the caller holds one batch at a time (an export)."""
+        ...
+
     def put(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert or replace one row of a record table (accounts, tokens, directory) by its key."""
         ...

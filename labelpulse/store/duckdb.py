@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -386,6 +386,23 @@ class DuckDBStore(PlainImports):
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._fetch(sql, dict(params or {}))
+
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        # On a cursor of its own, closed at the end: this thread's reads may go on meanwhile.
+        with self._factory_lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            cursor = self._factory.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            with self._reading:
+                batches = cursor.sql(sql, params=dict(params or {})).to_arrow_reader(size)
+            for batch in batches:
+                yield batch.to_pylist()
+        finally:
+            cursor.close()
 
     def _fetch(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
         reader = self._reader()

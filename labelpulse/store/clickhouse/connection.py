@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -46,6 +46,12 @@ class Connection(Protocol):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
 
     def arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table: ...
+
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[pa.RecordBatch]:
+        """`arrow` in record batches of at most `size` rows, read as they are consumed."""
+        ...
 
     def insert(self, table: str, data: pa.Table) -> None:
         """Insert an Arrow table whose columns are named as the table's."""
@@ -231,6 +237,22 @@ class ChdbConnection:
         table: pa.Table = self._run(sql, "ArrowTable", params)
         return table
 
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[pa.RecordBatch]:
+        # chDB runs one query at a time per connection: the stream holds it to the end.
+        text = {name: parameter_text(value) for name, value in (params or {}).items()}
+        with self._lock:
+            try:
+                result = self._con.send_query(sql, "Arrow", params=text)
+                batches = result.record_batch(rows_per_batch=size)
+            except RuntimeError as exc:
+                raise StoreError(f"ClickHouse (chDB) query failed: {exc}") from exc
+            try:
+                yield from batches
+            finally:
+                result.close()
+
     def insert(self, table: str, data: pa.Table) -> None:
         # chDB's Python() table function reads an Arrow table in place by its variable name
         # (the fastest way in: ~1.3M events/s here, against ~0.8M/s through an Arrow stream).
@@ -287,6 +309,20 @@ class ServerConnection:
         except self._errors as exc:
             raise StoreError(f"ClickHouse query failed: {exc}") from exc
         return table
+
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[pa.RecordBatch]:
+        try:
+            with self._client.query_arrow_stream(
+                sql,
+                parameters=dict(params) if params else None,
+                settings={"max_block_size": size},
+                use_strings=True,
+            ) as batches:
+                yield from batches
+        except self._errors as exc:
+            raise StoreError(f"ClickHouse query failed: {exc}") from exc
 
     def insert(self, table: str, data: pa.Table) -> None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -300,6 +300,13 @@ class ClickHouseStore(PlainImports):
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.query(sql, params).to_pylist()
         return result
+
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        bound, values = bind(sql, params)
+        for batch in self._con.stream(bound, values, size):
+            yield batch.to_pylist()
 
     @property
     def cache(self) -> dict[str, Any]:

@@ -321,6 +321,21 @@ class PostgresStore:
             return self._fetch(pyformat(sql), dict(params))
         return self._fetch(sql, None)
 
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None, size: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        # A server-side cursor (which lives in a transaction) sends `size` rows per fetch.
+        with (
+            self._pool.connection() as con,
+            con.transaction(),
+            con.cursor(name="labelpulse_stream") as cur,
+        ):
+            cur.execute(pyformat(sql) if params else sql, dict(params) if params else None)
+            names: list[str] | None = None
+            while fetched := cur.fetchmany(size):
+                names = names or [column.name for column in cur.description or ()]
+                yield [dict(zip(names, row, strict=True)) for row in fetched]
+
     def _fetch(
         self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None
     ) -> list[dict[str, Any]]:

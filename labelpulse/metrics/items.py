@@ -1,0 +1,151 @@
+"""The items report (seed 003): per item (task), sorted, searched and paged in SQL.
+
+At 10M events over a year there are millions of items: no caller wants them all in a Python
+list. Everything that depends on every matching row is done by the database over the per-item
+expression (`workunits._per_item`): the sort (with the project's name from the `projects`
+table, ties broken by the unique key (project, task), so pages never overlap or skip), the
+task search, LIMIT/OFFSET, and in a second query the count of matching rows and their totals.
+Only the page's rows come back. The exports ask for a stream instead: every matching row, read
+from the store in batches as they are written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from labelpulse.metrics.performance import seconds
+from labelpulse.metrics.query import Params, compiled, run
+from labelpulse.metrics.registry import Paging, ReportInput
+from labelpulse.metrics.scope import Scope
+from labelpulse.metrics.workunits import _per_item
+from labelpulse.store.directory import Directory
+
+# The report's own order (and every other sort's tie-break): the project's name without
+# regard to case, then the task, then the project id (two projects may share a name).
+DEFAULT_SORT = "project_name"
+TIMES = ("label_time", "review_time", "edit_time")
+COUNTS = ("rejected", "annotations")
+# Rows per batch of a stream: what an export holds at a time.
+STREAM_BATCH = 10_000
+
+
+def items_table(q: ReportInput) -> dict[str, Any]:
+    """Per item (task): label, review and edit time, rejections, frames, annotations.
+
+    The rows are the page `q.paging` asks for (every row by default), or with `stream` a
+    one-pass iterator of every row it asks for; `totals` and `page.total_rows` are over every
+    row that matches the search, whatever the page.
+    """
+    store, window, scope, directory, paging = q.store, q.window, q.scope, q.directory, q.paging
+    values = {**window.values(), **scope.values()}
+    if paging.search:
+        values["search"] = paging.search.lower()
+    shape = (window.shape, scope.shape, paging.search is not None)
+    summary = run(
+        store, ("items", "totals", shape), lambda c, p: _totals(_matching(c, p, scope, paging)),
+        values,
+    )[0]  # fmt: skip
+    limited, skipped = paging.limit is not None, paging.offset > 0
+    if limited:
+        values["limit"] = paging.limit
+    if skipped:
+        values["offset"] = paging.offset
+    order = (paging.sort or DEFAULT_SORT, paging.descending)
+    key = ("items", "rows", shape, order, limited, skipped)
+
+    def build(c: Any, p: Params) -> ir.Table:
+        return _page(_matching(c, p, scope, paging), c, p, order, limited, skipped)
+
+    rows: Any
+    if paging.stream:
+        query = compiled(store, key, build)
+        batches = store.stream(query.sql, {n: values[n] for n in query.names}, STREAM_BATCH)
+        rows = (_row(row, directory) for batch in batches for row in batch)
+    else:
+        rows = [_row(row, directory) for row in run(store, key, build, values)]
+    totals: dict[str, Any] = {name: seconds(int(summary[name] or 0)) for name in TIMES}
+    totals |= {name: int(summary[name] or 0) for name in COUNTS}
+    return {
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": rows,
+        "totals": totals,
+        "page": {
+            "total_rows": int(summary["total_rows"]),
+            "limit": paging.limit,
+            "offset": paging.offset,
+            "sort": f"{order[0]}:{'desc' if order[1] else 'asc'}",
+            "search": paging.search,
+        },
+    }
+
+
+def _matching(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
+    """Every item of the window and scope whose task holds the search text (any case)."""
+    items = _per_item(con, p, scope)
+    if paging.search is None:
+        return items
+    return items.filter(items.task.lower().contains(p.string("search")))
+
+
+def _totals(items: ir.Table) -> ir.Table:
+    """How many items match, and their figures added up (whole microseconds: exact)."""
+    return items.aggregate(
+        total_rows=items.count(),
+        label_time=items.label_us.sum(),
+        review_time=items.review_us.sum(),
+        edit_time=items.edit_us.sum(),
+        rejected=items.rejected.sum(),
+        annotations=items.annotations.sum(),
+    )
+
+
+def _page(
+    items: ir.Table, con: Any, p: Params, order: tuple[str, bool], limited: bool, skipped: bool
+) -> ir.Table:
+    """The items in `order` (a sort key, descending or not), cut to LIMIT/OFFSET parameters."""
+    projects = con.table("projects")
+    named = items.left_join(projects.select("id", "name"), items.project == projects.id)
+    named = named.select(items, project_key=ibis.coalesce(named.name, named.project).lower())
+    zero = ibis.literal(0)
+    keys: dict[str, ir.Value] = {
+        "project": named.project,
+        "project_name": named.project_key,
+        "task": named.task,
+        "label_time": named.label_us.fill_null(zero),
+        "review_time": named.review_us.fill_null(zero),
+        "edit_time": named.edit_us.fill_null(zero),
+        "total_time": named.label_us.fill_null(zero)
+        + named.review_us.fill_null(zero)
+        + named.edit_us.fill_null(zero),
+        "rejected": named.rejected.fill_null(zero),
+        # An item without a frame count sorts last either way.
+        "frames": named.frames,
+        "annotations": named.annotations.fill_null(zero),
+    }
+    sort, descending = order
+    first = ibis.desc(keys[sort]) if descending else ibis.asc(keys[sort])
+    tie_break = [keys[k] for k in ("project_name", "task", "project") if k != sort]
+    ordered = named.order_by([first, *tie_break]).drop("project_key")
+    if not (limited or skipped):
+        return ordered
+    return ordered.limit(
+        p.literal("limit") if limited else None, offset=p.literal("offset") if skipped else 0
+    )
+
+
+def _row(row: dict[str, Any], directory: Directory) -> dict[str, Any]:
+    return {
+        **directory.project_columns(row["project"]),
+        "task": row["task"],
+        "label_time": seconds(row["label_us"]) or 0.0,
+        "review_time": seconds(row["review_us"]) or 0.0,
+        "edit_time": seconds(row["edit_us"]) or 0.0,
+        "rejected": int(row["rejected"] or 0),
+        "frames": row["frames"],
+        "annotations": int(row["annotations"] or 0),
+    }
+

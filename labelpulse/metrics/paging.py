@@ -1,0 +1,51 @@
+"""Asking for a page of a paged report: `--sort label_time:desc --limit 50 --offset 100`.
+
+The CLI, the API and the pages all read their sort, limit, offset and search through
+`make_paging`, so a bad one is the same error (naming the field) everywhere. Light on purpose:
+the CLI builds its options from here at start-up.
+"""
+
+from __future__ import annotations
+
+from labelpulse.errors import UsageError
+from labelpulse.metrics.registry import Paging, ReportSpec
+
+DESCENDING = "desc"
+ASCENDING = "asc"
+
+
+def make_paging(
+    spec: ReportSpec,
+    *,
+    sort: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    search: str | None = None,
+    stream: bool = False,
+) -> Paging:
+    """A checked `Paging` for `spec`: `sort` is `KEY`, `KEY:asc` or `KEY:desc`."""
+    if not spec.paged:
+        asked = sort is not None or limit is not None or offset or search
+        if asked:
+            raise UsageError(f"the {spec.name} report is not paged: it takes no sort, limit, "
+                             "offset or search")  # fmt: skip
+        return Paging(stream=stream)
+    key, descending = None, False
+    if sort:
+        key, _, direction = sort.partition(":")
+        if key not in spec.sort_keys:
+            raise _bad(
+                "sort", f"unknown sort key {key!r}: choose one of {', '.join(spec.sort_keys)}"
+            )
+        if direction not in ("", ASCENDING, DESCENDING):
+            raise _bad("sort", f"sort order must be {ASCENDING} or {DESCENDING}, got {direction!r}")
+        descending = direction == DESCENDING
+    if limit is not None and limit < 0:
+        raise _bad("limit", f"limit must be 0 or more, got {limit}")
+    if offset < 0:
+        raise _bad("offset", f"offset must be 0 or more, got {offset}")
+    return Paging(key, descending, limit, offset, search or None, stream)
+
+
+def _bad(field: str, message: str) -> UsageError:
+    return UsageError(message, details=[{"field": field, "message": message}])
