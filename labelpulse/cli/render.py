@@ -51,6 +51,16 @@ def render_report(console: Console, name: str, data: dict[str, Any]) -> None:
             console.print(f"[dim]{table_name}: nothing in this window and scope.[/dim]")
         else:
             console.print(table)
+        if table_name == name and "page" in data:
+            console.print(f"[dim]{_page_line(data['page'], len(rows))}[/dim]")
+
+
+def _page_line(page: dict[str, Any], shown: int) -> str:
+    """Which rows of how many a paged table shows: "rows 101–150 of 3,412 by label_time:desc"."""
+    first = page["offset"] + 1
+    rows = f"rows {first:,}–{first + shown - 1:,}" if shown else "no rows"
+    search = f" matching {page['search']!r}" if page["search"] else ""
+    return f"{rows} of {page['total_rows']:,}{search}, sorted by {page['sort']}"
 
 
 def _figure(spec: ReportSpec, row: dict[str, Any]) -> str:

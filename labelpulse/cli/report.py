@@ -74,31 +74,58 @@ Output = Annotated[
 ]
 
 
-def _emit(ctx: typer.Context, name: str, fmt: Format, output: Path | None, **kwargs: Any) -> None:
+Sort = Annotated[
+    str | None,
+    typer.Option(
+        "--sort",
+        help="Sort by this column (or total_time), ascending; COLUMN:desc for descending "
+        "(default: project name, then task).",
+        metavar="COLUMN[:desc]",
+    ),
+]
+Limit = Annotated[
+    int | None, typer.Option("--limit", help="At most this many rows (default: every row).")
+]
+Offset = Annotated[int, typer.Option("--offset", help="Skip this many rows first.")]
+Search = Annotated[
+    str | None, typer.Option("--search", help="Only items whose task id holds this text.")
+]
+
+
+def _emit(
+    ctx: typer.Context,
+    name: str,
+    fmt: Format,
+    output: Path | None,
+    paging: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
     from rich.console import Console
 
     from labelpulse.cli.context import state
     from labelpulse.cli.render import render_report
-    from labelpulse.exports import report_csv, report_json
+    from labelpulse.exports import csv_chunks, json_chunks
     from labelpulse.metrics import report
+    from labelpulse.metrics.paging import make_paging
 
     app_state = state(ctx)
-    data = report(app_state.store(), name, settings=app_state.settings, **kwargs)
-    if fmt is Format.json:
-        text = report_json(data)
-    elif fmt is Format.csv:
-        text = report_csv(name, data)
-    else:
+    # JSON and CSV are written as the rows are read: a paged report streams them.
+    asked = make_paging(SPECS[name], **(paging or {}), stream=fmt is not Format.table)
+    data = report(app_state.store(), name, settings=app_state.settings, paging=asked, **kwargs)
+    if fmt is Format.table:
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:
                 render_report(Console(file=fh, width=400), name, data)
         else:
             render_report(Console(width=None if sys.stdout.isatty() else 400), name, data)
         return
+    chunks = json_chunks(data) if fmt is Format.json else csv_chunks(name, data)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        with output.open("w", encoding="utf-8") as fh:
+            fh.writelines(chunks)
     else:
-        typer.echo(text, nl=False)
+        for chunk in chunks:
+            typer.echo(chunk, nl=False)
 
 
 def _member_command(spec: ReportSpec) -> None:
@@ -163,8 +190,46 @@ def _table_command(spec: ReportSpec) -> None:
     app.command(name.replace("_", "-"))(command)
 
 
+def _paged_command(spec: ReportSpec) -> None:
+    name = spec.name
+
+    def command(
+        ctx: typer.Context,
+        start: From,
+        end: To,
+        tz: Tz = None,
+        project: Projects = None,
+        workspace: Workspaces = None,
+        member: Members = None,
+        sort: Sort = None,
+        limit: Limit = None,
+        offset: Offset = 0,
+        search: Search = None,
+        fmt: Fmt = Format.table,
+        output: Output = None,
+    ) -> None:
+        _emit(
+            ctx,
+            name,
+            fmt,
+            output,
+            {"sort": sort, "limit": limit, "offset": offset, "search": search},
+            start=start,
+            end=end,
+            tz=tz,
+            projects=project,
+            workspaces=workspace,
+            members=member,
+        )
+
+    command.__doc__ = spec.help
+    app.command(name.replace("_", "-"))(command)
+
+
 for _spec in SPECS.values():
     if _spec.kind == "member":
         _member_command(_spec)
+    elif _spec.paged:
+        _paged_command(_spec)
     else:
         _table_command(_spec)

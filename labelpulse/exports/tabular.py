@@ -8,13 +8,17 @@ the report computed (a negative one too) is a number, never a formula, and stays
 
 from __future__ import annotations
 
-import io
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from labelpulse.metrics.registry import SPECS
 
-Table = tuple[str, list[str], list[dict[str, Any]]]
+# A table's rows: a list, or (a paged report's stream) a one-pass iterator read as written.
+Table = tuple[str, list[str], Iterable[dict[str, Any]]]
+# Text is handed on in pieces of about this many characters: a download of millions of rows
+# goes out as it is written, in a few thousand writes rather than millions.
+CHUNK = 1 << 16
 
 # `=`, `+`, `-`, `@` start a formula; a tab or carriage return in front hides one from the eye.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,7 +45,10 @@ def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
             ("daily", list(daily[0].keys()) if daily else ["date"], daily),
         ]
     rows = data["rows"]
-    columns = list(rows[0].keys()) if rows else list(COLUMNS.get(name, ()))
+    if isinstance(rows, list):
+        columns = list(rows[0].keys()) if rows else list(COLUMNS.get(name, ()))
+    else:
+        columns = list(COLUMNS[name])
     tables: list[Table] = [(name, columns, rows)]
     if data.get("totals") is not None:
         totals = {"row": "totals", **data["totals"]}
@@ -50,19 +57,68 @@ def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
 
 
 def report_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return "".join(json_chunks(data))
+
+
+def json_chunks(data: dict[str, Any]) -> Iterator[str]:
+    """`json.dumps(data, indent=2)` and a newline, in pieces: streamed rows are read as they
+    are written, so a report of millions of rows never sits whole in memory."""
+    pieces: list[str] = ["{"]
+    for number, (key, value) in enumerate(data.items()):
+        pieces.append(("," if number else "") + "\n  " + _dumped(key, 2) + ": ")
+        if key == "rows" and not isinstance(value, list):
+            yield from _buffered(pieces, _array(value, 2))
+            pieces = []
+        else:
+            pieces.append(_dumped(value, 2))
+    pieces.append("\n}\n" if data else "}\n")
+    yield "".join(pieces)
+
+
+def _dumped(value: Any, depth: int) -> str:
+    # Strings' own line breaks are escaped: every line break is the layout's.
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + " " * depth)
+
+
+def _array(rows: Iterable[Any], depth: int) -> Iterator[str]:
+    inner = " " * (depth + 2)
+    empty = True
+    for row in rows:
+        yield ("[" if empty else ",") + "\n" + inner + _dumped(row, depth + 2)
+        empty = False
+    yield "[]" if empty else "\n" + " " * depth + "]"
+
+
+def _buffered(head: list[str], pieces: Iterable[str]) -> Iterator[str]:
+    """`head` then `pieces`, joined into strings of about `CHUNK` characters."""
+    held, size = list(head), sum(len(piece) for piece in head)
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(held)
+            held, size = [], 0
+    if held:
+        yield "".join(held)
 
 
 def report_csv(name: str, data: dict[str, Any]) -> str:
     """CSV text: each table of the report in turn, separated by a blank line."""
-    out = io.StringIO()
-    for number, (_, columns, rows) in enumerate(report_tables(name, data)):
-        if number:
-            out.write("\n")
-        out.write(csv_line(columns))
-        for row in rows:
-            out.write(csv_line([csv_cell(row.get(column)) for column in columns]))
-    return out.getvalue()
+    return "".join(csv_chunks(name, data))
+
+
+def csv_chunks(name: str, data: dict[str, Any]) -> Iterator[str]:
+    """`report_csv` in pieces, reading streamed rows as they are written."""
+
+    def lines() -> Iterator[str]:
+        for number, (_, columns, rows) in enumerate(report_tables(name, data)):
+            if number:
+                yield "\n"
+            yield csv_line(columns)
+            for row in rows:
+                yield csv_line([csv_cell(row.get(column)) for column in columns])
+
+    return _buffered([], lines())
 
 
 def csv_line(cells: list[Any]) -> str:

@@ -25,6 +25,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from labelpulse.cli import app
+from labelpulse.errors import UsageError
 from labelpulse.store import Store, connect
 from labelpulse.store.check import check_state
 from tests.conftest import SHARED, load_scenario
@@ -395,3 +396,45 @@ def test_import_of_deep_json_or_binary_csv_is_a_clear_error(tmp_path: Path) -> N
     result = run(tmp_path / "db.duckdb", "import", "--quiet", str(binary))
     assert result.returncode == 2
     assert "binary.csv: line 3 is not valid UTF-8" in result.stderr
+
+
+# -- items: sorted, searched and paged -----------------------------------------------------------
+
+
+def test_items_sort_limit_offset_and_search(scenario_db: Path) -> None:
+    whole = json.loads(invoke(scenario_db, "report", "items", *MARCH, "-f", "json").stdout)
+    by_label = sorted(whole["rows"], key=lambda r: -r["label_time"])
+    args = ("--sort", "label_time:desc", "--limit", "2", "--offset", "1", "-f", "json")
+    result = invoke(scenario_db, "report", "items", *MARCH, *args)
+    assert result.exit_code == 0, result.output
+    page = json.loads(result.stdout)
+    assert [r["label_time"] for r in page["rows"]] == [r["label_time"] for r in by_label[1:3]]
+    assert page["page"] == {
+        "total_rows": len(whole["rows"]), "limit": 2, "offset": 1, "sort": "label_time:desc",
+        "search": None,
+    }  # fmt: skip
+    assert page["totals"] == whole["totals"]
+    task = whole["rows"][0]["task"]
+    found = invoke(scenario_db, "report", "items", *MARCH, "--search", task.upper(), "-f", "csv")
+    assert found.exit_code == 0, found.output
+    assert task in found.stdout
+    table = invoke(scenario_db, "report", "items", *MARCH, "--limit", "1")
+    assert f"rows 1–1 of {len(whole['rows'])}, sorted by project_name:asc" in table.stdout
+
+
+def test_items_bad_sort_names_the_choices(scenario_db: Path) -> None:
+    result = invoke(scenario_db, "report", "items", *MARCH, "--sort", "colour")
+    # `main` prints it as every usage error, with exit code 2.
+    assert isinstance(result.exception, UsageError)
+    assert str(result.exception).startswith("unknown sort key 'colour': choose one of project,")
+    assert str(result.exception).endswith("annotations, total_time")
+
+
+def test_items_csv_streams_every_row(scenario_db: Path, tmp_path: Path) -> None:
+    whole = json.loads(invoke(scenario_db, "report", "items", *MARCH, "-f", "json").stdout)
+    out = tmp_path / "items.csv"
+    result = invoke(scenario_db, "report", "items", *MARCH, "-f", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    # a header, every row, a blank line, the totals' header and row
+    assert len(lines) == 1 + len(whole["rows"]) + 3
