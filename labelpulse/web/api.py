@@ -12,16 +12,17 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from labelpulse.access import Viewer, check_batch
 from labelpulse.access.policy import visible_projects, visible_workspaces
 from labelpulse.errors import TooLargeError, UsageError
-from labelpulse.exports import report_csv, report_json, report_xlsx
+from labelpulse.exports import csv_chunks, json_chunks, report_xlsx
 from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
 from labelpulse.ingest.files import BOM, json_array_lines
 from labelpulse.metrics import Directory
-from labelpulse.metrics.registry import SPECS, ReportSpec
+from labelpulse.metrics.paging import make_paging
+from labelpulse.metrics.registry import SPECS, Paging, ReportSpec
 from labelpulse.store.base import Store
 from labelpulse.web.auth import ingest_viewer, read_viewer
 from labelpulse.web.bodies import read_body
@@ -64,21 +65,22 @@ def export_name(name: str, query: ReportQuery, member: str | None, fmt: str) -> 
 def render(
     name: str, query: ReportQuery, data: dict[str, Any], fmt: Format | None, member: str | None
 ) -> Response:
-    """JSON inline, or (with `format`) a download in that format."""
+    """JSON inline, or (with `format`) a download in that format.
+
+    JSON and CSV downloads are written as they are sent: a paged report's rows come from the
+    store in batches (`Paging.stream`), so a download of millions of rows holds a batch at a
+    time.
+    """
     if fmt is None:
         return JSONResponse(data)
-    body: bytes
-    if fmt == "json":
-        body = report_json(data).encode()
-    elif fmt == "csv":
-        body = report_csv(name, data).encode()
-    else:
-        body = report_xlsx(name, data)
-    filename = export_name(name, query, member, fmt)
-    return Response(
-        body,
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    headers = {
+        "Content-Disposition": f'attachment; filename="{export_name(name, query, member, fmt)}"'
+    }
+    if fmt == "xlsx":
+        return Response(report_xlsx(name, data), media_type=MEDIA[fmt], headers=headers)
+    chunks = json_chunks(data) if fmt == "json" else csv_chunks(name, data)
+    return StreamingResponse(
+        (chunk.encode() for chunk in chunks), media_type=MEDIA[fmt], headers=headers
     )
 
 
@@ -152,6 +154,63 @@ def _member_route(spec: ReportSpec) -> None:
     )
 
 
+# The most rows one page of a paged report holds; without `limit`, every row (as before paging).
+MAX_LIMIT = 10_000
+
+
+def paging_query(spec: ReportSpec) -> Callable[..., Paging]:
+    """The query parameters of a paged report's page, checked so that a bad one is a 400
+    naming the field."""
+
+    def paging(
+        sort: Annotated[
+            str | None,
+            Query(description="Sort by a column (or total_time): `COLUMN` or `COLUMN:desc`."),
+        ] = None,
+        limit: Annotated[
+            int | None,
+            Query(description=f"At most this many rows, up to {MAX_LIMIT} (default: all)."),
+        ] = None,
+        offset: Annotated[int, Query(description="Skip this many rows first.")] = 0,
+        search: Annotated[
+            str | None, Query(description="Only items whose task id holds this text (any case).")
+        ] = None,
+        fmt: FormatQuery = None,
+    ) -> Paging:
+        if limit is not None and limit > MAX_LIMIT:
+            message = f"limit must be at most {MAX_LIMIT}, got {limit}"
+            raise UsageError(message, details=[{"field": "limit", "message": message}])
+        # Downloads (JSON, CSV) stream every row; Excel needs them all to lay out its sheets.
+        stream = fmt in ("json", "csv")
+        return make_paging(
+            spec, sort=sort, limit=limit, offset=offset, search=search or None, stream=stream
+        )
+
+    return paging
+
+
+def _paged_route(spec: ReportSpec) -> None:
+    name = spec.name
+
+    def paged_report(
+        request: Request,
+        viewer: Annotated[Viewer, Depends(read_viewer)],
+        query: Annotated[ReportQuery, Depends(report_query)],
+        paging: Paging,
+        fmt: FormatQuery = None,
+    ) -> Response:
+        q, data = run_report(request, viewer, name, query, paging=paging)
+        return render(name, q, data, fmt, None)
+
+    # Set as an object: a string annotation naming this function's `spec` would not resolve.
+    paged_report.__annotations__["paging"] = Annotated[Paging, Depends(paging_query(spec))]
+
+    router.add_api_route(
+        f"/reports/{name}", paged_report, methods=["GET"], summary=spec.title, tags=["reports"],
+        name=f"api_{name}", responses={**REPORT_FORMATS, **REPORT_ERRORS},
+    )  # fmt: skip
+
+
 def _table_route(spec: ReportSpec) -> None:
     name = spec.name
 
@@ -198,6 +257,8 @@ for _spec in SPECS.values():
     if _spec.kind == "member":
         _member_route(_spec)
         _member_query_route(_spec.name)
+    elif _spec.paged:
+        _paged_route(_spec)
     else:
         _table_route(_spec)
 

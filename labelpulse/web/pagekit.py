@@ -224,6 +224,10 @@ class Header:
     key: str
     label: str
     kind: str
+    # A table sorted on the server: the link that sorts by this column, and how it is sorted
+    # now ("ascending", "descending"; None when it is not the sort column).
+    href: str | None = None
+    sorted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,8 @@ class TableView:
     empty: str
     note: str | None = None
     has_menu: bool = False
+    # A table paged on the server: links to the previous and next pages (None at either end).
+    pages: tuple[Link | None, Link | None] | None = None
 
 
 def table_view(

@@ -11,6 +11,7 @@ from fastapi import Query, Request
 
 from labelpulse.access import Viewer, report_for
 from labelpulse.config import Settings, check_timezone
+from labelpulse.metrics.registry import Paging
 from labelpulse.metrics.scope import check_date
 from labelpulse.store.base import Store
 from labelpulse.web.priority import WritesFirst
@@ -87,7 +88,12 @@ def report_query(
 
 
 def run_report(
-    request: Request, viewer: Viewer, name: str, query: ReportQuery, member: str | None = None
+    request: Request,
+    viewer: Viewer,
+    name: str,
+    query: ReportQuery,
+    member: str | None = None,
+    paging: Paging | None = None,
 ) -> tuple[ReportQuery, dict[str, Any]]:
     """The report as this viewer may see it (access rules applied), and the resolved query."""
     settings: Settings = request.app.state.settings
@@ -108,5 +114,6 @@ def run_report(
             workspaces=q.workspaces or None,
             members=None if member else (q.members or None),
             settings=settings,
+            paging=paging,
         )
     return q, data

@@ -5,15 +5,21 @@ Every role may open these: the access layer cuts the rows (annotators see only t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from labelpulse.access import Viewer
+from labelpulse.errors import UsageError
+from labelpulse.metrics.paging import DESCENDING, make_paging
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
+    Header,
+    Link,
+    TableView,
     directory_of,
     export_links,
     filter_form,
@@ -29,8 +35,10 @@ router = APIRouter(include_in_schema=False)
 Asker = Annotated[Viewer, Depends(page_viewer)]
 Question = Annotated[ReportQuery, Depends(report_query)]
 
-# The items table can hold thousands of tasks: the page shows those with the most time.
+# The items table can hold millions of tasks: the page shows this many at a time, sorted and
+# paged by the database, those with the most time first unless a header says otherwise.
 ITEMS_SHOWN = 50
+ITEMS_SORT = "total_time:desc"
 
 # What each table shows of its report (the registry names and words each column).
 INSIGHTS_COLUMNS = SPECS["insights"].pick(
@@ -79,18 +87,22 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
 
 
 @router.get("/work")
-def work(request: Request, viewer: Asker, query: Question) -> Response:
+def work(
+    request: Request,
+    viewer: Asker,
+    query: Question,
+    sort: Annotated[str | None, Query(description="The items' sort: COLUMN[:desc].")] = None,
+    number: Annotated[int, Query(alias="page", description="The page of items, from 1.")] = 1,
+) -> Response:
     directory = directory_of(request)
+    if number < 1:
+        message = f"page must be 1 or more, got {number}"
+        raise UsageError(message, details=[{"field": "page", "message": message}])
+    offset = (number - 1) * ITEMS_SHOWN
+    paging = make_paging(SPECS["items"], sort=sort or ITEMS_SORT, limit=ITEMS_SHOWN, offset=offset)
     q, per_member = run_report(request, viewer, "work", query)
-    _, per_item = run_report(request, viewer, "items", query)
+    _, per_item = run_report(request, viewer, "items", query, paging=paging)
     params = q.params()
-    items: list[dict[str, Any]] = sorted(per_item["rows"], key=_item_time, reverse=True)
-    note = None
-    if len(items) > ITEMS_SHOWN:
-        note = (
-            f"Showing the {ITEMS_SHOWN} items with the most time of {len(items):,}; "
-            "the downloads hold them all."
-        )
     tables = [
         table_view(
             id="work",
@@ -101,16 +113,19 @@ def work(request: Request, viewer: Asker, query: Question) -> Response:
             exports=export_links("/api/reports/work", params),
             empty=nothing_because(viewer, directory, q, "labeling, review or edit work"),
         ),
-        table_view(
-            id="items",
-            title="Per item",
-            columns=ITEMS_COLUMNS,
-            data=per_item,
-            rows=items[:ITEMS_SHOWN],
-            q=q,
-            exports=export_links("/api/reports/items", params),
-            empty=nothing_because(viewer, directory, q, "work on any item"),
-            note=note,
+        _items_view(
+            table_view(
+                id="items",
+                title="Per item",
+                columns=ITEMS_COLUMNS,
+                data=per_item,
+                q=q,
+                exports=export_links("/api/reports/items", params),
+                empty=nothing_because(viewer, directory, q, "work on any item"),
+            ),
+            per_item["page"],
+            params,
+            number,
         ),
     ]
     return page(
@@ -130,5 +145,37 @@ def work(request: Request, viewer: Asker, query: Question) -> Response:
     )
 
 
-def _item_time(row: dict[str, Any]) -> float:
-    return float(sum(row.get(key) or 0 for key in ("label_time", "review_time", "edit_time")))
+def _items_view(
+    view: TableView, shown: dict[str, Any], params: list[tuple[str, str]], page: int
+) -> TableView:
+    """The items table with sort links on its headers, the count and the pages around it."""
+    sort, _, order = shown["sort"].partition(":")
+    descending = order == DESCENDING
+
+    def link(sort_text: str, number: int) -> str:
+        return url("/work", [*params, ("sort", sort_text), ("page", str(number))])
+
+    headers = []
+    for header in view.columns:
+        now = None
+        if header.key == sort:
+            now = "descending" if descending else "ascending"
+        # A second click turns the order round; a first one shows the most first, names A-Z.
+        first_desc = header.kind not in ("text", "id", "name")
+        desc = not descending if header.key == sort else first_desc
+        href = link(f"{header.key}:{DESCENDING}" if desc else header.key, 1)
+        headers.append(replace(header, href=href, sorted=now))
+    total, size = shown["total_rows"], shown["limit"]
+    first, last = shown["offset"] + 1, shown["offset"] + len(view.rows)
+    if shown["sort"] == ITEMS_SORT and page == 1 and total > size:
+        note = f"Showing the {size} items with the most time of {total:,}"
+    elif first == 1 and last >= total:
+        note = f"{total:,} items"
+    else:
+        labels = {h.key: h.label for h in view.columns} | {"total_time": "Total time"}
+        note = f"Items {first:,}–{last:,} of {total:,}, by {labels[sort].lower()}"
+    note += "; the downloads hold them all." if total > len(view.rows) else "."
+    before = Link("← Previous", link(shown["sort"], page - 1)) if page > 1 else None
+    after = Link("Next →", link(shown["sort"], page + 1)) if last < total else None
+    pages = (before, after) if before or after else None
+    return replace(view, columns=headers, note=note, pages=pages)
