@@ -167,3 +167,35 @@ def test_other_reports_are_not_paged(store: Store) -> None:
         make_paging(SPECS["work"], sort="labeled")
     with pytest.raises(UsageError, match="the work report is not paged"):
         run(store, "work", paging=make_paging(ITEMS, limit=3))
+
+
+def test_a_csv_export_of_many_items_holds_a_batch_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracemalloc
+
+    from labelpulse.exports import csv_chunks
+    from labelpulse.metrics import items
+
+    tasks = 20_000
+    load(store, *(ev("submitted", "03-02 10:00", "ann", f"a{n}", task=f"t{n:05d}", duration=n)
+                  for n in range(tasks)))  # fmt: skip
+    monkeypatch.setattr(items, "STREAM_BATCH", 500)
+
+    def peak(stream: bool) -> tuple[int, int]:
+        """Peak bytes allocated while the CSV is written (and dropped), and its lines."""
+        tracemalloc.start()
+        try:
+            data = paged(store, sort="label_time:desc", stream=stream)
+            lines = sum(chunk.count("\n") for chunk in csv_chunks("items", data))
+            return tracemalloc.get_traced_memory()[1], lines
+        finally:
+            tracemalloc.stop()
+
+    peak(True), peak(False)  # each query compiled (Ibis allocates much doing it) before
+    streamed, lines = peak(True)
+    listed, same = peak(False)
+    # a header, every item, a blank line, the totals' header and row
+    assert lines == same == 1 + tasks + 3
+    # The list of every row costs its size; the stream a batch (and a chunk of text).
+    assert streamed * 4 < listed, (streamed, listed)
