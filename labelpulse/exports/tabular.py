@@ -14,8 +14,9 @@ from typing import Any
 
 from labelpulse.metrics.registry import SPECS
 
-# A table's rows: a list, or (a paged report's stream) a one-pass iterator read as written.
-Table = tuple[str, list[str], Iterable[dict[str, Any]]]
+Table = tuple[str, list[str], list[dict[str, Any]]]
+# A table whose rows may be a paged report's stream: a one-pass iterator, read as written.
+StreamedTable = tuple[str, list[str], Iterable[dict[str, Any]]]
 # Text is handed on in pieces of about this many characters: a download of millions of rows
 # goes out as it is written, in a few thousand writes rather than millions.
 CHUNK = 1 << 16
@@ -32,7 +33,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
-    """The tables a report consists of: a member report is a summary and a daily table."""
+    """The tables a report consists of: a member report is a summary and a daily table.
+
+    For writers that need every row at hand (Excel, the terminal): a streamed report's rows
+    are read into a list. CSV and JSON read them as they write (`csv_chunks`, `json_chunks`).
+    """
+    return [(title, columns, list(rows)) for title, columns, rows in _tables(name, data)]
+
+
+def _tables(name: str, data: dict[str, Any]) -> list[StreamedTable]:
     if "annotations" in data:
         summary = [
             {"section": section, "figure": key, "value": value}
@@ -49,7 +58,7 @@ def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
         columns = list(rows[0].keys()) if rows else list(COLUMNS.get(name, ()))
     else:
         columns = list(COLUMNS[name])
-    tables: list[Table] = [(name, columns, rows)]
+    tables: list[StreamedTable] = [(name, columns, rows)]
     if data.get("totals") is not None:
         totals = {"row": "totals", **data["totals"]}
         tables.append(("totals", list(totals.keys()), [totals]))
@@ -111,7 +120,7 @@ def csv_chunks(name: str, data: dict[str, Any]) -> Iterator[str]:
     """`report_csv` in pieces, reading streamed rows as they are written."""
 
     def lines() -> Iterator[str]:
-        for number, (_, columns, rows) in enumerate(report_tables(name, data)):
+        for number, (_, columns, rows) in enumerate(_tables(name, data)):
             if number:
                 yield "\n"
             yield csv_line(columns)

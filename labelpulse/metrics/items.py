@@ -148,4 +148,3 @@ def _row(row: dict[str, Any], directory: Directory) -> dict[str, Any]:
         "frames": row["frames"],
         "annotations": int(row["annotations"] or 0),
     }
-

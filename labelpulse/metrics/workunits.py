@@ -114,4 +114,3 @@ def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
         .left_join(annotations, ["project", "task"])
         .select(figures, "frames", "annotations")
     )
-

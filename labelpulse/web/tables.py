@@ -17,7 +17,6 @@ from labelpulse.metrics.paging import DESCENDING, make_paging
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
-    Header,
     Link,
     TableView,
     directory_of,

@@ -25,7 +25,7 @@ def test_api_sorts_pages_and_searches_items(signed_in: SignedIn) -> None:
     client = signed_in("owner")
     whole = api(client, ITEMS, WINDOW)
     assert whole["page"]["limit"] is None and whole["page"]["total_rows"] == len(whole["rows"])
-    by_label = sorted(whole["rows"], key=lambda r: (-r["label_time"]))
+    by_label = sorted(whole["rows"], key=lambda r: -r["label_time"])
     page = api(client, ITEMS, {**WINDOW, "sort": "label_time:desc", "limit": 2, "offset": 1})
     assert [r["label_time"] for r in page["rows"]] == [r["label_time"] for r in by_label[1:3]]
     assert page["page"] == {

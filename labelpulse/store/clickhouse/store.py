@@ -305,8 +305,8 @@ class ClickHouseStore(PlainImports):
         self, sql: str, params: Mapping[str, Any] | None, size: int
     ) -> Iterator[list[dict[str, Any]]]:
         bound, values = bind(sql, params)
-        for batch in self._con.stream(bound, values, size):
-            yield batch.to_pylist()
+        for part in self._con.stream(bound, values, size):
+            yield part.to_pylist()
 
     @property
     def cache(self) -> dict[str, Any]:
