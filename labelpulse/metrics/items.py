@@ -44,10 +44,13 @@ def items_table(q: ReportInput) -> dict[str, Any]:
     if paging.search:
         values["search"] = paging.search.lower()
     shape = (window.shape, scope.shape, paging.search is not None)
-    summary = run(
-        store, ("items", "totals", shape), lambda c, p: _totals(_matching(c, p, scope, paging)),
-        values,
-    )[0]  # fmt: skip
+
+    def summed() -> dict[str, Any]:
+        def build(c: Any, p: Params) -> ir.Table:
+            return _totals(_matching(c, p, scope, paging))
+
+        return run(store, ("items", "totals", shape), build, values)[0]
+
     limited, skipped = paging.limit is not None, paging.offset > 0
     if limited:
         values["limit"] = paging.limit
@@ -61,20 +64,26 @@ def items_table(q: ReportInput) -> dict[str, Any]:
 
     rows: Any
     if paging.stream:
+        # An export: the totals first (a query of their own), then every row as it is read.
+        summary = summed()
         query = compiled(store, key, build)
         batches = store.stream(query.sql, {n: values[n] for n in query.names}, STREAM_BATCH)
         rows = (_row(row, directory) for batch in batches for row in batch)
     else:
-        rows = [_row(row, directory) for row in run(store, key, build, values)]
-    totals: dict[str, Any] = {name: seconds(int(summary[name] or 0)) for name in TIMES}
-    totals |= {name: int(summary[name] or 0) for name in COUNTS}
+        # A page: each of its rows carries the totals over every match (window aggregates of
+        # the same query, one pass over the events); a page past the end asks for them alone.
+        found = run(store, key, build, values)
+        summary = found[0] if found else summed()
+        rows = [_row(row, directory) for row in found]
+    totals: dict[str, Any] = {name: seconds(int(summary[f"all_{name}"] or 0)) for name in TIMES}
+    totals |= {name: int(summary[f"all_{name}"] or 0) for name in COUNTS}
     return {
         "window": window.as_dict(),
         "scope": scope.as_dict(),
         "rows": rows,
         "totals": totals,
         "page": {
-            "total_rows": int(summary["total_rows"]),
+            "total_rows": int(summary["all_rows"]),
             "limit": paging.limit,
             "offset": paging.offset,
             "sort": f"{order[0]}:{'desc' if order[1] else 'asc'}",
@@ -93,14 +102,19 @@ def _matching(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
 
 def _totals(items: ir.Table) -> ir.Table:
     """How many items match, and their figures added up (whole microseconds: exact)."""
-    return items.aggregate(
-        total_rows=items.count(),
-        label_time=items.label_us.sum(),
-        review_time=items.review_us.sum(),
-        edit_time=items.edit_us.sum(),
-        rejected=items.rejected.sum(),
-        annotations=items.annotations.sum(),
-    )
+    return items.aggregate(**_summed(items))
+
+
+def _summed(items: ir.Table) -> dict[str, ir.Scalar]:
+    """The count and sums of every row: a query's aggregates, or (over a window) columns."""
+    return {
+        "all_rows": items.count(),
+        "all_label_time": items.label_us.sum(),
+        "all_review_time": items.review_us.sum(),
+        "all_edit_time": items.edit_us.sum(),
+        "all_rejected": items.rejected.sum(),
+        "all_annotations": items.annotations.sum(),
+    }
 
 
 def _page(
@@ -110,6 +124,8 @@ def _page(
     projects = con.table("projects")
     named = items.left_join(projects.select("id", "name"), items.project == projects.id)
     named = named.select(items, project_key=ibis.coalesce(named.name, named.project).lower())
+    every = ibis.window()
+    named = named.mutate(**{name: value.over(every) for name, value in _summed(named).items()})
     zero = ibis.literal(0)
     keys: dict[str, ir.Value] = {
         "project": named.project,
