@@ -38,10 +38,10 @@ def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
     For writers that need every row at hand (Excel, the terminal): a streamed report's rows
     are read into a list. CSV and JSON read them as they write (`csv_chunks`, `json_chunks`).
     """
-    return [(title, columns, list(rows)) for title, columns, rows in _tables(name, data)]
+    return [(title, columns, list(rows)) for title, columns, rows in streamed_tables(name, data)]
 
 
-def _tables(name: str, data: dict[str, Any]) -> list[StreamedTable]:
+def streamed_tables(name: str, data: dict[str, Any]) -> list[StreamedTable]:
     if "annotations" in data:
         summary = [
             {"section": section, "figure": key, "value": value}
@@ -120,7 +120,7 @@ def csv_chunks(name: str, data: dict[str, Any]) -> Iterator[str]:
     """`report_csv` in pieces, reading streamed rows as they are written."""
 
     def lines() -> Iterator[str]:
-        for number, (_, columns, rows) in enumerate(_tables(name, data)):
+        for number, (_, columns, rows) in enumerate(streamed_tables(name, data)):
             if number:
                 yield "\n"
             yield csv_line(columns)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from labelpulse.config import check_timezone
-from labelpulse.exports.tabular import report_tables
+from labelpulse.exports.tabular import report_tables, streamed_tables
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
@@ -27,9 +30,17 @@ MIN_WIDTH, MAX_WIDTH = 8, 50
 BOLD = Font(bold=True)
 
 
+# The rows of one sheet below its header (Excel's limit); a longer stream goes on in more sheets.
+SHEET_ROWS = 1_048_575
+# What a streamed table's types and widths are judged by: its first rows.
+SAMPLE_ROWS = 1_000
+
+
 def report_xlsx(name: str, data: dict[str, Any]) -> bytes:
     """The report as an xlsx workbook: sheet "about", then one sheet per table of the report."""
     zone = check_timezone(data["window"]["tz"])
+    if not isinstance(data.get("rows", []), list):
+        return _streamed_xlsx(name, data, zone)
     book = Workbook()
     about = book.active
     about.title = "about"
@@ -39,6 +50,69 @@ def report_xlsx(name: str, data: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _streamed_xlsx(name: str, data: dict[str, Any], zone: ZoneInfo) -> bytes:
+    """A report whose rows are a stream (`Paging.stream`), in a write-only workbook: rows go
+    to a temporary file as they are read, so memory holds a sample of rows, not all of them.
+    Types and widths come from the first `SAMPLE_ROWS` rows; past `SHEET_ROWS` rows a table
+    goes on in a sheet of the same name and a number ("items 2")."""
+    book = Workbook(write_only=True)
+    about = [{"field": k, "value": v} for k, v in _about(name, data)]
+    _write_rows(book, "about", ["field", "value"], about, None)
+    for title, columns, rows in streamed_tables(name, data):
+        _write_rows(book, title[:31], columns, rows, zone)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_rows(
+    book: Any, title: str, columns: list[str], rows: Iterable[dict[str, Any]], zone: ZoneInfo | None
+) -> None:
+    """`_write`'s sheet (bold frozen header, autofilter, typed cells), appended row by row."""
+    rows = iter(rows)
+    part = 1
+    while True:
+        sample = list(itertools.islice(rows, SAMPLE_ROWS))
+        if part > 1 and not sample:
+            return
+        sheet = book.create_sheet(title if part == 1 else f"{title[:28]} {part}")
+        kinds = {column: _kind(column, [row.get(column) for row in sample]) for column in columns}
+        widths = [len(column) + 3 for column in columns]
+        for row in sample:
+            for index, column in enumerate(columns):
+                shown = _set(WriteOnlyCell(sheet), row.get(column), kinds[column], False, zone)
+                widths[index] = max(widths[index], shown)
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(
+                max(width, MIN_WIDTH), MAX_WIDTH
+            )
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, column)
+            cell.font = BOLD
+            header.append(cell)
+        sheet.append(header)
+        written = 0
+        rows = itertools.chain(sample, rows)  # what a full sheet leaves goes on the next
+        for row in rows:
+            cells = []
+            for column in columns:
+                field = str(row.get("figure")) if column == "value" and "figure" in row else column
+                cell = WriteOnlyCell(sheet)
+                _set(cell, row.get(column), kinds[column], _is_duration(field), zone)
+                cells.append(cell)
+            sheet.append(cells)
+            written += 1
+            if written == SHEET_ROWS:
+                break
+        last = f"{get_column_letter(max(len(columns), 1))}{written + 1}"
+        sheet.auto_filter.ref = f"A1:{last}"
+        if written < SHEET_ROWS:
+            return
+        part += 1
 
 
 def _about(name: str, data: dict[str, Any]) -> list[tuple[str, Any]]:

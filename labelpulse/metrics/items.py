@@ -2,7 +2,7 @@
 
 At 10M events over a year there are millions of items: no caller wants them all in a Python
 list. Everything that depends on every matching row is done by the database over the per-item
-expression (`workunits._per_item`): the sort (with the project's name from the `projects`
+expression (`workunits.per_item`): the sort (with the project's name from the `projects`
 table, ties broken by the unique key (project, task), so pages never overlap or skip), the
 task search, LIMIT/OFFSET, and in a second query the count of matching rows and their totals.
 Only the page's rows come back. The exports ask for a stream instead: every matching row, read
@@ -20,7 +20,7 @@ from labelpulse.metrics.performance import seconds
 from labelpulse.metrics.query import Params, compiled, run
 from labelpulse.metrics.registry import Paging, ReportInput
 from labelpulse.metrics.scope import Scope
-from labelpulse.metrics.workunits import _per_item
+from labelpulse.metrics.workunits import per_item
 from labelpulse.store.directory import Directory
 
 # The report's own order (and every other sort's tie-break): the project's name without
@@ -94,7 +94,7 @@ def items_table(q: ReportInput) -> dict[str, Any]:
 
 def _matching(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
     """Every item of the window and scope whose task holds the search text (any case)."""
-    items = _per_item(con, p, scope)
+    items = per_item(con, p, scope)
     if paging.search is None:
         return items
     return items.filter(items.task.lower().contains(p.string("search")))

@@ -85,6 +85,12 @@ def work_table(q: ReportInput) -> dict[str, Any]:
     }
 
 
+def per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Per item (project, task) of the window and scope: its times, rejections, frames and
+    annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages."""
+    return _per_item(con, p, scope)
+
+
 def _latest(e: ir.Table, column: str, key: list[str]) -> ir.Table:
     """The latest non-null value of `column` per `key` (ties in time broken by id)."""
     known = e.filter(e[column].notnull())

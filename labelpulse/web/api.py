@@ -67,9 +67,9 @@ def render(
 ) -> Response:
     """JSON inline, or (with `format`) a download in that format.
 
-    JSON and CSV downloads are written as they are sent: a paged report's rows come from the
-    store in batches (`Paging.stream`), so a download of millions of rows holds a batch at a
-    time.
+    Downloads of a paged report read its rows from the store in batches (`Paging.stream`):
+    JSON and CSV are written as they are sent, Excel into a write-only workbook, so a download
+    of millions of rows holds a batch at a time.
     """
     if fmt is None:
         return JSONResponse(data)
@@ -180,10 +180,9 @@ def paging_query(spec: ReportSpec) -> Callable[..., Paging]:
         if limit is not None and limit > MAX_LIMIT:
             message = f"limit must be at most {MAX_LIMIT}, got {limit}"
             raise UsageError(message, details=[{"field": "limit", "message": message}])
-        # Downloads (JSON, CSV) stream every row; Excel needs them all to lay out its sheets.
-        stream = fmt in ("json", "csv")
+        # Downloads are written as the rows are read from the store, a batch at a time.
         return make_paging(
-            spec, sort=sort, limit=limit, offset=offset, search=search or None, stream=stream
+            spec, sort=sort, limit=limit, offset=offset, search=search or None, stream=bool(fmt)
         )
 
     return paging

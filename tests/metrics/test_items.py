@@ -199,3 +199,34 @@ def test_a_csv_export_of_many_items_holds_a_batch_at_a_time(
     assert lines == same == 1 + tasks + 3
     # The list of every row costs its size; the stream a batch (and a chunk of text).
     assert streamed * 4 < listed, (streamed, listed)
+
+
+def test_an_excel_export_of_a_stream_is_the_same_workbook_split_at_the_sheet_limit(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from labelpulse.exports import report_xlsx, xlsx
+
+    world(store)
+
+    def sheets(data: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+        book = load_workbook(io.BytesIO(report_xlsx("items", data)))
+        for sheet in book.worksheets:
+            assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+            assert all(cell.font.b for cell in sheet[1])
+        return {s.title: list(s.iter_rows(values_only=True)) for s in book.worksheets}
+
+    listed = sheets(paged(store, sort="label_time:desc"))
+    assert sheets(paged(store, sort="label_time:desc", stream=True)) == listed
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 2)
+    split = sheets(paged(store, sort="label_time:desc", stream=True))
+    # (the about sheet, longer than 2 rows too, goes on in "about 2" and more)
+    assert [title for title in split if title.startswith("items")] == [
+        "items", "items 2", "items 3",
+    ]  # fmt: skip
+    header, *rows = listed["items"]
+    assert [split[t][0] for t in ("items", "items 2", "items 3")] == [header] * 3
+    assert [r for t in ("items", "items 2", "items 3") for r in split[t][1:]] == rows
