@@ -261,6 +261,17 @@ class TableView:
     has_menu: bool = False
     # A table paged on the server: links to the previous and next pages (None at either end).
     pages: tuple[Link | None, Link | None] | None = None
+    # A table searched on the server: its search form.
+    search: SearchBox | None = None
+
+
+@dataclass(frozen=True)
+class SearchBox:
+    """A GET form that searches a table: the page's other parameters ride along hidden."""
+
+    action: str
+    hidden: list[tuple[str, str]]
+    value: str
 
 
 def table_view(

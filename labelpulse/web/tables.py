@@ -18,6 +18,7 @@ from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
     Link,
+    SearchBox,
     TableView,
     directory_of,
     export_links,
@@ -92,13 +93,16 @@ def work(
     query: Question,
     sort: Annotated[str | None, Query(description="The items' sort: COLUMN[:desc].")] = None,
     number: Annotated[int, Query(alias="page", description="The page of items, from 1.")] = 1,
+    search: Annotated[str | None, Query(description="Only items whose task holds this.")] = None,
 ) -> Response:
     directory = directory_of(request)
     if number < 1:
         message = f"page must be 1 or more, got {number}"
         raise UsageError(message, details=[{"field": "page", "message": message}])
     offset = (number - 1) * ITEMS_SHOWN
-    paging = make_paging(SPECS["items"], sort=sort or ITEMS_SORT, limit=ITEMS_SHOWN, offset=offset)
+    paging = make_paging(
+        SPECS["items"], sort=sort or ITEMS_SORT, limit=ITEMS_SHOWN, offset=offset, search=search
+    )
     q, per_member = run_report(request, viewer, "work", query)
     _, per_item = run_report(request, viewer, "items", query, paging=paging)
     params = q.params()
@@ -150,9 +154,10 @@ def _items_view(
     """The items table with sort links on its headers, the count and the pages around it."""
     sort, _, order = shown["sort"].partition(":")
     descending = order == DESCENDING
+    searched = [("search", shown["search"])] if shown["search"] else []
 
     def link(sort_text: str, number: int) -> str:
-        return url("/work", [*params, ("sort", sort_text), ("page", str(number))])
+        return url("/work", [*params, *searched, ("sort", sort_text), ("page", str(number))])
 
     headers = []
     for header in view.columns:
@@ -166,15 +171,20 @@ def _items_view(
         headers.append(replace(header, href=href, sorted=now))
     total, size = shown["total_rows"], shown["limit"]
     first, last = shown["offset"] + 1, shown["offset"] + len(view.rows)
+    matching = f" matching {shown['search']!r}" if shown["search"] else ""
     if shown["sort"] == ITEMS_SORT and page == 1 and total > size:
-        note = f"Showing the {size} items with the most time of {total:,}"
+        note = f"Showing the {size} items with the most time of {total:,}{matching}"
     elif first == 1 and last >= total:
-        note = f"{total:,} items"
+        note = f"{total:,} items{matching}"
     else:
         labels = {h.key: h.label for h in view.columns} | {"total_time": "Total time"}
-        note = f"Items {first:,}–{last:,} of {total:,}, by {labels[sort].lower()}"
-    note += "; the downloads hold them all." if total > len(view.rows) else "."
+        note = f"Items {first:,}–{last:,} of {total:,}{matching}, by {labels[sort].lower()}"
+    note += "; the downloads hold every item." if total > len(view.rows) else "."
     before = Link("← Previous", link(shown["sort"], page - 1)) if page > 1 else None
     after = Link("Next →", link(shown["sort"], page + 1)) if last < total else None
     pages = (before, after) if before or after else None
-    return replace(view, columns=headers, note=note, pages=pages)
+    box = SearchBox("/work", [*params, ("sort", shown["sort"])], shown["search"] or "")
+    empty = view.empty
+    if shown["search"] and not total:
+        empty = f"No item's task holds {shown['search']!r} in this window and scope."
+    return replace(view, columns=headers, note=note, pages=pages, search=box, empty=empty)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -125,3 +126,24 @@ def test_work_page_refuses_a_bad_page_or_sort(signed_in: SignedIn) -> None:
     for params in ({"page": "0"}, {"sort": "colour"}):
         response = client.get("/work", params={**WINDOW, **params}, headers=HTML)
         assert response.status_code == 400
+
+
+def test_work_page_searches_items_and_keeps_the_search_in_its_links(
+    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in("owner")
+    whole = api(client, ITEMS, WINDOW)
+    task = whole["rows"][0]["task"]
+    found = api(client, ITEMS, {**WINDOW, "search": task, "sort": "total_time:desc"})
+    monkeypatch.setattr(tables, "ITEMS_SHOWN", 1)
+    doc = get_page(client, "/work", {**WINDOW, "search": task.upper()})
+    form = doc.one("form", data_search="items")
+    assert form.one("input", name="search").attrs["value"] == task.upper()
+    assert rows_of(doc, "items")[:-1] == keys(found)[:1]
+    assert f"matching {task.upper()!r}" in doc.text()
+    header = doc.one("section", data_table="items").one("a", data_sort="task")
+    assert ("search", task.upper()) in parse_qsl(urlsplit(header.attrs["href"]).query)
+    none = get_page(client, "/work", {**WINDOW, "search": "no-such-task"})
+    assert none.one("p", data_empty="items").text() == (
+        "No item's task holds 'no-such-task' in this window and scope."
+    )
