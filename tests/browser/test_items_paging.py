@@ -50,3 +50,12 @@ def test_items_sort_by_header_and_page_through(
     expect(items.locator("th[aria-sort='ascending']")).to_contain_text("Label time")
     least = values(page, "label_time")
     assert least == sorted(least) and least[0] <= min(first)
+
+    # The search box: only tasks holding the text, in the order chosen.
+    task = items.locator("tbody td[data-key='task']").first.inner_text()
+    items.locator("input[name='search']").fill(task)
+    items.locator("form[data-search='items'] button").click()
+    expect(items.locator(".note")).to_contain_text(f"matching {task!r}")
+    tasks = items.locator("tbody td[data-key='task']").all_inner_texts()
+    assert tasks and all(task in shown for shown in tasks)
+    expect(items.locator("th[aria-sort='ascending']")).to_contain_text("Label time")
