@@ -4,9 +4,10 @@ At 10M events over a year there are millions of items: no caller wants them all 
 list. Everything that depends on every matching row is done by the database over the per-item
 expression (`workunits.per_item`): the sort (with the project's name from the `projects`
 table, ties broken by the unique key (project, task), so pages never overlap or skip), the
-task search, LIMIT/OFFSET, and in a second query the count of matching rows and their totals.
-Only the page's rows come back. The exports ask for a stream instead: every matching row, read
-from the store in batches as they are written.
+task search, LIMIT/OFFSET, and the count of matching rows and their totals (window aggregates
+riding on the page's rows: one pass over the events). Only the page's rows come back. The
+exports ask for a stream instead: every matching row, read from the store in batches as they
+are written.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def items_table(q: ReportInput) -> dict[str, Any]:
     """
     store, window, scope, directory, paging = q.store, q.window, q.scope, q.directory, q.paging
     values = {**window.values(), **scope.values()}
-    if paging.search:
+    if paging.search is not None:
         values["search"] = paging.search.lower()
     shape = (window.shape, scope.shape, paging.search is not None)
 
