@@ -58,10 +58,14 @@ def items_table(q: ReportInput) -> dict[str, Any]:
     if skipped:
         values["offset"] = paging.offset
     order = (paging.sort or DEFAULT_SORT, paging.descending)
-    key = ("items", "rows", shape, order, limited, skipped)
+    key = ("items", "rows", shape, order, limited, skipped, paging.stream)
 
     def build(c: Any, p: Params) -> ir.Table:
-        return _page(_matching(c, p, scope, paging), c, p, order, limited, skipped)
+        items = _matching(c, p, scope, paging)
+        if not paging.stream:
+            every = ibis.window()
+            items = items.mutate(**{n: v.over(every) for n, v in _summed(items).items()})
+        return _page(items, c, p, order, limited, skipped)
 
     rows: Any
     if paging.stream:
@@ -125,8 +129,6 @@ def _page(
     projects = con.table("projects")
     named = items.left_join(projects.select("id", "name"), items.project == projects.id)
     named = named.select(items, project_key=ibis.coalesce(named.name, named.project).lower())
-    every = ibis.window()
-    named = named.mutate(**{name: value.over(every) for name, value in _summed(named).items()})
     zero = ibis.literal(0)
     keys: dict[str, ir.Value] = {
         "project": named.project,
