@@ -12,6 +12,8 @@ from labelpulse.metrics.registry import Paging, ReportSpec
 
 DESCENDING = "desc"
 ASCENDING = "asc"
+# More rows than any report has, and well inside the 64-bit integers every database binds.
+MOST = 10**12
 
 
 def make_paging(
@@ -40,10 +42,9 @@ def make_paging(
         if direction not in ("", ASCENDING, DESCENDING):
             raise _bad("sort", f"sort order must be {ASCENDING} or {DESCENDING}, got {direction!r}")
         descending = direction == DESCENDING
-    if limit is not None and limit < 0:
-        raise _bad("limit", f"limit must be 0 or more, got {limit}")
-    if offset < 0:
-        raise _bad("offset", f"offset must be 0 or more, got {offset}")
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= MOST:
+            raise _bad(name, f"{name} must be from 0 to {MOST}, got {value}")
     return Paging(key, descending, limit, offset, search or None, stream)
 
 

@@ -149,8 +149,9 @@ def test_a_stream_gives_every_row_in_order_in_batches(
     [
         ({"sort": "nope"}, "sort", "unknown sort key 'nope': choose one of project, "),
         ({"sort": "task:up"}, "sort", "sort order must be asc or desc, got 'up'"),
-        ({"limit": -1}, "limit", "limit must be 0 or more"),
-        ({"offset": -5}, "offset", "offset must be 0 or more"),
+        ({"limit": -1}, "limit", "limit must be from 0 to 1000000000000, got -1"),
+        ({"offset": -5}, "offset", "offset must be from 0 to 1000000000000, got -5"),
+        ({"offset": 2**64}, "offset", "offset must be from 0 to 1000000000000, got 1844"),
     ],
 )
 def test_bad_paging_is_a_usage_error_naming_the_field(

@@ -57,8 +57,9 @@ def test_api_items_stay_cut_to_an_annotators_own_work(signed_in: SignedIn) -> No
         ({"sort": "colour"}, "sort", "unknown sort key 'colour'"),
         ({"sort": "task:sideways"}, "sort", "sort order must be asc or desc"),
         ({"limit": 10_001}, "limit", "limit must be at most 10000"),
-        ({"limit": -1}, "limit", "limit must be 0 or more"),
-        ({"offset": -1}, "offset", "offset must be 0 or more"),
+        ({"limit": -1}, "limit", "limit must be from 0 to"),
+        ({"offset": -1}, "offset", "offset must be from 0 to"),
+        ({"offset": 2**70}, "offset", "offset must be from 0 to"),
         ({"limit": "many"}, "limit", ""),
     ],
 )
