@@ -187,4 +187,8 @@ def _items_view(
     empty = view.empty
     if shown["search"] and not total:
         empty = f"No item's task holds {shown['search']!r} in this window and scope."
-    return replace(view, columns=headers, note=note, pages=pages, search=box, empty=empty)
+    elif total and not view.rows:
+        empty = f"Page {page} is past the last item ({total:,} in all)."
+    # Without rows, the empty line says why; a count of nothing says nothing more.
+    shown_note = note if view.rows else None
+    return replace(view, columns=headers, note=shown_note, pages=pages, search=box, empty=empty)

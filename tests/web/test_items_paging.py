@@ -148,3 +148,13 @@ def test_work_page_searches_items_and_keeps_the_search_in_its_links(
     assert none.one("p", data_empty="items").text() == (
         "No item's task holds 'no-such-task' in this window and scope."
     )
+
+
+def test_a_page_past_the_last_item_says_so_and_links_back(signed_in: SignedIn) -> None:
+    doc = get_page(signed_in("owner"), "/work", {**WINDOW, "page": "99"})
+    total = api(signed_in("owner"), ITEMS, {**WINDOW, "limit": 0})["page"]["total_rows"]
+    assert doc.one("p", data_empty="items").text() == (
+        f"Page 99 is past the last item ({total} in all)."
+    )
+    back = doc.one("nav", data_pages="items").one("a", data_page="prev")
+    assert ("page", "98") in parse_qsl(urlsplit(back.attrs["href"]).query)
