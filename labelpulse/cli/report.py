@@ -78,8 +78,8 @@ Sort = Annotated[
     str | None,
     typer.Option(
         "--sort",
-        help="Sort by this column (or total_time), ascending; COLUMN:desc for descending "
-        "(default: project name, then task).",
+        help=f"Sort by one of {', '.join(SPECS['items'].sort_keys)}; COLUMN:desc for "
+        "descending (default: project name, then task).",
         metavar="COLUMN[:desc]",
     ),
 ]
