@@ -100,13 +100,14 @@ class Plan:
     def window(self) -> str:
         return urllib.parse.urlencode({"from": self.start, "to": self.end, "tz": TZ})
 
+    def path(self, member: str) -> str:
+        """The member report of `member`."""
+        return f"/api/members/{urllib.parse.quote(member, safe='')}/report?{self.window()}"
+
     def paths(self, route: str, requests: int) -> list[str]:
         """`requests` paths of a route (only the member report's differ, by member)."""
         if route == "member":
-            return [
-                f"/api/members/{urllib.parse.quote(m, safe='')}/report?{self.window()}"
-                for m in self.members[:requests]
-            ]
+            return [self.path(m) for m in self.members[:requests]]
         if route == "work page":
             return [f"/work?{self.window()}"] * requests
         return [f"/api/reports/{route}?{self.window()}"] * requests
@@ -194,11 +195,12 @@ def _free_port() -> int:
 
 
 class Client:
-    """One keep-alive connection to the server, with the request headers of a route."""
+    """One keep-alive connection to the server, with an API token or a signed-in session's
+    cookie (`sign_in`)."""
 
-    def __init__(self, port: int, headers: dict[str, str]) -> None:
+    def __init__(self, port: int, token: str = "", *, cookie: str = "") -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        self.headers = headers
+        self.headers = {"Cookie": cookie} if cookie else {"Authorization": f"Bearer {token}"}
 
     def get(self, path: str) -> bytes:
         self.conn.request("GET", path, headers=self.headers)
@@ -260,8 +262,8 @@ class Server:
         self.log.close()
 
 
-def sign_in(port: int, plan: Plan) -> dict[str, str]:
-    """The headers of a signed-in browser: GET /login for the form's CSRF token and the
+def sign_in(port: int, plan: Plan) -> str:
+    """The session cookie of a signed-in browser: GET /login for the form's CSRF token and the
     session cookie, then POST /login; the answer's cookie is the signed-in session."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -284,7 +286,7 @@ def sign_in(port: int, plan: Plan) -> dict[str, str]:
         signed_in = _session_cookie(response)
         if response.status != 303 or signed_in is None:
             raise RuntimeError(f"POST /login: HTTP {response.status}, not signed in")
-        return {"Cookie": signed_in}
+        return signed_in
     finally:
         conn.close()
 
@@ -297,7 +299,7 @@ def _session_cookie(response: http.client.HTTPResponse) -> str | None:
     return None
 
 
-def _over_http(port: int, headers: dict[str, str], paths: list[str], concurrency: int) -> Timing:
+def _over_http(port: int, paths: list[str], concurrency: int, token: str, cookie: str) -> Timing:
     """Every path, `concurrency` at a time, each thread on its own connection."""
     latencies: list[float] = []
     errors: list[BaseException] = []
@@ -306,7 +308,7 @@ def _over_http(port: int, headers: dict[str, str], paths: list[str], concurrency
     ready = threading.Barrier(concurrency + 1)
 
     def worker() -> None:
-        client = Client(port, headers)
+        client = Client(port, token, cookie=cookie)
         try:
             client.get("/api/health")  # the connection is open before the clock starts
             ready.wait()
@@ -372,18 +374,17 @@ def bench_http(
             server = Server(db)
             try:
                 server.wait_ready()
-                if route == "work page":
-                    headers = sign_in(server.port, plan)
-                else:
-                    headers = {"Authorization": f"Bearer {plan.token}"}
+                cookie = sign_in(server.port, plan) if route == "work page" else ""
                 paths = plan.paths(route, count)
-                warm = Client(server.port, headers)
+                warm = Client(server.port, plan.token, cookie=cookie)
                 try:
                     for path in paths[:WARMUP]:
                         warm.get(path)
                 finally:
                     warm.close()
-                timings = [_over_http(server.port, headers, paths, c) for c in CONCURRENCY]
+                timings = [
+                    _over_http(server.port, paths, c, plan.token, cookie) for c in CONCURRENCY
+                ]
             finally:
                 server.stop()
             runs.append(RouteRun(route, baseline, timings))
