@@ -136,7 +136,7 @@ def main() -> None:
                 flush=True,
             )
         if events == max(sizes):
-            failed |= not print_http(events, *bench_http(db))
+            failed |= not print_http(events, bench_http(db))
     # Then each backend against its own hand-written SQL.
     budget = float(os.environ.get("LABELPULSE_BENCH_BUDGET", "60"))
     failed |= not backends.run(sizes, backends.backends_from_env(), repeat, budget)

@@ -24,6 +24,7 @@ from labelpulse.access.policy import Viewer
 from labelpulse.errors import ForbiddenError
 from labelpulse.events import DirectoryRecord, Member
 from labelpulse.store.base import Store
+from labelpulse.store.cache import remembered
 from labelpulse.store.directory import Directory
 
 OWNER = "owner"
@@ -56,11 +57,11 @@ class Change:
 
 def disabled_members(store: Store) -> set[str]:
     """The members who may not sign in nor use their tokens, read once per write."""
-    cached = store.cache.get("disabled_members")
-    if isinstance(cached, frozenset):
-        return set(cached)
-    found = frozenset(str(row["member"]) for row in store.get("disabled_members"))
-    store.cache["disabled_members"] = found
+    found = remembered(
+        store,
+        "disabled_members",
+        lambda: frozenset(str(row["member"]) for row in store.get("disabled_members")),
+    )
     return set(found)
 
 

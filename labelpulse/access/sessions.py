@@ -17,6 +17,7 @@ import time
 from labelpulse.access.owners import disabled_members
 from labelpulse.access.policy import Viewer, viewer_for
 from labelpulse.store.base import Store
+from labelpulse.store.cache import remembered
 from labelpulse.store.directory import Directory
 
 SESSION_DAYS = 14
@@ -53,11 +54,8 @@ def start_session(store: Store, viewer: Viewer) -> str:
 
 def session_viewer(store: Store, session_id: str) -> Viewer | None:
     """The member a session id is signed in as, or None when the session has ended."""
-    key = "session:" + _digest(session_id)
-    cached = store.cache.get(key)  # remembered until the next write to the store
-    if cached is None:
-        cached = store.cache[key] = _look_up(store, _digest(session_id))
-    viewer, expires_us = cached
+    digest = _digest(session_id)
+    viewer, expires_us = remembered(store, "session:" + digest, lambda: _look_up(store, digest))
     return viewer if viewer is not None and _now_us() < expires_us else None
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
 
 from labelpulse.access.accounts import known_member, now_us
 from labelpulse.access.owners import Change, check_change, disabled_members
 from labelpulse.access.policy import Viewer, viewer_for
 from labelpulse.errors import NotFoundError, UsageError
 from labelpulse.store.base import Store
+from labelpulse.store.cache import remembered
 from labelpulse.store.directory import Directory
 
 TOKEN_SCOPES = ("read", "ingest")
@@ -53,9 +53,6 @@ def create_token(
     return token_id, f"{PREFIX}{token_id}_{secret}"
 
 
-_UNCHECKED: Any = object()
-
-
 def check_token(store: Store, token: str) -> tuple[Viewer, str] | None:
     """(the token's member as a viewer, its scope), or None for an unknown or revoked token."""
     body = token.removeprefix(PREFIX)
@@ -63,15 +60,7 @@ def check_token(store: Store, token: str) -> tuple[Viewer, str] | None:
     if not token.startswith(PREFIX) or not sep:
         return None
     # Checked tokens are remembered until the next write to the store (a revocation is one).
-    # The cache taken once and read in one call: a write (another thread's) replaces it.
-    key, cache = "token:" + _digest(token), store.cache
-    cached = cache.get(key, _UNCHECKED)
-    if cached is not _UNCHECKED:
-        found: tuple[Viewer, str] | None = cached
-        return found
-    found = _check(store, token_id, secret)
-    cache[key] = found
-    return found
+    return remembered(store, "token:" + _digest(token), lambda: _check(store, token_id, secret))
 
 
 def _check(store: Store, token_id: str, secret: str) -> tuple[Viewer, str] | None:

@@ -154,7 +154,8 @@ class Store(Protocol):
 
         A write replaces the dict rather than clearing it: take it once, read it with one call
         (`get`), and store what was read into that same dict, so that a value read before a
-        write (on another thread) goes with the dict the write replaced."""
+        write (on another thread) goes with the dict the write replaced
+        (`labelpulse.store.cache.remembered` does all three)."""
         ...
 
     def metric_tables(self) -> UnboundTables:

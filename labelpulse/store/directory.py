@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labelpulse.store.base import Store
+from labelpulse.store.cache import remembered
 
 
 @dataclass
@@ -21,27 +22,24 @@ class Directory:
     @classmethod
     def load(cls, store: Store) -> Directory:
         """The directory, read once per write to the store."""
-        # Taken once: a write replaces the store's cache, and what was read before it must go
-        # into the cache it replaced, never into the new one.
-        cache = store.cache
-        cached = cache.get("directory")
-        if isinstance(cached, Directory):
-            return cached
 
         def rows(sql: str) -> dict[str, dict[str, Any]]:
             return {row["id"]: row for row in store.rows(sql)}
 
-        memberships: dict[str, set[tuple[str, str]]] = {}
-        for row in store.rows("SELECT member, target_kind, target FROM memberships"):
-            memberships.setdefault(row["member"], set()).add((row["target_kind"], row["target"]))
-        loaded = cls(
-            members=rows("SELECT id, name, email, role FROM members"),
-            projects=rows("SELECT id, name, workspace FROM projects"),
-            workspaces=rows("SELECT id, name FROM workspaces"),
-            memberships=memberships,
-        )
-        cache["directory"] = loaded
-        return loaded
+        def read() -> Directory:
+            memberships: dict[str, set[tuple[str, str]]] = {}
+            for row in store.rows("SELECT member, target_kind, target FROM memberships"):
+                memberships.setdefault(row["member"], set()).add(
+                    (row["target_kind"], row["target"])
+                )
+            return cls(
+                members=rows("SELECT id, name, email, role FROM members"),
+                projects=rows("SELECT id, name, workspace FROM projects"),
+                workspaces=rows("SELECT id, name FROM workspaces"),
+                memberships=memberships,
+            )
+
+        return remembered(store, "directory", read)
 
     def member(self, member_id: str) -> dict[str, Any]:
         known = self.members.get(member_id)

@@ -27,6 +27,7 @@ from labelpulse.store.base import (
 )
 from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, columns_ddl
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.slots import CEILING_PER_CORE, Slots
 from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
 from labelpulse.validation import as_arrow
 
@@ -105,8 +106,10 @@ class DuckDBStore(PlainImports):
         self._factory_lock = threading.Lock()
         # As many reads at once as there are cores: DuckDB runs every query of a database on
         # one pool of that many threads, and forty reads at once would queue a write's
-        # statements (a POST) behind all of theirs, for seconds, for no more throughput.
-        self._reading = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+        # statements (a POST) behind all of theirs, for seconds, for no more throughput. A slow
+        # read leaves its slot to the others after a while (see `labelpulse.store.slots`).
+        cores = max(2, os.cpu_count() or 2)
+        self._reading = Slots(lambda: cores, ceiling=CEILING_PER_CORE * cores)
         self._con.execute("SET TimeZone = 'UTC'")
         # No result relies on the physical order of rows (every ordered report says ORDER BY);
         # without this promise DuckDB inserts and scans in parallel.
@@ -377,7 +380,7 @@ class DuckDBStore(PlainImports):
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         cursor = self._reader()
-        with self._reading:
+        with self._reading.held():
             result = cursor.sql(sql, params=dict(params or {}))
             if result is None:
                 return pa.table({})
@@ -397,7 +400,7 @@ class DuckDBStore(PlainImports):
             cursor = self._factory.cursor()
         try:
             cursor.execute("SET TimeZone = 'UTC'")
-            with self._reading:
+            with self._reading.held():
                 batches = cursor.sql(sql, params=dict(params or {})).to_arrow_reader(size)
             for batch in batches:
                 yield batch.to_pylist()
@@ -406,7 +409,7 @@ class DuckDBStore(PlainImports):
 
     def _fetch(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
         reader = self._reader()
-        with self._reading:
+        with self._reading.held():
             cursor = reader.execute(sql, params)
             names = [column[0] for column in cursor.description or ()]
             fetched = cursor.fetchall()

@@ -14,15 +14,19 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from labelpulse.store.slots import AGING, CEILING_PER_CORE, Slots
+
 
 class WritesFirst:
-    """Slots for reports, fewer of them while any write is under way."""
+    """Slots for reports, fewer of them while any write is under way; a report running longer
+    than `aging` seconds leaves its slot to the next (`labelpulse.store.slots`), so slow reports
+    never hold every one."""
 
-    def __init__(self, cores: int | None = None) -> None:
+    def __init__(self, cores: int | None = None, aging: float = AGING) -> None:
         self.cores = max(1, cores or os.cpu_count() or 1)
-        self._changed = threading.Condition()
-        self._reading = 0
         self._writing = 0
+        self._lock = threading.Lock()
+        self._slots = Slots(self._read_slots, CEILING_PER_CORE * self.cores, aging)
 
     def _read_slots(self) -> int:
         return max(1, self.cores - 1) if self._writing else self.cores
@@ -30,24 +34,17 @@ class WritesFirst:
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Around one report's computation: waits while the slots are taken."""
-        with self._changed:
-            self._changed.wait_for(lambda: self._reading < self._read_slots())
-            self._reading += 1
-        try:
+        with self._slots.held():
             yield
-        finally:
-            with self._changed:
-                self._reading -= 1
-                self._changed.notify_all()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Around one write (a POSTed batch, a webhook): never waits itself."""
-        with self._changed:
+        with self._lock:
             self._writing += 1
         try:
             yield
         finally:
-            with self._changed:
+            with self._lock:
                 self._writing -= 1
-                self._changed.notify_all()
+            self._slots.resized()

@@ -76,3 +76,33 @@ def test_one_core_keeps_one_slot_for_reports() -> None:
     gate = WritesFirst(cores=1)
     with gate.writing(), gate.reading():
         pass  # never zero slots: a write cannot stop every report
+
+
+def test_slow_reports_do_not_hold_every_slot() -> None:
+    """Two reports on two cores hold their slots past `aging`: a third starts beside them."""
+    gate = WritesFirst(cores=2, aging=0.05)
+    release = threading.Event()
+    inside = [threading.Event(), threading.Event()]
+    third = threading.Event()
+
+    def slow(entered: threading.Event) -> None:
+        with gate.reading():
+            entered.set()
+            release.wait(30)
+
+    def short() -> None:
+        with gate.reading():
+            third.set()
+
+    threads = [threading.Thread(target=slow, args=(entered,)) for entered in inside]
+    for thread, entered in zip(threads, inside, strict=True):
+        thread.start()
+        assert entered.wait(30)
+    threads.append(threading.Thread(target=short))
+    threads[-1].start()
+    try:
+        assert third.wait(30), "the short report ran while both slow ones still held a slot"
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(30)

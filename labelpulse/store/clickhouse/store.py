@@ -22,7 +22,7 @@ from labelpulse.store.base import (
     refuse_conflicts,
 )
 from labelpulse.store.clickhouse import append as batch
-from labelpulse.store.clickhouse.connection import bind, open_connection
+from labelpulse.store.clickhouse.connection import Pool, bind, open_connection
 from labelpulse.store.clickhouse.schema import (
     MIGRATIONS,
     RECORD_COLUMNS,
@@ -48,8 +48,11 @@ class ClickHouseStore(PlainImports):
     """A store in a ClickHouse database: `clickhouse://user:password@host:port/database` (a
     server, through clickhouse-connect) or `chdb://PATH?database=NAME` (chDB, in-process).
 
-    Writes from one store are serialized; each `append` checks its whole batch before it writes
-    anything. See docs/backends/clickhouse.md for the design and for running it on a cluster.
+    Writes from one store are serialized, on a connection of their own; each `append` checks
+    its whole batch before it writes anything. Reads run on a pool of other connections, in
+    parallel with each other and with a write (ClickHouse has no transactions: a read during a
+    batch, from this process or another, may see part of it). See docs/backends/clickhouse.md
+    for the design and for running it on a cluster.
     """
 
     dialect: Dialect = "clickhouse"
@@ -58,6 +61,7 @@ class ClickHouseStore(PlainImports):
         self.url = url
         self._con = open_connection(url)
         self._lock = threading.RLock()
+        self._readers = Pool(lambda: open_connection(url))
         self._cache: dict[str, Any] = {}
         self._tables = UnboundTables(self.dialect)
         self._last_version = 0
@@ -65,6 +69,7 @@ class ClickHouseStore(PlainImports):
             self._migrate()
         except BaseException:
             self._con.close()
+            self._readers.close()
             raise
 
     # -- schema -------------------------------------------------------------------------------
@@ -86,13 +91,11 @@ class ClickHouseStore(PlainImports):
                     ) from exc
 
     def schema_version(self) -> int:
-        value = self._scalar("SELECT max(version) AS v FROM schema_version")
+        # A read (GET /api/health answers while a batch is stored), of what the migrations,
+        # done by then, wrote.
+        rows = self.rows("SELECT max(version) AS v FROM schema_version")
+        value = rows[0]["v"] if rows else None
         return int(value) if value is not None else 0
-
-    def _scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        with self._lock:
-            table = self._con.arrow(sql, params)
-        return table.column(0)[0].as_py() if table.num_rows else None
 
     def _next_version(self) -> int:
         """A row version above every one this store wrote: the clock in ns, or one more."""
@@ -294,8 +297,8 @@ class ClickHouseStore(PlainImports):
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         bound, values = bind(sql, params)
-        with self._lock:
-            return self._con.arrow(bound, values)
+        with self._readers.connection() as con:
+            return con.arrow(bound, values)
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.query(sql, params).to_pylist()
@@ -305,8 +308,10 @@ class ClickHouseStore(PlainImports):
         self, sql: str, params: Mapping[str, Any] | None, size: int
     ) -> Iterator[list[dict[str, Any]]]:
         bound, values = bind(sql, params)
-        for part in self._con.stream(bound, values, size):
-            yield part.to_pylist()
+        # On a read connection of the pool, held until the last part is read.
+        with self._readers.connection() as con:
+            for part in con.stream(bound, values, size):
+                yield part.to_pylist()
 
     @property
     def cache(self) -> dict[str, Any]:
@@ -316,6 +321,7 @@ class ClickHouseStore(PlainImports):
         return self._tables
 
     def close(self) -> None:
+        self._readers.close()
         with self._lock:
             self._con.close()
 

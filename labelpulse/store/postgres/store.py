@@ -54,6 +54,7 @@ class PostgresStore:
         self._pool = Pool(url)
         self._cache: dict[str, Any] = {}
         self._cache_writes: int | None = None
+        self._cache_lock = threading.Lock()
         self._tables = UnboundTables(self.dialect)
         self._columns: dict[str, list[str]] = {}
         self._duckdb: duckdb.DuckDBPyConnection | None = None
@@ -358,10 +359,15 @@ class PostgresStore:
         with self._pool.connection() as con:
             row = con.execute("SELECT last_value, is_called FROM store_writes").fetchone()
         writes = int(row[0]) if row and row[1] else 0
-        if writes != self._cache_writes:
-            self._cache = {}
-            self._cache_writes = writes
-        return self._cache
+        with self._cache_lock:
+            if self._cache_writes is None or writes > self._cache_writes:
+                self._cache = {}
+                self._cache_writes = writes
+            elif writes < self._cache_writes:
+                # Another thread has seen a later write since this count was read: what this
+                # reader reads goes into a dict of its own, for none to find.
+                return {}
+            return self._cache
 
     def metric_tables(self) -> UnboundTables:
         return self._tables
