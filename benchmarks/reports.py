@@ -10,8 +10,8 @@ busiest annotator of the window), members, reviewers, insights, work, and the fi
 Each is `labelpulse.metrics.report(store, name, ...)` in-process, against (a) hand-written SQL
 over the raw `events` table alone and (b) hand-written SQL over the tables the library maintains
 (`benchmarks/floors/reports.py`), both on the store's own connection. Before anything is timed,
-each floor's figures are checked equal to the report's; a difference is printed and fails the
-run. Then the three run alternately, once to warm up and for LABELPULSE_BENCH_REPEAT rounds
+each floor's figures are checked equal to the report's (which also warms each up); a difference
+is printed and fails the run. Then the three run alternately for LABELPULSE_BENCH_REPEAT rounds
 (default 5; fewer once LABELPULSE_BENCH_REPORT_BUDGET seconds, default 30, have passed on one
 comparison, after at least 3): the minimum of each, the least disturbed by the other agents of
 a shared machine.
@@ -61,9 +61,7 @@ class Timing:
 
 
 def fastest(calls: list[Callable[[], Any]], repeat: int, budget: float) -> list[float]:
-    """The minimum wall time of each call, run alternately after one warm-up round."""
-    for call in calls:
-        call()
+    """The minimum wall time of each call, run alternately (the check has warmed each up)."""
     best = [float("inf")] * len(calls)
     started = time.perf_counter()
     for round_ in range(repeat):
