@@ -306,7 +306,7 @@ def work(con: Any, window: Window) -> list[Named]:
 
 
 def items(con: Any, window: Window) -> list[Named]:
-    """The first page of items (by project name, then task) with the totals over every item
+    """The first page of items (by project name, task, project) with the totals over every item
     and the number of items, computed before the page is cut, in one statement."""
     typed = _typed(
         window, "e.project, e.task, e.annotation, e.type, e.time_us, e.id, e.frames, e.regions"
@@ -335,5 +335,5 @@ def items(con: Any, window: Window) -> list[Named]:
           sum(coalesce(c.annotations, 0)) OVER () AS total_annotations
         FROM figures f LEFT JOIN counted c USING (project, task)
         LEFT JOIN projects p ON p.id = f.project
-        ORDER BY lower(coalesce(p.name, f.project)), f.task LIMIT {ITEMS_PAGE}"""
+        ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
     return [_named(con, sql)]

@@ -244,10 +244,11 @@ class ItemsFloor(ReportFloor):
         }
         for name in ("label_time", "review_time", "edit_time"):
             totals[name] = float(totals[name] or 0)
-        return _keyed(rows, self.keys, totals)
+        return {**_keyed(rows, self.keys, totals), "total_rows": first.get("total_rows", 0)}
 
     def library_figures(self, report: Mapping[str, Any]) -> Figures:
-        return _keyed(report["rows"][: raw_sql.ITEMS_PAGE], self.keys, report["totals"])
+        figures = _keyed(report["rows"], self.keys, report["totals"])
+        return {**figures, "total_rows": report["page"]["total_rows"]}
 
 
 FLOORS: tuple[ReportFloor, ...] = (
