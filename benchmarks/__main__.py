@@ -8,6 +8,8 @@ generated once and cached outside the repository (~/.cache/labelpulse), then:
   `read_ndjson` straight into a table (no validation, no dedupe, no state): events/s and ratio;
 - member report and members table: `labelpulse.metrics.report` against the same figures
   computed by hand-written SQL over the same state and event tables (median of repeated runs);
+- then `benchmarks/reports.py` on those databases: every report over a month and a year, against
+  hand-written SQL over the raw events and over the library's own tables, and the peak RSS;
 - then `benchmarks/backends.py`: the same on DuckDB, PostgreSQL and ClickHouse, each against its
   own hand-written SQL (LABELPULSE_BENCH_BACKENDS, default all three; empty for none);
 - then `benchmarks/ingest.py` at the smallest size: POST latency and sustained ingest with 50
@@ -27,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from benchmarks import backends, ingest, startup
+from benchmarks import backends, ingest, reports, startup
 from benchmarks.baseline import member_report_sql, members_table_sql
 from benchmarks.common import CACHE, END, TZ, demo_file, sizes_from_env
 from benchmarks.http import bench_http, print_http
@@ -137,6 +139,8 @@ def main() -> None:
             )
         if events == max(sizes):
             failed |= not print_http(events, bench_http(db))
+    # Every report on the databases just imported, against its two floors.
+    failed |= not reports.run(sizes, reports.database, *reports.rounds_from_env())
     # Then each backend against its own hand-written SQL.
     budget = float(os.environ.get("LABELPULSE_BENCH_BUDGET", "60"))
     failed |= not backends.run(sizes, backends.backends_from_env(), repeat, budget)
