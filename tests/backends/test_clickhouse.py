@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pytest
 
 from labelpulse import demo
@@ -21,13 +22,14 @@ from labelpulse.metrics.query import Params, compiled
 from labelpulse.metrics.scope import local_day, make_window
 from labelpulse.store import Store, connect
 from labelpulse.store.check import check_state, repair_state
-from labelpulse.store.clickhouse import ClickHouseStore
+from labelpulse.store.clickhouse import ClickHouseStore, append
 from labelpulse.store.clickhouse.connection import (
     bind,
     clickhouse_type,
     parameter_text,
     parse_url,
 )
+from labelpulse.store.clickhouse.schema import MIGRATIONS
 from tests.backends import clickhouse_server
 from tests.report_arguments import ScopeArguments, WindowArguments
 
@@ -223,6 +225,57 @@ def test_an_atomic_batch_with_a_conflict_writes_nothing(ch: ClickHouseStore) -> 
     assert [d["position"] for d in caught.value.details] == [3]
     assert {table: snapshot(ch, table) for table in before} == before
     assert ch.rows("SHOW TABLES LIKE '\\_lp\\_%'") == []  # the scratch tables are gone
+
+
+# -- the stored-id check -----------------------------------------------------------------------
+def test_the_stored_id_check_reads_only_the_ids_of_the_batch(ch: ClickHouseStore) -> None:
+    """A batch's duplicate check looks up each of its ids (`event_ids`, a key-value table): it
+    reads as many rows as the batch has ids, not the log's id column. The same query as a scan
+    hits the row limit the lookup stays under, so a check that scans again fails here."""
+    ingest_records(ch, demo_records(events=3_000))
+    stored = [r["id"] for r in ch.rows("SELECT id FROM events ORDER BY id LIMIT 5")]
+    ids = [*stored, "new-1", "new-2"]
+    con = ch._con
+    con.execute("CREATE TABLE probe (id String) ENGINE = Memory")
+    con.insert("probe", pa.table({"id": ids}))
+    lookup = append.stored_ids_sql("probe")
+    plan = con.arrow(f"EXPLAIN actions = 1 {lookup}").column(0).to_pylist()
+    assert "ReadType: GetKeys" in [line.strip() for line in plan]
+    # The probe's own rows count too: the limit is the batch twice, far below the 3,000 ids.
+    limit = f" SETTINGS max_rows_to_read = {2 * len(ids)}, read_overflow_mode = 'throw'"
+    found = con.arrow(lookup + limit)
+    assert sorted(found.column("id").to_pylist()) == sorted(stored)
+    scan = lookup.replace("WHERE id IN", "WHERE concat(id, '') IN")
+    with pytest.raises(StoreError, match="max rows"):
+        con.arrow(scan + limit)
+
+
+def test_an_older_database_gets_its_stored_ids_from_the_log(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database made before `event_ids` existed gets it filled by the migration, so the
+    events it already holds are still found as duplicates."""
+    urls = clickhouse_server.fresh_database(request, tmp_path)
+    url = next(urls)
+    records = demo_records(events=1_500)
+    store = connect(url)
+    assert isinstance(store, ClickHouseStore)
+    ingest_records(store, records)
+    store._con.execute("DROP TABLE event_ids SYNC")
+    store._con.execute("TRUNCATE TABLE schema_version")
+    store._con.execute(f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})")
+    store.close()
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        events = count(store, "events")
+        assert count(store, "event_ids") == events
+        outcome = ingest_records(store, records)
+        assert (outcome.stored, outcome.duplicates) == (0, events)
+    finally:
+        store.close()
+        for _ in urls:
+            pass
 
 
 # -- the state table ---------------------------------------------------------------------------

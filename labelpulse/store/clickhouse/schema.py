@@ -86,6 +86,19 @@ _REVIEWS = f"""CREATE TABLE IF NOT EXISTS review_actions ({_columns_ddl(REVIEW_C
   {_HIDDEN_DDL}, INDEX annotation_bloom annotation TYPE bloom_filter(0.01) GRANULARITY 1)
 ENGINE = {_REPLACING} ORDER BY (author, time_us, event) SETTINGS allow_nullable_key = 1"""
 
+# The stored ids, for ingest's duplicate check: a key-value table (RocksDB inside ClickHouse)
+# answers "which of these ids are stored?" with one point lookup per id, so a batch's check costs
+# the same however long the log (a MergeTree lookup by id reads whole granules of the id column:
+# a batch of 250k ids touches every one). Beside each id, its event's sort key prefix, by which
+# the rare matches are read back from `events` for the content comparison. Written after the
+# events (`append.remember_ids`); filled from the log by the migration that adds it.
+_EVENT_IDS = """CREATE TABLE IF NOT EXISTS event_ids (id String, actor String, time_us Int64)
+ENGINE = EmbeddedRocksDB PRIMARY KEY id"""
+EVENT_IDS_MIGRATION: tuple[str, ...] = (
+    _EVENT_IDS,
+    "INSERT INTO event_ids (id, actor, time_us) SELECT id, actor, time_us FROM events",
+)
+
 # Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
 # statement may run again (IF NOT EXISTS): ClickHouse has no DDL transactions, so a migration
 # cut short is finished by the next start.
@@ -113,6 +126,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         _record_table("sessions", ("id",)),
         _record_table("disabled_members", ("member",)),
     ),
+    EVENT_IDS_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.
