@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -227,25 +227,36 @@ def test_an_atomic_batch_with_a_conflict_writes_nothing(ch: ClickHouseStore) -> 
     assert ch.rows("SHOW TABLES LIKE '\\_lp\\_%'") == []  # the scratch tables are gone
 
 
-# -- the stored-id check -----------------------------------------------------------------------
-def test_the_stored_id_check_reads_only_the_ids_of_the_batch(ch: ClickHouseStore) -> None:
-    """A batch's duplicate check looks up each of its ids (`event_ids`, a key-value table): it
-    reads as many rows as the batch has ids, not the log's id column. The same query as a scan
-    hits the row limit the lookup stays under, so a check that scans again fails here."""
+# -- the stored-key checks ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("column", "table", "lookup"),
+    [
+        ("id", "events", append.stored_ids_sql),
+        ("annotation", "state", append.known_annotations_sql),
+    ],
+)
+def test_a_stored_key_check_reads_only_the_keys_of_the_batch(
+    ch: ClickHouseStore, column: str, table: str, lookup: Callable[[str], str]
+) -> None:
+    """A batch's checks of which of its ids are stored and which of its annotations have a state
+    row look up each of its keys (`event_ids`, `annotation_ids`: key-value tables): they read as
+    many rows as the batch has keys, not a column of the log. The same query as a scan hits the
+    row limit the lookup stays under, so a check that scans again fails here."""
     ingest_records(ch, demo_records(events=3_000))
-    stored = [r["id"] for r in ch.rows("SELECT id FROM events ORDER BY id LIMIT 5")]
-    ids = [*stored, "new-1", "new-2"]
+    stored = [r["k"] for r in ch.rows(f"SELECT {column} AS k FROM {table} ORDER BY k LIMIT 5")]
+    keys = [*stored, "new-1", "new-2"]
     con = ch._con
-    con.execute("CREATE TABLE probe (id String) ENGINE = Memory")
-    con.insert("probe", pa.table({"id": ids}))
-    lookup = append.stored_ids_sql("probe")
-    plan = con.arrow(f"EXPLAIN actions = 1 {lookup}").column(0).to_pylist()
+    con.execute(f"CREATE TABLE probe ({column} String) ENGINE = Memory")
+    con.insert("probe", pa.table({column: keys}))
+    sql = lookup("probe")
+    plan = con.arrow(f"EXPLAIN actions = 1 {sql}").column(0).to_pylist()
     assert "ReadType: GetKeys" in [line.strip() for line in plan]
-    # The probe's own rows count too: the limit is the batch twice, far below the 3,000 ids.
-    limit = f" SETTINGS max_rows_to_read = {2 * len(ids)}, read_overflow_mode = 'throw'"
-    found = con.arrow(lookup + limit)
-    assert sorted(found.column("id").to_pylist()) == sorted(stored)
-    scan = lookup.replace("WHERE id IN", "WHERE concat(id, '') IN")
+    # The probe's own rows count too: the limit is the batch twice, far below the stored keys.
+    assert count(ch, table) > 100 * len(keys)
+    limit = f" SETTINGS max_rows_to_read = {2 * len(keys)}, read_overflow_mode = 'throw'"
+    found = con.arrow(sql + limit)
+    assert sorted(found.column(column).to_pylist()) == sorted(stored)
+    scan = sql.replace(f"WHERE {column} IN", f"WHERE concat({column}, '') IN")
     with pytest.raises(StoreError, match="max rows"):
         con.arrow(scan + limit)
 
@@ -253,8 +264,8 @@ def test_the_stored_id_check_reads_only_the_ids_of_the_batch(ch: ClickHouseStore
 def test_an_older_database_gets_its_stored_ids_from_the_log(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    """A database made before `event_ids` existed gets it filled by the migration, so the
-    events it already holds are still found as duplicates."""
+    """A database made before `event_ids` and `annotation_ids` existed gets them filled by the
+    migration: the events it holds are still found as duplicates, its annotations as known."""
     urls = clickhouse_server.fresh_database(request, tmp_path)
     url = next(urls)
     records = demo_records(events=1_500)
@@ -262,6 +273,7 @@ def test_an_older_database_gets_its_stored_ids_from_the_log(
     assert isinstance(store, ClickHouseStore)
     ingest_records(store, records)
     store._con.execute("DROP TABLE event_ids SYNC")
+    store._con.execute("DROP TABLE annotation_ids SYNC")
     store._con.execute("TRUNCATE TABLE schema_version")
     store._con.execute(f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})")
     store.close()
@@ -270,8 +282,13 @@ def test_an_older_database_gets_its_stored_ids_from_the_log(
         assert store.schema_version() == len(MIGRATIONS)
         events = count(store, "events")
         assert count(store, "event_ids") == events
+        assert count(store, "annotation_ids") == count(store, "state")
         outcome = ingest_records(store, records)
         assert (outcome.stored, outcome.duplicates) == (0, events)
+        annotation = store.rows("SELECT annotation FROM state ORDER BY annotation LIMIT 1")[0]
+        later = event("late-1", annotation=annotation["annotation"], time="2026-04-04T12:00:00Z")
+        ingest_records(store, [later])
+        assert check_state(store).differences == 0
     finally:
         store.close()
         for _ in urls:

@@ -109,11 +109,8 @@ def prepare(
 def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) -> None:
     """Write the state and review rows of the annotations the batch touches, then its events."""
     source = prepared.source
-    known = tables.create_as(
-        "known",
-        f"SELECT DISTINCT annotation FROM state WHERE annotation IN "
-        f"(SELECT annotation FROM {source})",
-    )
+    known = tables.create_as("known", known_annotations_sql(source))
+    remember_annotations(con, source)
     has_known = con.arrow(f"SELECT count() AS n FROM {known}").column("n")[0].as_py() > 0
     touched = f"SELECT {TOUCHED_COLUMNS} FROM {source}"
     if has_known:
@@ -147,6 +144,23 @@ def stored_copies_sql(incoming: str, seen: str) -> str:
         f"SELECT b.pos AS pos, b.id AS id, ({_SAME}) AS same FROM {incoming} AS b "
         f"INNER JOIN ({stored}) AS a ON a.id = b.id ORDER BY b.pos"
     )
+
+
+def known_annotations_sql(source: str) -> str:
+    """The annotations of the events in the scratch table `source` that have a state row
+    already: point lookups in the `annotation_ids` key-value table, one per annotation."""
+    return (
+        f"SELECT annotation FROM annotation_ids "
+        f"WHERE annotation IN (SELECT annotation FROM {source})"
+    )
+
+
+def remember_annotations(con: Connection, source: str) -> None:
+    """Add the annotations of the events in `source` to `annotation_ids`, before their state
+    rows are written: an annotation listed without a state row (a batch cut short) only makes
+    the next batch read back its stored events, which it may have none of; a state row whose
+    annotation is missing would have the next batch recompute it from that batch alone."""
+    con.execute(f"INSERT INTO annotation_ids (annotation) SELECT DISTINCT annotation FROM {source}")
 
 
 def remember_ids(con: Connection, source: str) -> None:
