@@ -25,8 +25,10 @@ default "duckdb,postgres,clickhouse"), on a fresh database:
   comparison passes LABELPULSE_BENCH_BUDGET seconds, default 60, after at least 5): medians.
 
 Targets (issue #5): each report within 2x of its floor on every backend; PostgreSQL import at
-least 100k events/s (shown, and checked, for the whole import and for the store alone). Exits
-1 when one is missed, when figures differ, or when a backend could not run.
+least 100k events/s (shown, and checked, for the whole import and for the store alone). Issue
+#13: no backend's import more than 20% slower at the largest size than at the smallest (a
+line per backend: its import events/s at both, and their ratio, at least 0.8). Exits 1 when
+one is missed, when figures differ, or when a backend could not run.
 
 Servers: PostgreSQL 15 is started from the Debian binaries (LABELPULSE_PG_BIN, default
 /usr/lib/postgresql/15/bin) in a temporary data directory on a free port of 127.0.0.1, as the
@@ -84,6 +86,9 @@ REPORT_TARGET = 2.0  # each report within 2x of its backend's floor
 # events/s. DuckDB's import target (150k) is checked by `python -m benchmarks` itself;
 # ClickHouse has none.
 IMPORT_TARGETS = {"postgres": 100_000}
+# The import rate (events/s) at the largest size over the rate at the smallest: at most 20%
+# slower, so a batch's cost does not grow with the events already stored.
+SCALING_TARGET = 0.8
 DAYS = 30
 # Beyond PostgreSQL's defaults: memory for a machine with a few GB to spare, and WAL room so a
 # bulk load is not cut by checkpoints every 1 GB. Durability stays at the defaults.
@@ -430,6 +435,8 @@ class Row:
 class Results:
     rows: list[Row] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # backend → size → import events/s, for `add_scaling`
+    import_rates: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
@@ -441,6 +448,24 @@ class Results:
         )
         if row.ok is False:
             self.failures.append(f"{row.events:,} {row.backend} {row.what}: missed {row.target}")
+
+
+def add_scaling(results: Results) -> None:
+    """For each backend imported at two sizes or more: its import events/s at the largest size
+    against the smallest, and their ratio (SCALING_TARGET)."""
+    for name, rates in results.import_rates.items():
+        if len(rates) < 2:
+            continue
+        small, large = min(rates), max(rates)
+        ratio = rates[large] / rates[small]
+        results.add(
+            Row(
+                large, name, "import scaling", f"{rates[large] / 1000:,.0f}k ev/s",
+                f"{rates[small] / 1000:,.0f}k ev/s", f"{ratio:.2f}x",
+                f"≥ {SCALING_TARGET:.2f}x", ratio >= SCALING_TARGET,
+                f"import events/s at {large:,} over at {small:,} (the floor column)",
+            )
+        )  # fmt: skip
 
 
 # (what, the library's call, the floor's call, the library's figures, the floor's figures)
@@ -489,6 +514,7 @@ def bench_one(
         if summary.stored != events:
             errors = summary.errors[:3]
             raise RuntimeError(f"import stored {summary.stored:,} of {events:,}: {errors}")
+        results.import_rates.setdefault(backend.name, {})[events] = events / ours
         floor_seconds = backend.bulk_load(store, source)
         target = IMPORT_TARGETS.get(backend.name)
         results.add(
@@ -603,6 +629,7 @@ def run(sizes: list[int], names: list[str], repeat: int, budget: float) -> bool:
                     message = f"{events:,} {backend.name}: could not run: {reason}"
                     print(f"    {message}", flush=True)
                     results.failures.append(message)
+        add_scaling(results)
     finally:
         for backend in backends:
             backend.close()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pytest
 
 from labelpulse import demo
@@ -21,13 +22,14 @@ from labelpulse.metrics.query import Params, compiled
 from labelpulse.metrics.scope import local_day, make_window
 from labelpulse.store import Store, connect
 from labelpulse.store.check import check_state, repair_state
-from labelpulse.store.clickhouse import ClickHouseStore
+from labelpulse.store.clickhouse import ClickHouseStore, append
 from labelpulse.store.clickhouse.connection import (
     bind,
     clickhouse_type,
     parameter_text,
     parse_url,
 )
+from labelpulse.store.clickhouse.schema import MIGRATIONS
 from tests.backends import clickhouse_server
 from tests.report_arguments import ScopeArguments, WindowArguments
 
@@ -223,6 +225,74 @@ def test_an_atomic_batch_with_a_conflict_writes_nothing(ch: ClickHouseStore) -> 
     assert [d["position"] for d in caught.value.details] == [3]
     assert {table: snapshot(ch, table) for table in before} == before
     assert ch.rows("SHOW TABLES LIKE '\\_lp\\_%'") == []  # the scratch tables are gone
+
+
+# -- the stored-key checks ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("column", "table", "lookup"),
+    [
+        ("id", "events", append.stored_ids_sql),
+        ("annotation", "state", append.known_annotations_sql),
+    ],
+)
+def test_a_stored_key_check_reads_only_the_keys_of_the_batch(
+    ch: ClickHouseStore, column: str, table: str, lookup: Callable[[str], str]
+) -> None:
+    """A batch's checks of which of its ids are stored and which of its annotations have a state
+    row look up each of its keys (`event_ids`, `annotation_ids`: key-value tables): they read as
+    many rows as the batch has keys, not a column of the log. The same query as a scan hits the
+    row limit the lookup stays under, so a check that scans again fails here."""
+    ingest_records(ch, demo_records(events=3_000))
+    stored = [r["k"] for r in ch.rows(f"SELECT {column} AS k FROM {table} ORDER BY k LIMIT 5")]
+    keys = [*stored, "new-1", "new-2"]
+    con = ch._con
+    con.execute(f"CREATE TABLE probe ({column} String) ENGINE = Memory")
+    con.insert("probe", pa.table({column: keys}))
+    sql = lookup("probe")
+    plan = con.arrow(f"EXPLAIN actions = 1 {sql}").column(0).to_pylist()
+    assert "ReadType: GetKeys" in [line.strip() for line in plan]
+    # The probe's own rows count too: the limit is the batch twice, far below the stored keys.
+    assert count(ch, table) > 100 * len(keys)
+    limit = f" SETTINGS max_rows_to_read = {2 * len(keys)}, read_overflow_mode = 'throw'"
+    found = con.arrow(sql + limit)
+    assert sorted(found.column(column).to_pylist()) == sorted(stored)
+    scan = sql.replace(f"WHERE {column} IN", f"WHERE concat({column}, '') IN")
+    with pytest.raises(StoreError, match="max rows"):
+        con.arrow(scan + limit)
+
+
+def test_an_older_database_gets_its_stored_ids_from_the_log(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database made before `event_ids` and `annotation_ids` existed gets them filled by the
+    migration: the events it holds are still found as duplicates, its annotations as known."""
+    urls = clickhouse_server.fresh_database(request, tmp_path)
+    url = next(urls)
+    records = demo_records(events=1_500)
+    store = connect(url)
+    assert isinstance(store, ClickHouseStore)
+    ingest_records(store, records)
+    store._con.execute("DROP TABLE event_ids SYNC")
+    store._con.execute("DROP TABLE annotation_ids SYNC")
+    store._con.execute("TRUNCATE TABLE schema_version")
+    store._con.execute(f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})")
+    store.close()
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        events = count(store, "events")
+        assert count(store, "event_ids") == events
+        assert count(store, "annotation_ids") == count(store, "state")
+        outcome = ingest_records(store, records)
+        assert (outcome.stored, outcome.duplicates) == (0, events)
+        annotation = store.rows("SELECT annotation FROM state ORDER BY annotation LIMIT 1")[0]
+        later = event("late-1", annotation=annotation["annotation"], time="2026-04-04T12:00:00Z")
+        ingest_records(store, [later])
+        assert check_state(store).differences == 0
+    finally:
+        store.close()
+        for _ in urls:
+            pass
 
 
 # -- the state table ---------------------------------------------------------------------------

@@ -94,19 +94,13 @@ def prepare(
     incoming = tables.name("in")
     con.execute(f"CREATE TABLE {incoming} (pos Int64, {_ddl(EVENT_COLUMNS)}) ENGINE = Memory")
     con.insert(incoming, batch)
-    stored = f"(SELECT {_EVENT_LIST} FROM events WHERE id IN (SELECT id FROM {incoming}))"
-    repeats = con.arrow(
-        f"SELECT b.pos AS pos, b.id AS id, ({_SAME}) AS same FROM {incoming} AS b "
-        f"INNER JOIN {stored} AS a ON a.id = b.id ORDER BY b.pos"
-    )
-    if not repeats.num_rows:
+    seen = tables.create_as("seen", stored_ids_sql(incoming))
+    if not con.arrow(f"SELECT count() AS n FROM {seen}").column("n")[0].as_py():
         return Prepared(incoming, batch.num_rows)
-    for row in repeats.to_pylist():
+    for row in con.arrow(stored_copies_sql(incoming, seen)).to_pylist():
         count_repeat(outcome, row["pos"], row["id"], bool(row["same"]))
     fresh = tables.create_as(
-        "new",
-        f"SELECT * FROM {incoming} WHERE id NOT IN (SELECT id FROM events "
-        f"WHERE id IN (SELECT id FROM {incoming}))",
+        "new", f"SELECT * FROM {incoming} WHERE id NOT IN (SELECT id FROM {seen})"
     )
     count = con.arrow(f"SELECT count() AS n FROM {fresh}").column("n")[0].as_py()
     return Prepared(fresh, int(count))
@@ -115,11 +109,8 @@ def prepare(
 def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) -> None:
     """Write the state and review rows of the annotations the batch touches, then its events."""
     source = prepared.source
-    known = tables.create_as(
-        "known",
-        f"SELECT DISTINCT annotation FROM state WHERE annotation IN "
-        f"(SELECT annotation FROM {source})",
-    )
+    known = tables.create_as("known", known_annotations_sql(source))
+    remember_annotations(con, source)
     has_known = con.arrow(f"SELECT count() AS n FROM {known}").column("n")[0].as_py() > 0
     touched = f"SELECT {TOUCHED_COLUMNS} FROM {source}"
     if has_known:
@@ -131,6 +122,56 @@ def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) ->
         touched = f"SELECT {TOUCHED_COLUMNS} FROM {both}"
     replace_state(con, tables, touched, known if has_known else None, version)
     con.execute(f"INSERT INTO events ({_EVENT_LIST}) SELECT {_EVENT_LIST} FROM {source}")
+    remember_ids(con, source)
+
+
+def stored_ids_sql(incoming: str) -> str:
+    """The ids of the batch in the scratch table `incoming` that are stored already, with their
+    events' (actor, time_us): point lookups in the `event_ids` key-value table, one per id of
+    the batch, whatever the size of the log."""
+    return f"SELECT id, actor, time_us FROM event_ids WHERE id IN (SELECT id FROM {incoming})"
+
+
+def stored_copies_sql(incoming: str, seen: str) -> str:
+    """Each event of the batch whose id is stored (`seen`): its position, id and whether the
+    stored event is identical (every column, NULL-safe). The stored events are read by their
+    sort key (actor, time_us, id), so only their granules."""
+    stored = (
+        f"SELECT {_EVENT_LIST} FROM events "
+        f"WHERE (actor, time_us, id) IN (SELECT actor, time_us, id FROM {seen})"
+    )
+    return (
+        f"SELECT b.pos AS pos, b.id AS id, ({_SAME}) AS same FROM {incoming} AS b "
+        f"INNER JOIN ({stored}) AS a ON a.id = b.id ORDER BY b.pos"
+    )
+
+
+def known_annotations_sql(source: str) -> str:
+    """The annotations of the events in the scratch table `source` that have a state row
+    already: point lookups in the `annotation_ids` key-value table, one per annotation."""
+    return (
+        f"SELECT annotation FROM annotation_ids "
+        f"WHERE annotation IN (SELECT annotation FROM {source})"
+    )
+
+
+def remember_annotations(con: Connection, source: str) -> None:
+    """Add the annotations of the events in `source` to `annotation_ids`, before their state
+    rows are written: an annotation listed without a state row (a batch cut short) only makes
+    the next batch read back its stored events, which it may have none of; a state row whose
+    annotation is missing would have the next batch recompute it from that batch alone."""
+    con.execute(f"INSERT INTO annotation_ids (annotation) SELECT DISTINCT annotation FROM {source}")
+
+
+def remember_ids(con: Connection, source: str) -> None:
+    """Add the ids of the events just stored (from the scratch table `source`) to `event_ids`.
+    After the events, never before: a batch cut short between the two is sent again, finds its
+    ids unknown and stores its events again, which the `events` engine collapses (identical
+    copies share a sort key); ids stored before their events would turn a resent batch into
+    duplicates of events that were never stored."""
+    con.execute(
+        f"INSERT INTO event_ids (id, actor, time_us) SELECT id, actor, time_us FROM {source}"
+    )
 
 
 def replace_state(

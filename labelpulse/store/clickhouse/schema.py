@@ -86,6 +86,25 @@ _REVIEWS = f"""CREATE TABLE IF NOT EXISTS review_actions ({_columns_ddl(REVIEW_C
   {_HIDDEN_DDL}, INDEX annotation_bloom annotation TYPE bloom_filter(0.01) GRANULARITY 1)
 ENGINE = {_REPLACING} ORDER BY (author, time_us, event) SETTINGS allow_nullable_key = 1"""
 
+# The stored keys ingest asks about per batch, in key-value tables (RocksDB inside ClickHouse):
+# "which of these ids are stored?" and "which of these annotations have a state row?" take one
+# point lookup per key, so a batch costs the same however long the log (a MergeTree lookup by a
+# column outside its sort key reads all of that column's granules for a 250k-key batch: its
+# bloom filter passes every granule). Beside each id, its event's sort key prefix, by which the
+# rare matches are read back from `events` for the content comparison. Ids are written after
+# the events, annotations before the state (`append.remember_ids`, `remember_annotations`); the
+# migration that adds the tables fills them from the log and the state.
+_EVENT_IDS = """CREATE TABLE IF NOT EXISTS event_ids (id String, actor String, time_us Int64)
+ENGINE = EmbeddedRocksDB PRIMARY KEY id"""
+_ANNOTATION_IDS = """CREATE TABLE IF NOT EXISTS annotation_ids (annotation String)
+ENGINE = EmbeddedRocksDB PRIMARY KEY annotation"""
+STORED_KEYS_MIGRATION: tuple[str, ...] = (
+    _EVENT_IDS,
+    "INSERT INTO event_ids (id, actor, time_us) SELECT id, actor, time_us FROM events",
+    _ANNOTATION_IDS,
+    "INSERT INTO annotation_ids (annotation) SELECT DISTINCT annotation FROM state",
+)
+
 # Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
 # statement may run again (IF NOT EXISTS): ClickHouse has no DDL transactions, so a migration
 # cut short is finished by the next start.
@@ -113,6 +132,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         _record_table("sessions", ("id",)),
         _record_table("disabled_members", ("member",)),
     ),
+    STORED_KEYS_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.
