@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -39,7 +38,9 @@ SETTINGS: dict[str, str] = {
 }
 
 DEFAULT_DATABASE = "labelpulse"
-# Reads at once per store, each on a connection of its own (see `Pool`).
+# Reads at once per store, each on a connection of its own (`store/pool.py`): a connection
+# runs one query at a time (chDB's holds a lock; a server's client is one HTTP session), but
+# chDB runs any number of connections to its one directory in parallel, as a server does.
 POOL_SIZE = 8
 
 
@@ -117,70 +118,6 @@ def open_connection(url: str) -> Connection:
     if target.kind == "chdb":
         return ChdbConnection(target, settings)
     return ServerConnection(target, settings)
-
-
-class Pool:
-    """Up to `size` connections for reads, opened on demand, lent to one thread at a time.
-
-    A connection runs one query at a time (chDB's holds a lock; a server's client is one HTTP
-    session), so reads that shared one would wait for each other and for every write. chDB
-    runs one engine per process, but any number of connections to its directory, each
-    querying in parallel with the others; a server takes as many connections as it allows.
-    """
-
-    def __init__(self, opener: Callable[[], Connection], size: int = POOL_SIZE) -> None:
-        self._opener = opener
-        self._size = size
-        self._idle: list[Connection] = []
-        self._open = 0
-        self._closed = False
-        self._changed = threading.Condition()
-
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        con = self._take()
-        try:
-            yield con
-        finally:
-            self._give(con)
-
-    def _take(self) -> Connection:
-        with self._changed:
-            while True:
-                if self._closed:
-                    raise StoreError("the store is closed")
-                if self._idle:
-                    return self._idle.pop()
-                if self._open < self._size:
-                    self._open += 1
-                    break
-                self._changed.wait()
-        try:
-            return self._opener()
-        except BaseException:
-            with self._changed:
-                self._open -= 1
-                self._changed.notify()
-            raise
-
-    def _give(self, con: Connection) -> None:
-        with self._changed:
-            if self._closed:
-                self._open -= 1
-                con.close()
-            else:
-                self._idle.append(con)
-            self._changed.notify()
-
-    def close(self) -> None:
-        """Close the idle connections now and the lent ones as they come back."""
-        with self._changed:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            self._open -= len(idle)
-            self._changed.notify_all()
-        for con in idle:
-            con.close()
 
 
 # -- parameters --------------------------------------------------------------------------------

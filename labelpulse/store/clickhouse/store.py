@@ -22,7 +22,7 @@ from labelpulse.store.base import (
     refuse_conflicts,
 )
 from labelpulse.store.clickhouse import append as batch
-from labelpulse.store.clickhouse.connection import Pool, bind, open_connection
+from labelpulse.store.clickhouse.connection import POOL_SIZE, Connection, bind, open_connection
 from labelpulse.store.clickhouse.schema import (
     MIGRATIONS,
     RECORD_COLUMNS,
@@ -31,6 +31,7 @@ from labelpulse.store.clickhouse.schema import (
 )
 from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.pool import Pool
 from labelpulse.store.state import ALL_EVENTS
 
 _KEYS_PER_QUERY = 5_000  # keys bound into one lookup query
@@ -61,7 +62,7 @@ class ClickHouseStore(PlainImports):
         self.url = url
         self._con = open_connection(url)
         self._lock = threading.RLock()
-        self._readers = Pool(lambda: open_connection(url))
+        self._readers: Pool[Connection] = Pool(lambda: open_connection(url), POOL_SIZE)
         self._cache: dict[str, Any] = {}
         self._tables = UnboundTables(self.dialect)
         self._last_version = 0

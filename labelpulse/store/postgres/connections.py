@@ -1,4 +1,4 @@
-"""Connections to PostgreSQL: a small pool, the value adapters, `$name` placeholders, Arrow.
+"""Connections to PostgreSQL: their pool, the value adapters, `$name` placeholders, Arrow.
 
 Values cross as DuckDB would give and take them: Python ints go as BIGINT (never a smaller type
 whose arithmetic could overflow), strings as TEXT; a NUMERIC result (PostgreSQL's `sum` of
@@ -9,9 +9,6 @@ which is what DuckDB answers for the same SQL (a HUGEINT sum, a DOUBLE average).
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -24,6 +21,7 @@ from psycopg.types.string import StrDumper
 
 from labelpulse.errors import StoreError
 from labelpulse.store.base import redacted
+from labelpulse.store.pool import Pool
 
 POOL_SIZE = 8
 _PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -54,86 +52,32 @@ def _configure(con: psycopg.Connection[Any]) -> None:
     con.execute("SET jit = off")
 
 
-class Pool:
-    """Up to `size` connections, opened on demand, lent to one thread at a time.
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A connection in autocommit, configured as every store connection is."""
+    try:
+        con = psycopg.connect(url, autocommit=True, application_name="labelpulse")
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot open database {redacted(url)}: {exc}") from exc
+    try:
+        _configure(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
-    Connections run in autocommit; a write opens its own transaction (`con.transaction()`). A
-    connection returned broken, or inside a transaction, is closed rather than lent again.
-    """
 
-    def __init__(self, url: str, size: int = POOL_SIZE) -> None:
-        self.url = url
-        self._size = size
-        self._idle: list[psycopg.Connection[Any]] = []
-        self._open = 0
-        self._closed = False
-        self._changed = threading.Condition()
+def reusable(con: psycopg.Connection[Any]) -> bool:
+    """A connection given back broken, or inside a transaction, is closed rather than lent
+    again."""
+    return (
+        not con.closed and not con.broken and con.info.transaction_status == TransactionStatus.IDLE
+    )
 
-    def _connect(self) -> psycopg.Connection[Any]:
-        try:
-            con = psycopg.connect(self.url, autocommit=True, application_name="labelpulse")
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot open database {redacted(self.url)}: {exc}") from exc
-        try:
-            _configure(con)
-        except BaseException:
-            con.close()
-            raise
-        return con
 
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        con = self._take()
-        try:
-            yield con
-        finally:
-            self._give(con)
-
-    def _take(self) -> psycopg.Connection[Any]:
-        with self._changed:
-            while True:
-                if self._closed:
-                    raise StoreError("the store is closed")
-                if self._idle:
-                    return self._idle.pop()
-                if self._open < self._size:
-                    self._open += 1
-                    break
-                self._changed.wait()
-        try:
-            return self._connect()
-        except BaseException:
-            with self._changed:
-                self._open -= 1
-                self._changed.notify()
-            raise
-
-    def _give(self, con: psycopg.Connection[Any]) -> None:
-        healthy = (
-            not con.closed
-            and not con.broken
-            and con.info.transaction_status == TransactionStatus.IDLE
-        )
-        with self._changed:
-            if healthy and not self._closed:
-                self._idle.append(con)
-            else:
-                self._open -= 1
-                con.close()
-            self._changed.notify()
-
-    def __del__(self) -> None:
-        # A store dropped without close(): its connections go quietly with it.
-        self.close()
-
-    def close(self) -> None:
-        with self._changed:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            self._open -= len(idle)
-            self._changed.notify_all()
-        for con in idle:
-            con.close()
+def open_pool(url: str, size: int = POOL_SIZE) -> Pool[psycopg.Connection[Any]]:
+    """Up to `size` connections in autocommit; a write opens its own transaction
+    (`con.transaction()`)."""
+    return Pool(lambda: connect(url), size, reusable)
 
 
 # PostgreSQL type OIDs → the Arrow types DuckDB gives the same columns.

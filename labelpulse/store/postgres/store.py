@@ -29,7 +29,7 @@ from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres import pipeline
-from labelpulse.store.postgres.connections import Pool, arrow_table, pyformat
+from labelpulse.store.postgres.connections import arrow_table, open_pool, pyformat
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
 from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
 
@@ -51,7 +51,7 @@ class PostgresStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._pool = Pool(url)
+        self._pool = open_pool(url)
         self._cache: dict[str, Any] = {}
         self._cache_writes: int | None = None
         self._cache_lock = threading.Lock()
