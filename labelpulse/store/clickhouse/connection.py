@@ -216,7 +216,10 @@ class ChdbConnection:
                 f"cannot open chDB at {target.path!r}: {exc} (chDB runs one directory per "
                 "process: use chdb://SAME_PATH?database=OTHER for more stores)"
             ) from exc
-        self._lock = threading.RLock()
+        # A plain lock, not an RLock: a stream holds it from its first batch to its last, and a
+        # streamed response reads its batches on whichever worker thread is free, so the thread
+        # that releases it is not always the one that took it.
+        self._lock = threading.Lock()
         try:
             self.execute(f"CREATE DATABASE IF NOT EXISTS {target.database}")
             self.execute(f"USE {target.database}")
