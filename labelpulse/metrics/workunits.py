@@ -85,12 +85,6 @@ def work_table(q: ReportInput) -> dict[str, Any]:
     }
 
 
-def per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
-    """Per item (project, task) of the window and scope: its times, rejections, frames and
-    annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages."""
-    return _per_item(con, p, scope)
-
-
 def _latest(e: ir.Table, column: str, key: list[str]) -> ir.Table:
     """The latest non-null value of `column` per `key` (ties in time broken by id)."""
     known = e.filter(e[column].notnull())
@@ -99,7 +93,9 @@ def _latest(e: ir.Table, column: str, key: list[str]) -> ir.Table:
     return ranked.filter(ranked["rank"] == 0).select(*key, column)
 
 
-def _per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
+def per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Per item (project, task) of the window and scope: its times, rejections, frames and
+    annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages."""
     # A member filter (or a viewer who may see only their own work) keeps their share of each item.
     e = _typed_events(con, p, scope, "actor")
     s = con.table("state")
