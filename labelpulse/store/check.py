@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from labelpulse.store.base import Store
 from labelpulse.store.state import differences_sql
 
-STATE_TABLES = ("state", "review_actions")
+STATE_TABLES = ("state", "review_actions", "work_events")
 EXAMPLES = 5  # annotation ids shown per table
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from labelpulse.events import EVENT_COLUMNS, Column, ColumnType
+from labelpulse.store.work import WORK_COLUMNS
 
 Dialect = Literal["duckdb", "postgres", "clickhouse"]
 
@@ -44,6 +45,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "events": EVENT_COLUMNS,
     "state": STATE_COLUMNS,
     "review_actions": REVIEW_COLUMNS,
+    "work_events": WORK_COLUMNS,
 }
 
 # Each logical type as each dialect declares it. Text in PostgreSQL compares by bytes, as in

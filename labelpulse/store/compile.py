@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 
 from labelpulse.events import EVENT_COLUMNS
 from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, ibis_schema
+from labelpulse.store.work import WORK_COLUMNS
 
 _S = "!string"
 
@@ -22,6 +23,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "events": ibis_schema(EVENT_COLUMNS),
     "state": ibis_schema(STATE_COLUMNS),
     "review_actions": ibis_schema(REVIEW_COLUMNS),
+    "work_events": ibis_schema(WORK_COLUMNS),
     # The directory tables the reports name people and projects from.
     "members": {"id": _S, "name": _S, "email": "string", "role": _S},
     "workspaces": {"id": _S, "name": _S},

@@ -29,6 +29,8 @@ from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, col
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.slots import CEILING_PER_CORE, Slots
 from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.work import WORK_COLUMNS, WORK_INPUT, input_columns, rebuild_sql, typed_sql
+from labelpulse.store.work import work_sql
 from labelpulse.validation import as_arrow
 
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
@@ -75,11 +77,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE disabled_members (member VARCHAR PRIMARY KEY, disabled_us BIGINT NOT NULL);
     """,
+    # Every event with its work type and the times that make window counts plain counts
+    # (`store/work.py`): what the work, insights and items reports read.
+    f"CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, 'duckdb')}); "
+    f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;",
 )
 
 _COLUMNS = EVENT_SCHEMA.names
 _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in _COLUMNS)
 _COLUMN_LIST = ", ".join(_COLUMNS)
+# What a batch reads back of the stored events of the annotations it touches.
+_KNOWN_COLUMNS = input_columns(TOUCHED_COLUMNS, WORK_INPUT)
+REBUILD_WORK = rebuild_sql("duckdb")
 
 
 class DuckDBStore(PlainImports):
@@ -180,6 +189,8 @@ class DuckDBStore(PlainImports):
                 con.execute("DROP TABLE IF EXISTS known")
                 con.execute("DROP TABLE IF EXISTS known_events")
                 con.execute("DROP TABLE IF EXISTS new_state")
+                con.execute("DROP TABLE IF EXISTS fresh_work")
+                con.execute("DROP TABLE IF EXISTS kept_work")
         return outcome
 
     def _append_events(
@@ -230,8 +241,8 @@ class DuckDBStore(PlainImports):
             con.unregister("batch_arrow")
 
     def _update_state(self, source: str) -> None:
-        """Recompute the state (and review actions) of the annotations `source` touches, before
-        it is inserted.
+        """Recompute the state, review actions and work rows of the annotations `source`
+        touches (and the work rows of their tasks), before it is inserted.
 
         Their events are the new ones plus those stored already; the stored ones are read only
         for annotations the state table (by its primary key) shows to have any, so a batch of
@@ -251,7 +262,7 @@ class DuckDBStore(PlainImports):
                 "DELETE FROM review_actions WHERE annotation IN (SELECT annotation FROM known)"
             )
             con.execute(
-                f"""CREATE TEMP TABLE known_events AS SELECT {TOUCHED_COLUMNS}
+                f"""CREATE TEMP TABLE known_events AS SELECT {_KNOWN_COLUMNS}
                     FROM events WHERE annotation IN (SELECT annotation FROM known)"""
             )
             both += " UNION ALL SELECT {0} FROM known_events"
@@ -259,6 +270,33 @@ class DuckDBStore(PlainImports):
         con.execute("CREATE TEMP TABLE new_state AS " + state_sql(self.dialect, touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
         con.execute("INSERT INTO review_actions " + reviews_sql(self.dialect, touched, "new_state"))
+        self._update_work(source, both.format(WORK_INPUT))
+
+    def _update_work(self, source: str, touched: str) -> None:
+        """Recompute the work rows of the tasks of the events `touched` selects (every event of
+        the annotations the batch `source` touches): theirs from those events, the other
+        annotations' from their stored rows (`store/work.py`)."""
+        con = self._con
+        con.execute(
+            "CREATE TEMP TABLE fresh_work AS " + typed_sql(self.dialect, touched, "new_state")
+        )
+        con.execute(
+            """CREATE TEMP TABLE kept_work AS SELECT * FROM work_events w
+               WHERE w.task IN (SELECT DISTINCT task FROM fresh_work)"""
+        )
+        kept = None
+        if self._scalar("SELECT count(*) FROM kept_work"):
+            con.execute(
+                "DELETE FROM work_events WHERE task IN (SELECT DISTINCT task FROM fresh_work)"
+            )
+            kept = (
+                f"SELECT * FROM kept_work WHERE annotation NOT IN "
+                f"(SELECT DISTINCT annotation FROM {source})"
+            )
+        con.execute(
+            f"INSERT INTO work_events {work_sql(self.dialect, 'SELECT * FROM fresh_work', kept)}"
+            " ORDER BY time_us"
+        )
 
     def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
         """Count (pos, id, same) rows as duplicates or conflicts; return how many there were."""
@@ -353,6 +391,8 @@ class DuckDBStore(PlainImports):
                     + reviews_sql(self.dialect, ALL_EVENTS, "state")
                     + " ORDER BY time_us"
                 )
+                self._con.execute("DELETE FROM work_events")
+                self._con.execute(f"INSERT INTO work_events {REBUILD_WORK} ORDER BY time_us")
                 self._con.execute("COMMIT")
                 self._cache = {}
             except BaseException:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from labelpulse.events import COMPLETING, REVIEW_ACTIONS, STATE_ACTIONS
 from labelpulse.store.columns import SQL_TYPES, Dialect, names, table_columns
+from labelpulse.store.work import WORK_INPUT, typed_sql, work_sql
 
 # The columns of the events that the state and review SQL read.
 TOUCHED_COLUMNS = (
@@ -128,11 +129,18 @@ WHERE r.type IN ({in_list(REVIEW_ACTIONS)})
 
 
 def differences_sql(dialect: Dialect, table: str) -> str:
-    """The rows by which `table` (state or review_actions) differs from a rebuild from the whole
+    """The rows by which `table` (state, review_actions or work_events) differs from a rebuild from the whole
     log: each distinct row with `n`, how many more times it is stored than rebuilt (negative:
     fewer). Counting each side, not a join, holds NULLs equal and duplicates apart."""
     rebuilt = state_sql(dialect, ALL_EVENTS)
-    fresh = rebuilt if table == "state" else reviews_sql(dialect, ALL_EVENTS, f"({rebuilt})")
+    if table == "work_events":
+        fresh = work_sql(
+            dialect, typed_sql(dialect, f"SELECT {WORK_INPUT} FROM events", f"({rebuilt})"), None
+        )
+    elif table == "review_actions":
+        fresh = reviews_sql(dialect, ALL_EVENTS, f"({rebuilt})")
+    else:
+        fresh = rebuilt
     columns = names(table_columns(table, dialect))
     return (
         f"SELECT {columns}, sum(side) AS n FROM ("

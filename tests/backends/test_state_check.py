@@ -38,12 +38,14 @@ def _duckdb(store: Store) -> None:
     con = store._con  # type: ignore[attr-defined]
     con.execute("UPDATE state SET lead_us = lead_us + 1 WHERE annotation = 'a1'")
     con.execute("DELETE FROM review_actions WHERE annotation = 'a2'")
+    con.execute("UPDATE work_events SET kind = 'edit' WHERE annotation = 'a3'")
 
 
 def _postgres(store: Store) -> None:
     with psycopg.connect(store.url, autocommit=True) as con:
         con.execute("UPDATE state SET lead_us = lead_us + 1 WHERE annotation = 'a1'")
         con.execute("DELETE FROM review_actions WHERE annotation = 'a2'")
+        con.execute("UPDATE work_events SET kind = 'edit' WHERE annotation = 'a3'")
 
 
 def _clickhouse(store: Store) -> None:
@@ -61,7 +63,8 @@ def _clickhouse(store: Store) -> None:
     )
 
 
-# A changed state row of a1 and a lost review action of a2, as each backend can be damaged.
+# A changed state row of a1, a lost review action of a2 and a changed work row of a3, as each
+# backend can be damaged.
 DAMAGE: dict[str, Callable[[Store], None]] = {
     "duckdb": _duckdb,
     "postgres": _postgres,
@@ -77,12 +80,14 @@ def test_a_damaged_state_is_found_and_repaired(backend_store: Store) -> None:
     assert not found.agrees
     by_table = {t.table: t for t in found.tables}
     state, reviews = by_table["state"], by_table["review_actions"]
+    work = by_table["work_events"]
     assert (state.stored_only, state.rebuilt_only, state.examples) == (1, 1, ("a1",))
     assert (reviews.stored_only, reviews.rebuilt_only, reviews.examples) == (0, 1, ("a2",))
-    assert found.differences == 3
+    assert (work.stored_only, work.rebuilt_only, work.examples) == (1, 1, ("a3",))
+    assert found.differences == 5
     repair_state(backend_store)
     assert check_state(backend_store).agrees
     assert check_state(backend_store).as_dict()["tables"] == [
         {"table": t, "differences": 0, "stored_only": 0, "rebuilt_only": 0, "examples": []}
-        for t in ("state", "review_actions")
+        for t in ("state", "review_actions", "work_events")
     ]

@@ -1,0 +1,194 @@
+"""The `work_events` table: every event with its work type, and what makes window counts cheap.
+
+The work, insights and items reports count distinct things over a window (tasks a member
+labeled, annotations they reviewed, items they touched) and take the latest value of a column in
+it (an item's frames, an annotation's regions). Over the raw events both need a join to the
+state (for the work type) and a hash of every distinct key in the window: seconds at 10M events.
+
+Each row here carries, per key it is counted by, the time of the previous row with the same key
+(`*_prev_us`; rows ordered by (time_us, id)), or of the next (`*_next_us`). Then over a window
+[lo, hi), exactly:
+
+- count(DISTINCT key) = the number of rows in the window whose prev is NULL or < lo (each key's
+  first row in the window, and only that one, has no earlier row of its key inside it);
+- the latest row of a key in the window is the one whose next is NULL or >= hi.
+
+No buckets, nothing depends on the time zone, and the figures stay exact. A row's keys stay
+inside its annotation (`(actor, annotation)`, `(annotation, project)`, `annotation`) or inside its
+task (`(actor, task)`, `(actor, project, task)`, `(project, task)`), so each batch recomputes
+the rows of the tasks it touches: those of its annotations from their events (their work type
+follows the state's author), the others' from their stored rows, whose annotation-keyed columns
+cannot change. Written once here, rendered per dialect like `store/state.py`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from labelpulse.events import COMPLETING, REVIEW_ACTIONS, Column
+
+if TYPE_CHECKING:  # columns.py lists this module's table among the stored ones
+    from labelpulse.store.columns import Dialect
+
+LABELING = ("annotation.submitted", "annotation.updated")
+APPROVALS = ("review.accepted", "review.fixed_and_accepted")
+
+# The event columns the table is computed from.
+WORK_INPUT = (
+    "id, time_us, actor, project, task, annotation, type, work_type, duration_us, idle_us, "
+    "regions_added, regions_removed, regions_updated, model_assisted, marked_null, frames, regions"
+)
+
+# What each row holds of its event, with its annotation's author and its work type.
+BASE_COLUMNS: tuple[Column, ...] = (
+    Column("id", "text"),
+    Column("time_us", "int64"),
+    Column("actor", "text"),
+    Column("project", "text"),
+    Column("task", "text"),
+    Column("annotation", "text"),
+    Column("author", "text", nullable=True),
+    Column("type", "text"),
+    Column("kind", "text", nullable=True),
+    Column("active_us", "int64"),
+    Column("duration_us", "int64"),
+    Column("regions_added", "int64"),
+    Column("regions_removed", "int64"),
+    Column("regions_updated", "int64"),
+    Column("model_assisted", "boolean"),
+    Column("marked_null", "boolean"),
+    Column("frames", "int64", nullable=True),
+    Column("regions", "int64", nullable=True),
+)
+
+
+def _in(types: tuple[str, ...] | frozenset[str]) -> str:
+    return "(" + ", ".join(f"'{t}'" for t in sorted(types)) + ")"
+
+
+# (column, rows it is kept for, key): the time of the previous such row with the same key.
+# Keys inside one annotation: recomputed only with that annotation's events.
+ANNOTATION_PREVS: tuple[tuple[str, str, str], ...] = (
+    # work: annotations a member reviewed, and edited
+    ("review_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "actor, annotation"),
+    ("edit_prev_us", "kind = 'edit'", "actor, annotation"),
+    # insights: an author's annotations reviewed, and approved, per project of the review
+    ("outcome_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "annotation, project"),
+    ("approval_prev_us", f"type IN {_in(APPROVALS)}", "annotation, project"),
+)
+# (column, rows, key): the earliest such row's time over the whole log, on every row of the key.
+ANNOTATION_FIRSTS: tuple[tuple[str, str, str], ...] = (
+    ("first_approval_us", f"type IN {_in(APPROVALS)}", "annotation, project"),
+    ("first_rejection_us", "type = 'review.rejected'", "annotation, project"),
+)
+# (column, rows, key): the time of the next such row with the same key.
+ANNOTATION_NEXTS: tuple[tuple[str, str, str], ...] = (
+    ("regions_next_us", "regions IS NOT NULL", "annotation"),  # items: latest regions
+)
+# Keys inside one task: recomputed with every row of the task.
+TASK_PREVS: tuple[tuple[str, str, str], ...] = (
+    ("done_prev_us", f"kind = 'label' AND type IN {_in(COMPLETING)}", "actor, task"),  # work
+    ("labeling_prev_us", f"type IN {_in(LABELING)}", "actor, project, task"),  # insights
+    ("assisted_prev_us", f"type IN {_in(LABELING)} AND model_assisted", "actor, project, task"),
+    ("nulled_prev_us", f"type IN {_in(LABELING)} AND marked_null", "actor, project, task"),
+)
+TASK_NEXTS: tuple[tuple[str, str, str], ...] = (
+    ("frames_next_us", "frames IS NOT NULL", "project, task"),  # items: latest frames
+)
+
+ANNOTATION_DERIVED = tuple(
+    Column(name, "int64", nullable=True)
+    for name, _, _ in ANNOTATION_PREVS + ANNOTATION_FIRSTS + ANNOTATION_NEXTS
+)
+TASK_DERIVED = tuple(Column(name, "int64", nullable=True) for name, _, _ in TASK_PREVS + TASK_NEXTS)
+WORK_COLUMNS: tuple[Column, ...] = BASE_COLUMNS + ANNOTATION_DERIVED + TASK_DERIVED
+
+
+def _names(columns: tuple[Column, ...]) -> str:
+    return ", ".join(c.name for c in columns)
+
+
+def _order(dialect: Dialect) -> str:
+    # Ids compare by bytes on every backend (PostgreSQL's text columns are COLLATE "C").
+    return "time_us, id"
+
+
+def _prev(dialect: Dialect, name: str, rows: str, key: str) -> str:
+    frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+    over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
+    return f"CASE WHEN {rows} THEN max(CASE WHEN {rows} THEN time_us END) {over} END AS {name}"
+
+
+def _next(dialect: Dialect, name: str, rows: str, key: str) -> str:
+    frame = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
+    over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
+    return f"CASE WHEN {rows} THEN min(CASE WHEN {rows} THEN time_us END) {over} END AS {name}"
+
+
+def _first(dialect: Dialect, name: str, rows: str, key: str) -> str:
+    # The same window as the key's prevs (an ordered one, its frame the whole partition), so
+    # that the engine sorts the rows once for all of them.
+    frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+    over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
+    return f"min(CASE WHEN {rows} THEN time_us END) {over} AS {name}"
+
+
+def typed_sql(dialect: Dialect, events: str, state: str) -> str:
+    """The base columns (BASE_COLUMNS, in order) of the events `events` selects (a SELECT of
+    WORK_INPUT), their work type from the author `state` (a table, or a parenthesised query) has
+    for their annotation: Segments' own, else review for review.*, and for annotation.* label when
+    the actor is the author, edit when not (events.md, `work_type`)."""
+    kind = (
+        "coalesce(e.work_type, CASE WHEN e.type LIKE 'review.%' THEN 'review' "
+        "WHEN e.type LIKE 'annotation.%' AND e.actor = s.author THEN 'label' "
+        "WHEN e.type LIKE 'annotation.%' THEN 'edit' END)"
+    )
+    return f"""
+SELECT e.id AS id, e.time_us AS time_us, e.actor AS actor, e.project AS project, e.task AS task,
+  e.annotation AS annotation, s.author AS author, e.type AS type, {kind} AS kind,
+  e.duration_us - coalesce(e.idle_us, 0) AS active_us, e.duration_us AS duration_us,
+  e.regions_added AS regions_added, e.regions_removed AS regions_removed,
+  e.regions_updated AS regions_updated, e.model_assisted AS model_assisted,
+  e.marked_null AS marked_null, e.frames AS frames, e.regions AS regions
+FROM ({events}) AS e LEFT JOIN {state} AS s ON e.annotation = s.annotation
+"""
+
+
+def work_sql(dialect: Dialect, fresh: str, kept: str | None) -> str:
+    """The `work_events` rows (WORK_COLUMNS, in order) of the tasks some rows are recomputed for.
+
+    `fresh` selects the base columns of every event of the annotations recomputed (`typed_sql`);
+    `kept`, the stored rows (all columns) of the other annotations of the same tasks, or None when
+    there are none (a rebuild, or a batch of new tasks). Annotation-keyed columns are computed
+    over the fresh rows, which hold all of each such annotation's rows, and kept as stored on the
+    others; task-keyed ones over both, which hold every row of each task.
+    """
+    base = _names(BASE_COLUMNS)
+    annotation_cols = _names(ANNOTATION_DERIVED)
+    computed = ", ".join(
+        [_prev(dialect, *spec) for spec in ANNOTATION_PREVS]
+        + [_first(dialect, *spec) for spec in ANNOTATION_FIRSTS]
+        + [_next(dialect, *spec) for spec in ANNOTATION_NEXTS]
+    )
+    rows = f"SELECT {base}, {computed} FROM ({fresh}) AS f"
+    if kept is not None:
+        rows += f" UNION ALL SELECT {base}, {annotation_cols} FROM ({kept}) AS k"
+    task_computed = ", ".join(
+        [_prev(dialect, *spec) for spec in TASK_PREVS]
+        + [_next(dialect, *spec) for spec in TASK_NEXTS]
+    )
+    return f"SELECT {base}, {annotation_cols}, {task_computed} FROM ({rows}) AS u"
+
+
+def rebuild_sql(dialect: Dialect) -> str:
+    """Every `work_events` row, from the whole log and the state."""
+    return work_sql(dialect, typed_sql(dialect, f"SELECT {WORK_INPUT} FROM events", "state"), None)
+
+
+def input_columns(*lists: str) -> str:
+    """The union of comma-separated column lists, in first-seen order."""
+    seen: dict[str, None] = {}
+    for names in lists:
+        for name in names.split(","):
+            seen.setdefault(name.strip(), None)
+    return ", ".join(seen)
