@@ -29,8 +29,14 @@ from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, col
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.slots import CEILING_PER_CORE, Slots
 from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
-from labelpulse.store.work import WORK_COLUMNS, WORK_INPUT, input_columns, rebuild_sql, typed_sql
-from labelpulse.store.work import work_sql
+from labelpulse.store.work import (
+    WORK_COLUMNS,
+    WORK_INPUT,
+    input_columns,
+    rebuild_sql,
+    typed_sql,
+    work_sql,
+)
 from labelpulse.validation import as_arrow
 
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.

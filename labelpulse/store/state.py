@@ -129,9 +129,10 @@ WHERE r.type IN ({in_list(REVIEW_ACTIONS)})
 
 
 def differences_sql(dialect: Dialect, table: str) -> str:
-    """The rows by which `table` (state, review_actions or work_events) differs from a rebuild from the whole
-    log: each distinct row with `n`, how many more times it is stored than rebuilt (negative:
-    fewer). Counting each side, not a join, holds NULLs equal and duplicates apart."""
+    """The rows by which `table` (state, review_actions or work_events) differs from a rebuild
+    from the whole log: each distinct row with `n`, how many more times it is stored than
+    rebuilt (negative: fewer). Counting each side, not a join, holds NULLs equal and
+    duplicates apart."""
     rebuilt = state_sql(dialect, ALL_EVENTS)
     if table == "work_events":
         fresh = work_sql(
