@@ -11,29 +11,36 @@ from labelpulse.metrics.performance import ratio
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import SPECS, ReportInput
 from labelpulse.metrics.scope import Scope, in_scope, in_window
+from labelpulse.metrics.workunits import first_in_window, maintained
+from labelpulse.store.work import APPROVALS
 
-LABELING = ("annotation.submitted", "annotation.updated")
-APPROVALS = ("review.accepted", "review.fixed_and_accepted")
 # The figures that add up into the totals row (the approval rate is recomputed).
 COUNTS = tuple(c.key for c in SPECS["insights"].columns if c.kind == "count")
 
 
 def _labeling(con: Any, p: Params, scope: Scope) -> ir.Table:
-    e = con.table("events")
-    e = e.filter(e.type.isin(LABELING), in_window(e.time_us, p))
+    """Per member and project: labeling counts in W, from `work_events`: a distinct task is the
+    first labeling row of its (actor, project, task) in W, whatever the cut (the key holds the
+    actor and the project)."""
+    e = con.table("work_events")
+    # Labeling rows are those the (actor, project, task) key counts: a null test of an integer
+    # instead of a type among strings.
+    e = e.filter(e.labeling_prev_us.notnull(), in_window(e.time_us, p))
     e = in_scope(e, scope, p, member_column="actor")
     return e.group_by(member=e.actor, project=e.project).aggregate(
-        items_labeled=e.task.nunique(),
+        items_labeled=e.count(where=first_in_window(e.labeling_prev_us, p)),
         annotations_added=e.regions_added.sum(),
         annotations_removed=e.regions_removed.sum(),
         annotations_updated=e.regions_updated.sum(),
-        model_assisted=e.task.nunique(where=e.model_assisted),
-        marked_null=e.task.nunique(where=e.marked_null),
+        model_assisted=e.count(where=first_in_window(e.assisted_prev_us, p)),
+        marked_null=e.count(where=first_in_window(e.nulled_prev_us, p)),
     )
 
 
 def _reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
     """Per author and project: approvals and rejection events in W, first-pass approvals."""
+    if maintained(scope):
+        return _maintained_reviews(con, p, scope)
     e, s = con.table("events"), con.table("state")
     r = e.filter(e.type.isin(REVIEW_ACTIONS), e.time_us < p.integer("hi"))
     r = in_scope(r, scope, p).select("annotation", "project", "type", "time_us")
@@ -57,6 +64,26 @@ def _reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
         rejected=per.rejected.sum(),
         reviewed=per.reviewed.sum(),
         first_pass=(per.ever_approved & ~per.ever_rejected).sum(),
+    )
+
+
+def _maintained_reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """The same from `work_events`, without a project cut: an (annotation, project) is reviewed
+    in W at its first review action there, approved at its first approval, and passed first
+    time when its first approval (over the whole log) came before `hi` and no rejection did."""
+    e = con.table("work_events")
+    r = e.filter(e.outcome_prev_us.notnull(), in_window(e.time_us, p))  # the review actions
+    r = in_scope(r, scope, p, member_column="author")
+    first = first_in_window(r.outcome_prev_us, p)
+    hi = p.integer("hi")
+    passed = (r.first_approval_us < hi) & (
+        r.first_rejection_us.isnull() | (r.first_rejection_us >= hi)
+    )
+    return r.group_by(member=r.author, project=r.project).aggregate(
+        approved=r.count(where=first_in_window(r.approval_prev_us, p)),
+        rejected=r.count(where=r.type == "review.rejected"),
+        reviewed=r.count(where=first),
+        first_pass=r.count(where=first & passed),
     )
 
 

@@ -9,9 +9,10 @@ Each row here carries, per key it is counted by, the time of the previous row wi
 (`*_prev_us`; rows ordered by (time_us, id)), or of the next (`*_next_us`). Then over a window
 [lo, hi), exactly:
 
-- count(DISTINCT key) = the number of rows in the window whose prev is NULL or < lo (each key's
-  first row in the window, and only that one, has no earlier row of its key inside it);
-- the latest row of a key in the window is the one whose next is NULL or >= hi.
+- count(DISTINCT key) = the number of rows in the window whose prev is < lo (each key's first
+  row in the window, and only that one, has no earlier row of its key inside it; a row with no
+  earlier one at all holds NONE_BEFORE);
+- the latest row of a key in the window is the one whose next is >= hi (NONE_AFTER: none).
 
 No buckets, nothing depends on the time zone, and the figures stay exact. A row's keys stay
 inside its annotation (`(actor, annotation)`, `(annotation, project)`, `annotation`) or inside its
@@ -29,6 +30,13 @@ from labelpulse.events import COMPLETING, REVIEW_ACTIONS, Column
 
 if TYPE_CHECKING:  # columns.py lists this module's table among the stored ones
     from labelpulse.store.columns import Dialect
+
+# A prev (next) column holds NULL on the rows its key does not count, and on the rows it does,
+# the previous (next) such row's time, or these when there is none: then a key's first row in
+# [lo, hi) is simply `prev < lo` and its last `next >= hi`, one integer comparison, with no test
+# of the row's type. Far outside any time a window can start or end (year 0001 is -6.2e16 µs).
+NONE_BEFORE = -(2**62)
+NONE_AFTER = 2**62
 
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")
@@ -72,6 +80,9 @@ ANNOTATION_PREVS: tuple[tuple[str, str, str], ...] = (
     # work: annotations a member reviewed, and edited
     ("review_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "actor, annotation"),
     ("edit_prev_us", "kind = 'edit'", "actor, annotation"),
+    # work's totals: annotations anyone reviewed, and edited
+    ("any_review_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "annotation"),
+    ("any_edit_prev_us", "kind = 'edit'", "annotation"),
     # insights: an author's annotations reviewed, and approved, per project of the review
     ("outcome_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "annotation, project"),
     ("approval_prev_us", f"type IN {_in(APPROVALS)}", "annotation, project"),
@@ -88,6 +99,7 @@ ANNOTATION_NEXTS: tuple[tuple[str, str, str], ...] = (
 # Keys inside one task: recomputed with every row of the task.
 TASK_PREVS: tuple[tuple[str, str, str], ...] = (
     ("done_prev_us", f"kind = 'label' AND type IN {_in(COMPLETING)}", "actor, task"),  # work
+    ("any_done_prev_us", f"kind = 'label' AND type IN {_in(COMPLETING)}", "task"),  # its totals
     ("labeling_prev_us", f"type IN {_in(LABELING)}", "actor, project, task"),  # insights
     ("assisted_prev_us", f"type IN {_in(LABELING)} AND model_assisted", "actor, project, task"),
     ("nulled_prev_us", f"type IN {_in(LABELING)} AND marked_null", "actor, project, task"),
@@ -116,13 +128,15 @@ def _order(dialect: Dialect) -> str:
 def _prev(dialect: Dialect, name: str, rows: str, key: str) -> str:
     frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
     over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
-    return f"CASE WHEN {rows} THEN max(CASE WHEN {rows} THEN time_us END) {over} END AS {name}"
+    found = f"max(CASE WHEN {rows} THEN time_us END) {over}"
+    return f"CASE WHEN {rows} THEN coalesce({found}, {NONE_BEFORE}) END AS {name}"
 
 
 def _next(dialect: Dialect, name: str, rows: str, key: str) -> str:
     frame = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
     over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
-    return f"CASE WHEN {rows} THEN min(CASE WHEN {rows} THEN time_us END) {over} END AS {name}"
+    found = f"min(CASE WHEN {rows} THEN time_us END) {over}"
+    return f"CASE WHEN {rows} THEN coalesce({found}, {NONE_AFTER}) END AS {name}"
 
 
 def _first(dialect: Dialect, name: str, rows: str, key: str) -> str:
