@@ -21,7 +21,7 @@ from labelpulse.metrics.performance import seconds
 from labelpulse.metrics.query import Params, compiled, run
 from labelpulse.metrics.registry import Paging, ReportInput
 from labelpulse.metrics.scope import Scope
-from labelpulse.metrics.workunits import per_item
+from labelpulse.metrics.workunits import item_keys, item_totals, maintained_items, per_item
 from labelpulse.store.directory import Directory
 
 # The report's own order (and every other sort's tie-break): the project's name without
@@ -48,6 +48,9 @@ def items_table(q: ReportInput) -> dict[str, Any]:
 
     def summed() -> dict[str, Any]:
         def build(c: Any, p: Params) -> ir.Table:
+            if maintained_items(scope):
+                search = p.string("search") if paging.search is not None else None
+                return item_totals(c, p, scope, search)
             return _totals(_matching(c, p, scope, paging))
 
         return run(store, ("items", "totals", shape), build, values)[0]
@@ -60,7 +63,15 @@ def items_table(q: ReportInput) -> dict[str, Any]:
     order = (paging.sort or DEFAULT_SORT, paging.descending)
     key = ("items", "rows", shape, order, limited, skipped, paging.stream)
 
+    # A page in the report's own order, without a member or project cut: the page's items
+    # first, from each item's first row in W (no grouping of every item), then their figures,
+    # and the totals from plain sums (`summed`): no query groups the whole window by item.
+    keyed = not paging.stream and order[0] == DEFAULT_SORT and limited and maintained_items(scope)
+
     def build(c: Any, p: Params) -> ir.Table:
+        if keyed:
+            keys = _key_page(_matching_keys(c, p, scope, paging), c, p, order[1], skipped)
+            return _page(per_item(c, p, scope, only=keys), c, p, order, False, False)
         items = _matching(c, p, scope, paging)
         if not paging.stream:
             every = ibis.window()
@@ -78,7 +89,7 @@ def items_table(q: ReportInput) -> dict[str, Any]:
         # A page: each of its rows carries the totals over every match (window aggregates of
         # the same query, one pass over the events); a page past the end asks for them alone.
         found = run(store, key, build, values)
-        summary = found[0] if found else summed()
+        summary = summed() if keyed or not found else found[0]
         rows = [_row(row, directory) for row in found]
     totals: dict[str, Any] = {name: seconds(int(summary[f"all_{name}"] or 0)) for name in TIMES}
     totals |= {name: int(summary[f"all_{name}"] or 0) for name in COUNTS}
@@ -103,6 +114,14 @@ def _matching(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
     if paging.search is None:
         return items
     return items.filter(items.task.lower().contains(p.string("search")))
+
+
+def _matching_keys(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
+    """The keys (project, task) of every matching item, each once (`item_keys`)."""
+    keys = item_keys(con, p, scope)
+    if paging.search is None:
+        return keys
+    return keys.filter(keys.task.lower().contains(p.string("search")))
 
 
 def _totals(items: ir.Table) -> ir.Table:
@@ -154,6 +173,17 @@ def _page(
     return ordered.limit(
         p.literal("limit") if limited else None, offset=p.literal("offset") if skipped else 0
     )
+
+
+def _key_page(keys: ir.Table, con: Any, p: Params, descending: bool, skipped: bool) -> ir.Table:
+    """The page's item keys in the report's own order (as `_page` sorts by project name)."""
+    projects = con.table("projects")
+    named = keys.left_join(projects.select("id", "name"), keys.project == projects.id)
+    name = ibis.coalesce(named.name, named.project).lower()
+    ordered = named.order_by(
+        [ibis.desc(name) if descending else ibis.asc(name), named.task, named.project]
+    ).select("project", "task")
+    return ordered.limit(p.literal("limit"), offset=p.literal("offset") if skipped else 0)
 
 
 def _row(row: dict[str, Any], directory: Directory) -> dict[str, Any]:

@@ -100,7 +100,9 @@ def _review_work(
 ) -> ir.Table:
     """Review actions taken by reviewers in W: per annotation first, then per reviewer or in
     total; or per day, with the total (`_with_total`)."""
-    e = con.table("events")
+    # One member's reviews come from the events by the (actor, time) order or index every
+    # backend keeps; everyone's from `work_events`, narrower, whose review rows are the same.
+    e = con.table("events" if member else "work_events")
     r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
     if member:
         r = r.filter(r.actor == p.string("member"))

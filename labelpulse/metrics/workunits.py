@@ -133,13 +133,16 @@ def _latest_maintained(
     return e.filter(last_in_window(e[following], p)).select(*key, column)
 
 
-def per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
+def per_item(con: Any, p: Params, scope: Scope, only: ir.Table | None = None) -> ir.Table:
     """Per item (project, task) of the window and scope: its times, rejections, frames and
-    annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages."""
+    annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages.
+    `only` (a table of (project, task)) keeps those items alone: a page's figures, computed
+    after the page's keys (`item_keys`)."""
     # A member filter (or a viewer who may see only their own work) keeps their share of each
     # item: the latest frames and regions among their own events, which the maintained next
     # times (over everyone's) do not give.
-    e = _typed_events(p, con, scope, "actor")
+    everything = _typed_events(p, con, scope, "actor")
+    e = everything if only is None else everything.semi_join(only, ["project", "task"])
     s = con.table("state")
     figures = e.group_by("project", "task").aggregate(
         label_us=e.active_us.sum(where=e.kind == "label"),
@@ -147,18 +150,79 @@ def per_item(con: Any, p: Params, scope: Scope) -> ir.Table:
         edit_us=e.active_us.sum(where=e.kind == "edit"),
         rejected=(e.type == "review.rejected").sum(),
     )
-    if maintained(scope) and scope.members is None:
+    if maintained_items(scope):
         frames = _latest_maintained(e, p, "frames", "frames_next_us", ["project", "task"])
-        regions = _latest_maintained(e, p, "regions", "regions_next_us", ["annotation"])
+        # Each alive annotation's latest regions in W, counted where the state puts it (its own
+        # project and task, which the rows carry: no join to the state). That latest row may
+        # lie in another item, so it is looked for among all of W's rows.
+        latest = everything.filter(last_in_window(everything.regions_next_us, p), everything.alive)
+        latest = latest.select(
+            project=latest.annotation_project, task=latest.annotation_task, regions=latest.regions
+        )
+        if only is not None:
+            latest = latest.semi_join(only, ["project", "task"])
+        annotations = latest.group_by("project", "task").aggregate(annotations=latest.regions.sum())
     else:
         frames = _latest(e, "frames", ["project", "task"])
         regions = _latest(e, "regions", ["annotation"])
-    alive = s.filter(s.last_action.isnull() | (s.last_action != "deleted"))
-    counted = regions.join(alive.select("annotation", "project", "task"), "annotation")
-    annotations = counted.group_by("project", "task").aggregate(annotations=counted.regions.sum())
+        alive = s.filter(s.last_action.isnull() | (s.last_action != "deleted"))
+        counted = regions.join(alive.select("annotation", "project", "task"), "annotation")
+        annotations = counted.group_by("project", "task").aggregate(
+            annotations=counted.regions.sum()
+        )
     return (
         figures.left_join(frames, ["project", "task"])
         .select(figures, "frames")
         .left_join(annotations, ["project", "task"])
         .select(figures, "frames", "annotations")
+    )
+
+
+def maintained_items(scope: Scope) -> bool:
+    """Whether items may use the maintained times: no project cut (`maintained`), and no member
+    cut, under which an item's latest frames and regions are the member's own."""
+    return maintained(scope) and scope.members is None
+
+
+def item_keys(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """The items (project, task) of the window and scope, each once, without grouping: the
+    first row of each in W (`maintained_items` scopes only)."""
+    e = _typed_events(p, con, scope, "actor")
+    return e.filter(first_in_window(e.item_prev_us, p)).select("project", "task")
+
+
+def item_totals(con: Any, p: Params, scope: Scope, search: ir.StringValue | None) -> ir.Table:
+    """What `per_item`'s rows add up to (those whose task holds `search`), without grouping
+    by item (`maintained_items` scopes only): one row of `all_*` columns."""
+    everything = _typed_events(p, con, scope, "actor")
+    e = everything
+    if search is not None:
+        e = e.filter(e.task.lower().contains(search))
+    sums = e.aggregate(
+        all_rows=e.count(where=first_in_window(e.item_prev_us, p)),
+        all_label_time=e.active_us.sum(where=e.kind == "label"),
+        all_review_time=e.active_us.sum(where=e.kind == "review"),
+        all_edit_time=e.active_us.sum(where=e.kind == "edit"),
+        all_rejected=(e.type == "review.rejected").sum(),
+    )
+    # An annotation's regions count toward its state's item when that item has a row in W
+    # (and matches): always so when its latest row lies in that very item; otherwise (an
+    # annotation moved between items, rare) the item is looked up among W's items.
+    latest = everything.filter(last_in_window(everything.regions_next_us, p), everything.alive)
+    home = (latest.project == latest.annotation_project) & (latest.task == latest.annotation_task)
+    at_home = latest.filter(home)
+    if search is not None:
+        at_home = at_home.filter(at_home.task.lower().contains(search))
+    away = latest.filter(~home).select(
+        project=latest.annotation_project, task=latest.annotation_task, regions=latest.regions
+    )
+    if search is not None:
+        away = away.filter(away.task.lower().contains(search))
+    away = away.semi_join(item_keys(con, p, scope), ["project", "task"])
+    annotations = at_home.aggregate(home=at_home.regions.sum()).cross_join(
+        away.aggregate(away=away.regions.sum())
+    )
+    return sums.cross_join(annotations).select(
+        *(sums[c] for c in sums.columns),
+        all_annotations=annotations.home.fill_null(0) + annotations.away.fill_null(0),
     )

@@ -56,6 +56,10 @@ BASE_COLUMNS: tuple[Column, ...] = (
     Column("task", "text"),
     Column("annotation", "text"),
     Column("author", "text", nullable=True),
+    # The annotation as the state has it: where its regions count, and whether it is alive.
+    Column("annotation_project", "text"),
+    Column("annotation_task", "text"),
+    Column("alive", "boolean"),
     Column("type", "text"),
     Column("kind", "text", nullable=True),
     Column("active_us", "int64"),
@@ -103,6 +107,7 @@ TASK_PREVS: tuple[tuple[str, str, str], ...] = (
     ("labeling_prev_us", f"type IN {_in(LABELING)}", "actor, project, task"),  # insights
     ("assisted_prev_us", f"type IN {_in(LABELING)} AND model_assisted", "actor, project, task"),
     ("nulled_prev_us", f"type IN {_in(LABELING)} AND marked_null", "actor, project, task"),
+    ("item_prev_us", "TRUE", "project, task"),  # items: each item of the window once
 )
 TASK_NEXTS: tuple[tuple[str, str, str], ...] = (
     ("frames_next_us", "frames IS NOT NULL", "project, task"),  # items: latest frames
@@ -149,9 +154,10 @@ def _first(dialect: Dialect, name: str, rows: str, key: str) -> str:
 
 def typed_sql(dialect: Dialect, events: str, state: str) -> str:
     """The base columns (BASE_COLUMNS, in order) of the events `events` selects (a SELECT of
-    WORK_INPUT), their work type from the author `state` (a table, or a parenthesised query) has
-    for their annotation: Segments' own, else review for review.*, and for annotation.* label when
-    the actor is the author, edit when not (events.md, `work_type`)."""
+    WORK_INPUT), with their annotation's row in `state` (a table, or a parenthesised query; every
+    event's annotation has one) and their work type from its author: Segments' own, else review
+    for review.*, and for annotation.* label when the actor is the author, edit when not
+    (events.md, `work_type`)."""
     kind = (
         "coalesce(e.work_type, CASE WHEN e.type LIKE 'review.%' THEN 'review' "
         "WHEN e.type LIKE 'annotation.%' AND e.actor = s.author THEN 'label' "
@@ -159,12 +165,14 @@ def typed_sql(dialect: Dialect, events: str, state: str) -> str:
     )
     return f"""
 SELECT e.id AS id, e.time_us AS time_us, e.actor AS actor, e.project AS project, e.task AS task,
-  e.annotation AS annotation, s.author AS author, e.type AS type, {kind} AS kind,
+  e.annotation AS annotation, s.author AS author, s.project AS annotation_project,
+  s.task AS annotation_task, coalesce(s.last_action, '') <> 'deleted' AS alive,
+  e.type AS type, {kind} AS kind,
   e.duration_us - coalesce(e.idle_us, 0) AS active_us, e.duration_us AS duration_us,
   e.regions_added AS regions_added, e.regions_removed AS regions_removed,
   e.regions_updated AS regions_updated, e.model_assisted AS model_assisted,
   e.marked_null AS marked_null, e.frames AS frames, e.regions AS regions
-FROM ({events}) AS e LEFT JOIN {state} AS s ON e.annotation = s.annotation
+FROM ({events}) AS e INNER JOIN {state} AS s ON e.annotation = s.annotation
 """
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from labelpulse.events import EVENT_TYPES
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import report
+from labelpulse.metrics.registry import Paging
 from labelpulse.store import connect
 from labelpulse.store.check import check_state
 from tests.report_arguments import WindowArguments
@@ -30,6 +31,12 @@ WINDOWS: list[WindowArguments] = [
     {"start": "2026-03-01", "end": "2026-03-01", "tz": "UTC"},
     {"start": "2026-03-01", "end": "2026-03-03", "tz": "Asia/Tokyo"},
     {"start": "2026-02-01", "end": "2026-03-31", "tz": "Europe/Berlin"},
+]
+PAGES = [
+    Paging(limit=2),
+    Paging(limit=2, offset=1, descending=True),
+    Paging(limit=3, search="T1"),
+    Paging(limit=1, offset=5),
 ]
 
 
@@ -91,4 +98,11 @@ def test_maintained_counts_equal_distinct_counts(records: list[dict[str, Any]], 
                     every = report(store, name, **scope, **window)  # type: ignore[arg-type]
                     assert whole["rows"] == every["rows"], (name, window, scope)
                     assert whole["totals"] == every["totals"], (name, window, scope)
+            # A page of items in the report's own order: its keys first, then their figures.
+            for paging in PAGES:
+                page = report(store, "items", paging=paging, **window)
+                cut = report(store, "items", paging=paging, projects=PROJECTS, **window)
+                assert page["rows"] == cut["rows"], (window, paging)
+                assert page["totals"] == cut["totals"], (window, paging)
+                assert page["page"] == cut["page"], (window, paging)
         store.close()
