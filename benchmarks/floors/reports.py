@@ -27,6 +27,7 @@ from benchmarks.floors import (
     library_members_figures,
 )
 from benchmarks.floors import raw as raw_sql
+from benchmarks.floors import work_events
 from benchmarks.floors.duckdb import DuckDBFloor
 from labelpulse.metrics import Window
 from labelpulse.metrics.registry import Paging
@@ -205,6 +206,9 @@ class InsightsFloor(ReportFloor):
     def raw(self, q: Question) -> list[raw_sql.Named]:
         return raw_sql.insights(q.con, q.window)
 
+    def maintained(self, q: Question) -> Any:
+        return work_events.insights(q.con, q.window)
+
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         figures = super().raw_figures(results)
         return {k: v for k, v in figures.items() if k not in ("totals member", "totals project")}
@@ -216,6 +220,9 @@ class WorkFloor(ReportFloor):
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
         return raw_sql.work(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.work(q.con, q.window)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         figures = super().raw_figures(results)
@@ -234,6 +241,9 @@ class ItemsFloor(ReportFloor):
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
         return raw_sql.items(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.items(q.con, q.window)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = _dicts(results[0])
