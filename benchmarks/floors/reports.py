@@ -25,9 +25,9 @@ from benchmarks.floors import (
     floor_members_figures,
     library_member_figures,
     library_members_figures,
+    work_events,
 )
 from benchmarks.floors import raw as raw_sql
-from benchmarks.floors import work_events
 from benchmarks.floors.duckdb import DuckDBFloor
 from labelpulse.metrics import Window
 from labelpulse.metrics.registry import Paging
