@@ -186,6 +186,12 @@ class MembersFloor(ReportFloor):
 
 
 class ReviewersFloor(ReportFloor):
+    """No floor (b): the table needs each (reviewer, annotation)'s summed time over every
+    `review.*` row of W, `review.viewed` too, for the exact median. `work_events` holds the same
+    rows and columns for it as `events`, and none of its maintained columns shortens it (the
+    prev times mark only the three review actions, and a median needs every pair's sum): the
+    same SQL over it measured within noise of floor (a), so it would only restate floor (a)."""
+
     report = "reviewers"
     keys = ("member",)
 

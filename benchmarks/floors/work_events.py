@@ -7,7 +7,8 @@ window whose previous row is before lo (or absent), and a key's latest row in th
 one whose next row is at or after hi (or absent): no join to the state for the work type, no
 hash of every distinct key. Only the totals of the work report still count distinct keys, as
 they are counted across members (a task labeled by two members is one task), and only over the
-rows that are first of their key per member.
+rows that are first of their key per member; the items report still groups the window's rows
+per item, as every item is a row of its own (and its count and totals are over all of them).
 
 Each function returns its rows in the shape of floor (a)'s (`benchmarks/floors/raw.py`), so
 that one reading of the rows checks both against the library.
