@@ -123,27 +123,30 @@ def questions(con: Any) -> list[tuple[str, Question]]:
     return found
 
 
-def compare(
-    floor: ReportFloor, store: DuckDBStore, q: Question, repeat: int, budget: float
-) -> Timing | list[str]:
-    """The timings of one report over one window, or the differences that stop them."""
-
-    def ours() -> Any:
-        return ask(store, floor, q)
-
-    library = ours()
+def check(floor: ReportFloor, store: DuckDBStore, q: Question) -> tuple[list[str], bool]:
+    """The figures on which either floor disagrees with the library's report over one window
+    (empty when both agree), and whether floor (b) is written. Each call also warms each up."""
+    library = ask(store, floor, q)
     wrong = [f"floor over raw events: {d}" for d in floor.raw_differences(floor.raw(q), library)]
     maintained = floor.maintained(q)
     if maintained is not None:
         found = floor.maintained_differences(maintained, library)
         wrong += [f"floor over maintained tables: {d}" for d in found]
+    return wrong, maintained is not None
+
+
+def compare(
+    floor: ReportFloor, store: DuckDBStore, q: Question, repeat: int, budget: float
+) -> Timing | list[str]:
+    """The timings of one report over one window, or the differences that stop them."""
+    wrong, written = check(floor, store, q)
     if wrong:
         return wrong
-    calls = [ours, lambda: floor.raw(q)]
-    if maintained is not None:
+    calls: list[Callable[[], Any]] = [lambda: ask(store, floor, q), lambda: floor.raw(q)]
+    if written:
         calls.append(lambda: floor.maintained(q))
     times = fastest(calls, repeat, budget)
-    return Timing(times[0], times[1], times[2] if maintained is not None else None)
+    return Timing(times[0], times[1], times[2] if written else None)
 
 
 def target_ms(floor: ReportFloor, window: str) -> float:

@@ -28,13 +28,15 @@ APPROVALS = ("review.accepted", "review.fixed_and_accepted")
 ITEMS_PAGE = 50  # the first page of the items report
 
 
-def _named(con: Any, sql: str, params: dict[str, Any] | None = None) -> Named:
+def named(con: Any, sql: str, params: dict[str, Any] | None = None) -> Named:
+    """One statement's column names and rows (the floors' figures are read by name)."""
     cursor = con.execute(sql, params or {})
     rows = cursor.fetchall()
     return [d[0] for d in cursor.description], rows
 
 
-def _in(column: str, window: Window) -> str:
+def within(column: str, window: Window) -> str:
+    """`column` in the window [lo, hi), its bounds inlined."""
     return f"{column} >= {window.lo_us} AND {column} < {window.hi_us}"
 
 
@@ -69,9 +71,9 @@ def _completed(window: Window, by: str = "") -> str:
     """The annotations completed in W (by `by`'s condition on the actor): their states."""
     candidates = (
         f"SELECT annotation FROM events WHERE type IN {in_list(COMPLETING)} "
-        f"AND {_in('time_us', window)} {by}"
+        f"AND {within('time_us', window)} {by}"
     )
-    return f"SELECT * FROM ({_states(candidates)}) WHERE {_in('completed_us', window)}"
+    return f"SELECT * FROM ({_states(candidates)}) WHERE {within('completed_us', window)}"
 
 
 def _annotation_figures(prefix: str = "") -> str:
@@ -104,13 +106,13 @@ def _scores(window: Window, by: str = "") -> str:
     may make it someone's, to narrow the annotations whose author is worked out)."""
     reviewed = (
         f"SELECT annotation FROM events WHERE type IN {in_list(REVIEW_ACTIONS)} "
-        f"AND {_in('time_us', window)}"
+        f"AND {within('time_us', window)}"
     )
     if by:
         reviewed += f" AND annotation IN (SELECT annotation FROM events WHERE {by})"
     return f"""SELECT o.author, r.type, r.agreement FROM events r
         JOIN ({_owners(reviewed)}) o USING (annotation)
-        WHERE r.type IN {in_list(REVIEW_ACTIONS)} AND {_in("r.time_us", window)}"""
+        WHERE r.type IN {in_list(REVIEW_ACTIONS)} AND {within("r.time_us", window)}"""
 
 
 def _local_day(column: str, window: Window) -> str:
@@ -123,7 +125,7 @@ def member(con: Any, member: str, window: Window, credit: float) -> list[Named]:
     maybe_mine = "author = $m OR (actor = $m AND type LIKE 'annotation.%')"
     reviews = (
         f"SELECT * FROM events WHERE actor = $m AND type LIKE 'review.%' "
-        f"AND {_in('time_us', window)}"
+        f"AND {within('time_us', window)}"
     )
     per = f"""SELECT annotation, count(*) FILTER (WHERE type = 'review.accepted') AS a,
           count(*) FILTER (WHERE type = 'review.rejected') AS r,
@@ -157,7 +159,7 @@ def member(con: Any, member: str, window: Window, credit: float) -> list[Named]:
                 AS reviews_fixed_and_accepted,
               sum(duration_us) / 1e6 AS review_time
             FROM ({reviews}) GROUP BY day) r ON a.day = r.day"""
-    return [_named(con, summary, {"m": member}), _named(con, daily, {"m": member})]
+    return [named(con, summary, {"m": member}), named(con, daily, {"m": member})]
 
 
 def members(con: Any, window: Window, credit: float) -> list[Named]:
@@ -165,7 +167,7 @@ def members(con: Any, window: Window, credit: float) -> list[Named]:
     NULL, `is_total` true), from one statement."""
     figures = _annotation_figures()
     sql = f"""WITH activity AS (
-          SELECT actor, max(time_us) AS last_us, count(*) FILTER (WHERE {_in("time_us", window)})
+          SELECT actor, max(time_us) AS last_us, count(*) FILTER (WHERE {within("time_us", window)})
             AS in_window FROM events GROUP BY actor),
         annotations AS (SELECT author, grouping(author) > 0 AS is_total, {figures}
           FROM ({_completed(window)}) GROUP BY GROUPING SETS ((author), ())),
@@ -186,7 +188,7 @@ def members(con: Any, window: Window, credit: float) -> list[Named]:
         LEFT JOIN annotations a
           ON a.is_total = e.is_total AND a.author IS NOT DISTINCT FROM e.member
         LEFT JOIN scores s ON s.is_total = e.is_total AND s.author IS NOT DISTINCT FROM e.member"""
-    return [_named(con, sql)]
+    return [named(con, sql)]
 
 
 def _review_work(per: str, key: str) -> str:
@@ -205,11 +207,11 @@ def reviewers(con: Any, window: Window) -> list[Named]:
             count(*) FILTER (WHERE type = 'review.rejected') AS r,
             count(*) FILTER (WHERE type = 'review.fixed_and_accepted') AS f,
             sum(duration_us) AS us FROM events
-          WHERE type LIKE 'review.%' AND {_in("time_us", window)} GROUP BY {keys}"""
+          WHERE type LIKE 'review.%' AND {within("time_us", window)} GROUP BY {keys}"""
 
     rows = _review_work(per("actor, annotation"), "actor AS member") + " GROUP BY actor"
     totals = _review_work(per("annotation"), "NULL AS member")
-    return [_named(con, rows), _named(con, totals)]
+    return [named(con, rows), named(con, totals)]
 
 
 def insights(con: Any, window: Window) -> list[Named]:
@@ -219,13 +221,13 @@ def insights(con: Any, window: Window) -> list[Named]:
           sum(regions_updated) AS annotations_updated,
           count(DISTINCT task) FILTER (WHERE model_assisted) AS model_assisted,
           count(DISTINCT task) FILTER (WHERE marked_null) AS marked_null
-        FROM events WHERE type IN {in_list(LABELING)} AND {_in("time_us", window)}
+        FROM events WHERE type IN {in_list(LABELING)} AND {within("time_us", window)}
         GROUP BY actor, project"""
     reviewed = (
         f"SELECT annotation FROM events WHERE type IN {in_list(REVIEW_ACTIONS)} "
-        f"AND {_in('time_us', window)}"
+        f"AND {within('time_us', window)}"
     )
-    in_w = _in("e.time_us", window)
+    in_w = within("e.time_us", window)
     approval = f"e.type IN {in_list(APPROVALS)}"
     per = f"""SELECT o.author AS member, e.project, e.annotation,
           bool_or({in_w}) AS reviewed, bool_or({in_w} AND {approval}) AS approved,
@@ -259,14 +261,14 @@ def insights(con: Any, window: Window) -> list[Named]:
               FROM ({labeling}) l FULL JOIN ({reviews}) r
                 ON l.member = r.member AND l.project = r.project)
         GROUP BY GROUPING SETS ((member, project), ())"""
-    return [_named(con, sql)]
+    return [named(con, sql)]
 
 
 def _typed(window: Window, columns: str) -> str:
     """Events in W with their work type (`kind`) and active time: the author is worked out for
     the annotations of the `annotation.*` events that name no work type."""
     untyped = (
-        f"SELECT annotation FROM events WHERE {_in('time_us', window)} "
+        f"SELECT annotation FROM events WHERE {within('time_us', window)} "
         "AND work_type IS NULL AND type LIKE 'annotation.%'"
     )
     return f"""SELECT {columns}, e.duration_us - coalesce(e.idle_us, 0) AS active_us,
@@ -274,7 +276,7 @@ def _typed(window: Window, columns: str) -> str:
             WHEN e.type LIKE 'annotation.%' AND e.actor = o.author THEN 'label'
             WHEN e.type LIKE 'annotation.%' THEN 'edit' END) AS kind
         FROM events e LEFT JOIN ({_owners(untyped)}) o USING (annotation)
-        WHERE {_in("e.time_us", window)}"""
+        WHERE {within("e.time_us", window)}"""
 
 
 def work(con: Any, window: Window) -> list[Named]:
@@ -302,7 +304,7 @@ def work(con: Any, window: Window) -> list[Named]:
     )
     sql = f"""SELECT actor AS member, grouping(actor) > 0 AS is_total, {label}, {review}, {edit}
         FROM ({typed}) GROUP BY GROUPING SETS ((actor), ())"""
-    return [_named(con, sql)]
+    return [named(con, sql)]
 
 
 def items(con: Any, window: Window) -> list[Named]:
@@ -336,4 +338,4 @@ def items(con: Any, window: Window) -> list[Named]:
         FROM figures f LEFT JOIN counted c USING (project, task)
         LEFT JOIN projects p ON p.id = f.project
         ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
-    return [_named(con, sql)]
+    return [named(con, sql)]

@@ -1,0 +1,58 @@
+"""The report benchmarks' floors compute the library's figures, on a small demo database.
+
+`python -m benchmarks.reports` checks each floor against the library before it times anything,
+but only when someone runs it (minutes, at 1M events and up). Here the same check runs on a
+year of demo data in every test run, over the benchmark's own windows and questions: a floor
+that drifts from the library (or a report whose figures change under a floor) fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks.common import END
+from benchmarks.floors.reports import FLOORS, Question, ReportFloor
+from benchmarks.reports import ask, check, questions
+from labelpulse.demo import write_ndjson
+from labelpulse.ingest import import_file
+from labelpulse.store import connect
+from labelpulse.store.duckdb import DuckDBStore
+
+# Enough events that every report has rows over the month window too.
+EVENTS = 20_000
+# The reports whose floor over the maintained tables is written.
+MAINTAINED = {"member", "members", "insights", "work", "items"}
+
+
+@pytest.fixture(scope="module")
+def bench_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
+    """A year of demo data ending on the benchmark's last day, as the benchmark imports it."""
+    folder = tmp_path_factory.mktemp("bench")
+    source = folder / "demo.ndjson"
+    write_ndjson(source, members=24, days=365, events=EVENTS, seed=7, end=END)
+    store = connect(str(folder / "bench.duckdb"))
+    assert isinstance(store, DuckDBStore)
+    assert import_file(store, Path(source)).stored == EVENTS
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def asked(bench_store: DuckDBStore) -> dict[str, Question]:
+    return dict(questions(bench_store._con))
+
+
+@pytest.mark.parametrize("window", ["1 month", "1 year"])
+@pytest.mark.parametrize("floor", FLOORS, ids=[f.report for f in FLOORS])
+def test_floors_agree_with_the_library(
+    bench_store: DuckDBStore, asked: dict[str, Question], floor: ReportFloor, window: str
+) -> None:
+    q = asked[window]
+    report = ask(bench_store, floor, q)
+    assert report["annotations"]["submitted"] if floor.report == "member" else report["rows"]
+    wrong, written = check(floor, bench_store, q)
+    assert wrong == []
+    assert written == (floor.report in MAINTAINED)
