@@ -28,9 +28,11 @@ from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
 from labelpulse.store.base import AppendOutcome, ValidatedBatch, redacted
 from labelpulse.store.check import check_state, repair_state
+from labelpulse.store.columns import names
 from labelpulse.store.postgres.append import IMPORT_LOCK, Copied, copy_events, finish
 from labelpulse.store.postgres.connections import pyformat
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
+from labelpulse.store.work import WORK_COLUMNS
 from labelpulse.validation import Validator, encode_records
 from tests.backends.postgres_server import PostgresServer, fresh_database
 
@@ -210,6 +212,57 @@ def test_duplicates_and_conflicts_are_counted_as_duckdb_counts_them(
     assert stored_events(pg).equals(stored_events(reference))
     assert state_rows(pg) == state_rows(reference)
     assert check_state(pg).differences == 0
+    reference.close()
+
+
+def work_rows(store: Store) -> list[dict[str, Any]]:
+    return store.rows(f"SELECT {names(WORK_COLUMNS)} FROM work_events ORDER BY id")
+
+
+def test_later_batches_recompute_the_work_rows_of_tasks_stored_before(
+    pg: Store, tmp_path: Path
+) -> None:
+    """Batches that add an annotation to a stored task, an event earlier than the stored ones
+    to a stored annotation, and a review of an annotation whose author a batch before set:
+    the rows of those tasks are computed again with the stored ones, as DuckDB computes them,
+    on the COPY path and on the careful one (a stored id in the batch)."""
+    reference = connect(str(tmp_path / "reference.duckdb"))
+    batches = [
+        [
+            event("e1", time="2026-03-02T10:00:00Z"),
+            event("e2", annotation="a2", actor="bob", time="2026-03-02T12:00:00Z"),
+            event("e3", task="t2", annotation="a3", time="2026-03-02T10:00:00Z", frames=5),
+        ],
+        [
+            # bob's second annotation of t1, before his stored one: its labeling_prev_us moves
+            event("e4", annotation="a4", actor="bob", time="2026-03-02T11:00:00Z"),
+            event("e5", type="review.accepted", actor="rev", time="2026-03-02T13:00:00Z"),
+            # an edit of a3 earlier than its submission, with the task's frames
+            event(
+                "e6",
+                type="annotation.updated",
+                task="t2",
+                annotation="a3",
+                actor="bob",
+                time="2026-03-02T09:00:00Z",
+                frames=7,
+            ),
+        ],
+        [
+            event("e1", time="2026-03-02T10:00:00Z"),  # stored already: the careful path
+            event("e7", type="annotation.updated", time="2026-03-02T10:30:00Z", frames=3),
+            event("e8", type="review.rejected", actor="rev", task="t2", annotation="a3"),
+        ],
+    ]
+    for store in (pg, reference):
+        for records in batches:
+            validated = Validator().validate_lines(
+                encode_records(records), range(1, len(records) + 1)
+            )
+            store.append(validated.events, validated.positions, [])
+    assert len(work_rows(pg)) == 8
+    assert work_rows(pg) == work_rows(reference)
+    assert check_state(pg).agrees
     reference.close()
 
 

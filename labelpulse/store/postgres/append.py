@@ -54,10 +54,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from labelpulse.errors import InvalidRecordsError, RecordError
-from labelpulse.events import EVENT_SCHEMA, DirectoryRecord
+from labelpulse.events import ARROW_TYPES, EVENT_SCHEMA, DirectoryRecord
 from labelpulse.store.base import AppendOutcome, count_repeat, directory_row, refuse_conflicts
+from labelpulse.store.columns import names
 from labelpulse.store.postgres.schema import EVENT_COLUMN_LIST, EVENT_DDL, T
 from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.work import WORK_COLUMNS, WORK_INPUT, input_columns, typed_sql, work_sql
 from labelpulse.validation import as_arrow
 
 # Keys of the transaction-level advisory locks (any two fixed numbers; "lp" and a digit).
@@ -69,9 +71,14 @@ IMPORT_LOCK = 0x6C70_0003
 COPY_CHUNK = 25_000
 
 _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_SCHEMA.names)
-# The columns of the stored events that the state (and review actions) are computed from.
-_KNOWN_EVENTS = pa.schema([EVENT_SCHEMA.field(name) for name in TOUCHED_COLUMNS.split(", ")])
+# The columns of the stored events that the state, review actions and work rows are computed
+# from.
+_KNOWN_EVENTS = pa.schema(
+    [EVENT_SCHEMA.field(name) for name in input_columns(TOUCHED_COLUMNS, WORK_INPUT).split(", ")]
+)
 _KNOWN = pa.schema([EVENT_SCHEMA.field("annotation")])
+_WORK = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in WORK_COLUMNS])
+_WORK_LIST = names(WORK_COLUMNS)
 
 
 def append(
@@ -226,6 +233,55 @@ def _store_events(
             )
     copy_in(con, "state", state.rows)
     copy_in(con, "review_actions", state.reviews)
+    _store_work(con, engine, batch, stored, state)
+
+
+def _store_work(
+    con: psycopg.Connection[Any],
+    engine: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    stored: pa.Table,
+    state: _State,
+) -> None:
+    """Replace the `work_events` rows of the tasks the batch touches (`store/work.py`): those
+    of its annotations from their events (the batch's and the `stored` ones) and their new
+    `state`, the other annotations' from their stored rows, found by the task index. Computed
+    by the DuckDB rendering in `engine`, as the state is; a batch of new tasks finds no stored
+    row, and deletes nothing."""
+    engine.register("work_batch", batch)
+    engine.register("work_stored", stored)
+    engine.register("work_state", state.rows)
+    events = f"SELECT {WORK_INPUT} FROM work_batch UNION ALL SELECT {WORK_INPUT} FROM work_stored"
+    fresh: pa.Table = engine.sql(typed_sql("duckdb", events, "work_state")).to_arrow_table()
+    for name in ("work_batch", "work_stored", "work_state"):
+        engine.unregister(name)
+    con.execute(
+        f"CREATE TEMP TABLE touched_tasks (task {T} NOT NULL) ON COMMIT DROP", prepare=False
+    )
+    copy_in(con, "touched_tasks", pa.table({"task": pc.unique(fresh["task"])}))
+    before = copy_out(
+        con,
+        f"SELECT {_WORK_LIST} FROM work_events WHERE task IN (SELECT task FROM touched_tasks)",
+        _WORK,
+    )
+    engine.register("fresh_work", fresh)
+    kept = None
+    if before.num_rows:
+        con.execute(
+            "DELETE FROM work_events WHERE task IN (SELECT task FROM touched_tasks)",
+            prepare=False,
+        )
+        # The batch's annotations' rows are all in `fresh`, computed again.
+        mine = pc.is_in(before.column("annotation"), value_set=batch.column("annotation"))
+        engine.register("kept_work", before.filter(pc.invert(mine)))
+        kept = "SELECT * FROM kept_work"
+    rows: pa.Table = engine.sql(
+        work_sql("duckdb", "SELECT * FROM fresh_work", kept)
+    ).to_arrow_table()
+    engine.unregister("fresh_work")
+    if kept is not None:
+        engine.unregister("kept_work")
+    copy_in(con, "work_events", rows)
 
 
 @dataclass(frozen=True)
