@@ -233,8 +233,8 @@ def _store_events(
             )
     copy_in(con, "state", state.rows)
     copy_in(con, "review_actions", state.reviews)
-    alone = guess.work if guess is not None and guess.work is not None else None
-    if alone is None:
+    alone = None if guess is None else guess.work
+    if alone is None:  # the careful way: no guess was made
         alone = _work_alone(engine, batch, state.rows)
     _store_work(con, engine, batch, known, stored, state, alone)
 
