@@ -225,7 +225,8 @@ def test_later_batches_recompute_the_work_rows_of_tasks_stored_before(
     """Batches that add an annotation to a stored task, an event earlier than the stored ones
     to a stored annotation, and a review of an annotation whose author a batch before set:
     the rows of those tasks are computed again with the stored ones, as DuckDB computes them,
-    on the COPY path and on the careful one (a stored id in the batch)."""
+    on the COPY path and on the careful one (a stored id in the batch), and those of the
+    tasks the batch's annotations share with them."""
     reference = connect(str(tmp_path / "reference.duckdb"))
     batches = [
         [
@@ -252,6 +253,11 @@ def test_later_batches_recompute_the_work_rows_of_tasks_stored_before(
             event("e1", time="2026-03-02T10:00:00Z"),  # stored already: the careful path
             event("e7", type="annotation.updated", time="2026-03-02T10:30:00Z", frames=3),
             event("e8", type="review.rejected", actor="rev", task="t2", annotation="a3"),
+            # a new annotation in t1 and in a new task, and another one in that task: both
+            # tasks are computed again, whole
+            event("e9", annotation="a6", actor="cat", time="2026-03-02T14:00:00Z"),
+            event("e10", annotation="a6", actor="cat", task="t4", type="annotation.updated"),
+            event("e11", annotation="a7", actor="dan", task="t4", frames=2),
         ],
     ]
     for store in (pg, reference):
@@ -260,7 +266,7 @@ def test_later_batches_recompute_the_work_rows_of_tasks_stored_before(
                 encode_records(records), range(1, len(records) + 1)
             )
             store.append(validated.events, validated.positions, [])
-    assert len(work_rows(pg)) == 8
+    assert len(work_rows(pg)) == 11
     assert work_rows(pg) == work_rows(reference)
     assert check_state(pg).agrees
     reference.close()
