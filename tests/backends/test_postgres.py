@@ -121,6 +121,8 @@ def test_an_empty_database_is_migrated_to_the_latest_version(pg: Store, url: str
         "state_author_completed",
         "review_actions_annotation",
         "review_actions_author_time",
+        "work_events_task",
+        "work_events_time",
     } <= indexes
 
 
@@ -139,6 +141,23 @@ def test_reopening_runs_no_migration_again_and_a_new_one_once(
             assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 1}]
         finally:
             store.close()
+
+
+def test_a_database_holding_events_gains_its_work_rows_from_the_log(url: str) -> None:
+    """Migration 6 on a database of version 5 fills `work_events` from the stored events."""
+    first = connect(url)
+    ingest_records(first, organisation(events=300))
+    first.close()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("DROP TABLE work_events")
+        con.execute("UPDATE schema_version SET version = 5")
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert store.rows("SELECT count(*) AS n FROM work_events") == [{"n": 300}]
+        assert check_state(store).agrees
+    finally:
+        store.close()
 
 
 def test_a_failed_migration_is_a_store_error_and_leaves_the_version(
