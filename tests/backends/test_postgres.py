@@ -28,9 +28,11 @@ from labelpulse.metrics import REPORTS, report
 from labelpulse.store import Store, connect
 from labelpulse.store.base import AppendOutcome, ValidatedBatch, redacted
 from labelpulse.store.check import check_state, repair_state
+from labelpulse.store.columns import names
 from labelpulse.store.postgres.append import IMPORT_LOCK, Copied, copy_events, finish
 from labelpulse.store.postgres.connections import pyformat
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
+from labelpulse.store.work import WORK_COLUMNS
 from labelpulse.validation import Validator, encode_records
 from tests.backends.postgres_server import PostgresServer, fresh_database
 
@@ -119,6 +121,8 @@ def test_an_empty_database_is_migrated_to_the_latest_version(pg: Store, url: str
         "state_author_completed",
         "review_actions_annotation",
         "review_actions_author_time",
+        "work_events_task",
+        "work_events_time",
     } <= indexes
 
 
@@ -137,6 +141,23 @@ def test_reopening_runs_no_migration_again_and_a_new_one_once(
             assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 1}]
         finally:
             store.close()
+
+
+def test_a_database_holding_events_gains_its_work_rows_from_the_log(url: str) -> None:
+    """Migration 6 on a database of version 5 fills `work_events` from the stored events."""
+    first = connect(url)
+    ingest_records(first, organisation(events=300))
+    first.close()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("DROP TABLE work_events")
+        con.execute("UPDATE schema_version SET version = 5")
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert store.rows("SELECT count(*) AS n FROM work_events") == [{"n": 300}]
+        assert check_state(store).agrees
+    finally:
+        store.close()
 
 
 def test_a_failed_migration_is_a_store_error_and_leaves_the_version(
@@ -210,6 +231,63 @@ def test_duplicates_and_conflicts_are_counted_as_duckdb_counts_them(
     assert stored_events(pg).equals(stored_events(reference))
     assert state_rows(pg) == state_rows(reference)
     assert check_state(pg).differences == 0
+    reference.close()
+
+
+def work_rows(store: Store) -> list[dict[str, Any]]:
+    return store.rows(f"SELECT {names(WORK_COLUMNS)} FROM work_events ORDER BY id")
+
+
+def test_later_batches_recompute_the_work_rows_of_tasks_stored_before(
+    pg: Store, tmp_path: Path
+) -> None:
+    """Batches that add an annotation to a stored task, an event earlier than the stored ones
+    to a stored annotation, and a review of an annotation whose author a batch before set:
+    the rows of those tasks are computed again with the stored ones, as DuckDB computes them,
+    on the COPY path and on the careful one (a stored id in the batch), and those of the
+    tasks the batch's annotations share with them."""
+    reference = connect(str(tmp_path / "reference.duckdb"))
+    batches = [
+        [
+            event("e1", time="2026-03-02T10:00:00Z"),
+            event("e2", annotation="a2", actor="bob", time="2026-03-02T12:00:00Z"),
+            event("e3", task="t2", annotation="a3", time="2026-03-02T10:00:00Z", frames=5),
+        ],
+        [
+            # bob's second annotation of t1, before his stored one: its labeling_prev_us moves
+            event("e4", annotation="a4", actor="bob", time="2026-03-02T11:00:00Z"),
+            event("e5", type="review.accepted", actor="rev", time="2026-03-02T13:00:00Z"),
+            # an edit of a3 earlier than its submission, with the task's frames
+            event(
+                "e6",
+                type="annotation.updated",
+                task="t2",
+                annotation="a3",
+                actor="bob",
+                time="2026-03-02T09:00:00Z",
+                frames=7,
+            ),
+        ],
+        [
+            event("e1", time="2026-03-02T10:00:00Z"),  # stored already: the careful path
+            event("e7", type="annotation.updated", time="2026-03-02T10:30:00Z", frames=3),
+            event("e8", type="review.rejected", actor="rev", task="t2", annotation="a3"),
+            # a new annotation in t1 and in a new task, and another one in that task: both
+            # tasks are computed again, whole
+            event("e9", annotation="a6", actor="cat", time="2026-03-02T14:00:00Z"),
+            event("e10", annotation="a6", actor="cat", task="t4", type="annotation.updated"),
+            event("e11", annotation="a7", actor="dan", task="t4", frames=2),
+        ],
+    ]
+    for store in (pg, reference):
+        for records in batches:
+            validated = Validator().validate_lines(
+                encode_records(records), range(1, len(records) + 1)
+            )
+            store.append(validated.events, validated.positions, [])
+    assert len(work_rows(pg)) == 11
+    assert work_rows(pg) == work_rows(reference)
+    assert check_state(pg).agrees
     reference.close()
 
 

@@ -54,10 +54,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from labelpulse.errors import InvalidRecordsError, RecordError
-from labelpulse.events import EVENT_SCHEMA, DirectoryRecord
+from labelpulse.events import ARROW_TYPES, EVENT_SCHEMA, DirectoryRecord
 from labelpulse.store.base import AppendOutcome, count_repeat, directory_row, refuse_conflicts
+from labelpulse.store.columns import names
 from labelpulse.store.postgres.schema import EVENT_COLUMN_LIST, EVENT_DDL, T
 from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.work import WORK_COLUMNS, WORK_INPUT, input_columns, typed_sql, work_sql
 from labelpulse.validation import as_arrow
 
 # Keys of the transaction-level advisory locks (any two fixed numbers; "lp" and a digit).
@@ -69,9 +71,14 @@ IMPORT_LOCK = 0x6C70_0003
 COPY_CHUNK = 25_000
 
 _SAME_CONTENT = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in EVENT_SCHEMA.names)
-# The columns of the stored events that the state (and review actions) are computed from.
-_KNOWN_EVENTS = pa.schema([EVENT_SCHEMA.field(name) for name in TOUCHED_COLUMNS.split(", ")])
+# The columns of the stored events that the state, review actions and work rows are computed
+# from.
+_KNOWN_EVENTS = pa.schema(
+    [EVENT_SCHEMA.field(name) for name in input_columns(TOUCHED_COLUMNS, WORK_INPUT).split(", ")]
+)
 _KNOWN = pa.schema([EVENT_SCHEMA.field("annotation")])
+_WORK = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in WORK_COLUMNS])
+_WORK_LIST = names(WORK_COLUMNS)
 
 
 def append(
@@ -137,7 +144,7 @@ def copy_events(
     empty = _KNOWN_EVENTS.empty_table()
     try:
         with con.transaction():  # a savepoint
-            state = _copy_events_meanwhile(con, batch, lambda: _new_state(engine, batch, empty))
+            state = _copy_events_meanwhile(con, batch, lambda: _guess(engine, batch, empty))
     except psycopg.errors.UniqueViolation:
         return Copied(batch, False, None)
     return Copied(batch, True, state)
@@ -226,14 +233,121 @@ def _store_events(
             )
     copy_in(con, "state", state.rows)
     copy_in(con, "review_actions", state.reviews)
+    alone = None if guess is None else guess.work
+    if alone is None:  # the careful way: no guess was made
+        alone = _work_alone(engine, batch, state.rows)
+    _store_work(con, engine, batch, known, stored, state, alone)
+
+
+def _work_alone(engine: duckdb.DuckDBPyConnection, batch: pa.Table, state: pa.Table) -> pa.Table:
+    """The `work_events` rows of the batch's events as if the batch held every event of their
+    tasks, their annotations' author from `state` (`store/work.py`), by time."""
+    return _work_rows(engine, batch, _KNOWN_EVENTS.empty_table(), state, None)
+
+
+def _work_rows(
+    engine: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    stored: pa.Table,
+    state: pa.Table,
+    kept: pa.Table | None,
+) -> pa.Table:
+    """`work_sql` in `engine` (the DuckDB rendering, as for the state): the rows of the events
+    of `batch` and `stored`, their authors from `state`, with the `kept` rows of the other
+    annotations of their tasks (None: there are none), by time."""
+    engine.register("work_batch", batch)
+    engine.register("work_stored", stored)
+    engine.register("work_state", state)
+    events = f"SELECT {WORK_INPUT} FROM work_batch UNION ALL SELECT {WORK_INPUT} FROM work_stored"
+    fresh = typed_sql("duckdb", events, "work_state")
+    if kept is not None:
+        engine.register("kept_work", kept)
+    sql = work_sql("duckdb", fresh, None if kept is None else "SELECT * FROM kept_work")
+    rows: pa.Table = engine.sql(sql + " ORDER BY time_us").to_arrow_table()
+    for name in ("work_batch", "work_stored", "work_state", "kept_work"):
+        engine.unregister(name)
+    return rows
+
+
+def _store_work(
+    con: psycopg.Connection[Any],
+    engine: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    known: pa.Array,
+    stored: pa.Table,
+    state: _State,
+    alone: pa.Table,
+) -> None:
+    """Store the `work_events` rows of the tasks the batch touches, given `alone`, its rows as
+    if it held every event of them (`_work_alone`).
+
+    Those rows stand for the tasks with no stored row and no `known` annotation: usually most
+    of an import's batch, or all of it. The tasks that have either, and every task of an
+    annotation with events in them (so that each task is recomputed whole, and each
+    annotation), have their rows computed again, as DuckDB's `_update_work` does: the
+    batch's annotations' from their events (the batch's and the `stored` ones), the other
+    annotations' from their stored rows, read by the task index, and deleted with them.
+    """
+    stored_tasks = stored.column("task")
+    con.execute(
+        f"CREATE TEMP TABLE touched_tasks (task {T} NOT NULL) ON COMMIT DROP", prepare=False
+    )
+    touched = pc.unique(pa.chunked_array([batch.column("task"), stored_tasks]))
+    copy_in(con, "touched_tasks", pa.table({"task": touched}))
+    before = copy_out(
+        con,
+        f"SELECT {_WORK_LIST} FROM work_events WHERE task IN (SELECT task FROM touched_tasks)",
+        _WORK,
+    )
+    tasks = batch.column("task")
+    annotations = batch.column("annotation")
+    again = pc.unique(
+        pa.chunked_array(
+            [
+                before.column("task"),
+                stored_tasks,
+                tasks.filter(pc.is_in(annotations, value_set=known)),
+            ],
+            tasks.type,
+        )
+    )
+    # Close the tasks to recompute over the annotations with events in them, and back.
+    while True:
+        mine = pc.unique(
+            pa.chunked_array([known, annotations.filter(pc.is_in(tasks, value_set=again))])
+        )
+        wider = pc.unique(
+            pa.chunked_array([again, tasks.filter(pc.is_in(annotations, value_set=mine))])
+        )
+        if len(wider) == len(again):
+            break
+        again = wider
+    if not len(again):
+        copy_in(con, "work_events", alone)
+        return
+    con.execute(
+        "DELETE FROM work_events WHERE task IN (SELECT task FROM touched_tasks)", prepare=False
+    )
+    kept = before.filter(pc.invert(pc.is_in(before.column("annotation"), value_set=known)))
+    recomputed = _work_rows(
+        engine,
+        batch.filter(pc.is_in(annotations, value_set=mine)),
+        stored,
+        state.rows,
+        kept if kept.num_rows else None,
+    )
+    standing = alone.filter(pc.invert(pc.is_in(alone.column("task"), value_set=again)))
+    copy_in(con, "work_events", pa.concat_tables([standing, recomputed.cast(standing.schema)]))
 
 
 @dataclass(frozen=True)
 class _State:
-    """The new state rows of the annotations a batch touches, and their review actions."""
+    """The new state rows of the annotations a batch touches, and their review actions; for a
+    guess, also the batch's work rows as if it held every event of their tasks."""
 
     rows: pa.Table
     reviews: pa.Table
+    work: pa.Table | None = None
 
 
 def _stored_events_of_known_annotations(
@@ -289,6 +403,12 @@ def _with_known(
         pa.concat_tables([others(guess.rows), again.rows]),
         pa.concat_tables([others(guess.reviews), again.reviews]),
     )
+
+
+def _guess(engine: duckdb.DuckDBPyConnection, batch: pa.Table, empty: pa.Table) -> _State:
+    """The state of the batch's annotations, and its work rows, from the batch alone."""
+    state = _new_state(engine, batch, empty)
+    return _State(state.rows, state.reviews, _work_alone(engine, batch, state.rows))
 
 
 def _new_state(engine: duckdb.DuckDBPyConnection, batch: pa.Table, stored: pa.Table) -> _State:

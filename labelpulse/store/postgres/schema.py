@@ -11,8 +11,13 @@ from __future__ import annotations
 from labelpulse.events import EVENT_COLUMNS
 from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, columns_ddl, names
 from labelpulse.store.state import ALL_EVENTS, reviews_sql
+from labelpulse.store.work import WORK_COLUMNS, rebuild_sql
 
 T = 'TEXT COLLATE "C"'
+# The memory each sort and hash of a query over the whole log may take before it spills to
+# disk (a rebuild of the state or of `work_events`): PostgreSQL's default, 4MB, sorts 1M events
+# on disk.
+WHOLE_LOG_WORK_MEM = "256MB"
 
 EVENT_COLUMN_LIST = names(EVENT_COLUMNS)
 # The event log's columns, as the events table and the batch's temporary table declare them.
@@ -23,6 +28,8 @@ EVENT_DDL = columns_ddl(EVENT_COLUMNS, "postgres")
 # primary key (dedupe and conflicts), the events of an annotation (state upkeep), and what a
 # member's report reads (their state by completion time, their review actions and events by
 # time). `store_writes` counts committed writes, for the cache (see PostgresStore.cache).
+# `work_events` (`store/work.py`) is found by task (a batch reads and replaces the rows of the
+# tasks it touches) and, for the reports, by time.
 MIGRATIONS: tuple[str, ...] = (
     f"""
     CREATE TABLE events ({EVENT_DDL}, PRIMARY KEY (id));
@@ -73,6 +80,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sessions_member ON sessions (member);
     CREATE TABLE disabled_members (member {T} PRIMARY KEY, disabled_us BIGINT NOT NULL);
     """,
+    f"""
+    SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}';
+    CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, "postgres")});
+    INSERT INTO work_events {rebuild_sql("postgres")} ORDER BY time_us;
+    CREATE INDEX work_events_task ON work_events (task);
+    CREATE INDEX work_events_time ON work_events (time_us);
+    """,
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation
@@ -85,4 +99,5 @@ REPORT_INDEXES: dict[str, str] = {
     "state_author_completed": "state (author, completed_us)",
     "state_task": "state (task)",
     "review_actions_author_time": "review_actions (author, time_us)",
+    "work_events_time": "work_events (time_us)",
 }

@@ -30,12 +30,9 @@ from labelpulse.store.compile import UnboundTables
 from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres import pipeline
 from labelpulse.store.postgres.connections import arrow_table, open_pool, pyformat
-from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES
+from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES, WHOLE_LOG_WORK_MEM
 from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
-
-# The memory each sort and hash of a query over the whole log may take before it spills to
-# disk (rebuild_state): PostgreSQL's default, 4MB, sorts 1M events on disk.
-WHOLE_LOG_WORK_MEM = "256MB"
+from labelpulse.store.work import rebuild_sql
 
 
 class PostgresStore:
@@ -305,6 +302,11 @@ class PostgresStore:
                 con.execute("DELETE FROM review_actions")
                 con.execute(
                     "INSERT INTO review_actions " + reviews_sql(self.dialect, ALL_EVENTS, "state")
+                )
+                con.execute("DELETE FROM work_events")
+                con.execute(
+                    f"INSERT INTO work_events {rebuild_sql(self.dialect)} ORDER BY time_us",
+                    prepare=False,
                 )
             self._written(con)
 
