@@ -186,17 +186,20 @@ class MembersFloor(ReportFloor):
 
 
 class ReviewersFloor(ReportFloor):
-    """No floor (b): the table needs each (reviewer, annotation)'s summed time over every
-    `review.*` row of W, `review.viewed` too, for the exact median. `work_events` holds the same
-    rows and columns for it as `events`, and none of its maintained columns shortens it (the
-    prev times mark only the three review actions, and a median needs every pair's sum): the
-    same SQL over it measured within noise of floor (a), so it would only restate floor (a)."""
+    """Floor (b) is floor (a)'s SQL over `work_events`, which the library's table reads: the
+    table needs each (reviewer, annotation)'s summed time over every `review.*` row of W,
+    `review.viewed` too, for the exact median, and no maintained column shortens that (the prev
+    times mark only the three review actions, and a median needs every pair's sum); the
+    narrower table is what it gains."""
 
     report = "reviewers"
     keys = ("member",)
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
         return raw_sql.reviewers(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return raw_sql.reviewers(q.con, q.window, "work_events")
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = sorted(_dicts(results[0]), key=self._order)
