@@ -146,8 +146,8 @@ def test_work_rows_of_a_task_continued_with_older_events_are_recomputed(store: S
     ingest_records(store, [event("e2", annotation="a2", time="2026-03-01T10:00:00Z")])
     ingest_records(store, [event("e3", annotation="a3", time="2026-03-03T10:00:00Z")])
     assert check_state(store).differences == 0
-    prevs = store.rows("SELECT id, done_prev_us FROM work_events ORDER BY time_us")
-    assert [r["done_prev_us"] is None for r in prevs] == [True, False, False]
+    rows = store.rows("SELECT time_us, done_prev_us FROM work_events ORDER BY time_us")
+    assert [r["done_prev_us"] for r in rows[1:]] == [r["time_us"] for r in rows[:-1]]
     tasks = store.rows("SELECT task, first_us FROM work_tasks")
     assert tasks == store.rows("SELECT task, min(time_us) AS first_us FROM events GROUP BY task")
 
