@@ -39,6 +39,9 @@ from labelpulse.store.work import (
 )
 from labelpulse.validation import as_arrow
 
+# The `work_tasks` rows, from the stored work rows.
+WORK_TASKS = "INSERT INTO work_tasks SELECT task, min(time_us) FROM work_events GROUP BY task;"
+
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
 MIGRATIONS: tuple[str, ...] = (
     f"""
@@ -87,6 +90,12 @@ MIGRATIONS: tuple[str, ...] = (
     # (`store/work.py`): what the work, insights and items reports read.
     f"CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, 'duckdb')}); "
     f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;",
+    # The tasks with work rows, each with its earliest row's time: a batch finds which of its
+    # tasks have stored rows here (two narrow columns, one row a task), then reads work_events
+    # only from that time on (its rows are inserted in time order, so zone maps skip the older
+    # row groups), not the whole table. No primary key: an index would be written out whole at
+    # every checkpoint, and a batch's lookup is a hash join either way.
+    f"CREATE TABLE work_tasks (task VARCHAR NOT NULL, first_us BIGINT NOT NULL); {WORK_TASKS}",
 )
 
 _COLUMNS = EVENT_SCHEMA.names
@@ -197,6 +206,7 @@ class DuckDBStore(PlainImports):
                 con.execute("DROP TABLE IF EXISTS new_state")
                 con.execute("DROP TABLE IF EXISTS fresh_work")
                 con.execute("DROP TABLE IF EXISTS kept_work")
+                con.execute("DROP TABLE IF EXISTS stored_tasks")
         return outcome
 
     def _append_events(
@@ -281,20 +291,29 @@ class DuckDBStore(PlainImports):
     def _update_work(self, source: str, touched: str) -> None:
         """Recompute the work rows of the tasks of the events `touched` selects (every event of
         the annotations the batch `source` touches): theirs from those events, the other
-        annotations' from their stored rows (`store/work.py`)."""
+        annotations' from their stored rows (`store/work.py`).
+
+        The stored rows are looked for only for tasks `work_tasks` lists, and only from the
+        earliest of their first rows on: a batch of new tasks reads nothing of work_events, and
+        one continuing recent tasks reads its newest row groups, however long the table.
+        """
         con = self._con
         con.execute(
             "CREATE TEMP TABLE fresh_work AS " + typed_sql(self.dialect, touched, "new_state")
         )
         con.execute(
-            """CREATE TEMP TABLE kept_work AS SELECT * FROM work_events w
-               WHERE w.task IN (SELECT DISTINCT task FROM fresh_work)"""
+            """CREATE TEMP TABLE stored_tasks AS SELECT t.task, t.first_us FROM work_tasks t
+               WHERE t.task IN (SELECT task FROM fresh_work)"""
         )
         kept = None
-        if self._scalar("SELECT count(*) FROM kept_work"):
-            con.execute(
-                "DELETE FROM work_events WHERE task IN (SELECT DISTINCT task FROM fresh_work)"
+        since = self._scalar("SELECT min(first_us) FROM stored_tasks")
+        if since is not None:
+            stored = (
+                f"FROM work_events WHERE time_us >= {int(since)} "
+                "AND task IN (SELECT task FROM stored_tasks)"
             )
+            con.execute(f"CREATE TEMP TABLE kept_work AS SELECT * {stored}")
+            con.execute(f"DELETE {stored}")
             kept = (
                 f"SELECT * FROM kept_work WHERE annotation NOT IN "
                 f"(SELECT DISTINCT annotation FROM {source})"
@@ -302,6 +321,17 @@ class DuckDBStore(PlainImports):
         con.execute(
             f"INSERT INTO work_events {work_sql(self.dialect, 'SELECT * FROM fresh_work', kept)}"
             " ORDER BY time_us"
+        )
+        firsts = "SELECT task, min(time_us) AS first_us FROM fresh_work GROUP BY task"
+        if since is not None:
+            # A batch may bring a stored task's rows older than its first.
+            con.execute(
+                f"""UPDATE work_tasks SET first_us = f.first_us FROM ({firsts}) AS f
+                    WHERE work_tasks.task = f.task AND f.first_us < work_tasks.first_us"""
+            )
+        con.execute(
+            f"""INSERT INTO work_tasks SELECT * FROM ({firsts}) AS f
+                WHERE f.task NOT IN (SELECT task FROM stored_tasks)"""
         )
 
     def _count_repeats(self, sql: str, outcome: AppendOutcome) -> int:
@@ -399,6 +429,8 @@ class DuckDBStore(PlainImports):
                 )
                 self._con.execute("DELETE FROM work_events")
                 self._con.execute(f"INSERT INTO work_events {REBUILD_WORK} ORDER BY time_us")
+                self._con.execute("DELETE FROM work_tasks")
+                self._con.execute(WORK_TASKS)
                 self._con.execute("COMMIT")
                 self._cache = {}
             except BaseException:

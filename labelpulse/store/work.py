@@ -78,9 +78,12 @@ def _in(types: tuple[str, ...] | frozenset[str]) -> str:
     return "(" + ", ".join(f"'{t}'" for t in sorted(types)) + ")"
 
 
-# (column, rows it is kept for, key): the time of the previous such row with the same key.
+# Each derived column: (column, the rows it is kept for (NULL on the others), key).
+Specs = tuple[tuple[str, str, str], ...]
+
 # Keys inside one annotation: recomputed only with that annotation's events.
-ANNOTATION_PREVS: tuple[tuple[str, str, str], ...] = (
+# The time of the previous such row with the same key.
+ANNOTATION_PREVS: Specs = (
     # work: annotations a member reviewed, and edited
     ("review_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "actor, annotation"),
     ("edit_prev_us", "kind = 'edit'", "actor, annotation"),
@@ -91,17 +94,17 @@ ANNOTATION_PREVS: tuple[tuple[str, str, str], ...] = (
     ("outcome_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "annotation, project"),
     ("approval_prev_us", f"type IN {_in(APPROVALS)}", "annotation, project"),
 )
-# (column, rows, key): the earliest such row's time over the whole log, on every row of the key.
-ANNOTATION_FIRSTS: tuple[tuple[str, str, str], ...] = (
+# The earliest such row's time over the whole log, on every row of the key.
+ANNOTATION_FIRSTS: Specs = (
     ("first_approval_us", f"type IN {_in(APPROVALS)}", "annotation, project"),
     ("first_rejection_us", "type = 'review.rejected'", "annotation, project"),
 )
-# (column, rows, key): the time of the next such row with the same key.
-ANNOTATION_NEXTS: tuple[tuple[str, str, str], ...] = (
+# The time of the next such row with the same key.
+ANNOTATION_NEXTS: Specs = (
     ("regions_next_us", "regions IS NOT NULL", "annotation"),  # items: latest regions
 )
 # Keys inside one task: recomputed with every row of the task.
-TASK_PREVS: tuple[tuple[str, str, str], ...] = (
+TASK_PREVS: Specs = (
     ("done_prev_us", f"kind = 'label' AND type IN {_in(COMPLETING)}", "actor, task"),  # work
     ("any_done_prev_us", f"kind = 'label' AND type IN {_in(COMPLETING)}", "task"),  # its totals
     ("labeling_prev_us", f"type IN {_in(LABELING)}", "actor, project, task"),  # insights
@@ -109,7 +112,7 @@ TASK_PREVS: tuple[tuple[str, str, str], ...] = (
     ("nulled_prev_us", f"type IN {_in(LABELING)} AND marked_null", "actor, project, task"),
     ("item_prev_us", "TRUE", "project, task"),  # items: each item of the window once
 )
-TASK_NEXTS: tuple[tuple[str, str, str], ...] = (
+TASK_NEXTS: Specs = (
     ("frames_next_us", "frames IS NOT NULL", "project, task"),  # items: latest frames
 )
 
@@ -130,26 +133,53 @@ def _order(dialect: Dialect) -> str:
     return "time_us, id"
 
 
-def _prev(dialect: Dialect, name: str, rows: str, key: str) -> str:
-    frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-    over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
-    found = f"max(CASE WHEN {rows} THEN time_us END) {over}"
-    return f"CASE WHEN {rows} THEN coalesce({found}, {NONE_BEFORE}) END AS {name}"
+def _adjacent(dialect: Dialect, step: str, key: str) -> str:
+    """The time of the previous (`step` "lag") or next ("lead") row of the same key, over rows
+    already filtered to those the column is for: then it is the latest earlier such row's time
+    (or the earliest later one's), as rows are ordered by time first; NONE_BEFORE (NONE_AFTER)
+    when there is none."""
+    order = f"PARTITION BY {key} ORDER BY {_order(dialect)}"
+    if dialect == "clickhouse":
+        # Its lag/lead give a non-Nullable column's default, 0, where there is no such row;
+        # an aggregate over an empty frame is NULL (aggregate_functions_null_for_empty is set).
+        frame = "1 PRECEDING AND 1 PRECEDING" if step == "lag" else "1 FOLLOWING AND 1 FOLLOWING"
+        found = f"max(time_us) OVER ({order} ROWS BETWEEN {frame})"
+    else:
+        found = f"{step}(time_us) OVER ({order})"
+    return f"coalesce({found}, {NONE_BEFORE if step == 'lag' else NONE_AFTER})"
 
 
-def _next(dialect: Dialect, name: str, rows: str, key: str) -> str:
-    frame = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
-    over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
-    found = f"min(CASE WHEN {rows} THEN time_us END) {over}"
-    return f"CASE WHEN {rows} THEN coalesce({found}, {NONE_AFTER}) END AS {name}"
+def _neighbours(dialect: Dialect, rows: str, prevs: Specs, nexts: Specs) -> str:
+    """A query of (id, one column per spec of `prevs` then `nexts`) over the rows `rows` names,
+    for each row that some spec is for (the others have NULL in every such column).
+
+    Each column is a window over only the rows it is for, by its key: a sort of those rows, not
+    of every row with every column, and a frame of one row, where a window over all rows needed
+    the latest of all earlier rows (a segment tree per tiny partition). The columns are then
+    one row per id again, by a GROUP BY (a join per column cost as much).
+    """
+    parts = [
+        f"SELECT id, {i} AS col, {_adjacent(dialect, step, key)} AS v FROM {rows} WHERE {where}"
+        for i, (step, (_, where, key)) in enumerate(
+            [("lag", spec) for spec in prevs] + [("lead", spec) for spec in nexts]
+        )
+    ]
+    columns = ", ".join(
+        f"max(CASE WHEN col = {i} THEN v END) AS {name}"
+        for i, (name, _, _) in enumerate(prevs + nexts)
+    )
+    return f"SELECT id, {columns} FROM ({' UNION ALL '.join(parts)}) AS p GROUP BY id"
 
 
-def _first(dialect: Dialect, name: str, rows: str, key: str) -> str:
-    # The same window as the key's prevs (an ordered one, its frame the whole partition), so
-    # that the engine sorts the rows once for all of them.
-    frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
-    over = f"OVER (PARTITION BY {key} ORDER BY {_order(dialect)} {frame})"
-    return f"min(CASE WHEN {rows} THEN time_us END) {over} AS {name}"
+def _firsts(rows: str, firsts: Specs) -> str:
+    """A query of (key, one column per spec) over the rows `rows` names: the earliest time of
+    each spec's rows per key. All specs share one key."""
+    (key,) = {key for _, _, key in firsts}
+    columns = ", ".join(
+        f"min(CASE WHEN {where} THEN time_us END) AS {name}" for name, where, _ in firsts
+    )
+    wheres = " OR ".join(f"({where})" for _, where, _ in firsts)
+    return f"SELECT {key}, {columns} FROM {rows} WHERE {wheres} GROUP BY {key}"
 
 
 def typed_sql(dialect: Dialect, events: str, state: str) -> str:
@@ -185,21 +215,30 @@ def work_sql(dialect: Dialect, fresh: str, kept: str | None) -> str:
     over the fresh rows, which hold all of each such annotation's rows, and kept as stored on the
     others; task-keyed ones over both, which hold every row of each task.
     """
-    base = _names(BASE_COLUMNS)
-    annotation_cols = _names(ANNOTATION_DERIVED)
-    computed = ", ".join(
-        [_prev(dialect, *spec) for spec in ANNOTATION_PREVS]
-        + [_first(dialect, *spec) for spec in ANNOTATION_FIRSTS]
-        + [_next(dialect, *spec) for spec in ANNOTATION_NEXTS]
+    base = ", ".join(f"f.{c.name} AS {c.name}" for c in BASE_COLUMNS)
+    (first_key,) = {key for _, _, key in ANNOTATION_FIRSTS}
+    on_key = " AND ".join(f"g.{k} = f.{k}" for k in (k.strip() for k in first_key.split(",")))
+    annotation_cols = ", ".join(
+        [f"a.{name} AS {name}" for name, _, _ in ANNOTATION_PREVS]
+        + [f"g.{name} AS {name}" for name, _, _ in ANNOTATION_FIRSTS]
+        + [f"a.{name} AS {name}" for name, _, _ in ANNOTATION_NEXTS]
     )
-    rows = f"SELECT {base}, {computed} FROM ({fresh}) AS f"
+    rows = (
+        f"SELECT {base}, {annotation_cols} FROM fresh_rows AS f"
+        f" LEFT JOIN ({_firsts('fresh_rows', ANNOTATION_FIRSTS)}) AS g ON {on_key}"
+        f" LEFT JOIN ({_neighbours(dialect, 'fresh_rows', ANNOTATION_PREVS, ANNOTATION_NEXTS)})"
+        " AS a ON a.id = f.id"
+    )
     if kept is not None:
-        rows += f" UNION ALL SELECT {base}, {annotation_cols} FROM ({kept}) AS k"
-    task_computed = ", ".join(
-        [_prev(dialect, *spec) for spec in TASK_PREVS]
-        + [_next(dialect, *spec) for spec in TASK_NEXTS]
+        rows += f" UNION ALL SELECT {_names(BASE_COLUMNS + ANNOTATION_DERIVED)} FROM ({kept}) AS k"
+    stored = ", ".join(f"u.{c.name} AS {c.name}" for c in BASE_COLUMNS + ANNOTATION_DERIVED)
+    task_cols = ", ".join(f"t.{c.name} AS {c.name}" for c in TASK_DERIVED)
+    return (
+        f"WITH fresh_rows AS ({fresh}), task_rows AS ({rows}) "
+        f"SELECT {stored}, {task_cols} FROM task_rows AS u"
+        f" LEFT JOIN ({_neighbours(dialect, 'task_rows', TASK_PREVS, TASK_NEXTS)}) AS t"
+        " ON t.id = u.id"
     )
-    return f"SELECT {base}, {annotation_cols}, {task_computed} FROM ({rows}) AS u"
 
 
 def rebuild_sql(dialect: Dialect) -> str:

@@ -139,6 +139,19 @@ def test_check_state_is_zero_after_ingests_in_any_order(store: Store) -> None:
     assert state["a4"]["author"] == "cy"
 
 
+def test_work_rows_of_a_task_continued_with_older_events_are_recomputed(store: Store) -> None:
+    # Each batch a new annotation of the stored task t1, the second one older than its rows:
+    # the third must still find (and recompute) the rows of both before it.
+    ingest_records(store, [event("e1", time="2026-03-05T10:00:00Z")])
+    ingest_records(store, [event("e2", annotation="a2", time="2026-03-01T10:00:00Z")])
+    ingest_records(store, [event("e3", annotation="a3", time="2026-03-03T10:00:00Z")])
+    assert check_state(store).differences == 0
+    rows = store.rows("SELECT time_us, done_prev_us FROM work_events ORDER BY time_us")
+    assert [r["done_prev_us"] for r in rows[1:]] == [r["time_us"] for r in rows[:-1]]
+    tasks = store.rows("SELECT task, first_us FROM work_tasks")
+    assert tasks == store.rows("SELECT task, min(time_us) AS first_us FROM events GROUP BY task")
+
+
 def test_repair_state_gives_the_same_state(store: Store) -> None:
     ingest_records(store, MIXED[5:])
     ingest_records(store, MIXED[:5])
