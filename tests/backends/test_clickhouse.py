@@ -472,6 +472,7 @@ def test_every_report_equals_duckdb_on_the_demo_organisation_across_dst(
         ingest_records(store, records[len(records) // 2 :])
     members = member_ids(duck)
     assert member_ids(ch) == members
+    assert snapshot(ch, "work_events") == snapshot(duck, "work_events")
     for window in WINDOWS:
         expected = figures(duck, window, members)
         assert figures(ch, window, members) == expected, window["tz"]
