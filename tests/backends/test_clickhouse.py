@@ -422,6 +422,22 @@ def test_check_state_sees_a_damaged_state(ch: ClickHouseStore) -> None:
     assert check_state(ch).differences == 0
 
 
+def test_a_stray_work_row_is_found_and_repaired(ch: ClickHouseStore) -> None:
+    """A stored work row no event has (a rebuild writes no row of its key) gets a tombstone from
+    `rebuild_state`, which finds it as a row older than the rebuild."""
+    ingest_records(ch, MIXED)
+    ch._con.execute(
+        "INSERT INTO work_events (id, time_us, actor, project, task, annotation, type, "
+        "active_us, duration_us, regions_added, regions_removed, regions_updated, "
+        "model_assisted, marked_null) VALUES "
+        "('e99', 0, 'ann', 'p1', 't1', 'a1', 'annotation.submitted', 1, 1, 0, 0, 0, 0, 0)"
+    )
+    assert check_state(ch).differences == 1
+    repair_state(ch)
+    assert check_state(ch).differences == 0
+    assert count(ch, "work_events") == count(ch, "events")
+
+
 # -- exact medians -----------------------------------------------------------------------------
 def test_medians_are_exact_and_interpolated_with_even_counts(
     ch: ClickHouseStore, duck: Store
