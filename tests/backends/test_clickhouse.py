@@ -29,11 +29,11 @@ from labelpulse.store.clickhouse.connection import (
     parameter_text,
     parse_url,
 )
-from labelpulse.store.clickhouse.schema import MIGRATIONS
+from labelpulse.store.clickhouse.schema import MIGRATIONS, STORED_KEYS_MIGRATION, WORK_MIGRATION
 from tests.backends import clickhouse_server
 from tests.report_arguments import ScopeArguments, WindowArguments
 
-TABLES = ("events", "state", "review_actions")
+TABLES = ("events", "state", "review_actions", "work_events")
 
 
 @pytest.fixture
@@ -233,17 +233,21 @@ def test_an_atomic_batch_with_a_conflict_writes_nothing(ch: ClickHouseStore) -> 
     [
         ("id", "events", append.stored_ids_sql),
         ("annotation", "state", append.known_annotations_sql),
+        ("task", "work_events", append.known_tasks_sql),
     ],
 )
 def test_a_stored_key_check_reads_only_the_keys_of_the_batch(
     ch: ClickHouseStore, column: str, table: str, lookup: Callable[[str], str]
 ) -> None:
     """A batch's checks of which of its ids are stored and which of its annotations have a state
-    row look up each of its keys (`event_ids`, `annotation_ids`: key-value tables): they read as
+    row, and which of its tasks have work rows, look up each of its keys (`event_ids`,
+    `annotation_ids`, `task_ids`: key-value tables): they read as
     many rows as the batch has keys, not a column of the log. The same query as a scan hits the
     row limit the lookup stays under, so a check that scans again fails here."""
     ingest_records(ch, demo_records(events=3_000))
-    stored = [r["k"] for r in ch.rows(f"SELECT {column} AS k FROM {table} ORDER BY k LIMIT 5")]
+    stored = [
+        r["k"] for r in ch.rows(f"SELECT DISTINCT {column} AS k FROM {table} ORDER BY k LIMIT 5")
+    ]
     keys = [*stored, "new-1", "new-2"]
     con = ch._con
     con.execute(f"CREATE TABLE probe ({column} String) ENGINE = Memory")
@@ -275,7 +279,9 @@ def test_an_older_database_gets_its_stored_ids_from_the_log(
     store._con.execute("DROP TABLE event_ids SYNC")
     store._con.execute("DROP TABLE annotation_ids SYNC")
     store._con.execute("TRUNCATE TABLE schema_version")
-    store._con.execute(f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})")
+    store._con.execute(
+        f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(STORED_KEYS_MIGRATION)})"
+    )
     store.close()
     store = connect(url)
     try:
@@ -288,6 +294,71 @@ def test_an_older_database_gets_its_stored_ids_from_the_log(
         annotation = store.rows("SELECT annotation FROM state ORDER BY annotation LIMIT 1")[0]
         later = event("late-1", annotation=annotation["annotation"], time="2026-04-04T12:00:00Z")
         ingest_records(store, [later])
+        assert check_state(store).differences == 0
+    finally:
+        store.close()
+        for _ in urls:
+            pass
+
+
+def test_a_batch_reads_only_the_granules_of_its_tasks_work_rows(ch: ClickHouseStore) -> None:
+    """The stored work rows of a batch's known tasks are read from the earliest of their first
+    rows on (the sort key) and through the bloom filter on `task`: a granule or two of
+    `work_events` (sorted by time, where a task's rows sit close), not the table. The same
+    lookup as a scan hits the row limit the lookup stays under."""
+    ingest_records(ch, demo_records(events=40_000, seed=5))
+    ch.optimize()  # one part: the limit counts its granules
+    con = ch._con
+    granule = 8192
+    assert count(ch, "work_events") > 4 * granule
+    # The latest tasks, as a batch of the next events would touch them; no annotation of theirs
+    # is recomputed, so every stored row of theirs is kept.
+    con.execute("CREATE TABLE probe (task String, annotation String) ENGINE = Memory")
+    con.execute(
+        "INSERT INTO probe SELECT task, '' FROM work_events GROUP BY task "
+        "ORDER BY max(time_us) DESC LIMIT 20"
+    )
+    con.execute(f"CREATE TABLE known ENGINE = Memory AS {append.known_tasks_sql('probe')}")
+    lo = ch.rows("SELECT min(first_us) AS lo FROM known")[0]["lo"]
+    sql = append.kept_work_sql("probe", "known", lo)
+    expected = count(ch, "work_events WHERE task IN (SELECT task FROM probe)")
+    limit = f" SETTINGS max_rows_to_read = {2 * granule}, read_overflow_mode = 'throw'"
+    assert con.arrow(sql + limit).num_rows == expected > 0
+    scan = "SELECT * FROM work_events WHERE concat(task, '') IN (SELECT task FROM known)"
+    with pytest.raises(StoreError, match="max rows"):
+        con.arrow(scan + limit)
+
+
+def test_an_older_database_gets_its_work_rows_from_the_log(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database made before `work_events` existed gets it, and `task_ids`, filled by the
+    migration: the rows equal a rebuild, and later batches keep them so."""
+    urls = clickhouse_server.fresh_database(request, tmp_path)
+    url = next(urls)
+    records = demo_records(events=1_500)
+    store = connect(url)
+    assert isinstance(store, ClickHouseStore)
+    ingest_records(store, records)
+    store._con.execute("DROP TABLE work_events SYNC")
+    store._con.execute("DROP TABLE task_ids SYNC")
+    store._con.execute("TRUNCATE TABLE schema_version")
+    store._con.execute(f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(WORK_MIGRATION)})")
+    store.close()
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert count(store, "work_events") == count(store, "events")
+        tasks = store.rows("SELECT uniqExact(task) AS n FROM events")[0]["n"]
+        assert count(store, "task_ids") == tasks
+        assert check_state(store).differences == 0
+        known = store.rows("SELECT task, annotation FROM state ORDER BY annotation LIMIT 1")[0]
+        # a new annotation of a stored task (its other rows kept), and a stored one's edit
+        later = [
+            event("late-1", time="2026-04-04T12:00:00Z", task=known["task"], annotation="new"),
+            event("late-2", time="2026-04-04T13:00:00Z", actor="new", **known),
+        ]
+        ingest_records(store, later)
         assert check_state(store).differences == 0
     finally:
         store.close()
@@ -321,6 +392,7 @@ def test_the_state_equals_a_rebuild_when_authors_change(ch: ClickHouseStore, duc
         ingest_records(store, MIXED[9:])
         assert check_state(store).differences == 0
     assert snapshot(ch, "state") == snapshot(duck, "state")
+    assert snapshot(ch, "work_events") == snapshot(duck, "work_events")
     reviews = "annotation, author, annotation_project, project, time_us, type, agreement"
     assert ch.rows(f"SELECT {reviews} FROM review_actions ORDER BY ALL") == duck.rows(
         f"SELECT {reviews} FROM review_actions ORDER BY ALL"
@@ -348,6 +420,22 @@ def test_check_state_sees_a_damaged_state(ch: ClickHouseStore) -> None:
     assert check_state(ch).differences == 3  # a1 as stored and as rebuilt, and the stray review
     repair_state(ch)
     assert check_state(ch).differences == 0
+
+
+def test_a_stray_work_row_is_found_and_repaired(ch: ClickHouseStore) -> None:
+    """A stored work row no event has (a rebuild writes no row of its key) gets a tombstone from
+    `rebuild_state`, which finds it as a row older than the rebuild."""
+    ingest_records(ch, MIXED)
+    ch._con.execute(
+        "INSERT INTO work_events (id, time_us, actor, project, task, annotation, type, "
+        "active_us, duration_us, regions_added, regions_removed, regions_updated, "
+        "model_assisted, marked_null) VALUES "
+        "('e99', 0, 'ann', 'p1', 't1', 'a1', 'annotation.submitted', 1, 1, 0, 0, 0, 0, 0)"
+    )
+    assert check_state(ch).differences == 1
+    repair_state(ch)
+    assert check_state(ch).differences == 0
+    assert count(ch, "work_events") == count(ch, "events")
 
 
 # -- exact medians -----------------------------------------------------------------------------
@@ -400,6 +488,7 @@ def test_every_report_equals_duckdb_on_the_demo_organisation_across_dst(
         ingest_records(store, records[len(records) // 2 :])
     members = member_ids(duck)
     assert member_ids(ch) == members
+    assert snapshot(ch, "work_events") == snapshot(duck, "work_events")
     for window in WINDOWS:
         expected = figures(duck, window, members)
         assert figures(ch, window, members) == expected, window["tz"]

@@ -10,6 +10,7 @@ import psycopg
 from labelpulse.ingest import ingest_records
 from labelpulse.store import Store
 from labelpulse.store.check import check_state, repair_state
+from labelpulse.store.work import WORK_COLUMNS
 
 
 def event(record_id: str, kind: str, annotation: str, hour: int, **fields: Any) -> dict[str, Any]:
@@ -60,6 +61,11 @@ def _clickhouse(store: Store) -> None:
     con.execute(
         f"INSERT INTO review_actions ({reviews}, _version, _deleted) SELECT {reviews}, "
         "_version + 1, 1 FROM review_actions WHERE annotation = 'a2'"
+    )
+    work = ", ".join(c.name for c in WORK_COLUMNS)
+    con.execute(
+        f"INSERT INTO work_events ({work}, _version) SELECT * REPLACE ('edit' AS kind), "
+        "_version + 1 FROM work_events WHERE annotation = 'a3'"
     )
 
 

@@ -1,9 +1,9 @@
 """One batch of events into ClickHouse: dedupe, conflicts, the state of the touched annotations.
 
 ClickHouse has no multi-statement transactions, so a batch is checked in full before anything
-permanent is written, and its writes go in an order a repeat of the batch heals: the state and
-review rows first, the events last (a batch cut short after its state rows stores its events
-again when it is sent again, and recomputes the same state).
+permanent is written, and its writes go in an order a repeat of the batch heals: the state,
+review and work rows first, the events last (a batch cut short after its state rows stores its
+events again when it is sent again, and recomputes the same rows).
 
 Scratch tables (Memory engine, named per batch) hold the batch on the server, so every step
 is one SQL statement over it on either connection.
@@ -24,14 +24,24 @@ import pyarrow.compute as pc
 from labelpulse.errors import StoreError
 from labelpulse.store.base import AppendOutcome, count_repeat
 from labelpulse.store.clickhouse.connection import Connection
-from labelpulse.store.clickhouse.schema import EVENT_COLUMNS, REVIEW_COLUMNS, STATE_COLUMNS
+from labelpulse.store.clickhouse.schema import (
+    EVENT_COLUMNS,
+    REVIEW_COLUMNS,
+    STATE_COLUMNS,
+    TASK_IDS_FROM_LOG,
+    WORK_EVENT_COLUMNS,
+)
 from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.work import WORK_INPUT, input_columns, typed_sql, work_sql
 from labelpulse.validation import as_arrow
 
 _SAME = " AND ".join(f"(a.{c} <=> b.{c})" for c in EVENT_COLUMNS)
 _EVENT_LIST = ", ".join(EVENT_COLUMNS)
 _STATE_LIST = ", ".join(STATE_COLUMNS)
 _REVIEW_LIST = ", ".join(REVIEW_COLUMNS)
+_WORK_LIST = ", ".join(WORK_EVENT_COLUMNS)
+# What a batch reads back of the stored events of the annotations it touches.
+_INPUT_LIST = input_columns(TOUCHED_COLUMNS, WORK_INPUT)
 
 
 class Scratch:
@@ -107,20 +117,21 @@ def prepare(
 
 
 def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) -> None:
-    """Write the state and review rows of the annotations the batch touches, then its events."""
+    """Write the state, review and work rows of the annotations the batch touches (and the work
+    rows of their tasks), then its events."""
     source = prepared.source
     known = tables.create_as("known", known_annotations_sql(source))
     remember_annotations(con, source)
     has_known = con.arrow(f"SELECT count() AS n FROM {known}").column("n")[0].as_py() > 0
-    touched = f"SELECT {TOUCHED_COLUMNS} FROM {source}"
+    touched = source
     if has_known:
-        both = tables.create_as(
+        touched = tables.create_as(
             "touched",
-            f"SELECT {TOUCHED_COLUMNS} FROM {source} UNION ALL SELECT {TOUCHED_COLUMNS} "
+            f"SELECT {_INPUT_LIST} FROM {source} UNION ALL SELECT {_INPUT_LIST} "
             f"FROM events WHERE annotation IN (SELECT annotation FROM {known})",
         )
-        touched = f"SELECT {TOUCHED_COLUMNS} FROM {both}"
-    replace_state(con, tables, touched, known if has_known else None, version)
+    fresh_state = replace_state(con, tables, touched, known if has_known else None, version)
+    replace_work(con, tables, touched, fresh_state, version)
     con.execute(f"INSERT INTO events ({_EVENT_LIST}) SELECT {_EVENT_LIST} FROM {source}")
     remember_ids(con, source)
 
@@ -176,14 +187,16 @@ def remember_ids(con: Connection, source: str) -> None:
 
 def replace_state(
     con: Connection, tables: Scratch, touched: str, known: str | None, version: int
-) -> None:
-    """Recompute the state and review rows of the annotations of the events `touched` selects
-    (all of each one's events), as rows of version `version`; tombstone the rows they replace
-    under another key (an author that changed). `known` names the annotations that may have
-    rows already; None when none has (a batch of new annotations reads no stored rows), "*"
-    when any may (a rebuild)."""
-    fresh_state = tables.create_as("state", state_sql("clickhouse", touched))
-    reviews = reviews_sql("clickhouse", touched, fresh_state)
+) -> str:
+    """Recompute the state and review rows of the annotations of the events in the table
+    `touched` (all of each one's events, at least TOUCHED_COLUMNS), as rows of version
+    `version`; tombstone the rows they replace under another key (an author that changed).
+    `known` names the annotations that may have rows already; None when none has (a batch of
+    new annotations reads no stored rows), "*" when any may (a rebuild). Returns the scratch
+    table of the new state rows."""
+    events = f"SELECT {TOUCHED_COLUMNS} FROM {touched}"
+    fresh_state = tables.create_as("state", state_sql("clickhouse", events))
+    reviews = reviews_sql("clickhouse", events, fresh_state)
     fresh_reviews = tables.create_as("reviews", reviews)
     params = {"v": version}
     state_rows = f"SELECT {_STATE_LIST}, {{v:UInt64}}, 0 FROM {fresh_state}"
@@ -206,6 +219,81 @@ def replace_state(
     con.execute(f"INSERT INTO state ({_STATE_LIST}, _version, _deleted) {state_rows}", params)
     con.execute(
         f"INSERT INTO review_actions ({_REVIEW_LIST}, _version, _deleted) {review_rows}", params
+    )
+    return fresh_state
+
+
+def replace_work(
+    con: Connection, tables: Scratch, touched: str, fresh_state: str, version: int
+) -> None:
+    """Recompute the `work_events` rows of the tasks of the events in the table `touched` (every
+    event of the annotations recomputed, at least WORK_INPUT), whose new state rows are in
+    `fresh_state`, as rows of version `version` (`store/work.py`): theirs from those events, the
+    other annotations' of the same tasks from their stored rows. Rows are keyed by their event,
+    which never goes, so nothing needs a tombstone."""
+    fresh = tables.create_as(
+        "work", typed_sql("clickhouse", f"SELECT {WORK_INPUT} FROM {touched}", fresh_state)
+    )
+    known = tables.create_as("known_tasks", known_tasks_sql(fresh))
+    remember_tasks(con, fresh, known)
+    found = con.arrow(f"SELECT count() AS n, min(first_us) AS lo FROM {known}").to_pylist()[0]
+    kept = kept_work_sql(fresh, known, found["lo"]) if found["n"] else None
+    rows = work_sql("clickhouse", f"SELECT * FROM {fresh}", kept)
+    con.execute(
+        f"INSERT INTO work_events ({_WORK_LIST}, _version, _deleted) "
+        f"SELECT *, {{v:UInt64}}, 0 FROM ({rows})",
+        {"v": version},
+    )
+
+
+def rebuild_work(con: Connection, state: str, version: int) -> None:
+    """Every `work_events` row, from the whole log and the state rows in the table `state`, as
+    rows of version `version`; then a tombstone for each stored row the rebuild did not write
+    (one no event has: damage), which FINAL shows with an older version; and `task_ids` anew."""
+    params = {"v": version}
+    rows = work_sql(
+        "clickhouse", typed_sql("clickhouse", f"SELECT {WORK_INPUT} FROM events", state), None
+    )
+    con.execute(
+        f"INSERT INTO work_events ({_WORK_LIST}, _version, _deleted) "
+        f"SELECT *, {{v:UInt64}}, 0 FROM ({rows})",
+        params,
+    )
+    con.execute(
+        f"INSERT INTO work_events ({_WORK_LIST}, _version, _deleted) "
+        f"SELECT *, {{v:UInt64}}, 1 FROM work_events WHERE _version < {{v:UInt64}}",
+        params,
+    )
+    con.execute(TASK_IDS_FROM_LOG)
+
+
+def known_tasks_sql(fresh: str) -> str:
+    """The tasks of the rows in the scratch table `fresh` that have `work_events` rows already,
+    with the time of their earliest: point lookups in the `task_ids` key-value table, one per
+    task."""
+    return f"SELECT task, first_us FROM task_ids WHERE task IN (SELECT task FROM {fresh})"
+
+
+def kept_work_sql(fresh: str, known: str, lo: int) -> str:
+    """The stored `work_events` rows of the tasks `known` names, but of annotations other than
+    those recomputed in `fresh`. None is older than `lo`, the earliest of those tasks' first
+    rows: the sort key (time_us, id) skips the granules before it, and the bloom filter on
+    `task` most of the others (a batch's known tasks are few: those it continues)."""
+    return (
+        f"SELECT * FROM work_events WHERE time_us >= {int(lo)} "
+        f"AND task IN (SELECT task FROM {known}) "
+        f"AND annotation NOT IN (SELECT annotation FROM {fresh})"
+    )
+
+
+def remember_tasks(con: Connection, fresh: str, known: str) -> None:
+    """Write the tasks of the rows in `fresh` to `task_ids`, with the earliest time of their
+    rows, stored (`known`) or new, before the rows are written (as `remember_annotations`: a
+    task listed too early, or too early a time, only costs the next batch a wider read)."""
+    con.execute(
+        f"INSERT INTO task_ids (task, first_us) SELECT task, min(t) FROM ("
+        f"SELECT task, time_us AS t FROM {fresh} UNION ALL SELECT task, first_us FROM {known}"
+        ") GROUP BY task"
     )
 
 

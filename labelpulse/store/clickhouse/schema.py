@@ -15,6 +15,7 @@ from __future__ import annotations
 from labelpulse.events import EVENT_COLUMNS as EVENTS
 from labelpulse.store.columns import column_type, table_columns
 from labelpulse.store.state import ALL_EVENTS, reviews_sql
+from labelpulse.store.work import rebuild_sql
 
 _HIDDEN_DDL = "_version UInt64 MATERIALIZED 0, _deleted UInt8 MATERIALIZED 0"
 _REPLACING = "ReplacingMergeTree(_version, _deleted)"
@@ -27,6 +28,9 @@ STATE_COLUMNS: dict[str, str] = {
 # `event` (the review event's id) is ClickHouse's own: it makes each review a key of its own.
 REVIEW_COLUMNS: dict[str, str] = {
     c.name: column_type(c, "clickhouse") for c in table_columns("review_actions", "clickhouse")
+}
+WORK_EVENT_COLUMNS: dict[str, str] = {
+    c.name: column_type(c, "clickhouse") for c in table_columns("work_events", "clickhouse")
 }
 RECORD_COLUMNS: dict[str, dict[str, str]] = {
     "members": {"id": "String", "name": "String", "email": "Nullable(String)", "role": "String"},
@@ -52,6 +56,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "events": EVENT_COLUMNS,
     "state": STATE_COLUMNS,
     "review_actions": REVIEW_COLUMNS,
+    "work_events": WORK_EVENT_COLUMNS,
     **RECORD_COLUMNS,
 }
 
@@ -105,6 +110,27 @@ STORED_KEYS_MIGRATION: tuple[str, ...] = (
     "INSERT INTO annotation_ids (annotation) SELECT DISTINCT annotation FROM state",
 )
 
+# One row per event (`store/work.py`), keyed by its id, sorted by time for the reports, which
+# read a window of it. A batch rewrites the rows of the tasks it touches as new versions, and
+# finds their stored rows as it finds the annotations': `task_ids` (key-value, point lookups)
+# says which of its tasks have rows, and since when; the sort key skips the granules before the
+# earliest of those times, and the bloom filter on `task` most granules after it.
+_WORK = f"""CREATE TABLE IF NOT EXISTS work_events ({_columns_ddl(WORK_EVENT_COLUMNS)},
+  {_HIDDEN_DDL}, INDEX task_bloom task TYPE bloom_filter(0.01) GRANULARITY 1)
+ENGINE = {_REPLACING} ORDER BY (time_us, id)"""
+_TASK_IDS = """CREATE TABLE IF NOT EXISTS task_ids (task String, first_us Int64)
+ENGINE = EmbeddedRocksDB PRIMARY KEY task"""
+# Every task of the log with its earliest event's time (a rebuild writes it anew).
+TASK_IDS_FROM_LOG = (
+    "INSERT INTO task_ids (task, first_us) SELECT task, min(time_us) FROM events GROUP BY task"
+)
+WORK_MIGRATION: tuple[str, ...] = (
+    _WORK,
+    f"INSERT INTO work_events ({', '.join(WORK_EVENT_COLUMNS)}) {rebuild_sql('clickhouse')}",
+    _TASK_IDS,
+    TASK_IDS_FROM_LOG,
+)
+
 # Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
 # statement may run again (IF NOT EXISTS): ClickHouse has no DDL transactions, so a migration
 # cut short is finished by the next start.
@@ -133,6 +159,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         _record_table("disabled_members", ("member",)),
     ),
     STORED_KEYS_MIGRATION,
+    WORK_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.

@@ -32,7 +32,6 @@ from labelpulse.store.clickhouse.schema import (
 from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.pool import Pool
-from labelpulse.store.state import ALL_EVENTS
 
 _KEYS_PER_QUERY = 5_000  # keys bound into one lookup query
 _ARROW_TYPES = {
@@ -282,8 +281,10 @@ class ClickHouseStore(PlainImports):
     def rebuild_state(self) -> None:
         with self._lock:
             try:
+                version = self._next_version()
                 with batch.scratch(self._con) as tables:
-                    batch.replace_state(self._con, tables, ALL_EVENTS, "*", self._next_version())
+                    state = batch.replace_state(self._con, tables, "events", "*", version)
+                    batch.rebuild_work(self._con, state, version)
             finally:
                 self._cache = {}
 
