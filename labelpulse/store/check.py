@@ -1,9 +1,10 @@
 """Are the state tables what the event log says? `labelpulse check`, and `--repair`.
 
-Every write keeps `state` and `review_actions` up to date from the events it stores; a bug, a
-crash between two ClickHouse inserts, or a hand edit can leave them behind. `check_state`
-compares each with a rebuild from the whole log (the same SQL as ingest, `store/state.py`), by
-reading only; `repair_state` rebuilds both as one write.
+Every write keeps `state`, `review_actions` and `work_events` up to date from the events it
+stores; a bug, a crash between two ClickHouse inserts, or a hand edit can leave them behind.
+`check_state` compares each with a rebuild from the whole log (the same SQL as ingest,
+`store/state.py` and `store/work.py`), by reading only; `repair_state` rebuilds them all as one
+write.
 """
 
 from __future__ import annotations
