@@ -251,3 +251,23 @@ def test_a_database_url_is_printed_without_its_password() -> None:
     assert redacted("clickhouse://default:pw@ch:8123/db") == "clickhouse://default:***@ch:8123/db"
     assert redacted("postgresql://lp@db/lp") == "postgresql://lp@db/lp"
     assert redacted("labelpulse.duckdb") == "labelpulse.duckdb"
+
+
+def test_an_import_lets_the_log_grow_and_bounds_memory_then_puts_both_back(tmp_path: Path) -> None:
+    store = connect(str(tmp_path / "import.duckdb"))
+    assert isinstance(store, duck.DuckDBStore)
+
+    def settings() -> tuple[Any, Any]:
+        return (
+            store.rows("SELECT current_setting('checkpoint_threshold') AS v")[0]["v"],
+            store.rows("SELECT current_setting('memory_limit') AS v")[0]["v"],
+        )
+
+    usual = settings()
+    with store.importing():
+        inside = settings()
+        ingest_records(store, [event("e1"), event("e2")])
+    assert inside[0] != usual[0] and inside[1] != usual[1]
+    assert settings() == usual
+    assert check_state(store).agrees
+    store.close()
