@@ -241,28 +241,7 @@ def insights(con: Any, window: Window) -> list[Named]:
           sum(rejected) AS rejected, count(*) AS reviewed,
           count(*) FILTER (WHERE ever_approved AND NOT ever_rejected) AS first_pass
         FROM ({per}) WHERE reviewed GROUP BY member, project"""
-    counts = (
-        "items_labeled",
-        "annotations_added",
-        "annotations_removed",
-        "annotations_updated",
-        "model_assisted",
-        "marked_null",
-        "approved",
-        "rejected",
-    )
-    merged = ", ".join(f"coalesce({c}, 0) AS {c}" for c in counts)
-    sums = ", ".join(f"sum({c}) AS {c}" for c in counts)
-    sql = f"""SELECT member, project, grouping(member, project) > 0 AS is_total, {sums},
-          sum(annotations_added) - sum(annotations_removed) AS net_annotations,
-          sum(first_pass) / nullif(sum(reviewed), 0) AS approval_rate
-        FROM (SELECT coalesce(l.member, r.member) AS member,
-                coalesce(l.project, r.project) AS project, {merged},
-                coalesce(first_pass, 0) AS first_pass, coalesce(reviewed, 0) AS reviewed
-              FROM ({labeling}) l FULL JOIN ({reviews}) r
-                ON l.member = r.member AND l.project = r.project)
-        GROUP BY GROUPING SETS ((member, project), ())"""
-    return [named(con, sql)]
+    return [named(con, merged_insights(labeling, reviews))]
 
 
 def _typed(window: Window, columns: str) -> str:
@@ -340,3 +319,32 @@ def items(con: Any, window: Window) -> list[Named]:
         LEFT JOIN projects p ON p.id = f.project
         ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
     return [named(con, sql)]
+
+
+INSIGHTS_COUNTS = (
+    "items_labeled",
+    "annotations_added",
+    "annotations_removed",
+    "annotations_updated",
+    "model_assisted",
+    "marked_null",
+    "approved",
+    "rejected",
+)
+
+
+def merged_insights(labeling: str, reviews: str) -> str:
+    """Insights' rows per (member, project) and the totals row (`is_total`), from the labeling
+    half (`labeling`: member, project and its counts) and the review half (`reviews`: member,
+    project, approved, rejected, reviewed, first_pass), as both floors compute them."""
+    merged = ", ".join(f"coalesce({c}, 0) AS {c}" for c in INSIGHTS_COUNTS)
+    sums = ", ".join(f"sum({c}) AS {c}" for c in INSIGHTS_COUNTS)
+    return f"""SELECT member, project, grouping(member, project) > 0 AS is_total, {sums},
+          sum(annotations_added) - sum(annotations_removed) AS net_annotations,
+          sum(first_pass) / nullif(sum(reviewed), 0) AS approval_rate
+        FROM (SELECT coalesce(l.member, r.member) AS member,
+                coalesce(l.project, r.project) AS project, {merged},
+                coalesce(first_pass, 0) AS first_pass, coalesce(reviewed, 0) AS reviewed
+              FROM ({labeling}) l FULL JOIN ({reviews}) r
+                ON l.member = r.member AND l.project = r.project)
+        GROUP BY GROUPING SETS ((member, project), ())"""

@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.floors.raw import (
     ITEMS_PAGE,
     Named,
+    merged_insights,
     named,
     within,
 )
@@ -90,28 +91,7 @@ def insights(con: Any, window: Window) -> list[Named]:
         FROM work_events
         WHERE outcome_prev_us IS NOT NULL AND {within("time_us", window)}
         GROUP BY author, project"""
-    counts = (
-        "items_labeled",
-        "annotations_added",
-        "annotations_removed",
-        "annotations_updated",
-        "model_assisted",
-        "marked_null",
-        "approved",
-        "rejected",
-    )
-    merged = ", ".join(f"coalesce({c}, 0) AS {c}" for c in counts)
-    sums = ", ".join(f"sum({c}) AS {c}" for c in counts)
-    sql = f"""SELECT member, project, grouping(member, project) > 0 AS is_total, {sums},
-          sum(annotations_added) - sum(annotations_removed) AS net_annotations,
-          sum(first_pass) / nullif(sum(reviewed), 0) AS approval_rate
-        FROM (SELECT coalesce(l.member, r.member) AS member,
-                coalesce(l.project, r.project) AS project, {merged},
-                coalesce(first_pass, 0) AS first_pass, coalesce(reviewed, 0) AS reviewed
-              FROM ({labeling}) l FULL JOIN ({reviews}) r
-                ON l.member = r.member AND l.project = r.project)
-        GROUP BY GROUPING SETS ((member, project), ())"""
-    return [named(con, sql)]
+    return [named(con, merged_insights(labeling, reviews))]
 
 
 def items(con: Any, window: Window) -> list[Named]:

@@ -265,6 +265,21 @@ def test_a_stored_key_check_reads_only_the_keys_of_the_batch(
         con.arrow(scan + limit)
 
 
+def _made_before(
+    url: str, records: list[dict[str, Any]], migration: tuple[str, ...], tables: tuple[str, ...]
+) -> None:
+    """A database at `url` holding `records` as it was before `migration`: its `tables` gone
+    and its schema version the one before."""
+    store = connect(url)
+    assert isinstance(store, ClickHouseStore)
+    ingest_records(store, records)
+    for table in tables:
+        store._con.execute(f"DROP TABLE {table} SYNC")
+    store._con.execute("TRUNCATE TABLE schema_version")
+    store._con.execute(f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(migration)})")
+    store.close()
+
+
 def test_an_older_database_gets_its_stored_ids_from_the_log(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -273,16 +288,7 @@ def test_an_older_database_gets_its_stored_ids_from_the_log(
     urls = clickhouse_server.fresh_database(request, tmp_path)
     url = next(urls)
     records = demo_records(events=1_500)
-    store = connect(url)
-    assert isinstance(store, ClickHouseStore)
-    ingest_records(store, records)
-    store._con.execute("DROP TABLE event_ids SYNC")
-    store._con.execute("DROP TABLE annotation_ids SYNC")
-    store._con.execute("TRUNCATE TABLE schema_version")
-    store._con.execute(
-        f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(STORED_KEYS_MIGRATION)})"
-    )
-    store.close()
+    _made_before(url, records, STORED_KEYS_MIGRATION, ("event_ids", "annotation_ids"))
     store = connect(url)
     try:
         assert store.schema_version() == len(MIGRATIONS)
@@ -336,15 +342,7 @@ def test_an_older_database_gets_its_work_rows_from_the_log(
     migration: the rows equal a rebuild, and later batches keep them so."""
     urls = clickhouse_server.fresh_database(request, tmp_path)
     url = next(urls)
-    records = demo_records(events=1_500)
-    store = connect(url)
-    assert isinstance(store, ClickHouseStore)
-    ingest_records(store, records)
-    store._con.execute("DROP TABLE work_events SYNC")
-    store._con.execute("DROP TABLE task_ids SYNC")
-    store._con.execute("TRUNCATE TABLE schema_version")
-    store._con.execute(f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(WORK_MIGRATION)})")
-    store.close()
+    _made_before(url, demo_records(events=1_500), WORK_MIGRATION, ("work_events", "task_ids"))
     store = connect(url)
     try:
         assert store.schema_version() == len(MIGRATIONS)
