@@ -101,8 +101,8 @@ def test_maintained_counts_equal_distinct_counts(records: list[dict[str, Any]], 
             # A page of items in the report's own order: its keys first, then their figures.
             for paging in PAGES:
                 page = report(store, "items", paging=paging, **window)
-                cut = report(store, "items", paging=paging, projects=PROJECTS, **window)
-                assert page["rows"] == cut["rows"], (window, paging)
-                assert page["totals"] == cut["totals"], (window, paging)
-                assert page["page"] == cut["page"], (window, paging)
+                counted = report(store, "items", paging=paging, projects=PROJECTS, **window)
+                assert page["rows"] == counted["rows"], (window, paging)
+                assert page["totals"] == counted["totals"], (window, paging)
+                assert page["page"] == counted["page"], (window, paging)
         store.close()
