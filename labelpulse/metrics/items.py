@@ -145,9 +145,7 @@ def _page(
     items: ir.Table, con: Any, p: Params, order: tuple[str, bool], limited: bool, skipped: bool
 ) -> ir.Table:
     """The items in `order` (a sort key, descending or not), cut to LIMIT/OFFSET parameters."""
-    projects = con.table("projects")
-    named = items.left_join(projects.select("id", "name"), items.project == projects.id)
-    named = named.select(items, project_key=ibis.coalesce(named.name, named.project).lower())
+    named = _with_project_key(items, con)
     zero = ibis.literal(0)
     keys: dict[str, ir.Value] = {
         "project": named.project,
@@ -175,11 +173,18 @@ def _page(
     )
 
 
+def _with_project_key(items: ir.Table, con: Any) -> ir.Table:
+    """`items` with `project_key`, what the report sorts projects by: the project's name (its
+    id when the directory has none) without regard to case."""
+    projects = con.table("projects")
+    named = items.left_join(projects.select("id", "name"), items.project == projects.id)
+    return named.select(items, project_key=ibis.coalesce(named.name, named.project).lower())
+
+
 def _key_page(keys: ir.Table, con: Any, p: Params, descending: bool, skipped: bool) -> ir.Table:
     """The page's item keys in the report's own order (as `_page` sorts by project name)."""
-    projects = con.table("projects")
-    named = keys.left_join(projects.select("id", "name"), keys.project == projects.id)
-    name = ibis.coalesce(named.name, named.project).lower()
+    named = _with_project_key(keys, con)
+    name = named.project_key
     ordered = named.order_by(
         [ibis.desc(name) if descending else ibis.asc(name), named.task, named.project]
     ).select("project", "task")

@@ -37,7 +37,7 @@ def last_in_window(following: ir.IntegerValue, p: Params) -> ir.BooleanValue:
     return following >= p.integer("hi")
 
 
-def _typed_events(p: Params, con: Any, scope: Scope, member_column: str | None) -> ir.Table:
+def _typed_events(con: Any, p: Params, scope: Scope, member_column: str | None) -> ir.Table:
     """Events in W and scope with their work type and active time: `work_events` (the store
     keeps each event's type from its annotation's author)."""
     e = con.table("work_events")
@@ -78,7 +78,7 @@ def _work_figures(e: ir.Table, p: Params, scope: Scope, per_member: bool) -> dic
 
 
 def _per_member(con: Any, p: Params, scope: Scope, grouped: bool) -> ir.Table:
-    e = _typed_events(p, con, scope, "actor")
+    e = _typed_events(con, p, scope, "actor")
     if grouped:
         return e.group_by(member=e.actor).aggregate(**_work_figures(e, p, scope, True))
     return e.aggregate(**_work_figures(e, p, scope, False))
@@ -133,6 +133,21 @@ def _latest_maintained(
     return e.filter(last_in_window(e[following], p)).select(*key, column)
 
 
+def _item_sums(e: ir.Table) -> dict[str, ir.Scalar]:
+    """An item's (or every item's) label, review and edit time and rejections, of rows `e`."""
+    return {
+        "label_us": e.active_us.sum(where=e.kind == "label"),
+        "review_us": e.active_us.sum(where=e.kind == "review"),
+        "edit_us": e.active_us.sum(where=e.kind == "edit"),
+        "rejected": (e.type == "review.rejected").sum(),
+    }
+
+
+def _latest_regions(e: ir.Table, p: Params) -> ir.Table:
+    """Each alive annotation's latest row with regions in W (of `work_events` rows `e` in W)."""
+    return e.filter(last_in_window(e.regions_next_us, p), e.alive)
+
+
 def per_item(con: Any, p: Params, scope: Scope, only: ir.Table | None = None) -> ir.Table:
     """Per item (project, task) of the window and scope: its times, rejections, frames and
     annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages.
@@ -141,21 +156,16 @@ def per_item(con: Any, p: Params, scope: Scope, only: ir.Table | None = None) ->
     # A member filter (or a viewer who may see only their own work) keeps their share of each
     # item: the latest frames and regions among their own events, which the maintained next
     # times (over everyone's) do not give.
-    everything = _typed_events(p, con, scope, "actor")
+    everything = _typed_events(con, p, scope, "actor")
     e = everything if only is None else everything.semi_join(only, ["project", "task"])
     s = con.table("state")
-    figures = e.group_by("project", "task").aggregate(
-        label_us=e.active_us.sum(where=e.kind == "label"),
-        review_us=e.active_us.sum(where=e.kind == "review"),
-        edit_us=e.active_us.sum(where=e.kind == "edit"),
-        rejected=(e.type == "review.rejected").sum(),
-    )
+    figures = e.group_by("project", "task").aggregate(**_item_sums(e))
     if maintained_items(scope):
         frames = _latest_maintained(e, p, "frames", "frames_next_us", ["project", "task"])
         # Each alive annotation's latest regions in W, counted where the state puts it (its own
         # project and task, which the rows carry: no join to the state). That latest row may
         # lie in another item, so it is looked for among all of W's rows.
-        latest = everything.filter(last_in_window(everything.regions_next_us, p), everything.alive)
+        latest = _latest_regions(everything, p)
         latest = latest.select(
             project=latest.annotation_project, task=latest.annotation_task, regions=latest.regions
         )
@@ -187,28 +197,29 @@ def maintained_items(scope: Scope) -> bool:
 def item_keys(con: Any, p: Params, scope: Scope) -> ir.Table:
     """The items (project, task) of the window and scope, each once, without grouping: the
     first row of each in W (`maintained_items` scopes only)."""
-    e = _typed_events(p, con, scope, "actor")
+    e = _typed_events(con, p, scope, "actor")
     return e.filter(first_in_window(e.item_prev_us, p)).select("project", "task")
 
 
 def item_totals(con: Any, p: Params, scope: Scope, search: ir.StringValue | None) -> ir.Table:
     """What `per_item`'s rows add up to (those whose task holds `search`), without grouping
     by item (`maintained_items` scopes only): one row of `all_*` columns."""
-    everything = _typed_events(p, con, scope, "actor")
+    everything = _typed_events(con, p, scope, "actor")
     e = everything
     if search is not None:
         e = e.filter(e.task.lower().contains(search))
+    item = _item_sums(e)
     sums = e.aggregate(
         all_rows=e.count(where=first_in_window(e.item_prev_us, p)),
-        all_label_time=e.active_us.sum(where=e.kind == "label"),
-        all_review_time=e.active_us.sum(where=e.kind == "review"),
-        all_edit_time=e.active_us.sum(where=e.kind == "edit"),
-        all_rejected=(e.type == "review.rejected").sum(),
+        all_label_time=item["label_us"],
+        all_review_time=item["review_us"],
+        all_edit_time=item["edit_us"],
+        all_rejected=item["rejected"],
     )
     # An annotation's regions count toward its state's item when that item has a row in W
     # (and matches): always so when its latest row lies in that very item; otherwise (an
     # annotation moved between items, rare) the item is looked up among W's items.
-    latest = everything.filter(last_in_window(everything.regions_next_us, p), everything.alive)
+    latest = _latest_regions(everything, p)
     home = (latest.project == latest.annotation_project) & (latest.task == latest.annotation_task)
     at_home = latest.filter(home)
     if search is not None:

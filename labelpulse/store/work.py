@@ -128,9 +128,9 @@ def _names(columns: tuple[Column, ...]) -> str:
     return ", ".join(c.name for c in columns)
 
 
-def _order(dialect: Dialect) -> str:
-    # Ids compare by bytes on every backend (PostgreSQL's text columns are COLLATE "C").
-    return "time_us, id"
+# The rows' order, the same on every backend: ids compare by bytes everywhere (PostgreSQL's
+# text columns are COLLATE "C").
+ORDER = "time_us, id"
 
 
 def _adjacent(dialect: Dialect, step: str, key: str) -> str:
@@ -138,7 +138,7 @@ def _adjacent(dialect: Dialect, step: str, key: str) -> str:
     already filtered to those the column is for: then it is the latest earlier such row's time
     (or the earliest later one's), as rows are ordered by time first; NONE_BEFORE (NONE_AFTER)
     when there is none."""
-    order = f"PARTITION BY {key} ORDER BY {_order(dialect)}"
+    order = f"PARTITION BY {key} ORDER BY {ORDER}"
     if dialect == "clickhouse":
         # Its lag/lead give a non-Nullable column's default, 0, where there is no such row;
         # an aggregate over an empty frame is NULL (aggregate_functions_null_for_empty is set).
