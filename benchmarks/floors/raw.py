@@ -198,16 +198,15 @@ def _review_work(per: str, key: str) -> str:
           quantile_cont(us, 0.5) / 1e6 AS median_review_time FROM ({per})"""
 
 
-def reviewers(con: Any, window: Window, table: str = "events") -> list[Named]:
+def reviewers(con: Any, window: Window) -> list[Named]:
     """The reviewers table: per reviewer, then the totals (each annotation's reviews summed
-    across reviewers first). Over `table`: the raw events, or `work_events`, which holds the
-    same review rows (floor (b))."""
+    across reviewers first)."""
 
     def per(keys: str) -> str:
         return f"""SELECT {keys}, count(*) FILTER (WHERE type = 'review.accepted') AS a,
             count(*) FILTER (WHERE type = 'review.rejected') AS r,
             count(*) FILTER (WHERE type = 'review.fixed_and_accepted') AS f,
-            sum(duration_us) AS us FROM {table}
+            sum(duration_us) AS us FROM events
           WHERE type LIKE 'review.%' AND {within("time_us", window)} GROUP BY {keys}"""
 
     rows = _review_work(per("actor, annotation"), "actor AS member") + " GROUP BY actor"

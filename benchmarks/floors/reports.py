@@ -186,11 +186,8 @@ class MembersFloor(ReportFloor):
 
 
 class ReviewersFloor(ReportFloor):
-    """Floor (b) is floor (a)'s SQL over `work_events`, which the library's table reads: the
-    table needs each (reviewer, annotation)'s summed time over every `review.*` row of W,
-    `review.viewed` too, for the exact median, and no maintained column shortens that (the prev
-    times mark only the three review actions, and a median needs every pair's sum); the
-    narrower table is what it gains."""
+    """Floor (b) reads `work_events` as the library does: only the (reviewer, annotation) keys
+    with more than one review row in W are grouped (`floors/work_events.py`)."""
 
     report = "reviewers"
     keys = ("member",)
@@ -199,7 +196,7 @@ class ReviewersFloor(ReportFloor):
         return raw_sql.reviewers(q.con, q.window)
 
     def maintained(self, q: Question) -> Any:
-        return raw_sql.reviewers(q.con, q.window, "work_events")
+        return work_events.reviewers(q.con, q.window)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = sorted(_dicts(results[0]), key=self._order)

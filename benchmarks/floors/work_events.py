@@ -65,6 +65,40 @@ def work(con: Any, window: Window) -> list[Named]:
     return [named(con, sql)]
 
 
+def reviewers(con: Any, window: Window) -> list[Named]:
+    """The reviewers table's rows, then its totals, in floor (a)'s shape: each (reviewer,
+    annotation)'s review time (in total each annotation's) is its one row of W when it has only
+    one, which its `reviewing_*` times say (`any_reviewing_*` in total); only the others are
+    grouped. The action counts are plain sums."""
+    in_w = within("time_us", window)
+    reviews = f"SELECT * FROM work_events WHERE type LIKE 'review.%' AND {in_w}"
+
+    def part(prefix: str, member: str, group: str) -> str:
+        alone = (
+            f"{_first(f'{prefix}reviewing_prev_us', window)} "
+            f"AND {_last(f'{prefix}reviewing_next_us', window)}"
+        )
+        keys = "actor, annotation" if group else "annotation"
+        kept = "actor, " if group else ""
+        return f"""WITH r AS ({reviews}),
+            per AS (SELECT {kept}duration_us AS us FROM r WHERE {alone}
+              UNION ALL SELECT {kept}sum(duration_us) FROM r WHERE NOT ({alone}) GROUP BY {keys}),
+            counts AS (SELECT {member}, count(*) FILTER (WHERE type = 'review.accepted') AS a,
+                count(*) FILTER (WHERE type = 'review.rejected') AS rj,
+                count(*) FILTER (WHERE type = 'review.fixed_and_accepted') AS f
+              FROM r {group}),
+            times AS (SELECT {member}, sum(us) AS us, count(*) AS n,
+                quantile_cont(us, 0.5) AS median FROM per {group})
+            SELECT c.member, c.a + c.rj + c.f AS total, c.a AS accepted, c.rj AS rejected,
+              c.f AS fixed_and_accepted, t.us / 1e6 AS review_time,
+              t.us::DOUBLE / t.n / 1e6 AS mean_review_time, t.median / 1e6 AS median_review_time
+            FROM counts c JOIN times t ON c.member IS NOT DISTINCT FROM t.member"""
+
+    rows = part("", "actor AS member", "GROUP BY actor")
+    totals = part("any_", "NULL AS member", "")
+    return [named(con, rows), named(con, totals)]
+
+
 def insights(con: Any, window: Window) -> list[Named]:
     """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
     labeling = f"""SELECT actor AS member, project,

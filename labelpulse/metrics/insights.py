@@ -10,8 +10,8 @@ from labelpulse.events import REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import SPECS, ReportInput
-from labelpulse.metrics.scope import Scope, in_scope, in_window
-from labelpulse.metrics.workunits import first_in_window, maintained
+from labelpulse.metrics.scope import Scope, first_in_window, in_scope, in_window
+from labelpulse.metrics.workunits import maintained
 from labelpulse.store.work import APPROVALS
 
 # The figures that add up into the totals row (the approval rate is recomputed).

@@ -10,7 +10,17 @@ import ibis.expr.types as ir
 
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import SPECS, ReportInput
-from labelpulse.metrics.scope import US, Scope, Window, day_number, in_scope, in_window, local_day
+from labelpulse.metrics.scope import (
+    US,
+    Scope,
+    Window,
+    day_number,
+    first_in_window,
+    in_scope,
+    in_window,
+    last_in_window,
+    local_day,
+)
 
 SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
 _STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")
@@ -95,27 +105,20 @@ def _review_scores(
     return r.aggregate(**figures)
 
 
-def _review_work(
-    con: Any, p: Params, window: Window, scope: Scope, *, member: bool, group: str | None
-) -> ir.Table:
-    """Review actions taken by reviewers in W: per annotation first, then per reviewer or in
-    total; or per day, with the total (`_with_total`)."""
-    # One member's reviews come from the events by the (actor, time) order or index every
-    # backend keeps; everyone's from `work_events`, narrower, whose review rows are the same.
-    e = con.table("events" if member else "work_events")
-    r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
-    if member:
-        r = r.filter(r.actor == p.string("member"))
-    r = in_scope(r, scope, p, member_column="actor")
-    counts = {
+def _review_counts(r: ir.Table) -> dict[str, ir.Scalar]:
+    """What review rows `r` add up to: each action's count and the review time."""
+    return {
         "accepted": (r.type == "review.accepted").sum(),
         "rejected": (r.type == "review.rejected").sum(),
         "fixed_and_accepted": (r.type == "review.fixed_and_accepted").sum(),
         "review_us": r.duration_us.sum(),
     }
-    keys = ["actor", "annotation"] if group == "actor" else ["annotation"]
-    per = r.group_by(keys).aggregate(**counts)
-    figures = {
+
+
+def _per_annotation_figures(per: ir.Table) -> dict[str, ir.Scalar]:
+    """Review figures over per-annotation rows (`accepted` ... `review_us` each): the mean and
+    median review time are over annotations, not over review actions."""
+    return {
         "accepted": per.accepted.sum(),
         "rejected": per.rejected.sum(),
         "fixed_and_accepted": per.fixed_and_accepted.sum(),
@@ -123,12 +126,55 @@ def _review_work(
         "mean_review_us": _mean(per.review_us),
         "median_review_us": per.review_us.median(),
     }
-    if group == "actor":
-        return per.group_by("actor").aggregate(**figures)
-    if group == "day":
-        daily = r.group_by(day=local_day(r.time_us, window, p)).aggregate(**counts)
-        return _with_total(daily, per.aggregate(**figures))
-    return per.aggregate(**figures)
+
+
+def _review_work(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """A member's review actions in W, per day with the total (`_with_total`): per annotation
+    first. From the events by the (actor, time) order or index every backend keeps."""
+    e = con.table("events")
+    r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
+    r = r.filter(r.actor == p.string("member"))
+    r = in_scope(r, scope, p, member_column="actor")
+    counts = _review_counts(r)
+    per = r.group_by("annotation").aggregate(**counts)
+    daily = r.group_by(day=local_day(r.time_us, window, p)).aggregate(**counts)
+    return _with_total(daily, per.aggregate(**_per_annotation_figures(per)))
+
+
+def _reviewers_work(con: Any, p: Params, scope: Scope, *, per_actor: bool) -> ir.Table:
+    """Review actions taken in W: per reviewer, or in total (each annotation's review time
+    summed across reviewers).
+
+    From `work_events`, whose `reviewing_*` times (and `any_reviewing_*` in total) say which
+    rows are the only review row of their (reviewer, annotation) in W (most are): those are
+    their key's review time as they stand, and only the others are grouped. Exact under any
+    cut of the rows: a row alone in W is alone in any part of it.
+    """
+    e = con.table("work_events")
+    r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
+    r = in_scope(r, scope, p, member_column="actor")
+    prefix = "" if per_actor else "any_"
+    keys = ["actor", "annotation"] if per_actor else ["annotation"]
+    alone = first_in_window(r[f"{prefix}reviewing_prev_us"], p) & last_in_window(
+        r[f"{prefix}reviewing_next_us"], p
+    )
+    # (a column's sum may be NULL, so the union's column is nullable on both sides)
+    singles = r.filter(alone).select(*keys[:-1], review_us=r.duration_us.cast("int64"))
+    grouped = r.filter(~alone)
+    grouped = grouped.group_by(keys).aggregate(review_us=grouped.duration_us.sum())
+    per = singles.union(grouped.select(*keys[:-1], "review_us"), distinct=False)
+    times = {
+        "review_us": per.review_us.sum(),
+        "mean_review_us": _mean(per.review_us),
+        "median_review_us": per.review_us.median(),
+    }
+    counts = _review_counts(r)
+    del counts["review_us"]
+    if not per_actor:
+        return r.aggregate(**counts).cross_join(per.aggregate(**times))
+    by_actor = per.group_by("actor").aggregate(**times)
+    actions = r.group_by("actor").aggregate(**counts)
+    return actions.join(by_actor, "actor").select(actions, *times)
 
 
 def _with_total(daily: ir.Table, total: ir.Table) -> ir.Table:
@@ -238,7 +284,7 @@ def member_report(q: ReportInput) -> dict[str, Any]:
     reviews, reviews_daily = _split_total(
         ask(
             "reviews+day",
-            lambda c, p: _review_work(c, p, window, scope, member=True, group="day"),
+            lambda c, p: _review_work(c, p, window, scope),
         )
     )
     return {
@@ -343,13 +389,13 @@ def reviewers_table(q: ReportInput) -> dict[str, Any]:
     per_actor = run(
         store,
         ("reviewers", "rows", shape),
-        lambda c, p: _review_work(c, p, window, scope, member=False, group="actor"),
+        lambda c, p: _reviewers_work(c, p, scope, per_actor=True),
         values,
     )
     totals = run(
         store,
         ("reviewers", "totals", shape),
-        lambda c, p: _review_work(c, p, window, scope, member=False, group=None),
+        lambda c, p: _reviewers_work(c, p, scope, per_actor=False),
         values,
     )
     rows = [{**directory.member_columns(row["actor"]), **_review_block(row)} for row in per_actor]

@@ -236,3 +236,14 @@ def in_scope(
 
 def ibis_false(table: ir.Table) -> ir.BooleanValue:
     return table.project.isnull() & table.project.notnull()
+
+
+def first_in_window(prev: ir.IntegerValue, p: Params) -> ir.BooleanValue:
+    """A row its key counts, with no earlier row of the key in the window (`store/work.py`):
+    NULL, so false, on the rows the key does not count."""
+    return prev < p.integer("lo")
+
+
+def last_in_window(following: ir.IntegerValue, p: Params) -> ir.BooleanValue:
+    """A row its key counts, with no later row of the key in the window."""
+    return following >= p.integer("hi")

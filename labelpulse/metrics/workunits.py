@@ -11,7 +11,13 @@ from labelpulse.events import COMPLETING, REVIEW_ACTIONS
 from labelpulse.metrics.performance import ratio, seconds
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import ReportInput
-from labelpulse.metrics.scope import Scope, in_scope, in_window
+from labelpulse.metrics.scope import (
+    Scope,
+    first_in_window,
+    in_scope,
+    in_window,
+    last_in_window,
+)
 
 
 def maintained(scope: Scope) -> bool:
@@ -24,17 +30,6 @@ def maintained(scope: Scope) -> bool:
     the actor), and the organisation's view has no cut.
     """
     return scope.projects is None
-
-
-def first_in_window(prev: ir.IntegerValue, p: Params) -> ir.BooleanValue:
-    """A row its key counts, with no earlier row of the key in the window (`store/work.py`):
-    NULL, so false, on the rows the key does not count."""
-    return prev < p.integer("lo")
-
-
-def last_in_window(following: ir.IntegerValue, p: Params) -> ir.BooleanValue:
-    """A row its key counts, with no later row of the key in the window."""
-    return following >= p.integer("hi")
 
 
 def _typed_events(con: Any, p: Params, scope: Scope, member_column: str | None) -> ir.Table:

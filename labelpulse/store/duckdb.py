@@ -43,6 +43,12 @@ from labelpulse.validation import as_arrow
 # The `work_tasks` rows, from the stored work rows.
 WORK_TASKS = "INSERT INTO work_tasks SELECT task, min(time_us) FROM work_events GROUP BY task;"
 
+# The `work_events` table, made from the log and the state.
+WORK_EVENTS = (
+    f"CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, 'duckdb')}); "
+    f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;"
+)
+
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
 MIGRATIONS: tuple[str, ...] = (
     f"""
@@ -89,14 +95,15 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Every event with its work type and the times that make window counts plain counts
     # (`store/work.py`): what the work, insights and items reports read.
-    f"CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, 'duckdb')}); "
-    f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;",
+    WORK_EVENTS,
     # The tasks with work rows, each with its earliest row's time: a batch finds which of its
     # tasks have stored rows here (two narrow columns, one row a task), then reads work_events
     # only from that time on (its rows are inserted in time order, so zone maps skip the older
     # row groups), not the whole table. No primary key: an index would be written out whole at
     # every checkpoint, and a batch's lookup is a hash join either way.
     f"CREATE TABLE work_tasks (task VARCHAR NOT NULL, first_us BIGINT NOT NULL); {WORK_TASKS}",
+    # The reviewers table's times (`reviewing_*`): the table made again with its new columns.
+    f"DROP TABLE work_events; {WORK_EVENTS}",
 )
 
 _COLUMNS = EVENT_SCHEMA.names
@@ -106,6 +113,8 @@ _COLUMN_LIST = ", ".join(_COLUMNS)
 _IMPORT_CHECKPOINT = "512MB"
 # What DuckDB may hold in memory during an import (it spills past it).
 _IMPORT_MEMORY = "768MB"
+# What DuckDB may hold in memory while a statement reads the whole log (`DuckDBStore._bounded`).
+_WHOLE_LOG_MEMORY = "1GB"
 # What a batch reads back of the stored events of the annotations it touches.
 _KNOWN_COLUMNS = input_columns(TOUCHED_COLUMNS, WORK_INPUT)
 REBUILD_WORK = rebuild_sql("duckdb")
@@ -140,6 +149,9 @@ class DuckDBStore(PlainImports):
         cores = max(2, os.cpu_count() or 2)
         self._reading = Slots(lambda: cores, ceiling=CEILING_PER_CORE * cores)
         self._con.execute("SET TimeZone = 'UTC'")
+        # A long statement (a migration, a rebuild) would draw DuckDB's progress bar on the
+        # terminal of whoever opened the store, over the CLI's own output.
+        self._con.execute("SET enable_progress_bar = false")
         # No result relies on the physical order of rows (every ordered report says ORDER BY);
         # without this promise DuckDB inserts and scans in parallel.
         self._con.execute("SET preserve_insertion_order = false")
@@ -152,16 +164,32 @@ class DuckDBStore(PlainImports):
         with self._lock:
             self._con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
             version = self.schema_version()
-            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._con.execute("BEGIN TRANSACTION")
-                try:
-                    self._con.execute(step)
-                    self._con.execute("DELETE FROM schema_version")
-                    self._con.execute("INSERT INTO schema_version VALUES (?)", [number])
-                    self._con.execute("COMMIT")
-                except duckdb.Error as exc:
-                    self._con.execute("ROLLBACK")
-                    raise StoreError(f"migration to schema version {number} failed: {exc}") from exc
+            if version == len(MIGRATIONS):
+                return
+            with self._bounded():
+                for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                    self._con.execute("BEGIN TRANSACTION")
+                    try:
+                        self._con.execute(step)
+                        self._con.execute("DELETE FROM schema_version")
+                        self._con.execute("INSERT INTO schema_version VALUES (?)", [number])
+                        self._con.execute("COMMIT")
+                    except duckdb.Error as exc:
+                        self._con.execute("ROLLBACK")
+                        raise StoreError(
+                            f"migration to schema version {number} failed: {exc}"
+                        ) from exc
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        """DuckDB held to `_WHOLE_LOG_MEMORY` (spilling to disk past it) while a statement reads
+        the whole log (a migration, a rebuild): by default it may take 80% of the machine, and
+        making `work_events` anew at 10M events took 15 GB resident. Called under the lock."""
+        self._con.execute(f"SET memory_limit = '{_WHOLE_LOG_MEMORY}'")
+        try:
+            yield
+        finally:
+            self._con.execute("RESET memory_limit")
 
     def schema_version(self) -> int:
         # On this thread's cursor, not under the write lock: GET /api/health answers while a
@@ -442,7 +470,7 @@ class DuckDBStore(PlainImports):
                 self._con.execute("CHECKPOINT")
 
     def rebuild_state(self) -> None:
-        with self._lock:
+        with self._lock, self._bounded():
             self._con.execute("BEGIN TRANSACTION")
             try:
                 self._con.execute("DELETE FROM state")

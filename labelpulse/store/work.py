@@ -40,6 +40,8 @@ NONE_AFTER = 2**62
 
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")
+# Every review.* row, views included: what the reviewers table adds up per annotation.
+REVIEWING = "type LIKE 'review.%'"
 
 # The event columns the table is computed from.
 WORK_INPUT = (
@@ -93,6 +95,11 @@ ANNOTATION_PREVS: Specs = (
     # insights: an author's annotations reviewed, and approved, per project of the review
     ("outcome_prev_us", f"type IN {_in(REVIEW_ACTIONS)}", "annotation, project"),
     ("approval_prev_us", f"type IN {_in(APPROVALS)}", "annotation, project"),
+    # reviewers: a reviewer's review.* rows of one annotation, and anyone's, summed per key
+    # (each key's review time is one value of the median); a key with one row in the window,
+    # most of them, needs no grouping (`reviewing_next_us` below)
+    ("reviewing_prev_us", REVIEWING, "actor, annotation"),
+    ("any_reviewing_prev_us", REVIEWING, "annotation"),
 )
 # The earliest such row's time over the whole log, on every row of the key.
 ANNOTATION_FIRSTS: Specs = (
@@ -102,6 +109,8 @@ ANNOTATION_FIRSTS: Specs = (
 # The time of the next such row with the same key.
 ANNOTATION_NEXTS: Specs = (
     ("regions_next_us", "regions IS NOT NULL", "annotation"),  # items: latest regions
+    ("reviewing_next_us", REVIEWING, "actor, annotation"),
+    ("any_reviewing_next_us", REVIEWING, "annotation"),
 )
 # Keys inside one task: recomputed with every row of the task.
 TASK_PREVS: Specs = (

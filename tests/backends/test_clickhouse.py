@@ -29,7 +29,12 @@ from labelpulse.store.clickhouse.connection import (
     parameter_text,
     parse_url,
 )
-from labelpulse.store.clickhouse.schema import MIGRATIONS, STORED_KEYS_MIGRATION, WORK_MIGRATION
+from labelpulse.store.clickhouse.schema import (
+    MIGRATIONS,
+    REVIEWING_MIGRATION,
+    STORED_KEYS_MIGRATION,
+    WORK_MIGRATION,
+)
 from tests.backends import clickhouse_server
 from tests.report_arguments import ScopeArguments, WindowArguments
 
@@ -357,6 +362,33 @@ def test_an_older_database_gets_its_work_rows_from_the_log(
             event("late-2", time="2026-04-04T13:00:00Z", actor="new", **known),
         ]
         ingest_records(store, later)
+        assert check_state(store).differences == 0
+    finally:
+        store.close()
+        for _ in urls:
+            pass
+
+
+def test_an_older_database_gets_the_reviewing_times(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database whose `work_events` lacks the `reviewing_*` columns gets the table made again
+    by the migration, equal to a rebuild."""
+    urls = clickhouse_server.fresh_database(request, tmp_path)
+    url = next(urls)
+    _made_before(url, demo_records(events=1_500), REVIEWING_MIGRATION, ())
+    old = connect(url)
+    assert isinstance(old, ClickHouseStore)
+    for column in ("reviewing_prev_us", "reviewing_next_us", "any_reviewing_prev_us",
+                   "any_reviewing_next_us"):  # fmt: skip
+        old._con.execute(f"ALTER TABLE work_events DROP COLUMN {column}")
+    old._con.execute("TRUNCATE TABLE schema_version")
+    old._con.execute(f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(REVIEWING_MIGRATION)})")
+    old.close()
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert count(store, "work_events") == count(store, "events")
         assert check_state(store).differences == 0
     finally:
         store.close()

@@ -37,6 +37,13 @@ from labelpulse.validation import Validator, encode_records
 from tests.backends.postgres_server import PostgresServer, fresh_database
 
 COLUMNS = ", ".join(EVENT_SCHEMA.names)
+# The columns migration 7 adds to `work_events`.
+REVIEWING = (
+    "reviewing_prev_us",
+    "reviewing_next_us",
+    "any_reviewing_prev_us",
+    "any_reviewing_next_us",
+)
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 6)
 MEMBERS = ("ann-01", "ann-02", "rev-01", "mgr-01")
 
@@ -141,6 +148,27 @@ def test_reopening_runs_no_migration_again_and_a_new_one_once(
             assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 1}]
         finally:
             store.close()
+
+
+def test_work_rows_of_an_older_database_gain_the_reviewing_times(url: str) -> None:
+    """Migration 7 on a database of version 6 (whose `work_events` lacks the `reviewing_*`
+    columns) makes the table again: equal to a rebuild, and its indexes back."""
+    first = connect(url)
+    ingest_records(first, organisation(events=300))
+    first.close()
+    with psycopg.connect(url, autocommit=True) as con:
+        for column in REVIEWING:
+            con.execute(f"ALTER TABLE work_events DROP COLUMN {column}")
+        con.execute("UPDATE schema_version SET version = 6")
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert store.rows("SELECT count(*) AS n FROM work_events") == [{"n": 300}]
+        assert check_state(store).agrees
+        indexes = store.rows("SELECT indexname FROM pg_indexes WHERE tablename = 'work_events'")
+        assert {row["indexname"] for row in indexes} == {"work_events_task", "work_events_time"}
+    finally:
+        store.close()
 
 
 def test_a_database_holding_events_gains_its_work_rows_from_the_log(url: str) -> None:

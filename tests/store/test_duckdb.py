@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 import labelpulse.store.duckdb as duck
@@ -12,6 +14,7 @@ from labelpulse.errors import InvalidRecordsError, UsageError
 from labelpulse.ingest import ingest_records
 from labelpulse.store import Store, connect
 from labelpulse.store.check import check_state, repair_state
+from labelpulse.store.work import NONE_BEFORE
 
 
 def event(record_id: str, **fields: Any) -> dict[str, Any]:
@@ -137,6 +140,36 @@ def test_check_state_is_zero_after_ingests_in_any_order(store: Store) -> None:
     assert state["a2"]["last_action"] == "submitted"
     assert state["a3"]["last_action"] == "deleted"
     assert state["a4"]["author"] == "cy"
+
+
+def test_work_rows_of_an_older_file_gain_the_reviewing_times(tmp_path: Path) -> None:
+    """Migration 8 on a file of version 7 (whose `work_events` lacks the `reviewing_*` columns)
+    makes the table again, equal to a rebuild."""
+    path = str(tmp_path / "old.duckdb")
+    first = connect(path)
+    ingest_records(first, [
+        event("e1", duration=5),
+        event("e2", type="review.viewed", actor="rev", time="2026-03-02T10:00:00Z", duration=3),
+        event("e3", type="review.accepted", actor="rev", time="2026-03-02T11:00:00Z", duration=4),
+    ])  # fmt: skip
+    first.close()
+    con = duckdb.connect(path)
+    for column in ("reviewing_prev_us", "reviewing_next_us", "any_reviewing_prev_us",
+                   "any_reviewing_next_us"):  # fmt: skip
+        con.execute(f"ALTER TABLE work_events DROP COLUMN {column}")
+    con.execute("UPDATE schema_version SET version = 7")
+    con.close()
+    store = connect(path)
+    try:
+        assert store.schema_version() == len(duck.MIGRATIONS)
+        assert count(store, "work_events") == 3
+        assert check_state(store).agrees
+        rows = store.rows("SELECT id, reviewing_prev_us FROM work_events ORDER BY id")
+        viewed = int(dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC).timestamp()) * 1_000_000
+        # the submission is no review; the view is its pair's first review row, then the accept
+        assert [row["reviewing_prev_us"] for row in rows] == [None, NONE_BEFORE, viewed]
+    finally:
+        store.close()
 
 
 def test_work_rows_of_a_task_continued_with_older_events_are_recomputed(store: Store) -> None:

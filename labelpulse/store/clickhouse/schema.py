@@ -124,11 +124,16 @@ ENGINE = EmbeddedRocksDB PRIMARY KEY task"""
 TASK_IDS_FROM_LOG = (
     "INSERT INTO task_ids (task, first_us) SELECT task, min(time_us) FROM events GROUP BY task"
 )
-WORK_MIGRATION: tuple[str, ...] = (
+_WORK_FROM_LOG = (
+    f"INSERT INTO work_events ({', '.join(WORK_EVENT_COLUMNS)}) {rebuild_sql('clickhouse')}"
+)
+WORK_MIGRATION: tuple[str, ...] = (_WORK, _WORK_FROM_LOG, _TASK_IDS, TASK_IDS_FROM_LOG)
+# The reviewers table's times (`reviewing_*`): the table made again with its new columns (the
+# drop makes a migration cut short safe to run again).
+REVIEWING_MIGRATION: tuple[str, ...] = (
+    "DROP TABLE IF EXISTS work_events SYNC",
     _WORK,
-    f"INSERT INTO work_events ({', '.join(WORK_EVENT_COLUMNS)}) {rebuild_sql('clickhouse')}",
-    _TASK_IDS,
-    TASK_IDS_FROM_LOG,
+    _WORK_FROM_LOG,
 )
 
 # Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
@@ -160,6 +165,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     STORED_KEYS_MIGRATION,
     WORK_MIGRATION,
+    REVIEWING_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.

@@ -30,6 +30,13 @@ EVENT_DDL = columns_ddl(EVENT_COLUMNS, "postgres")
 # time). `store_writes` counts committed writes, for the cache (see PostgresStore.cache).
 # `work_events` (`store/work.py`) is found by task (a batch reads and replaces the rows of the
 # tasks it touches) and, for the reports, by time.
+_WORK_EVENTS = f"""
+    SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}';
+    CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, "postgres")});
+    INSERT INTO work_events {rebuild_sql("postgres")} ORDER BY time_us;
+    CREATE INDEX work_events_task ON work_events (task);
+    CREATE INDEX work_events_time ON work_events (time_us);
+    """
 MIGRATIONS: tuple[str, ...] = (
     f"""
     CREATE TABLE events ({EVENT_DDL}, PRIMARY KEY (id));
@@ -80,13 +87,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sessions_member ON sessions (member);
     CREATE TABLE disabled_members (member {T} PRIMARY KEY, disabled_us BIGINT NOT NULL);
     """,
-    f"""
-    SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}';
-    CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, "postgres")});
-    INSERT INTO work_events {rebuild_sql("postgres")} ORDER BY time_us;
-    CREATE INDEX work_events_task ON work_events (task);
-    CREATE INDEX work_events_time ON work_events (time_us);
-    """,
+    _WORK_EVENTS,
+    # The reviewers table's times (`reviewing_*`): the table made again with its new columns.
+    f"DROP TABLE work_events; {_WORK_EVENTS}",
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation
