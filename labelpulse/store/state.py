@@ -10,11 +10,9 @@ as Ibis compiles one expression per dialect. A rule change is one edit here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from labelpulse.events import COMPLETING, REVIEW_ACTIONS, STATE_ACTIONS
 from labelpulse.store.columns import SQL_TYPES, Dialect, names, table_columns
-from labelpulse.store.work import WORK_INPUT, typed_sql, work_sql
+from labelpulse.store.work import WORK_INPUT, in_list, typed_sql, work_sql
 
 # The columns of the events that the state and review SQL read.
 TOUCHED_COLUMNS = (
@@ -22,11 +20,6 @@ TOUCHED_COLUMNS = (
 )
 # Those columns of every stored event: the state's input for a rebuild.
 ALL_EVENTS = f"SELECT {TOUCHED_COLUMNS} FROM events"
-
-
-def in_list(types: Iterable[str]) -> str:
-    """Event types as an SQL list, in a stable order."""
-    return ", ".join(f"'{t}'" for t in sorted(types))
 
 
 class Aggregates:

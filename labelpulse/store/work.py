@@ -24,6 +24,7 @@ cannot change. Written once here, rendered per dialect like `store/state.py`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from labelpulse.events import COMPLETING, REVIEW_ACTIONS, Column
@@ -76,8 +77,13 @@ BASE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _in(types: tuple[str, ...] | frozenset[str]) -> str:
-    return "(" + ", ".join(f"'{t}'" for t in sorted(types)) + ")"
+def in_list(types: Iterable[str]) -> str:
+    """Event types as an SQL list, in a stable order."""
+    return ", ".join(f"'{t}'" for t in sorted(types))
+
+
+def _in(types: Iterable[str]) -> str:
+    return f"({in_list(types)})"
 
 
 # Each derived column: (column, the rows it is kept for (NULL on the others), key).
