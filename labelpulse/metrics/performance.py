@@ -105,14 +105,14 @@ def _review_scores(
     return r.aggregate(**figures)
 
 
+# The review actions the tables count, each in its own column.
+_ACTIONS = ("accepted", "rejected", "fixed_and_accepted")
+
+
 def _review_counts(r: ir.Table) -> dict[str, ir.Scalar]:
     """What review rows `r` add up to: each action's count and the review time."""
-    return {
-        "accepted": (r.type == "review.accepted").sum(),
-        "rejected": (r.type == "review.rejected").sum(),
-        "fixed_and_accepted": (r.type == "review.fixed_and_accepted").sum(),
-        "review_us": r.duration_us.sum(),
-    }
+    counts: dict[str, ir.Scalar] = {name: (r.type == f"review.{name}").sum() for name in _ACTIONS}
+    return {**counts, "review_us": r.duration_us.sum()}
 
 
 def _per_annotation_figures(per: ir.Table) -> dict[str, ir.Scalar]:
@@ -151,30 +151,28 @@ def _reviewers_work(con: Any, p: Params, scope: Scope, *, per_actor: bool) -> ir
     cut of the rows: a row alone in W is alone in any part of it.
     """
     e = con.table("work_events")
-    r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
+    r = e.filter(e.type.like("review.%"), in_window(e.time_us, p))
     r = in_scope(r, scope, p, member_column="actor")
     prefix = "" if per_actor else "any_"
     keys = ["actor", "annotation"] if per_actor else ["annotation"]
     alone = first_in_window(r[f"{prefix}reviewing_prev_us"], p) & last_in_window(
         r[f"{prefix}reviewing_next_us"], p
     )
-    # (a column's sum may be NULL, so the union's column is nullable on both sides)
-    singles = r.filter(alone).select(*keys[:-1], review_us=r.duration_us.cast("int64"))
+    # Each key's row: the counts of its actions and its review time; a row alone in W is
+    # its key's as it stands. Two scans of W's review rows, which split them, and no join.
+    singles = r.filter(alone).select(
+        *keys[:-1],
+        # (sums may be NULL, so the union's columns are nullable on both sides)
+        **{name: (r.type == f"review.{name}").cast("int64") for name in _ACTIONS},
+        review_us=r.duration_us.cast("int64"),
+    )
     grouped = r.filter(~alone)
-    grouped = grouped.group_by(keys).aggregate(review_us=grouped.duration_us.sum())
-    per = singles.union(grouped.select(*keys[:-1], "review_us"), distinct=False)
-    times = {
-        "review_us": per.review_us.sum(),
-        "mean_review_us": _mean(per.review_us),
-        "median_review_us": per.review_us.median(),
-    }
-    counts = _review_counts(r)
-    del counts["review_us"]
+    grouped = grouped.group_by(keys).aggregate(**_review_counts(grouped))
+    per = singles.union(grouped.select(*keys[:-1], *_ACTIONS, "review_us"), distinct=False)
+    figures = _per_annotation_figures(per)
     if not per_actor:
-        return r.aggregate(**counts).cross_join(per.aggregate(**times))
-    by_actor = per.group_by("actor").aggregate(**times)
-    actions = r.group_by("actor").aggregate(**counts)
-    return actions.join(by_actor, "actor").select(actions, *times)
+        return per.aggregate(**figures)
+    return per.group_by("actor").aggregate(**figures)
 
 
 def _with_total(daily: ir.Table, total: ir.Table) -> ir.Table:
