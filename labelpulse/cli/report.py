@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -119,9 +120,9 @@ def _emit(
         else:
             render_report(Console(width=None if sys.stdout.isatty() else 400), name, data)
         return
-    # JSON and CSV are written as the rows are read: a paged report streams them, and the
-    # process is the export's alone (`Store.exporting`).
-    with store.exporting():
+    # JSON and CSV are written as the rows are read: a paged report streams them, in a
+    # process that is the export's alone (`Store.exporting`); the others are a few rows.
+    with store.exporting() if SPECS[name].paged else nullcontext():
         data = report(store, name, settings=app_state.settings, paging=asked, **kwargs)
         chunks = json_chunks(data) if fmt is Format.json else csv_chunks(name, data)
         if output is not None:
