@@ -10,6 +10,8 @@ generated once and cached outside the repository (~/.cache/labelpulse), then:
   computed by hand-written SQL over the same state and event tables (median of repeated runs);
 - then `benchmarks/reports.py` on those databases: every report over a month and a year, against
   hand-written SQL over the raw events and over the library's own tables, and the peak RSS;
+- then `benchmarks/export.py`: the CLI's items export (CSV) of a year at the largest size, in a
+  process of its own: rows, seconds and peak RSS;
 - then `benchmarks/backends.py`: the same on DuckDB, PostgreSQL and ClickHouse, each against its
   own hand-written SQL (LABELPULSE_BENCH_BACKENDS, default all three; empty for none);
 - then `benchmarks/ingest.py` at the smallest size: POST latency and sustained ingest with 50
@@ -29,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from benchmarks import backends, ingest, reports, startup
+from benchmarks import backends, export, ingest, reports, startup
 from benchmarks.baseline import member_report_sql, members_table_sql
 from benchmarks.common import CACHE, END, TZ, demo_file, sizes_from_env
 from benchmarks.http import bench_http, print_http
@@ -141,6 +143,8 @@ def main() -> None:
             failed |= not print_http(events, bench_http(db))
     # Every report on the databases just imported, against its two floors.
     failed |= not reports.run(sizes, reports.database, *reports.rounds_from_env())
+    # The items export of a year at the largest size, in a process of its own.
+    failed |= not export.run(max(sizes), reports.database(max(sizes)))
     # Then each backend against its own hand-written SQL.
     budget = float(os.environ.get("LABELPULSE_BENCH_BUDGET", "60"))
     failed |= not backends.run(sizes, backends.backends_from_env(), repeat, budget)

@@ -36,3 +36,12 @@ def demo_file(events: int) -> Path:
 def sizes_from_env() -> list[int]:
     """The numbers of events to run at: LABELPULSE_BENCH_SIZES, default 1M and 10M."""
     return [int(s) for s in os.environ.get("LABELPULSE_BENCH_SIZES", "1000000,10000000").split(",")]
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM) in MB. Not `ru_maxrss`: Linux carries the parent's peak
+    over into a child through fork and exec, so a child's `ru_maxrss` is never below it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import CACHE, END, TZ, demo_file, sizes_from_env
+from benchmarks.common import CACHE, END, TZ, demo_file, own_peak_rss_mb, sizes_from_env
 from benchmarks.floors.reports import FLOORS, Question, ReportFloor
 from labelpulse.config import Settings
 from labelpulse.ingest import import_file
@@ -198,15 +198,6 @@ def bench_size(events: int, db: Path, repeat: int, budget: float) -> bool:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def own_peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM) in MB. Not `ru_maxrss`: Linux carries the parent's peak
-    over into a child through fork and exec, so a child's `ru_maxrss` is never below it."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def every_report(db: str) -> None:

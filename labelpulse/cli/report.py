@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -109,23 +110,27 @@ def _emit(
     from labelpulse.metrics.paging import make_paging
 
     app_state = state(ctx)
-    # JSON and CSV are written as the rows are read: a paged report streams them.
+    store = app_state.store()
     asked = make_paging(SPECS[name], **(paging or {}), stream=fmt is not Format.table)
-    data = report(app_state.store(), name, settings=app_state.settings, paging=asked, **kwargs)
     if fmt is Format.table:
+        data = report(store, name, settings=app_state.settings, paging=asked, **kwargs)
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:
                 render_report(Console(file=fh, width=400), name, data)
         else:
             render_report(Console(width=None if sys.stdout.isatty() else 400), name, data)
         return
-    chunks = json_chunks(data) if fmt is Format.json else csv_chunks(name, data)
-    if output is not None:
-        with output.open("w", encoding="utf-8") as fh:
-            fh.writelines(chunks)
-    else:
-        for chunk in chunks:
-            typer.echo(chunk, nl=False)
+    # JSON and CSV are written as the rows are read: a paged report streams them, in a
+    # process that is the export's alone (`Store.exporting`); the others are a few rows.
+    with store.exporting() if SPECS[name].paged else nullcontext():
+        data = report(store, name, settings=app_state.settings, paging=asked, **kwargs)
+        chunks = json_chunks(data) if fmt is Format.json else csv_chunks(name, data)
+        if output is not None:
+            with output.open("w", encoding="utf-8") as fh:
+                fh.writelines(chunks)
+        else:
+            for chunk in chunks:
+                typer.echo(chunk, nl=False)
 
 
 def _member_command(spec: ReportSpec) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ibis
@@ -143,16 +144,26 @@ def _latest_regions(e: ir.Table, p: Params) -> ir.Table:
     return e.filter(last_in_window(e.regions_next_us, p), e.alive)
 
 
-def per_item(con: Any, p: Params, scope: Scope, only: ir.Table | None = None) -> ir.Table:
+def per_item(
+    con: Any,
+    p: Params,
+    scope: Scope,
+    only: ir.Table | None = None,
+    part: Callable[[ir.Table], ir.Table] | None = None,
+) -> ir.Table:
     """Per item (project, task) of the window and scope: its times, rejections, frames and
     annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages.
     `only` (a table of (project, task)) keeps those items alone: a page's figures, computed
-    after the page's keys (`item_keys`)."""
+    after the page's keys (`item_keys`). `part` (a filter of any table with `project` and
+    `task` columns) keeps the items it keeps: a part of an export, grouped by a query of its
+    own so that the database holds one part's items at a time."""
     # A member filter (or a viewer who may see only their own work) keeps their share of each
     # item: the latest frames and regions among their own events, which the maintained next
     # times (over everyone's) do not give.
     everything = _typed_events(con, p, scope, "actor")
     e = everything if only is None else everything.semi_join(only, ["project", "task"])
+    if part is not None:
+        e = part(e)
     s = con.table("state")
     figures = e.group_by("project", "task").aggregate(**_item_sums(e))
     if maintained_items(scope):
@@ -166,11 +177,19 @@ def per_item(con: Any, p: Params, scope: Scope, only: ir.Table | None = None) ->
         )
         if only is not None:
             latest = latest.semi_join(only, ["project", "task"])
+        if part is not None:
+            latest = part(latest)
         annotations = latest.group_by("project", "task").aggregate(annotations=latest.regions.sum())
     else:
         frames = _latest(e, "frames", ["project", "task"])
-        regions = _latest(e, "regions", ["annotation"])
         alive = s.filter(s.last_action.isnull() | (s.last_action != "deleted"))
+        # An annotation counts where its state puts it, its latest regions may lie elsewhere:
+        # a part keeps the annotations its items hold, with every row of each.
+        own = e
+        if part is not None:
+            alive = part(alive)
+            own = everything.semi_join(alive, "annotation")
+        regions = _latest(own, "regions", ["annotation"])
         counted = regions.join(alive.select("annotation", "project", "task"), "annotation")
         annotations = counted.group_by("project", "task").aggregate(
             annotations=counted.regions.sum()
@@ -187,6 +206,11 @@ def maintained_items(scope: Scope) -> bool:
     """Whether items may use the maintained times: no project cut (`maintained`), and no member
     cut, under which an item's latest frames and regions are the member's own."""
     return maintained(scope) and scope.members is None
+
+
+def item_events(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """The rows `per_item` groups: `work_events` in W and scope (a member cut on the actor)."""
+    return _typed_events(con, p, scope, "actor")
 
 
 def item_keys(con: Any, p: Params, scope: Scope) -> ir.Table:

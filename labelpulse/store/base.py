@@ -104,6 +104,11 @@ class Store(Protocol):
         `status` what it does then (a line for a person waiting)."""
         ...
 
+    def exporting(self) -> AbstractContextManager[None]:
+        """Around an export in a process of its own (the CLI's): the store may hold its memory
+        down for it, at the cost of the process's other reads (there are none)."""
+        ...
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """Run a read query with named parameters ($name) and return Arrow."""
         ...

@@ -304,3 +304,13 @@ def test_an_import_lets_the_log_grow_and_bounds_memory_then_puts_both_back(tmp_p
     assert settings() == usual
     assert check_state(store).agrees
     store.close()
+
+
+def test_an_export_bounds_memory_then_puts_it_back(store: Store) -> None:
+    def limit() -> Any:
+        return store.rows("SELECT current_setting('memory_limit') AS v")[0]["v"]
+
+    usual = limit()
+    with store.exporting():
+        inside = limit()
+    assert inside != usual and limit() == usual

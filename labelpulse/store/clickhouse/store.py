@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
@@ -297,6 +298,11 @@ class ClickHouseStore(PlainImports):
                 self._con.execute(f"OPTIMIZE TABLE {table} FINAL")
 
     # -- reading ------------------------------------------------------------------------------
+    @contextmanager
+    def exporting(self) -> Iterator[None]:
+        """A ClickHouse server holds a query's memory, not this process; chDB (tests): as is."""
+        yield
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         bound, values = bind(sql, params)
         with self._readers.connection() as con:

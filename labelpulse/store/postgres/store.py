@@ -311,6 +311,11 @@ class PostgresStore:
             self._written(con)
 
     # -- reading ------------------------------------------------------------------------------
+    @contextmanager
+    def exporting(self) -> Iterator[None]:
+        """The server holds a query's memory (its work_mem), not this process: nothing to do."""
+        yield
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         with self._pool.connection() as con, con.cursor() as cur:
             if params:
