@@ -163,7 +163,7 @@ def _reviewers_work(con: Any, p: Params, scope: Scope, *, per_actor: bool) -> ir
     singles = r.filter(alone).select(
         *keys[:-1],
         # (sums may be NULL, so the union's columns are nullable on both sides)
-        **{name: (r.type == f"review.{name}").cast("int64") for name in _ACTIONS},
+        **{name: ibis.ifelse(r.type == f"review.{name}", 1, 0).cast("int64") for name in _ACTIONS},
         review_us=r.duration_us.cast("int64"),
     )
     grouped = r.filter(~alone)
