@@ -219,11 +219,13 @@ def _key_page(keys: ir.Table, con: Any, p: Params, descending: bool, skipped: bo
     counts = _with_project_key(keys.group_by("project").aggregate(n=keys.count()), con)
     names = counts.group_by("project_key").aggregate(n=counts.n.sum())
     name = ibis.desc(names.project_key) if descending else ibis.asc(names.project_key)
-    before = names.n.sum().over(ibis.window(order_by=name, preceding=None, following=0)) - names.n
+    names = names.mutate(
+        before=names.n.sum().over(ibis.window(order_by=name, preceding=None, following=0)) - names.n
+    )
     reach = ibis.literal(p.literal("limit"))
     if skipped:
         reach = reach + ibis.literal(p.literal("offset"))
-    wanted = names.filter(before < reach).project_key
+    wanted = names.filter(names.before < reach).project_key
     projects = counts.filter(counts.project_key.isin(wanted)).project
     named = _with_project_key(keys.filter(keys.project.isin(projects)), con)
     key = named.project_key
