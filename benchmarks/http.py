@@ -12,8 +12,9 @@ connection each, so the client adds next to nothing), after a few warm-up reques
 The API routes carry an owner's read token; the page, the session of a member made for the run
 (an owner with a random password, signed in through POST /login, removed at the end). The
 same-run baseline is `labelpulse.metrics.report` in-process for the same questions (the work
-page: work and items): HTTP / in-process shows what the web layer adds, and the throughput at
-concurrency 8 over that at 1 shows whether requests wait for each other.
+page: work, and the first page of items in the page's sort and size): HTTP / in-process shows
+what the web layer adds, and the throughput at concurrency 8 over that at 1 shows whether
+requests wait for each other.
 
 Called by `python -m benchmarks` at the largest selected size; alone,
 `python -m benchmarks.http` runs it at every selected size (LABELPULSE_BENCH_SIZES), on a
@@ -50,7 +51,10 @@ from benchmarks.common import TZ, demo_file, sizes_from_env
 from labelpulse.access import add_member, create_token, remove_member
 from labelpulse.config import Settings, load_settings
 from labelpulse.metrics import Directory, report
+from labelpulse.metrics.paging import make_paging
+from labelpulse.metrics.registry import SPECS
 from labelpulse.store import Store, connect
+from labelpulse.web.tables import ITEMS_SHOWN, ITEMS_SORT
 
 DAYS = 30
 WARMUP = 5
@@ -113,13 +117,17 @@ class Plan:
         return [f"/api/reports/{route}?{self.window()}"] * requests
 
     def in_process(self, store: Store, route: str, settings: Settings, index: int) -> None:
-        """The report(s) a route's request `index` computes, in-process."""
+        """The report(s) a route's request `index` computes, in-process: the work page's are
+        the work report and the first page of items the page shows (its sort and size)."""
         names = ["work", "items"] if route == "work page" else [route]
         member = self.members[index] if route == "member" else None
         for name in names:
+            paging = None
+            if name == "items":
+                paging = make_paging(SPECS["items"], sort=ITEMS_SORT, limit=ITEMS_SHOWN)
             report(
                 store, name, member=member, start=self.start, end=self.end, tz=TZ,
-                settings=settings,
+                settings=settings, paging=paging,
             )  # fmt: skip
 
 

@@ -6,8 +6,9 @@ the same key. Over a window [lo, hi) a distinct count is then a plain count of t
 window whose previous row is before lo, and a key's latest row in the window is the one whose
 next row is at or after hi (the columns are NULL on rows their key does not count, and hold a
 far-off time when there is no such row): no join to the state, no hash of every distinct key.
-The first page of items takes the page's keys from each item's first row in the window, then
-the figures of those 50 items alone; its count and totals are plain sums.
+The first page of items takes the page's keys from each item's first row in the window (sorted
+only in the first projects by name that hold a page between them), then the figures of those 50
+items alone; its count and totals are plain sums.
 
 Each function returns its rows in the shape of floor (a)'s (`benchmarks/floors/raw.py`), so
 that one reading of the rows checks both against the library.
@@ -131,13 +132,23 @@ def insights(con: Any, window: Window) -> list[Named]:
 def items(con: Any, window: Window) -> list[Named]:
     """The first page of items (by project name, task, project) with the totals over every item
     and the number of items, in one statement: the page's keys from each item's first row in
-    the window, the figures of those items alone, the totals from plain sums."""
+    the window, sorted only in the first projects by name that hold a page of items between
+    them, the figures of those items alone, the totals from plain sums (the regions of the
+    annotations whose latest row lies outside their state's item put right on their own)."""
     last_regions = f"{_last('regions_next_us', window)} AND alive"
     home = "project = annotation_project AND task = annotation_task"
+    key = "lower(coalesce(p.name, f.project))"
     sql = f"""WITH w AS (SELECT * FROM work_events WHERE {within("time_us", window)}),
         firsts AS (SELECT project, task FROM w WHERE {_first("item_prev_us", window)}),
-        keys AS (SELECT f.project, f.task, lower(coalesce(p.name, f.project)) AS project_key
+        counts AS (SELECT f.project, {key} AS project_key, count(*) AS n
+          FROM firsts f LEFT JOIN projects p ON p.id = f.project GROUP BY 1, 2),
+        names AS (SELECT project_key,
+            sum(sum(n)) OVER (ORDER BY project_key) - sum(n) AS before
+          FROM counts GROUP BY project_key),
+        keys AS (SELECT f.project, f.task, {key} AS project_key
           FROM firsts f LEFT JOIN projects p ON p.id = f.project
+          WHERE f.project IN (SELECT project FROM counts WHERE project_key IN
+            (SELECT project_key FROM names WHERE before < {ITEMS_PAGE}))
           ORDER BY project_key, f.task, f.project LIMIT {ITEMS_PAGE}),
         figures AS (SELECT w.project, w.task,
             coalesce(sum(active_us) FILTER (WHERE kind = 'label'), 0) AS label_us,
@@ -156,17 +167,20 @@ def items(con: Any, window: Window) -> list[Named]:
             coalesce(sum(active_us) FILTER (WHERE kind = 'review'), 0) AS review_us,
             coalesce(sum(active_us) FILTER (WHERE kind = 'edit'), 0) AS edit_us,
             count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
-            coalesce(sum(regions) FILTER (WHERE {last_regions} AND {home}), 0) AS at_home
+            coalesce(sum(regions) FILTER (WHERE {last_regions}), 0) AS latest
           FROM w),
-        away AS (SELECT coalesce(sum(regions), 0) AS away FROM w
-          WHERE {last_regions} AND NOT ({home})
-            AND (annotation_project, annotation_task) IN (SELECT project, task FROM firsts))
+        moved AS (SELECT annotation_project, annotation_task, regions FROM w
+          WHERE {last_regions} AND NOT ({home})),
+        away AS (SELECT coalesce(sum(regions), 0) AS out,
+            coalesce(sum(regions) FILTER (WHERE (annotation_project, annotation_task) IN
+              (SELECT project, task FROM firsts)), 0) AS back
+          FROM moved)
         SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
           f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
           coalesce(c.annotations, 0) AS annotations,
           t.rows_ AS total_rows, t.label_us / 1e6 AS total_label_time,
           t.review_us / 1e6 AS total_review_time, t.edit_us / 1e6 AS total_edit_time,
-          t.rejected AS total_rejected, t.at_home + a.away AS total_annotations
+          t.rejected AS total_rejected, t.latest - a.out + a.back AS total_annotations
         FROM keys k JOIN figures f ON f.project = k.project AND f.task = k.task
         LEFT JOIN counted c ON c.project = k.project AND c.task = k.task
         CROSS JOIN totals t CROSS JOIN away a

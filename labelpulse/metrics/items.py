@@ -31,9 +31,11 @@ from labelpulse.metrics.registry import Paging, ReportInput
 from labelpulse.metrics.scope import Scope
 from labelpulse.metrics.workunits import (
     item_events,
+    item_figures,
     item_keys,
     item_totals,
     maintained_items,
+    page_items,
     per_item,
 )
 from labelpulse.store.base import Store
@@ -44,6 +46,9 @@ from labelpulse.store.directory import Directory
 DEFAULT_SORT = "project_name"
 TIMES = ("label_time", "review_time", "edit_time")
 COUNTS = ("rejected", "annotations")
+# The sorts on an item's own sums (`item_figures`): a page by one of them needs no frames or
+# annotations of the items it leaves out.
+SUMMED = ("label_time", "review_time", "edit_time", "total_time", "rejected")
 # Rows per batch of a stream: what an export holds at a time.
 STREAM_BATCH = 10_000
 # Matching events per part of a stream in the report's own order (see the module's doc), and
@@ -85,15 +90,25 @@ def items_table(q: ReportInput) -> dict[str, Any]:
     order = (paging.sort or DEFAULT_SORT, paging.descending)
     key = ("items", "rows", shape, order, limited, skipped, paging.stream)
 
-    # A page in the report's own order, without a member or project cut: the page's items
-    # first, from each item's first row in W (no grouping of every item), then their figures,
-    # and the totals from plain sums (`summed`): no query groups the whole window by item.
-    keyed = not paging.stream and order[0] == DEFAULT_SORT and limited and maintained_items(scope)
+    # A page without a member or project cut, in the report's own order or by an item's sums:
+    # the page's items first (in the report's order from each item's first row in W, with no
+    # grouping of every item; by a sum from the sums alone), then their figures, and the totals
+    # from plain sums (`summed`): no query groups every item's frames and annotations.
+    keyed = (
+        not paging.stream
+        and limited
+        and maintained_items(scope)
+        and order[0] in (DEFAULT_SORT, *SUMMED)
+    )
 
     def build(c: Any, p: Params) -> ir.Table:
         if keyed:
-            keys = _key_page(_matching_keys(c, p, scope, paging), c, p, order[1], skipped)
-            return _page(per_item(c, p, scope, only=keys), c, p, order, False, False)
+            if order[0] == DEFAULT_SORT:
+                keys = _key_page(_matching_keys(c, p, scope, paging), c, p, order[1], skipped)
+            else:
+                sums = _matching_figures(c, p, scope, paging)
+                keys = _page(sums, c, p, order, True, skipped).select("project", "task")
+            return _page(page_items(c, p, scope, keys), c, p, order, False, False)
         items = _matching(c, p, scope, paging)
         if not paging.stream:
             every = ibis.window()
@@ -255,6 +270,15 @@ def _part(
     return kept
 
 
+def _matching_figures(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
+    """The sums of every matching item (`item_figures`), with no frames or annotations: the
+    columns `_page` reads, NULL, as no sort of `SUMMED` reads them."""
+    items = item_figures(con, p, scope)
+    if paging.search is not None:
+        items = items.filter(items.task.lower().contains(p.string("search")))
+    return items.mutate(frames=ibis.null("int64"), annotations=ibis.null("int64"))
+
+
 def _matching_keys(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
     """The keys (project, task) of every matching item, each once (`item_keys`)."""
     keys = item_keys(con, p, scope)
@@ -321,11 +345,26 @@ def _with_project_key(items: ir.Table, con: Any) -> ir.Table:
 
 
 def _key_page(keys: ir.Table, con: Any, p: Params, descending: bool, skipped: bool) -> ir.Table:
-    """The page's item keys in the report's own order (as `_page` sorts by project name)."""
-    named = _with_project_key(keys, con)
-    name = named.project_key
+    """The page's item keys in the report's own order (as `_page` sorts by project name).
+
+    Projects are few and the page is sorted by their name first: the page lies in the first
+    projects (in that order) that hold offset + limit items between them, so only their items
+    are sorted, not every item of W (each name's projects together: they share the sort)."""
+    counts = _with_project_key(keys.group_by("project").aggregate(n=keys.count()), con)
+    names = counts.group_by("project_key").aggregate(n=counts.n.sum())
+    name = ibis.desc(names.project_key) if descending else ibis.asc(names.project_key)
+    names = names.mutate(
+        before=names.n.sum().over(ibis.window(order_by=name, preceding=None, following=0)) - names.n
+    )
+    reach = ibis.literal(p.literal("limit"))
+    if skipped:
+        reach = reach + ibis.literal(p.literal("offset"))
+    wanted = names.filter(names.before < reach).project_key
+    projects = counts.filter(counts.project_key.isin(wanted)).project
+    named = _with_project_key(keys.filter(keys.project.isin(projects)), con)
+    key = named.project_key
     ordered = named.order_by(
-        [ibis.desc(name) if descending else ibis.asc(name), named.task, named.project]
+        [ibis.desc(key) if descending else ibis.asc(key), named.task, named.project]
     ).select("project", "task")
     return ordered.limit(p.literal("limit"), offset=p.literal("offset") if skipped else 0)
 

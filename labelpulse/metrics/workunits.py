@@ -145,25 +145,18 @@ def _latest_regions(e: ir.Table, p: Params) -> ir.Table:
 
 
 def per_item(
-    con: Any,
-    p: Params,
-    scope: Scope,
-    only: ir.Table | None = None,
-    part: Callable[[ir.Table], ir.Table] | None = None,
+    con: Any, p: Params, scope: Scope, part: Callable[[ir.Table], ir.Table] | None = None
 ) -> ir.Table:
     """Per item (project, task) of the window and scope: its times, rejections, frames and
     annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages.
-    `only` (a table of (project, task)) keeps those items alone: a page's figures, computed
-    after the page's keys (`item_keys`). `part` (a filter of any table with `project` and
-    `task` columns) keeps the items it keeps: a part of an export, grouped by a query of its
-    own so that the database holds one part's items at a time."""
+    `part` (a filter of any table with `project` and `task` columns) keeps the items it keeps:
+    a part of an export, grouped by a query of its own so that the database holds one part's
+    items at a time."""
     # A member filter (or a viewer who may see only their own work) keeps their share of each
     # item: the latest frames and regions among their own events, which the maintained next
     # times (over everyone's) do not give.
     everything = _typed_events(con, p, scope, "actor")
-    e = everything if only is None else everything.semi_join(only, ["project", "task"])
-    if part is not None:
-        e = part(e)
+    e = everything if part is None else part(everything)
     s = con.table("state")
     figures = e.group_by("project", "task").aggregate(**_item_sums(e))
     if maintained_items(scope):
@@ -175,8 +168,6 @@ def per_item(
         latest = latest.select(
             project=latest.annotation_project, task=latest.annotation_task, regions=latest.regions
         )
-        if only is not None:
-            latest = latest.semi_join(only, ["project", "task"])
         if part is not None:
             latest = part(latest)
         annotations = latest.group_by("project", "task").aggregate(annotations=latest.regions.sum())
@@ -194,6 +185,35 @@ def per_item(
         annotations = counted.group_by("project", "task").aggregate(
             annotations=counted.regions.sum()
         )
+    return _with_figures(figures, frames, annotations)
+
+
+def item_figures(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Per item of the window and scope its times and rejections alone (`per_item` without
+    frames and annotations): all a page sorted by one of them needs of every item."""
+    e = _typed_events(con, p, scope, "actor")
+    return e.group_by("project", "task").aggregate(**_item_sums(e))
+
+
+def page_items(con: Any, p: Params, scope: Scope, keys: ir.Table) -> ir.Table:
+    """`per_item`'s rows of the items `keys` (a page's (project, task), each an item of W)
+    alone (`maintained_items` scopes only): their rows of W, found once; their annotations
+    from W's latest region rows whose state's item is one of theirs (matched against the
+    page's figures, so that `keys`, a sort of W's items, is computed once)."""
+    everything = _typed_events(con, p, scope, "actor")
+    e = everything.semi_join(keys, ["project", "task"])
+    figures = e.group_by("project", "task").aggregate(**_item_sums(e))
+    frames = _latest_maintained(e, p, "frames", "frames_next_us", ["project", "task"])
+    latest = _latest_regions(everything, p)
+    latest = latest.select(
+        project=latest.annotation_project, task=latest.annotation_task, regions=latest.regions
+    ).semi_join(figures.select("project", "task"), ["project", "task"])
+    annotations = latest.group_by("project", "task").aggregate(annotations=latest.regions.sum())
+    return _with_figures(figures, frames, annotations)
+
+
+def _with_figures(figures: ir.Table, frames: ir.Table, annotations: ir.Table) -> ir.Table:
+    """Each item's sums with its latest frames and its annotations (NULL when none)."""
     return (
         figures.left_join(frames, ["project", "task"])
         .select(figures, "frames")
@@ -224,35 +244,42 @@ def item_totals(con: Any, p: Params, scope: Scope, search: ir.StringValue | None
     """What `per_item`'s rows add up to (those whose task holds `search`), without grouping
     by item (`maintained_items` scopes only): one row of `all_*` columns."""
     everything = _typed_events(con, p, scope, "actor")
-    e = everything
-    if search is not None:
-        e = e.filter(e.task.lower().contains(search))
+
+    def matches(task: ir.StringValue) -> ir.BooleanValue:
+        return ibis.literal(True) if search is None else task.lower().contains(search)
+
+    e = everything if search is None else everything.filter(matches(everything.task))
     item = _item_sums(e)
+    # An annotation's regions count toward its state's item when that item has a row in W
+    # (and matches): always so when its latest row lies in that very item, so the plain sum
+    # over the latest rows of matching items (no string column read) is right but for the
+    # annotations moved between items (rare), whose latest row lies in another item: theirs
+    # are taken off and added back where their state's item has a row in W (looked up for
+    # those rows alone, so that nothing is done over W's items when there are none).
+    last = last_in_window(e.regions_next_us, p) & e.alive
     sums = e.aggregate(
         all_rows=e.count(where=first_in_window(e.item_prev_us, p)),
         all_label_time=item["label_us"],
         all_review_time=item["review_us"],
         all_edit_time=item["edit_us"],
         all_rejected=item["rejected"],
+        latest=e.regions.sum(where=last),
     )
-    # An annotation's regions count toward its state's item when that item has a row in W
-    # (and matches): always so when its latest row lies in that very item; otherwise (an
-    # annotation moved between items, rare) the item is looked up among W's items.
     latest = _latest_regions(everything, p)
     home = (latest.project == latest.annotation_project) & (latest.task == latest.annotation_task)
-    at_home = latest.filter(home)
-    if search is not None:
-        at_home = at_home.filter(at_home.task.lower().contains(search))
     away = latest.filter(~home).select(
-        project=latest.annotation_project, task=latest.annotation_task, regions=latest.regions
+        project=latest.annotation_project,
+        task=latest.annotation_task,
+        regions=latest.regions,
+        counted=matches(latest.task),
+        belongs=matches(latest.annotation_task),
     )
-    if search is not None:
-        away = away.filter(away.task.lower().contains(search))
-    away = away.semi_join(item_keys(con, p, scope), ["project", "task"])
-    annotations = at_home.aggregate(home=at_home.regions.sum()).cross_join(
-        away.aggregate(away=away.regions.sum())
+    items = item_keys(con, p, scope).semi_join(away, ["project", "task"])
+    found = away.semi_join(items, ["project", "task"])
+    moved = away.aggregate(out=away.regions.sum(where=away.counted)).cross_join(
+        found.aggregate(back=found.regions.sum(where=found.belongs))
     )
-    return sums.cross_join(annotations).select(
-        *(sums[c] for c in sums.columns),
-        all_annotations=annotations.home.fill_null(0) + annotations.away.fill_null(0),
+    return sums.cross_join(moved).select(
+        *(sums[c] for c in sums.columns if c != "latest"),
+        all_annotations=sums.latest.fill_null(0) - moved.out.fill_null(0) + moved.back.fill_null(0),
     )
