@@ -113,7 +113,7 @@ _COLUMN_LIST = ", ".join(_COLUMNS)
 _IMPORT_CHECKPOINT = "512MB"
 # What DuckDB may hold in memory during an import (it spills past it).
 _IMPORT_MEMORY = "768MB"
-# What DuckDB may hold in memory while a statement reads the whole log (`DuckDBStore._bounded`).
+# What DuckDB may hold in memory while a statement reads the whole log (a migration, a rebuild).
 _WHOLE_LOG_MEMORY = "1GB"
 # What DuckDB may hold in memory during an export (`DuckDBStore.exporting`): with the rest of
 # the process (~190 MB with the database open at 10M events), under the 500 MB an export of
@@ -170,7 +170,7 @@ class DuckDBStore(PlainImports):
             version = self.schema_version()
             if version == len(MIGRATIONS):
                 return
-            with self._bounded():
+            with self._held_to(_WHOLE_LOG_MEMORY):
                 for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
                     self._con.execute("BEGIN TRANSACTION")
                     try:
@@ -185,15 +185,18 @@ class DuckDBStore(PlainImports):
                         ) from exc
 
     @contextmanager
-    def _bounded(self) -> Iterator[None]:
-        """DuckDB held to `_WHOLE_LOG_MEMORY` (spilling to disk past it) while a statement reads
-        the whole log (a migration, a rebuild): by default it may take 80% of the machine, and
-        making `work_events` anew at 10M events took 15 GB resident. Called under the lock."""
-        self._con.execute(f"SET memory_limit = '{_WHOLE_LOG_MEMORY}'")
+    def _held_to(self, limit: str) -> Iterator[None]:
+        """DuckDB holds at most `limit`, spilling to disk past it, and goes back to its default
+        after: by default it may take 80% of the machine (it caches every block it reads), and
+        making `work_events` anew at 10M events took 15 GB resident. The setting is the whole
+        database's, not a cursor's."""
+        with self._lock:
+            self._con.execute(f"SET memory_limit = '{limit}'")
         try:
             yield
         finally:
-            self._con.execute("RESET memory_limit")
+            with self._lock:
+                self._con.execute("RESET memory_limit")
 
     def schema_version(self) -> int:
         # On this thread's cursor, not under the write lock: GET /api/health answers while a
@@ -459,35 +462,29 @@ class DuckDBStore(PlainImports):
         each commit past 16 MB of log, rewrote the changed tables each batch, a quarter of an
         import's time. And DuckDB holds at most 768 MB, spilling past it: by default it may
         take 80% of the machine, and a 10M import's resident memory grew to 3.5 GB."""
-        with self._lock:
-            self._con.execute(f"SET checkpoint_threshold = '{_IMPORT_CHECKPOINT}'")
-            self._con.execute(f"SET memory_limit = '{_IMPORT_MEMORY}'")
-        try:
-            yield
-        finally:
+        with self._held_to(_IMPORT_MEMORY):
             with self._lock:
-                # Back to DuckDB's defaults (the store sets neither otherwise).
-                self._con.execute("RESET checkpoint_threshold")
-                self._con.execute("RESET memory_limit")
-                if status is not None:
-                    status("writing the database file")
-                self._con.execute("CHECKPOINT")
+                self._con.execute(f"SET checkpoint_threshold = '{_IMPORT_CHECKPOINT}'")
+            try:
+                yield
+            finally:
+                with self._lock:
+                    # Back to DuckDB's default (the store sets it nowhere else).
+                    self._con.execute("RESET checkpoint_threshold")
+                    if status is not None:
+                        status("writing the database file")
+                    self._con.execute("CHECKPOINT")
 
     @contextmanager
     def exporting(self) -> Iterator[None]:
         """DuckDB holds at most `_EXPORT_MEMORY`, spilling past it: by default it keeps every
         block of the tables it reads cached (80% of the machine may go to it), and an export
         reads the whole window. Global to the database, so for a process of its own only."""
-        with self._lock:
-            self._con.execute(f"SET memory_limit = '{_EXPORT_MEMORY}'")
-        try:
+        with self._held_to(_EXPORT_MEMORY):
             yield
-        finally:
-            with self._lock:
-                self._con.execute("RESET memory_limit")
 
     def rebuild_state(self) -> None:
-        with self._lock, self._bounded():
+        with self._lock, self._held_to(_WHOLE_LOG_MEMORY):
             self._con.execute("BEGIN TRANSACTION")
             try:
                 self._con.execute("DELETE FROM state")
