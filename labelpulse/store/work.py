@@ -148,19 +148,12 @@ def _names(columns: tuple[Column, ...]) -> str:
 ORDER = "time_us, id"
 
 
-def _adjacent(dialect: Dialect, step: str, key: str) -> str:
+def _adjacent(step: str, key: str) -> str:
     """The time of the previous (`step` "lag") or next ("lead") row of the same key, over rows
     already filtered to those the column is for: then it is the latest earlier such row's time
     (or the earliest later one's), as rows are ordered by time first; NONE_BEFORE (NONE_AFTER)
     when there is none."""
-    order = f"PARTITION BY {key} ORDER BY {ORDER}"
-    if dialect == "clickhouse":
-        # Its lag/lead give a non-Nullable column's default, 0, where there is no such row;
-        # an aggregate over an empty frame is NULL (aggregate_functions_null_for_empty is set).
-        frame = "1 PRECEDING AND 1 PRECEDING" if step == "lag" else "1 FOLLOWING AND 1 FOLLOWING"
-        found = f"max(time_us) OVER ({order} ROWS BETWEEN {frame})"
-    else:
-        found = f"{step}(time_us) OVER ({order})"
+    found = f"{step}(time_us) OVER (PARTITION BY {key} ORDER BY {ORDER})"
     return f"coalesce({found}, {NONE_BEFORE if step == 'lag' else NONE_AFTER})"
 
 
@@ -175,8 +168,10 @@ def _neighbours(dialect: Dialect, rows: str, prevs: Specs, nexts: Specs) -> str:
     the latest of all earlier rows (a segment tree per tiny partition). The columns are then
     one row per id again, by a GROUP BY (a join per column cost as much).
     """
+    if dialect == "clickhouse":
+        return _neighbours_in_one_pass(rows, prevs, nexts)
     parts = [
-        f"SELECT id, {i} AS col, {_adjacent(dialect, step, key)} AS v"
+        f"SELECT id, {i} AS col, {_adjacent(step, key)} AS v"
         f" FROM (SELECT id, time_us, {key} FROM {rows} WHERE {where}) AS r"
         for i, (step, (_, where, key)) in enumerate(
             [("lag", spec) for spec in prevs] + [("lead", spec) for spec in nexts]
@@ -187,6 +182,32 @@ def _neighbours(dialect: Dialect, rows: str, prevs: Specs, nexts: Specs) -> str:
         for i, (name, _, _) in enumerate(prevs + nexts)
     )
     return f"SELECT id, {columns} FROM ({' UNION ALL '.join(parts)}) AS p GROUP BY id"
+
+
+def _neighbours_in_one_pass(rows: str, prevs: Specs, nexts: Specs) -> str:
+    """`_neighbours` as one SELECT of `rows` (every row, NULL where no spec is for it): each
+    column a window over the rows of its key and of its condition, NULL on the others.
+
+    For ClickHouse, which inlines a WITH subquery at each of its references instead of reading
+    it once: a part per column made the whole-log query (a rebuild, `labelpulse check`) carry
+    over a hundred copies of the events' join to the state, seconds of planning even on an
+    empty database and as many scans of the log. One reference here, at the cost of windows
+    over every row (which on DuckDB took twice the time of the parts). A one-row frame, as
+    ClickHouse's lag/lead give a non-Nullable column's default, 0, where there is no such row;
+    an aggregate over an empty frame is NULL (aggregate_functions_null_for_empty is set).
+    """
+    columns = []
+    for step, (name, where, key) in [("lag", spec) for spec in prevs] + [
+        ("lead", spec) for spec in nexts
+    ]:
+        frame = "1 PRECEDING AND 1 PRECEDING" if step == "lag" else "1 FOLLOWING AND 1 FOLLOWING"
+        found = (
+            f"max(time_us) OVER (PARTITION BY {key}, ({where}) ORDER BY {ORDER} "
+            f"ROWS BETWEEN {frame})"
+        )
+        none = NONE_BEFORE if step == "lag" else NONE_AFTER
+        columns.append(f"CASE WHEN {where} THEN coalesce({found}, {none}) END AS {name}")
+    return f"SELECT id, {', '.join(columns)} FROM {rows}"
 
 
 def _firsts(rows: str, firsts: Specs) -> str:
