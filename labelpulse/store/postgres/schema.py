@@ -23,8 +23,9 @@ EVENT_COLUMN_LIST = names(EVENT_COLUMNS)
 # The event log's columns, as the events table and the batch's temporary table declare them.
 EVENT_DDL = columns_ddl(EVENT_COLUMNS, "postgres")
 
-# Each migration moves the schema from version N-1 to N, in step with DuckDB's MIGRATIONS (the
-# same version numbers hold the same tables), plus PostgreSQL's own indexes: the event log's
+# Each migration moves the schema from version N-1 to N, in step with DuckDB's MIGRATIONS up to
+# 6 (the same version numbers hold the same tables; DuckDB's 7, `work_tasks`, is its own, so its
+# 8 is this 7), plus PostgreSQL's own indexes: the event log's
 # primary key (dedupe and conflicts), the events of an annotation (state upkeep), and what a
 # member's report reads (their state by completion time, their review actions and events by
 # time). `store_writes` counts committed writes, for the cache (see PostgresStore.cache).
