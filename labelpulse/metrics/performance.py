@@ -128,13 +128,19 @@ def _per_annotation_figures(per: ir.Table) -> dict[str, ir.Scalar]:
     }
 
 
+def _review_rows(con: Any, table: str, p: Params, scope: Scope) -> ir.Table:
+    """The review.* rows of `table` in W and scope (a reviewer's by the actor). LIKE, which
+    DuckDB turns into a range on the scan; starts_with it does not."""
+    e = con.table(table)
+    r = e.filter(e.type.like("review.%"), in_window(e.time_us, p))
+    return in_scope(r, scope, p, member_column="actor")
+
+
 def _review_work(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     """A member's review actions in W, per day with the total (`_with_total`): per annotation
     first. From the events by the (actor, time) order or index every backend keeps."""
-    e = con.table("events")
-    r = e.filter(e.type.startswith("review."), in_window(e.time_us, p))
+    r = _review_rows(con, "events", p, scope)
     r = r.filter(r.actor == p.string("member"))
-    r = in_scope(r, scope, p, member_column="actor")
     counts = _review_counts(r)
     per = r.group_by("annotation").aggregate(**counts)
     daily = r.group_by(day=local_day(r.time_us, window, p)).aggregate(**counts)
@@ -150,9 +156,7 @@ def _reviewers_work(con: Any, p: Params, scope: Scope, *, per_actor: bool) -> ir
     their key's review time as they stand, and only the others are grouped. Exact under any
     cut of the rows: a row alone in W is alone in any part of it.
     """
-    e = con.table("work_events")
-    r = e.filter(e.type.like("review.%"), in_window(e.time_us, p))
-    r = in_scope(r, scope, p, member_column="actor")
+    r = _review_rows(con, "work_events", p, scope)
     prefix = "" if per_actor else "any_"
     keys = ["actor", "annotation"] if per_actor else ["annotation"]
     alone = first_in_window(r[f"{prefix}reviewing_prev_us"], p) & last_in_window(
