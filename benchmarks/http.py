@@ -16,6 +16,11 @@ page: work, and the first page of items in the page's sort and size): HTTP / in-
 what the web layer adds, and the throughput at concurrency 8 over that at 1 shows whether
 requests wait for each other.
 
+On DuckDB the baseline runs again with the database held to one thread: a request alone already
+runs its query on every core, so eight at once can at best finish (cores ÷ that one request's
+speed-up from one thread to all) as many per second as one at a time. That ceiling is printed
+beside each c8/c1 ratio: a ratio at its ceiling is the machine's limit, not requests waiting.
+
 Called by `python -m benchmarks` at the largest selected size; alone,
 `python -m benchmarks.http` runs it at every selected size (LABELPULSE_BENCH_SIZES), on a
 database of its own in the cache (~/.cache/labelpulse/http-N.duckdb, imported again when the
@@ -138,6 +143,16 @@ class RouteRun:
     route: str
     baseline: Timing
     timings: list[Timing]
+    # The baseline on one thread (DuckDB only), for the throughput ceiling.
+    single: Timing | None = None
+
+    @property
+    def ceiling(self) -> float | None:
+        """The most c8/c1 can be on this machine: cores ÷ one request's speed-up from one
+        thread to all of them."""
+        if self.single is None:
+            return None
+        return (os.cpu_count() or 1) * self.baseline.p50_ms / self.single.p50_ms
 
 
 def make_plan(db: Path | str, requests: int) -> Plan:
@@ -178,10 +193,25 @@ def _drop_bench_member(db: Path | str) -> None:
         store.close()
 
 
-def _in_process(db: Path | str, plan: Plan, route: str, requests: int) -> Timing:
-    """The route's reports for the same questions, one after the other, on one open store."""
+def _one_thread(db: Path | str, plan: Plan, route: str, requests: int) -> Timing | None:
+    """`_in_process` with DuckDB held to one thread; None on another backend."""
     store = connect(str(db))
     try:
+        duckdb = store.dialect == "duckdb"
+    finally:
+        store.close()
+    return _in_process(db, plan, route, requests, one_thread=True) if duckdb else None
+
+
+def _in_process(
+    db: Path | str, plan: Plan, route: str, requests: int, *, one_thread: bool = False
+) -> Timing:
+    """The route's reports for the same questions, one after the other, on one open store
+    (`one_thread`: the DuckDB database held to one thread)."""
+    store = connect(str(db))
+    try:
+        if one_thread:
+            store.rows("SET threads = 1")
         settings = load_settings(str(db))
         for index in range(min(WARMUP, requests)):
             plan.in_process(store, route, settings, index)
@@ -379,6 +409,7 @@ def bench_http(
         for route in routes or routes_from_env():
             count = route_requests(route, total)
             baseline = _in_process(db, plan, route, count)
+            single = _one_thread(db, plan, route, count)
             server = Server(db)
             try:
                 server.wait_ready()
@@ -395,7 +426,7 @@ def bench_http(
                 ]
             finally:
                 server.stop()
-            runs.append(RouteRun(route, baseline, timings))
+            runs.append(RouteRun(route, baseline, timings, single))
     finally:
         _drop_bench_member(db)
     return runs
@@ -432,6 +463,8 @@ def print_http(events: int, runs: list[RouteRun]) -> bool:
                     f"  {ratio:.2f}x the req/s at c=1 (>= {THROUGHPUT_TARGET}x "
                     f"{'met' if ok else 'not met'})"
                 )
+                if run.ceiling is not None:
+                    line += f"; ceiling on {os.cpu_count()} cores {run.ceiling:.2f}x"
             print(line, flush=True)
     return met
 

@@ -31,7 +31,7 @@ from labelpulse.metrics.registry import Paging, ReportInput
 from labelpulse.metrics.scope import Scope
 from labelpulse.metrics.workunits import (
     item_events,
-    item_figures,
+    item_figure,
     item_keys,
     item_totals,
     maintained_items,
@@ -46,7 +46,7 @@ from labelpulse.store.directory import Directory
 DEFAULT_SORT = "project_name"
 TIMES = ("label_time", "review_time", "edit_time")
 COUNTS = ("rejected", "annotations")
-# The sorts on an item's own sums (`item_figures`): a page by one of them needs no frames or
+# The sorts on an item's own sums (`item_figure`): a page by one of them needs no frames or
 # annotations of the items it leaves out.
 SUMMED = ("label_time", "review_time", "edit_time", "total_time", "rejected")
 # Rows per batch of a stream: what an export holds at a time.
@@ -105,9 +105,9 @@ def items_table(q: ReportInput) -> dict[str, Any]:
         if keyed:
             if order[0] == DEFAULT_SORT:
                 keys = _key_page(_matching_keys(c, p, scope, paging), c, p, order[1], skipped)
-            else:
-                sums = _matching_figures(c, p, scope, paging)
-                keys = _page(sums, c, p, order, True, skipped).select("project", "task")
+                return _page(page_items(c, p, scope, keys), c, p, order, False, False)
+            figures = _matching_figure(c, p, scope, paging, order[0])
+            keys = _figure_page(figures, c, p, order, skipped)
             return _page(page_items(c, p, scope, keys), c, p, order, False, False)
         items = _matching(c, p, scope, paging)
         if not paging.stream:
@@ -270,13 +270,12 @@ def _part(
     return kept
 
 
-def _matching_figures(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
-    """The sums of every matching item (`item_figures`), with no frames or annotations: the
-    columns `_page` reads, NULL, as no sort of `SUMMED` reads them."""
-    items = item_figures(con, p, scope)
-    if paging.search is not None:
-        items = items.filter(items.task.lower().contains(p.string("search")))
-    return items.mutate(frames=ibis.null("int64"), annotations=ibis.null("int64"))
+def _matching_figure(con: Any, p: Params, scope: Scope, paging: Paging, sort: str) -> ir.Table:
+    """The figure `sort` of every matching item (`item_figure`)."""
+    items = item_figure(con, p, scope, sort)
+    if paging.search is None:
+        return items
+    return items.filter(items.task.lower().contains(p.string("search")))
 
 
 def _matching_keys(con: Any, p: Params, scope: Scope, paging: Paging) -> ir.Table:
@@ -366,6 +365,20 @@ def _key_page(keys: ir.Table, con: Any, p: Params, descending: bool, skipped: bo
     ordered = named.order_by(
         [ibis.desc(key) if descending else ibis.asc(key), named.task, named.project]
     ).select("project", "task")
+    return ordered.limit(p.literal("limit"), offset=p.literal("offset") if skipped else 0)
+
+
+def _figure_page(
+    items: ir.Table, con: Any, p: Params, order: tuple[str, bool], skipped: bool
+) -> ir.Table:
+    """The page's item keys by one of their sums (`_matching_figure`), in `_page`'s order: the
+    figure (NULL as 0), then the project's name, the task and the project."""
+    named = _with_project_key(items, con)
+    figure = named.figure.fill_null(ibis.literal(0))
+    ordered = named.order_by(
+        [ibis.desc(figure) if order[1] else ibis.asc(figure), named.project_key, named.task,
+         named.project]
+    ).select("project", "task")  # fmt: skip
     return ordered.limit(p.literal("limit"), offset=p.literal("offset") if skipped else 0)
 
 
