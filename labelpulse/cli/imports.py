@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from labelpulse.cli.context import state
-from labelpulse.connectors.registry import CONNECTORS, ImportOptions
+from labelpulse.connectors.registry import CONNECTORS, ImportOptions, LeadTime
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
@@ -71,6 +71,13 @@ def import_command(
             help="label-studio: a saved GET /api/users/ answer, so members match by email."
         ),
     ] = None,
+    lead_time: Annotated[
+        LeadTime,
+        typer.Option(
+            help="label-studio: how lead_time is read: per session (servers before April "
+            "2022), cumulative (since), or auto (decided per annotation from its versions)."
+        ),
+    ] = LeadTime.auto,
 ) -> None:
     """Import events and directory records; print what was stored, duplicate and rejected."""
     source = files[0] if files and files[0] in CONNECTORS and not Path(files[0]).exists() else None
@@ -80,7 +87,9 @@ def import_command(
     if source is not None:
         if column_map is not None or rejects is not None:
             raise UsageError(f"--map and --rejects are for our own files, not {source} exports")
-        options = ImportOptions(project_name=project_name, dataset=dataset, users=users)
+        options = ImportOptions(
+            project_name=project_name, dataset=dataset, users=users, lead_time=lead_time
+        )
         _import_from_tool(ctx, source, paths, options)
         return
     if rejects is not None and len(paths) > 1:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from labelpulse.cli.context import LabelStudioUrl, state
-from labelpulse.connectors.registry import CONNECTORS, SyncOptions, SyncOutcome
+from labelpulse.connectors.registry import CONNECTORS, LeadTime, SyncOptions, SyncOutcome
 
 if TYPE_CHECKING:
     from labelpulse.connectors.registry import SyncProgress
@@ -39,12 +39,19 @@ def label_studio(
         typer.Option("--project", help="A project id to sync (repeatable; default: all)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    lead_time: Annotated[
+        LeadTime,
+        typer.Option(
+            help="How lead_time is read: per session (servers before April 2022), cumulative "
+            "(since), or auto (decided per annotation from its versions)."
+        ),
+    ] = LeadTime.auto,
 ) -> None:
     """Users, projects, tasks and annotations (and Enterprise reviews and comments) → events."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
-    options = SyncOptions(url=url, token=token, projects=project or [])
+    options = SyncOptions(url=url, token=token, projects=project or [], lead_time=lead_time)
     bars: dict[str, TaskID] = {}
     with Progress(
         "[progress.description]{task.description}",

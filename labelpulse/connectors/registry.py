@@ -20,12 +20,23 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from labelpulse.ingest import IngestSummary
     from labelpulse.store.base import Store
+
+
+class LeadTime(StrEnum):
+    """label-studio: how `lead_time` is read. Servers since April 2022 send the annotation's
+    running total (`cumulative`); older ones sent each save's own session time (`session`);
+    `auto` decides per annotation from its versions (docs/connectors/label-studio.md)."""
+
+    auto = "auto"
+    cumulative = "cumulative"
+    session = "session"
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class ImportOptions:
     """segments: the dataset, owner/name, when the file does not say."""
     users: Path | None = None
     """label-studio: a saved GET /api/users/ answer, so members match by email."""
+    lead_time: LeadTime = LeadTime.auto
+    """label-studio: how `lead_time` is read (per session before April 2022)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class SyncOptions:
     dataset: str | None = None
     projects: Sequence[int] = ()
     since: dt.datetime | None = None
+    lead_time: LeadTime = LeadTime.auto
+    """label-studio: how `lead_time` is read (per session before April 2022)."""
 
 
 SyncProgress = Callable[[str, int, int | None], None]

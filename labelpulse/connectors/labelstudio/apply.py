@@ -162,12 +162,14 @@ def _held(store: Store, batch: Batch, numeric: dict[int, str]) -> dict[str, Held
     for row in store.get_in("events", "annotation", sorted(held), columns=event_columns):
         item = held[str(row["annotation"])]
         item.ids.add(str(row["id"]))
-        if str(row["type"]).startswith("annotation."):
-            item.lead_us += int(row["duration_us"])
         moment = datetime.fromtimestamp(int(row["time_us"]) / 1_000_000, UTC)
+        if str(row["type"]).startswith("annotation."):
+            meta = json.loads(row["meta"]) if row["meta"] else {}
+            item.lead_us += int(row["duration_us"])
+            item.note_lead(moment, meta)
+            if str(row["id"]).endswith(":created"):
+                item.created_key = meta.get("ls_updated_at")
         item.last = moment if item.last is None else max(item.last, moment)
-        if str(row["id"]).endswith(":created") and row["meta"]:
-            item.created_key = json.loads(row["meta"]).get("ls_updated_at")
     return held
 
 

@@ -14,7 +14,13 @@ from labelpulse.store.base import Store
 
 def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
     """`labelpulse import label-studio`: `import_export` with the command's options."""
-    return import_export(store, path, project_name=options.project_name, users=options.users)
+    return import_export(
+        store,
+        path,
+        project_name=options.project_name,
+        users=options.users,
+        lead_time=options.lead_time,
+    )
 
 
 def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:
@@ -23,7 +29,12 @@ def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> S
     if options.url is None or options.token is None:
         raise UsageError("syncing Label Studio needs its --url and a --token")
     result = sync_label_studio(
-        store, url=options.url, token=options.token, projects=options.projects, progress=progress
+        store,
+        url=options.url,
+        token=options.token,
+        projects=options.projects,
+        progress=progress,
+        lead_time=options.lead_time,
     )
     found = [name.replace("_", " ") for name, present in result.features.items() if present]
     return SyncOutcome(

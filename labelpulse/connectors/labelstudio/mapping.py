@@ -5,12 +5,13 @@ it was when exported, synced or changed. A version's key is `created` for the fi
 its `updated_at` for later ones, and its event id is `ls:{unique_id}:{key}`; an id already held
 is never derived again, so the three paths store each version once and never conflict. What a
 new version adds to the annotation's lead time is the increase of Label Studio's cumulative
-`lead_time` over what is held (see docs/connectors/label-studio.md, "Versions").
+`lead_time` over what is held, or, from servers before April 2022, that version's own session
+time (`lead_reading`; see docs/connectors/label-studio.md, "Versions" and "Lead time").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from labelpulse.connectors.labelstudio.records import (
     LsUser,
     stamp,
 )
+from labelpulse.connectors.registry import LeadTime
 
 # A new annotation's `updated_at` trails its `created_at` by 30-50 µs on 1.23.2 (both are set in
 # the one save that creates it); any change is a later request. A version whose `updated_at` is
@@ -31,6 +33,10 @@ UPDATED_AFTER = timedelta(seconds=0.25)
 # the annotation's last action even when Label Studio's clock is ahead of ours.
 AFTER_LAST = timedelta(milliseconds=1)
 TEXT_LIMIT = 10_000
+# In a version event's meta: the `lead_time` the version carried (seconds), and "session" when
+# it was read as one session's time; what the next version of the annotation is compared with.
+LEAD_SEEN = "ls_lead_time"
+LEAD_READ = "ls_lead"
 
 MemberResolver = Callable[[int, LsUser | None], str]
 """Label Studio user id (and the user, when the record expands it) → member id."""
@@ -55,20 +61,27 @@ def project_record(project: int, title: str | None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Version:
-    """One version of an annotation as a path saw it; `action` when a webhook says which."""
+    """One version of an annotation as a path saw it; `action` when a webhook says which;
+    `lead_time`, how its `lead_time` is read (`lead_reading`)."""
 
     annotation: LsAnnotation
     action: Literal["created", "updated"] | None = None
+    lead_time: LeadTime = LeadTime.auto
 
 
 @dataclass
 class Held:
     """What the store holds of one annotation: its `annotation.*` event ids and their summed
     duration (every actor's: Label Studio's lead time is one running total), the `updated_at`
-    its first version was stored with, and its state (for deletions, reviews, comments)."""
+    its first version was stored with, its state (for deletions, reviews, comments), and the
+    latest version held that carried a `lead_time`: when, that `lead_time`, and whether the
+    annotation's lead times were read per session (`lead_reading`)."""
 
     ids: set[str] = field(default_factory=set)
     lead_us: int = 0
+    lead_at: datetime | None = None
+    lead_seen_us: int = 0
+    per_session: bool = False
     created_key: str | None = None
     last: datetime | None = None
     author: str | None = None
@@ -79,15 +92,40 @@ class Held:
     def add(self, event: dict[str, Any]) -> None:
         """Count an event made from this batch, so a later record of the batch sees it."""
         self.ids.add(str(event["id"]))
+        moment = datetime.fromisoformat(str(event["time"]))
         if str(event["type"]).startswith("annotation."):
             self.lead_us += round(float(event.get("duration", 0.0)) * 1_000_000)
-        moment = datetime.fromisoformat(str(event["time"]))
+            self.note_lead(moment, event.get("meta", {}))
         self.last = moment if self.last is None else max(self.last, moment)
         if event["id"].endswith(":created"):
             self.created_key = event.get("meta", {}).get("ls_updated_at")
             self.author = str(event["author"])
             self.project, self.task = str(event["project"]), str(event["task"])
         self.deleted = self.deleted or event["type"] == "annotation.deleted"
+
+    def note_lead(self, moment: datetime, meta: Mapping[str, Any]) -> None:
+        """Keep what a held version event says of its `lead_time` (`LEAD_SEEN`, `LEAD_READ`)."""
+        self.per_session = self.per_session or meta.get(LEAD_READ) == LeadTime.session
+        seen = meta.get(LEAD_SEEN)
+        if isinstance(seen, int | float) and (self.lead_at is None or moment > self.lead_at):
+            self.lead_at, self.lead_seen_us = moment, max(0, round(seen * 1_000_000))
+
+
+def lead_reading(version: Version, held: Held) -> LeadTime:
+    """How this version's `lead_time` is read: as asked, or, asked `auto`, per session when the
+    annotation's held versions were, or when this version is later than the latest held one
+    that carried a `lead_time` and carries a smaller one (a running total never shrinks);
+    otherwise cumulative (what every server since April 2022 sends)."""
+    if version.lead_time is not LeadTime.auto:
+        return version.lead_time
+    a = version.annotation
+    shrank = (
+        held.lead_at is not None
+        and a.lead_time is not None
+        and a.updated_at > held.lead_at
+        and a.lead_us < held.lead_seen_us
+    )
+    return LeadTime.session if held.per_session or shrank else LeadTime.cumulative
 
 
 def version_events(version: Version, held: Held, member: MemberResolver) -> list[dict[str, Any]]:
@@ -99,17 +137,24 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
     author = member(a.completed_by, a.completed_by_user)
     editor = author if a.updated_by in (None, a.completed_by) else member(a.updated_by, None)
     fresh = a.updated_at - a.created_at <= UPDATED_AFTER
-    increase = max(0, a.lead_us - held.lead_us)
+    session = lead_reading(version, held) is LeadTime.session
+    # One session's time is this version's alone; a running total adds what is not held yet.
+    increase = a.lead_us if session else max(0, a.lead_us - held.lead_us)
+    lead = _lead_meta(a.lead_time, session)
     first = "annotation.skipped" if a.was_cancelled else "annotation.submitted"
     later = "annotation.skipped" if a.was_cancelled else "annotation.updated"
     if f"{ann}:created" not in held.ids:
         if version.action == "created" or (version.action is None and fresh):
-            return [_event(a, "created", first, author, author, a.created_at, increase, key)]
-        # First seen already changed: the first version (by the author, with the lead time,
-        # which is mostly the first session's) and this one, by whoever changed it last.
+            return [_event(a, "created", first, author, author, a.created_at, increase, key, lead)]
+        # First seen already changed: the first version (by the author) and this one, by
+        # whoever changed it last. A running total goes to the first version (it is mostly
+        # the first session's); one session's time is the last change's, and the first
+        # version's own time is not in the record.
+        made, changed = (0, increase) if session else (increase, 0)
+        unseen = _lead_meta(None, session)
         return [
-            _event(a, "created", first, author, author, a.created_at, increase, None),
-            _event(a, key, later, editor, author, a.updated_at, 0, None),
+            _event(a, "created", first, author, author, a.created_at, made, None, unseen),
+            _event(a, key, later, editor, author, a.updated_at, changed, None, lead),
         ]
     if version.action == "created" or key == held.created_key:
         return []
@@ -117,7 +162,17 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
         return []  # the first version, held without its key (it was first seen changed)
     if f"{ann}:{key}" in held.ids:
         return []
-    return [_event(a, key, later, editor, author, a.updated_at, increase, None)]
+    return [_event(a, key, later, editor, author, a.updated_at, increase, None, lead)]
+
+
+def _lead_meta(lead_time: float | None, session: bool) -> dict[str, Any]:
+    """What a version event keeps of the `lead_time` it was read from (`Held.note_lead`)."""
+    meta: dict[str, Any] = {}
+    if lead_time is not None:
+        meta[LEAD_SEEN] = lead_time
+    if session:
+        meta[LEAD_READ] = str(LeadTime.session)
+    return meta
 
 
 def _event(
@@ -129,9 +184,10 @@ def _event(
     moment: datetime,
     duration_us: int,
     created_key: str | None,
+    lead: Mapping[str, Any],
 ) -> dict[str, Any]:
     assert a.project is not None
-    meta: dict[str, Any] = {"ls_annotation": a.id, "ls_task": a.task}
+    meta: dict[str, Any] = {"ls_annotation": a.id, "ls_task": a.task, **lead}
     if created_key is not None:
         meta["ls_updated_at"] = created_key
     if a.ground_truth:
@@ -201,7 +257,7 @@ def review_event(
         "id": f"ls-review:{review.id}:{kind.removeprefix('review.')}",
         "type": kind,
         "time": stamp(moment),
-        "actor": member(review.created_by, None),
+        "actor": member(review.created_by, review.created_by_user),
         "project": held.project,
         "task": held.task,
         "annotation": annotation,

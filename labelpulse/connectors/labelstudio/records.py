@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from labelpulse.connectors.labelstudio.regions import count_regions
 from labelpulse.errors import RecordError
 from labelpulse.ingest.invalid import invalid_batch, record_errors
 
@@ -105,23 +106,27 @@ class LsAnnotation(_Record):
 
     @property
     def lead_us(self) -> int:
-        """The cumulative lead time in whole microseconds (null or negative: 0)."""
+        """`lead_time` in whole microseconds (null or negative: 0): cumulative or one session's
+        time, depending on the server (`mapping.lead_reading`)."""
         return max(0, round((self.lead_time or 0.0) * 1_000_000))
 
     @property
     def regions(self) -> int:
-        """Regions in the result (`result_count` is 0 on annotations made from predictions)."""
+        """Distinct regions of the result, as Label Studio counts them (`regions.count_regions`);
+        `result_count` only when the record has no result: older servers wrote 0 there."""
         if self.result is not None:
-            return len(self.result)
+            return count_regions(self.result)
         return max(0, self.result_count or 0)
 
 
 class LsReview(_Record):
-    """An Enterprise annotation review (GET /api/annotation-reviews/, REVIEW_* webhooks)."""
+    """An Enterprise annotation review (GET /api/annotation-reviews/, REVIEW_* webhooks, and
+    `annotations[].reviews` of an Enterprise JSON export, whose `created_by` is the user)."""
 
     id: int
     annotation: int
     created_by: int
+    created_by_user: LsUser | None = None
     accepted: bool | None = None
     fixed_annotation_history: int | None = None
     created_at: datetime
@@ -137,6 +142,17 @@ class LsReview(_Record):
     @classmethod
     def _id(cls, value: Any) -> Any:
         return _user_id(value)
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any], annotation: int | None = None) -> LsReview:
+        """Parse one review; `annotation` fills in a review that does not name its annotation
+        (one embedded in it)."""
+        fields = dict(data)
+        if isinstance(data.get("created_by"), Mapping):
+            fields["created_by_user"] = data["created_by"]
+        if fields.get("annotation") is None:
+            fields["annotation"] = annotation
+        return cls.model_validate(fields)
 
 
 class LsComment(_Record):

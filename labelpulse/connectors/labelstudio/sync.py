@@ -10,7 +10,7 @@ Enterprise reviews and comments are read where the server has them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from labelpulse.connectors.labelstudio.records import (
     read_users,
 )
 from labelpulse.connectors.people import People
-from labelpulse.connectors.registry import SyncProgress
+from labelpulse.connectors.registry import LeadTime, SyncProgress
 from labelpulse.errors import RecordError, UsageError
 from labelpulse.ingest import IngestSummary
 from labelpulse.ingest.invalid import invalid_batch, record_errors
@@ -72,11 +72,13 @@ def sync_label_studio(
     projects: Sequence[int] = (),
     progress: SyncProgress | None = None,
     page_size: int = PAGE_SIZE,
+    lead_time: LeadTime = LeadTime.auto,
 ) -> SyncResult:
     """Sync every project the token can see (or those named): users, projects, tasks,
     annotations, deletions; reviews and comments on Enterprise. Safe to run any number of
     times: a second run stores only what changed on the server since. `progress` is called
-    after each page: the project's title, its tasks read so far, its tasks in all.
+    after each page: the project's title, its tasks read so far, its tasks in all. `lead_time`:
+    how the annotations' `lead_time` is read (`mapping.lead_reading`).
 
     `target`: the store, or the `Applier` its owner shares with webhook deliveries (the web
     app's periodic sync)."""
@@ -94,7 +96,9 @@ def sync_label_studio(
     for project in chosen:
         number, title = int(project["id"]), str(project.get("title") or "").strip()
         result.projects.append(title or f"Label Studio project {number}")
-        _sync_project(applier, client, people, number, title, progress, page_size, result)
+        _sync_project(
+            applier, client, people, number, title, progress, page_size, result, lead_time
+        )
     return result
 
 
@@ -107,12 +111,13 @@ def _sync_project(
     progress: SyncProgress | None,
     page_size: int,
     result: SyncResult,
+    lead_time: LeadTime,
 ) -> None:
     result.add(applier.apply(Batch(projects={project: title}), people))
     seen: set[str] = set()
     done = 0
     for ids, total in client.task_pages(project, page_size):
-        versions = read_tasks(client.export(project, ids), project)
+        versions = read_as(read_tasks(client.export(project, ids), project), lead_time)
         seen |= {annotation_id(v.annotation.unique_id) for v in versions}
         result.add(applier.apply(Batch(versions=versions), people))
         done += len(ids)
@@ -125,7 +130,8 @@ def _sync_project(
         tasks = sorted({int(t.removeprefix("ls-task-")) for t in missing.values()})
         versions = []
         for start in range(0, len(tasks), page_size):
-            versions += read_tasks(client.export(project, tasks[start : start + page_size]))
+            page = read_tasks(client.export(project, tasks[start : start + page_size]))
+            versions += read_as(page, lead_time)
         present = {annotation_id(v.annotation.unique_id) for v in versions}
         gone = sorted(a for a in missing if a not in present)
         result.add(applier.apply(Batch(versions=versions, gone=gone), people))
@@ -145,7 +151,7 @@ def _enterprise(
     result.features["annotation_history"] |= history is not None
     if reviews or comments:
         batch = Batch(
-            reviews=read_each(reviews or [], LsReview.model_validate, "review(s)", not_object=None),
+            reviews=read_each(reviews or [], LsReview.read, "review(s)", not_object=None),
             comments=read_each(comments or [], LsComment.read, "comment(s)", not_object=None),
         )
         result.add(applier.apply(batch, people))
@@ -158,6 +164,7 @@ def import_export(
     project_name: str | None = None,
     users: Path | Sequence[Mapping[str, Any]] | None = None,
     progress: ImportProgress | None = None,
+    lead_time: LeadTime = LeadTime.auto,
 ) -> IngestSummary:
     """Import a project's JSON export (`GET /api/projects/{id}/export?exportType=JSON`).
 
@@ -166,10 +173,13 @@ def import_export(
     without it, users already met by a sync or webhook are recognised and others become
     members named `label-studio-<id>`. An export is a snapshot: an annotation missing from it
     is not taken as deleted (a sync or webhook says so). `target`: the store, or the `Applier`
-    its owner shares.
+    its owner shares. An Enterprise export's reviews (`annotations[].reviews`) become the
+    review actions a sync makes of them, with the same ids. `lead_time`: how the annotations'
+    `lead_time` is read (`mapping.lead_reading`).
     """
     tasks = _read_export(path)
-    versions = read_tasks(tasks)
+    versions = read_as(read_tasks(tasks), lead_time)
+    reviews = read_embedded_reviews(tasks)
     numbers = {v.annotation.project for v in versions}
     numbers |= {t["project"] for t in tasks if isinstance(t.get("project"), int)}
     if project_name is not None and len(numbers) > 1:
@@ -185,6 +195,8 @@ def import_export(
         result.add(applier.apply(Batch(versions=chunk), people))
         if progress is not None:
             progress(len(chunk))
+    if reviews:  # after their annotations: a review is placed on an annotation held
+        result.add(applier.apply(Batch(reviews=reviews), people))
     return result.summary
 
 
@@ -223,6 +235,42 @@ def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version
     if errors:
         raise invalid_batch(errors, len(items), "task(s)")
     return versions
+
+
+def read_as(versions: list[Version], lead_time: LeadTime) -> list[Version]:
+    """The versions, their `lead_time` read as asked."""
+    if lead_time is LeadTime.auto:
+        return versions
+    return [replace(v, lead_time=lead_time) for v in versions]
+
+
+def read_embedded_reviews(tasks: Iterable[Any]) -> list[LsReview]:
+    """The reviews an Enterprise JSON export embeds in its annotations (`reviews`, shaped as
+    GET /api/annotation-reviews/ answers, `created_by` expanded to the user), checked;
+    InvalidRecordsError names each bad one by its task's position (from 1) and its id."""
+    items = list(tasks)
+    reviews: list[LsReview] = []
+    errors: list[RecordError] = []
+    for position, task in enumerate(items, start=1):
+        if not isinstance(task, Mapping) or not isinstance(task.get("annotations"), list):
+            continue  # read_tasks names a task that is not one
+        for data in task["annotations"]:
+            embedded = data.get("reviews") if isinstance(data, Mapping) else None
+            if not isinstance(embedded, list):
+                continue
+            owner = data.get("id") if isinstance(data.get("id"), int) else None
+            for review in embedded:
+                label = f"review {review.get('id')}" if isinstance(review, Mapping) else None
+                if not isinstance(review, Mapping):
+                    errors.append(RecordError(position, label, "reviews", "must be objects"))
+                    continue
+                try:
+                    reviews.append(LsReview.read(review, owner))
+                except ValidationError as exc:
+                    errors += record_errors(exc, position, label)
+    if errors:
+        raise invalid_batch(errors, len(items), "task(s)")
+    return reviews
 
 
 def _read_export(path: Path) -> list[Any]:
