@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from labelpulse.cli import app
 from labelpulse.config import Settings
 from labelpulse.connectors.labelstudio import (
     SECRET_HEADER,
@@ -264,3 +266,22 @@ def test_json_min_and_csv_exports_are_refused_naming_the_export_to_choose(
     with pytest.raises(UsageError, match="Export → JSON"):
         import_export(store, write(tmp_path / "other.json", {"not": "an export"}))
     assert count(store) == 0
+
+
+# -- members by any case of their email -----------------------------------------------------------
+def test_member_option_finds_a_member_by_the_email_as_label_studio_shows_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "cli.duckdb"
+    store = connect(str(db))
+    import_export(store, SAMPLES / "export_json.json", users=sample("users"))
+    store.close()
+    args = ["--db", str(db), "report", "member", "--member", "Bob@LabelPulse.TEST",
+            "--from", "2026-11-24", "--to", "2026-11-26", "--tz", "UTC", "--format", "json"]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"LABELPULSE_DB": None})
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["member"]["id"] == BOB  # bob@labelpulse.test
+    assert {k: body["annotations"][k] for k in ("submitted", "skipped", "total_time")} == {
+        "submitted": 2, "skipped": 1, "total_time": 12.5,
+    }  # fmt: skip
