@@ -285,3 +285,21 @@ def test_member_option_finds_a_member_by_the_email_as_label_studio_shows_it(
     assert {k: body["annotations"][k] for k in ("submitted", "skipped", "total_time")} == {
         "submitted": 2, "skipped": 1, "total_time": 12.5,
     }  # fmt: skip
+
+
+# -- an export given to our own importer ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "export", [SAMPLES / "export_json.json", REAL / "task_format_example.json"], ids=["list", "task"]
+)
+def test_plain_import_of_a_label_studio_export_names_the_command(
+    tmp_path: Path, export: Path
+) -> None:
+    db = tmp_path / "plain.duckdb"
+    result = CliRunner().invoke(app, ["--db", str(db), "import", str(export)],
+                                env={"LABELPULSE_DB": None})  # fmt: skip
+    assert result.exit_code == 1
+    assert f"labelpulse import label-studio {export}" in str(result.exception)
+    assert not export.with_name(export.name + ".rejects.ndjson").exists()
+    store = connect(str(db))
+    assert count(store) == 0
+    store.close()
