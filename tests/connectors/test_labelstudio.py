@@ -130,7 +130,7 @@ def _annotation(**changes: Any) -> LsAnnotation:
     return LsAnnotation.read(data)
 
 
-def _member(user: int, _: Any) -> str:
+def _member(user: int | None, _: Any) -> str:
     return f"user-{user}"
 
 

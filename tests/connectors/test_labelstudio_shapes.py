@@ -276,8 +276,22 @@ def test_member_option_finds_a_member_by_the_email_as_label_studio_shows_it(
     store = connect(str(db))
     import_export(store, SAMPLES / "export_json.json", users=sample("users"))
     store.close()
-    args = ["--db", str(db), "report", "member", "--member", "Bob@LabelPulse.TEST",
-            "--from", "2026-11-24", "--to", "2026-11-26", "--tz", "UTC", "--format", "json"]  # fmt: skip
+    args = [
+        "--db",
+        str(db),
+        "report",
+        "member",
+        "--member",
+        "Bob@LabelPulse.TEST",
+        "--from",
+        "2026-11-24",
+        "--to",
+        "2026-11-26",
+        "--tz",
+        "UTC",
+        "--format",
+        "json",
+    ]
     result = CliRunner().invoke(app, args, env={"LABELPULSE_DB": None})
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
@@ -289,7 +303,9 @@ def test_member_option_finds_a_member_by_the_email_as_label_studio_shows_it(
 
 # -- an export given to our own importer ---------------------------------------------------------
 @pytest.mark.parametrize(
-    "export", [SAMPLES / "export_json.json", REAL / "task_format_example.json"], ids=["list", "task"]
+    "export",
+    [SAMPLES / "export_json.json", REAL / "task_format_example.json"],
+    ids=["list", "task"],
 )
 def test_plain_import_of_a_label_studio_export_names_the_command(
     tmp_path: Path, export: Path
