@@ -319,3 +319,15 @@ def test_plain_import_of_a_label_studio_export_names_the_command(
     store = connect(str(db))
     assert count(store) == 0
     store.close()
+
+
+def test_a_coco_export_is_not_taken_for_a_task(store: Store, tmp_path: Path) -> None:
+    """COCO (one of Label Studio's export formats) is one object with its own `annotations`."""
+    coco = {
+        "images": [{"id": 0, "file_name": "1.jpg"}],
+        "categories": [{"id": 0, "name": "Car"}],
+        "annotations": [{"id": 0, "image_id": 0, "category_id": 0, "bbox": [1, 2, 3, 4]}],
+    }
+    with pytest.raises(UsageError, match="Export → JSON"):
+        import_export(store, write(tmp_path / "result.json", coco))
+    assert count(store) == 0

@@ -239,13 +239,14 @@ _CHOOSE_JSON = (
 
 def _read_export(path: Path) -> list[Any]:
     """The tasks of a JSON export: a JSON array of tasks, or one task object (Label Studio's
-    sample task and the docs' example are one). A CSV export, a JSON-MIN export (a JSON array
-    of flat rows, one per annotation: no task has `annotations`) or any other JSON is refused
-    with a message that says which export to choose."""
+    sample task and the docs' example are one; a task always has `data`, which tells it from
+    a COCO file's object with its own `annotations`). A CSV export, a JSON-MIN export (a JSON
+    array of flat rows, one per annotation: no task has `annotations`) or any other JSON is
+    refused with a message that says which export to choose."""
     if path.is_file() and _first_character(path) not in ("[", "{"):
         raise UsageError(f"{path} is not JSON (a CSV export?): {_CHOOSE_JSON}")
     data = read_json(path)
-    if isinstance(data, Mapping) and ("annotations" in data or "data" in data):
+    if isinstance(data, Mapping) and "data" in data:  # a task: its `data` is what was labeled
         return [data]
     if not isinstance(data, list):
         raise UsageError(f"{path} is not Label Studio's JSON export (tasks): {_CHOOSE_JSON}")
