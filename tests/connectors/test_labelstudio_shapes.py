@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +25,12 @@ from labelpulse.cli import app
 from labelpulse.config import Settings
 from labelpulse.connectors.labelstudio import (
     SECRET_HEADER,
+    SyncResult,
     ensure_secret,
     import_export,
     ingest_webhook,
     remember_users,
+    sync_label_studio,
 )
 from labelpulse.errors import UsageError
 from labelpulse.store import Store, connect
@@ -331,3 +337,81 @@ def test_a_coco_export_is_not_taken_for_a_task(store: Store, tmp_path: Path) -> 
     with pytest.raises(UsageError, match="Export → JSON"):
         import_export(store, write(tmp_path / "result.json", coco))
     assert count(store) == 0
+
+
+# -- sync meets the other paths whichever key each carries ---------------------------------------
+class _Server(ThreadingHTTPServer):
+    """The few GET answers sync reads, from one project's JSON export (`tasks`); the
+    Enterprise endpoints answer 404 as the open-source edition does."""
+
+    tasks: list[dict[str, Any]]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        tasks = self.server.tasks
+        answers: dict[str, Any] = {
+            "/api/current-user/whoami": {"id": 1, "email": "admin@labelpulse.test"},
+            "/api/users/": sample("users"),
+            "/api/projects/": [{"id": 1, "title": "Sentiment"}],
+            "/api/tasks/": {"tasks": [{"id": t["id"]} for t in tasks], "total": len(tasks)},
+            "/api/projects/1/export": [t for t in tasks if str(t["id"]) in query.get("ids[]", [])],
+        }
+        found = answers.get(url.path)
+        body = json.dumps(found if found is not None else {"detail": "Not found."}).encode()
+        self.send_response(200 if found is not None else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests say what matters."""
+
+
+@pytest.fixture
+def label_studio() -> Iterator[_Server]:
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.tasks = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def _sync(target: Store, server: _Server) -> SyncResult:
+    return sync_label_studio(target, url=f"http://127.0.0.1:{server.server_address[1]}", token="t")
+
+
+def test_sync_before_and_after_the_server_fills_in_unique_ids(
+    store: Store, label_studio: _Server, tmp_path: Path
+) -> None:
+    label_studio.tasks = without_unique_ids(sample("export_json"))
+    first = _sync(store, label_studio)
+    assert (first.summary.stored, first.deleted) == (5, 0)
+    assert events(store) == WITHOUT_IDS
+    # The same annotations, now with unique_id: nothing new, and none taken as deleted.
+    label_studio.tasks = sample("export_json")
+    again = _sync(store, label_studio)
+    assert (again.summary.stored, again.deleted) == (0, 0)
+    assert events(store) == WITHOUT_IDS
+    assert import_export(store, SAMPLES / "export_json.json").stored == 0
+    assert_scenario_figures(store)
+
+    # The reverse: a sync with unique ids, webhooks without them, a sync without them.
+    other = connect(str(tmp_path / "other.duckdb"))
+    assert _sync(other, label_studio).summary.stored == 5
+    bare = [without_unique_ids(body) for body in deliveries()]
+    assert [ingest_webhook(other, body).stored for body in bare] == [0, 0, 0, 0, 0, 1, 1, 0]
+    label_studio.tasks = without_unique_ids(sample("export_json"))
+    last = _sync(other, label_studio)
+    assert (last.summary.stored, last.deleted) == (0, 0)
+    assert count(other) == 7  # the 5 of the export, Bob's 4 and its deletion
+    assert_scenario_figures(other)
+    other.close()
