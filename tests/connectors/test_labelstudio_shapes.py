@@ -319,7 +319,7 @@ def test_plain_import_of_a_label_studio_export_names_the_command(
     db = tmp_path / "plain.duckdb"
     result = CliRunner().invoke(app, ["--db", str(db), "import", str(export)],
                                 env={"LABELPULSE_DB": None})  # fmt: skip
-    assert result.exit_code == 1
+    assert isinstance(result.exception, UsageError)  # exit 2, as every usage error
     assert f"labelpulse import label-studio {export}" in str(result.exception)
     assert not export.with_name(export.name + ".rejects.ndjson").exists()
     store = connect(str(db))
