@@ -415,3 +415,11 @@ def test_sync_before_and_after_the_server_fills_in_unique_ids(
     assert count(other) == 7  # the 5 of the export, Bob's 4 and its deletion
     assert_scenario_figures(other)
     other.close()
+
+
+def test_an_annotation_webhook_without_its_project_is_refused(store: Store) -> None:
+    body = real("webhook_annotation_created.json")
+    del body["project"]
+    with pytest.raises(UsageError, match='"project"'):
+        ingest_webhook(store, body)
+    assert count(store) == 0
