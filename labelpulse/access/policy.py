@@ -97,6 +97,7 @@ def cut_scope(
     members: list[str] | None = None,
 ) -> Scope:
     """The scope of one query: what was asked, checked against and cut to the viewer's scope."""
+    members = [directory.resolve_member(m) for m in members] if members else members
     if member is not None:
         check_member(viewer, member)
     for one in members or []:

@@ -32,6 +32,8 @@ def report_for(
         raise UsageError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
     window = make_window(start, end, settings.timezone if tz is None else tz)
     directory = Directory.load(store)
+    if member is not None:
+        member = directory.resolve_member(member)
     if name in MEMBER_REPORTS:
         member = member or viewer.id
     scope = cut_scope(

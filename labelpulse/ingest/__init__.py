@@ -21,6 +21,7 @@ from typing import Any
 from labelpulse.errors import MAX_DETAILS, NotFoundError, RecordError
 from labelpulse.events import DirectoryRecord
 from labelpulse.ingest.files import Progress, read_batches
+from labelpulse.ingest.foreign import refuse_tool_exports
 from labelpulse.ingest.invalid import invalid_batch
 from labelpulse.ingest.mapping import ColumnMapping
 from labelpulse.store.base import AppendOutcome, Store, ValidatedBatch
@@ -161,6 +162,8 @@ def import_file(
     """
     if not path.is_file():
         raise NotFoundError(f"no such file: {path}")
+    if mapping is None:
+        refuse_tool_exports(path)
     rejects = _Rejects(rejects_path or path.with_name(path.name + ".rejects.ndjson"))
     summary = IngestSummary()
     reader = _Reader(path, batch_size, progress, mapping)

@@ -40,6 +40,7 @@ def report(
     window = make_window(start, end, settings.timezone if tz is None else tz)
     directory = Directory.load(store)
     scope = make_scope(directory, workspaces=workspaces, projects=projects, members=members)
+    member = directory.resolve_member(member) if member is not None else None
     return compute(store, name, window, scope, member=member, settings=settings, paging=paging)
 
 

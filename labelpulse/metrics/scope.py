@@ -208,6 +208,7 @@ def make_scope(
         asked = set(workspaces)
         in_workspaces = {p for p, row in directory.projects.items() if row["workspace"] in asked}
         chosen = in_workspaces if chosen is None else chosen & in_workspaces
+    members = [directory.resolve_member(m) for m in members] if members else None
     return Scope(
         projects=None if chosen is None else tuple(sorted(chosen)),
         members=tuple(sorted(set(members))) if members else None,

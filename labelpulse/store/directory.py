@@ -49,6 +49,18 @@ class Directory:
             "role": known["role"] if known else None,
         }
 
+    def resolve_member(self, given: str) -> str:
+        """The member a person means by `given`: the member with that id, else the one whose id
+        or email is `given` in another case (ids made from emails are lower-cased, while Label
+        Studio and mail clients show `Bob.Builder@Example.com`). Unknown: `given` unchanged."""
+        if given in self.members:
+            return given
+        wanted = given.strip().casefold()
+        for member_id in self.members:
+            if member_id.casefold() == wanted:
+                return member_id
+        return find_by_email(self, given) or given
+
     def member_projects(self, member_id: str) -> set[str]:
         """Projects a member belongs to: directly, or through a workspace they belong to."""
         held = self.memberships.get(member_id, set())

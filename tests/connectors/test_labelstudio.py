@@ -130,7 +130,7 @@ def _annotation(**changes: Any) -> LsAnnotation:
     return LsAnnotation.read(data)
 
 
-def _member(user: int, _: Any) -> str:
+def _member(user: int | None, _: Any) -> str:
     return f"user-{user}"
 
 
@@ -203,23 +203,23 @@ def test_bad_webhook_bodies_are_named(store: Store) -> None:
     with pytest.raises(UsageError, match="send payload"):
         ingest_webhook(store, {"action": "ANNOTATION_CREATED"})
     body = copy.deepcopy(deliveries()[1])
-    del body["annotation"]["unique_id"]
+    body["annotation"]["lead_time"] = "slow"
     with pytest.raises(InvalidRecordsError) as bad:
         ingest_webhook(store, body)
-    assert bad.value.details[0]["field"] == "unique_id"
+    assert bad.value.details[0]["field"] == "lead_time"
     assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 0}]
 
 
 def test_a_bad_export_stores_nothing(store: Store, tmp_path: Path) -> None:
     tasks = sample("export_json")
-    del tasks[1]["annotations"][0]["unique_id"]
+    tasks[1]["annotations"][0]["lead_time"] = "slow"
     tasks[2]["annotations"][0]["created_at"] = "2026-11-25T21:55:03"
     broken = tmp_path / "export.json"
     broken.write_text(json.dumps(tasks))
     with pytest.raises(InvalidRecordsError) as bad:
         import_export(store, broken)
     found = {(d["position"], d["id"], d["field"]) for d in bad.value.details}
-    assert found == {(2, "annotation 2", "unique_id"), (3, "annotation 3", "created_at")}
+    assert found == {(2, "annotation 2", "lead_time"), (3, "annotation 3", "created_at")}
     assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 0}]
     minimal = tmp_path / "min.json"
     minimal.write_text(json.dumps({"not": "an export"}))

@@ -364,7 +364,7 @@ def test_a_null_lead_time_is_no_sign_of_sessions(store: Store) -> None:
     assert bob_durations(store) == [7.5, 0.0, 3.5]
 
 
-def _member(user: int, _: Any) -> str:
+def _member(user: int | None, _: Any) -> str:
     return f"user-{user}"
 
 

@@ -1,8 +1,9 @@
 """Label Studio (open-source and Enterprise) → labelpulse; the mapping is
 docs/connectors/label-studio.md.
 
-Three paths, one mapping, deterministic event ids (`ls:{unique_id}:{version}`), so that the
-same work met by any of them, in any order, is stored once:
+Three paths, one mapping, deterministic event ids (`ls:{unique_id}:{version}`; without a
+`unique_id`, a key derived from project, task and annotation id that `apply` makes meet the
+other), so that the same work met by any of them, in any order, is stored once:
 
 - `import_export(store, path, project_name=...)`: a project's JSON export file;
 - `sync_label_studio(store, url=..., token=...)`: the REST API, incremental, deletions included;

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,9 +24,10 @@ from labelpulse.connectors.labelstudio.mapping import (
     Held,
     MemberResolver,
     Version,
-    annotation_id,
+    annotation_key,
     comment_event,
     deleted_event,
+    derived_key,
     project_id,
     project_record,
     review_event,
@@ -62,13 +63,21 @@ class Batch:
     users: list[LsUser] = field(default_factory=list)
 
 
+# The member a version is credited to when its `completed_by` is null (the user was deleted)
+# and nothing else names them: one for the whole server, kept as the alias of this key.
+DELETED_USER = "deleted"
+DELETED_USER_NAME = "Deleted Label Studio user"
+
+
 @dataclass
 class Applied:
-    """What a step stored, and how many deletions and reviews/comments it could not place."""
+    """What a step stored, how many deletions and reviews/comments it could not place, and the
+    ids its versions' annotations are held under (`apply` decides them: see `_first_keys`)."""
 
     summary: IngestSummary
     deleted: int = 0
     unplaced: int = 0
+    annotations: set[str] = field(default_factory=set)
 
 
 class Applier:
@@ -93,13 +102,15 @@ class Applier:
         """Store what `batch` adds to what is held, whole or not at all."""
         store = self.store
         with self._lock:
+            batch = replace(batch, versions=_first_keys(store, batch.versions))
             numeric = _numeric_ids(store, batch)
             held = _held(store, batch, numeric)
             records, deleted, unplaced = _records(store, batch, people, numeric, held, now)
             summary = ingest_records(store, records) if records else IngestSummary()
             people.save()
             _remember_ids(store, batch)
-        return Applied(summary, deleted, unplaced)
+        keys = {annotation_key(v.annotation) for v in batch.versions}
+        return Applied(summary, deleted, unplaced, keys)
 
 
 def apply(
@@ -121,9 +132,61 @@ def held_annotations(store: Store, project: int) -> dict[str, str]:
     }
 
 
+def _first_keys(store: Store, versions: list[Version]) -> list[Version]:
+    """Each version under the key its annotation was first stored with.
+
+    A record with a `unique_id` is held as `ls:{unique_id}`, one without as the derived key
+    (`mapping.annotation_key`); the same annotation can come both ways (an old export, then a
+    sync after Label Studio filled it in; a webhook payload without it, then an export with it).
+    Label Studio's numeric annotation id, remembered with the first key it was stored under,
+    joins the two: a record whose own key differs from that first key takes it when it is
+    surely the same annotation — the first key is its derived key (same project, task and
+    id), or it lacks a `unique_id` and the held annotation is on its project and task. Any
+    other record (another server's annotation with the same number) keeps its own key."""
+    wanted = sorted({str(v.annotation.id) for v in versions})
+    if not wanted:
+        return versions
+    rows = store.get_in(
+        "external_ids", "external_id", wanted,
+        columns=("external_id", "internal_id"), source=SOURCE, kind="annotation",
+    )  # fmt: skip
+    first = {int(r["external_id"]): str(r["internal_id"]) for r in rows}
+    differing = {
+        first[v.annotation.id]
+        for v in versions
+        if v.annotation.id in first and first[v.annotation.id] != annotation_key(v.annotation)
+    }
+    if not differing:
+        return versions
+    state = {
+        str(r["annotation"]): (r["project"], r["task"])
+        for r in store.get_in(
+            "state", "annotation", sorted(differing), columns=("annotation", "project", "task")
+        )
+    }
+    met: list[Version] = []
+    for version in versions:
+        a = version.annotation
+        held = first.get(a.id)
+        if held is None or held == annotation_key(a):
+            met.append(version)
+        elif held == derived_key(a):
+            met.append(replace(version, annotation=a.model_copy(update={"unique_id": None})))
+        elif (
+            a.unique_id is None
+            and a.project is not None
+            and state.get(held) == (project_id(a.project), task_id(a.task))
+        ):
+            uid = held.removeprefix("ls:")
+            met.append(replace(version, annotation=a.model_copy(update={"unique_id": uid})))
+        else:
+            met.append(version)
+    return met
+
+
 def _numeric_ids(store: Store, batch: Batch) -> dict[int, str]:
     """Label Studio annotation id → ours, for every numeric id the batch names."""
-    known = {v.annotation.id: annotation_id(v.annotation.unique_id) for v in batch.versions}
+    known = {v.annotation.id: annotation_key(v.annotation) for v in batch.versions}
     wanted = {*batch.gone_ls_annotations, *(r.annotation for r in batch.reviews)}
     wanted |= {c.annotation for c in batch.comments if c.annotation is not None}
     wanted -= set(known)
@@ -138,7 +201,7 @@ def _numeric_ids(store: Store, batch: Batch) -> dict[int, str]:
 
 def _held(store: Store, batch: Batch, numeric: dict[int, str]) -> dict[str, Held]:
     """What is held of every annotation the batch touches, including a deleted task's."""
-    ours = {annotation_id(v.annotation.unique_id) for v in batch.versions} | set(batch.gone)
+    ours = {annotation_key(v.annotation) for v in batch.versions} | set(batch.gone)
     ours |= {numeric[n] for n in batch.gone_ls_annotations if n in numeric}
     ours |= {numeric[r.annotation] for r in batch.reviews if r.annotation in numeric}
     ours |= {numeric[c.annotation] for c in batch.comments if c.annotation in numeric}
@@ -184,7 +247,9 @@ def _records(
     directory = Directory.load(store)
     members = _users(batch.users, people, directory)
 
-    def member(user: int, expanded: LsUser | None) -> str:
+    def member(user: int | None, expanded: LsUser | None) -> str:
+        if user is None:
+            return people.resolve(DELETED_USER, name=DELETED_USER_NAME)
         if expanded is not None:
             return people.resolve(user, email=expanded.email, name=expanded.name)
         return people.resolve(user)
@@ -197,8 +262,9 @@ def _records(
             held.setdefault(ann, Held()).add(event)
 
     for version in batch.versions:
-        ann = annotation_id(version.annotation.unique_id)
-        add(ann, version_events(version, held.setdefault(ann, Held()), member))
+        ann = annotation_key(version.annotation)
+        item = held.setdefault(ann, Held())
+        add(ann, version_events(_attributed(version, item, people), item, member))
     moment = now or utc_now()
     gone = [*batch.gone, *(numeric[n] for n in batch.gone_ls_annotations if n in numeric)]
     gone_tasks = {task_id(t) for t in batch.gone_ls_tasks}
@@ -221,6 +287,22 @@ def _records(
         if title is not None or project_id(n) not in directory.projects
     ]
     return [*events, *members, *people.new_members, *projects], deleted, unplaced
+
+
+def _attributed(version: Version, held: Held, people: People) -> Version:
+    """A version whose `completed_by` is null (its user was deleted in Label Studio) credited
+    to the member the annotation was first stored with, else to who changed it last
+    (`updated_by`); with neither, `completed_by` stays null: the deleted-user member."""
+    a = version.annotation
+    if a.completed_by is not None:
+        return version
+    author = a.updated_by
+    if held.author is not None:  # as first stored: a user id, or the deleted-user member
+        ids = [int(k) for k, m in people.aliases().items() if m == held.author and k.isdigit()]
+        author = min(ids) if ids else None
+    if author is None:
+        return version
+    return replace(version, annotation=a.model_copy(update={"completed_by": author}))
 
 
 def _placed(
@@ -275,7 +357,7 @@ def _remember_ids(store: Store, batch: Batch) -> None:
     kinds: dict[str, dict[str, str]] = {"annotation": {}, "task": {}, "project": {}}
     for version in batch.versions:
         a = version.annotation
-        kinds["annotation"][str(a.id)] = annotation_id(a.unique_id)
+        kinds["annotation"][str(a.id)] = annotation_key(a)
         kinds["task"][str(a.task)] = task_id(a.task)
         if a.project is not None:
             kinds["project"][str(a.project)] = project_id(a.project)

@@ -38,12 +38,27 @@ TEXT_LIMIT = 10_000
 LEAD_SEEN = "ls_lead_time"
 LEAD_READ = "ls_lead"
 
-MemberResolver = Callable[[int, LsUser | None], str]
-"""Label Studio user id (and the user, when the record expands it) → member id."""
+MemberResolver = Callable[[int | None, LsUser | None], str]
+"""Label Studio user id (and the user, when the record expands it) → member id; None: a deleted
+user nothing else is known of."""
 
 
 def annotation_id(unique_id: str) -> str:
     return f"ls:{unique_id}"
+
+
+def derived_key(a: LsAnnotation) -> str:
+    """The id of an annotation without a `unique_id`: `ls:p{project}-t{task}-a{id}`. Label
+    Studio's annotation id is unique per server; its project and task, which never change, keep
+    two servers' annotation 17 apart unless they also share project and task ids."""
+    return f"ls:p{a.project}-t{a.task}-a{a.id}"
+
+
+def annotation_key(a: LsAnnotation) -> str:
+    """Our id of an annotation as this record alone tells it: `ls:{unique_id}`, else the
+    derived key. `apply` keeps whichever an annotation was first stored under when a later
+    record carries the other (docs/connectors/label-studio.md, "Annotation keys")."""
+    return derived_key(a) if a.unique_id is None else annotation_id(a.unique_id)
 
 
 def task_id(task: int) -> str:
@@ -132,7 +147,7 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
     """The events a version adds to what is held: none, one, or (first seen already changed)
     two — the first version and this one."""
     a = version.annotation
-    ann = annotation_id(a.unique_id)
+    ann = annotation_key(a)
     key = stamp(a.updated_at)
     author = member(a.completed_by, a.completed_by_user)
     editor = author if a.updated_by in (None, a.completed_by) else member(a.updated_by, None)
@@ -193,14 +208,14 @@ def _event(
     if a.ground_truth:
         meta["ground_truth"] = True
     return {
-        "id": f"{annotation_id(a.unique_id)}:{key}",
+        "id": f"{annotation_key(a)}:{key}",
         "type": kind,
         "time": stamp(moment),
         "actor": actor,
         "author": author,
         "project": project_id(a.project),
         "task": task_id(a.task),
-        "annotation": annotation_id(a.unique_id),
+        "annotation": annotation_key(a),
         "duration": duration_us / 1_000_000,
         "regions": a.regions,
         "model_assisted": a.parent_prediction is not None,

@@ -66,13 +66,19 @@ class LsUser(_Record):
 
 
 class LsAnnotation(_Record):
-    """An annotation as the JSON export, the sync's export and webhook bodies carry it."""
+    """An annotation as the JSON export, the sync's export and webhook bodies carry it.
+
+    `unique_id` is absent from annotations made before Label Studio added it (migration
+    `0034_annotation_unique_id`, end of 2022: nullable, older rows keep null), from the SDK's
+    Annotation type and from the webhook reference's payloads: `mapping.annotation_key` then
+    derives the key. `completed_by` is null once its user was deleted (`on_delete=SET_NULL`):
+    `apply` says whom the annotation is then credited to."""
 
     id: int
-    unique_id: str = Field(min_length=1, max_length=100)
+    unique_id: str | None = Field(default=None, min_length=1, max_length=100)
     task: int
     project: int | None = None
-    completed_by: int
+    completed_by: int | None
     completed_by_user: LsUser | None = None
     updated_by: int | None = None
     was_cancelled: bool = False

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.labelstudio.apply import Applied, Applier, Batch, held_annotations
 from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
-from labelpulse.connectors.labelstudio.mapping import Version, annotation_id
+from labelpulse.connectors.labelstudio.mapping import Version
 from labelpulse.connectors.labelstudio.records import (
     SOURCE,
     LsAnnotation,
@@ -118,8 +118,9 @@ def _sync_project(
     done = 0
     for ids, total in client.task_pages(project, page_size):
         versions = read_as(read_tasks(client.export(project, ids), project), lead_time)
-        seen |= {annotation_id(v.annotation.unique_id) for v in versions}
-        result.add(applier.apply(Batch(versions=versions), people))
+        applied = applier.apply(Batch(versions=versions), people)
+        seen |= applied.annotations
+        result.add(applied)
         done += len(ids)
         if progress is not None:
             progress(title, done, max(total, done))
@@ -132,9 +133,11 @@ def _sync_project(
         for start in range(0, len(tasks), page_size):
             page = read_tasks(client.export(project, tasks[start : start + page_size]))
             versions += read_as(page, lead_time)
-        present = {annotation_id(v.annotation.unique_id) for v in versions}
-        gone = sorted(a for a in missing if a not in present)
-        result.add(applier.apply(Batch(versions=versions, gone=gone), people))
+        applied = applier.apply(Batch(versions=versions), people)
+        result.add(applied)
+        gone = sorted(a for a in missing if a not in applied.annotations)
+        if gone:
+            result.add(applier.apply(Batch(gone=gone), people))
     _enterprise(applier, client, people, project, result)
 
 
@@ -273,14 +276,40 @@ def read_embedded_reviews(tasks: Iterable[Any]) -> list[LsReview]:
     return reviews
 
 
+# Why only the JSON export is read, and where to get it: every refusal of a file says it.
+_CHOOSE_JSON = (
+    "export the project again with Export → JSON in Label Studio (the project's Export "
+    "dialog) and import that file. JSON-MIN and CSV exports are not read: they leave out "
+    "skipped annotations, the project, and the ids that let labelpulse count each annotation "
+    "once"
+)
+
+
 def _read_export(path: Path) -> list[Any]:
+    """The tasks of a JSON export: a JSON array of tasks, or one task object (Label Studio's
+    sample task and the docs' example are one; a task always has `data`, which tells it from
+    a COCO file's object with its own `annotations`). A CSV export, a JSON-MIN export (a JSON
+    array of flat rows, one per annotation: no task has `annotations`) or any other JSON is
+    refused with a message that says which export to choose."""
+    if path.is_file() and _first_character(path) not in ("[", "{"):
+        raise UsageError(f"{path} is not JSON (a CSV export?): {_CHOOSE_JSON}")
     data = read_json(path)
+    if isinstance(data, Mapping) and "data" in data:  # a task: its `data` is what was labeled
+        return [data]
     if not isinstance(data, list):
+        raise UsageError(f"{path} is not Label Studio's JSON export (tasks): {_CHOOSE_JSON}")
+    if data and not any(isinstance(t, Mapping) and "annotations" in t for t in data):
         raise UsageError(
-            f"{path}: expected Label Studio's JSON export (a JSON array of tasks); JSON_MIN "
-            "and CSV exports drop skipped annotations and unique ids, and are not read"
+            f"{path} has no task with annotations (a JSON-MIN export?): {_CHOOSE_JSON}"
         )
     return data
+
+
+def _first_character(path: Path) -> str:
+    """The file's first character that is not white space or a byte order mark ("" if none)."""
+    with path.open("rb") as fh:
+        head = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1].decode("ascii", errors="replace")
 
 
 def _user_list(users: Path | Sequence[Mapping[str, Any]]) -> list[Any]:

@@ -85,6 +85,8 @@ def webhook_batch(payload: Mapping[str, Any]) -> tuple[str, Batch | None]:
             "created" if _ANNOTATIONS[action] == "created" else "updated"
         )
         annotations = read_each(items, lambda d: LsAnnotation.read(d, number), "annotation(s)")
+        if any(a.project is None for a in annotations):  # part of every annotation's key
+            raise UsageError(f'a {action} webhook body has "project" with an integer "id"')
         return action, Batch(versions=[Version(a, kind) for a in annotations], projects=titled)
     if action in _DELETED:
         key = "annotations" if "annotations" in payload else "annotation"
