@@ -231,9 +231,7 @@ def test_a_real_export_imports_with_its_figures(case: Case, tmp_path: Path) -> N
         "docs-export-json_min-example.json",
     ],
 )
-def test_json_min_and_csv_exports_are_refused_naming_export_json(
-    name: str, tmp_path: Path
-) -> None:
+def test_json_min_and_csv_exports_are_refused_naming_export_json(name: str, tmp_path: Path) -> None:
     db = tmp_path / "real.duckdb"
     code, out = run(db, "import", "label-studio", str(copied(name, tmp_path)))
     assert code == 1
