@@ -71,14 +71,15 @@ class LsAnnotation(_Record):
     `unique_id` is absent from annotations made before Label Studio added it (migration
     `0034_annotation_unique_id`, end of 2022: nullable, older rows keep null), from the SDK's
     Annotation type and from the webhook reference's payloads: `mapping.annotation_key` then
-    derives the key. `completed_by` is null once its user was deleted (`on_delete=SET_NULL`):
-    `apply` says whom the annotation is then credited to."""
+    derives the key. `completed_by` is null once its user was deleted (`on_delete=SET_NULL`),
+    and absent from some real exports (the SDK's 2025 COCO test data, which has `updated_by`):
+    both are read alike, and `apply` says whom the annotation is then credited to."""
 
     id: int
     unique_id: str | None = Field(default=None, min_length=1, max_length=100)
     task: int
     project: int | None = None
-    completed_by: int | None
+    completed_by: int | None = None
     completed_by_user: LsUser | None = None
     updated_by: int | None = None
     was_cancelled: bool = False
