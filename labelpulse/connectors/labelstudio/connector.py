@@ -14,7 +14,13 @@ from labelpulse.store.base import Store
 
 def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
     """`labelpulse import label-studio`: `import_export` with the command's options."""
-    return import_export(store, path, project_name=options.project_name, users=options.users)
+    return import_export(
+        store,
+        path,
+        project_name=options.project_name,
+        users=options.users,
+        rejects=options.rejects,
+    )
 
 
 def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:

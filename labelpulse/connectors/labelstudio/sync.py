@@ -9,8 +9,8 @@ Enterprise reviews and comments are read where the server has them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.labelstudio.apply import Applied, Applier, Batch, held_annotations
 from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
-from labelpulse.connectors.labelstudio.mapping import Version, annotation_id
+from labelpulse.connectors.labelstudio.mapping import Held, Version, annotation_id, version_events
 from labelpulse.connectors.labelstudio.records import (
     SOURCE,
     LsAnnotation,
@@ -31,7 +31,13 @@ from labelpulse.connectors.labelstudio.records import (
 from labelpulse.connectors.people import People
 from labelpulse.connectors.registry import SyncProgress
 from labelpulse.errors import RecordError, UsageError
-from labelpulse.ingest import IngestSummary
+from labelpulse.ingest import (
+    IngestSummary,
+    Rejected,
+    default_rejects,
+    record_problems,
+    write_rejects,
+)
 from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
 
@@ -158,20 +164,25 @@ def import_export(
     project_name: str | None = None,
     users: Path | Sequence[Mapping[str, Any]] | None = None,
     progress: ImportProgress | None = None,
+    rejects: Path | None = None,
 ) -> IngestSummary:
     """Import a project's JSON export (`GET /api/projects/{id}/export?exportType=JSON`).
 
-    Every annotation is checked before anything is stored. The export names users by id only:
-    `users` (a file of `GET /api/users/`, or its list) lets members be matched by email;
-    without it, users already met by a sync or webhook are recognised and others become
+    Every annotation is checked before anything is stored; the good ones are stored and each
+    bad one (or a task that cannot be read) is written with its reasons to `rejects` (default:
+    FILE.rejects.ndjson beside the file), which the summary names. The export names users by
+    id only: `users` (a file of `GET /api/users/`, or its list) lets members be matched by
+    email; without it, users already met by a sync or webhook are recognised and others become
     members named `label-studio-<id>`. An export is a snapshot: an annotation missing from it
     is not taken as deleted (a sync or webhook says so). `target`: the store, or the `Applier`
     its owner shares.
     """
     tasks = _read_export(path)
-    versions = read_tasks(tasks)
+    versions, rejected = _partial(tasks)
     numbers = {v.annotation.project for v in versions}
-    numbers |= {t["project"] for t in tasks if isinstance(t.get("project"), int)}
+    numbers |= {
+        t["project"] for t in tasks if isinstance(t, Mapping) and isinstance(t.get("project"), int)
+    }
     if project_name is not None and len(numbers) > 1:
         raise UsageError(f"{path} holds several projects; --project-name names only one")
     applier = Applier.of(target)
@@ -185,6 +196,7 @@ def import_export(
         result.add(applier.apply(Batch(versions=chunk), people))
         if progress is not None:
             progress(len(chunk))
+    write_rejects(result.summary, rejected, rejects or default_rejects(path))
     return result.summary
 
 
@@ -201,28 +213,90 @@ def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version
     items = list(tasks)
     versions: list[Version] = []
     errors: list[RecordError] = []
-    for position, task in enumerate(items, start=1):
-        if not isinstance(task, Mapping) or not isinstance(task.get("annotations", []), list):
-            errors.append(RecordError(position, None, None, "must be a task with annotations"))
-            continue
-        owner = task.get("project") if isinstance(task.get("project"), int) else project
-        for data in task.get("annotations") or []:
-            label = f"annotation {data.get('id')}" if isinstance(data, Mapping) else None
-            if not isinstance(data, Mapping):
-                errors.append(RecordError(position, label, "annotations", "must be objects"))
-                continue
-            try:
-                annotation = LsAnnotation.read({"task": task.get("id"), **data}, owner)
-            except ValidationError as exc:
-                errors += record_errors(exc, position, label)
-                continue
-            if annotation.project is None:
-                errors.append(RecordError(position, label, "project", "is required"))
-                continue
-            versions.append(Version(annotation))
+    for _, _, read in _annotations(items, project):
+        if isinstance(read, Version):
+            versions.append(read)
+        else:
+            errors += read
     if errors:
         raise invalid_batch(errors, len(items), "task(s)")
     return versions
+
+
+def _annotations(
+    tasks: Sequence[Any], project: int | None
+) -> Iterator[tuple[int, Any, Version | list[RecordError]]]:
+    """(task position from 1, the record as the file has it, its version or what is wrong
+    with it) for each annotation of each task; a task that cannot be read (not an object, no
+    integer id, annotations not a list) is one record, the whole task, with its errors."""
+    for position, task in enumerate(tasks, start=1):
+        if not isinstance(task, Mapping) or not isinstance(task.get("annotations", []), list):
+            yield (
+                position,
+                task,
+                [RecordError(position, None, None, "must be a task with annotations")],
+            )
+            continue
+        number = task.get("id")
+        if not isinstance(number, int) or isinstance(number, bool):
+            label = None if number is None else f"task {number}"
+            rule = "must be the task's integer id: its annotations cannot be placed without it"
+            yield position, task, [RecordError(position, label, "id", rule)]
+            continue
+        owner = task.get("project") if isinstance(task.get("project"), int) else project
+        for index, data in enumerate(task.get("annotations") or [], start=1):
+            known = isinstance(data, Mapping) and data.get("id") is not None
+            label = f"annotation {data['id']}" if known else f"task {number} annotation {index}"
+            if not isinstance(data, Mapping):
+                yield (
+                    position,
+                    data,
+                    [RecordError(position, label, "annotations", "must be objects")],
+                )
+                continue
+            try:
+                annotation = LsAnnotation.read({"task": number, **data}, owner)
+            except ValidationError as exc:
+                yield position, data, record_errors(exc, position, label)
+                continue
+            if annotation.project is None:
+                yield position, data, [RecordError(position, label, "project", "is required")]
+                continue
+            yield position, data, Version(annotation)
+
+
+def _partial(tasks: Sequence[Any]) -> tuple[list[Version], list[Rejected]]:
+    """The annotations of an export file that can be stored, and those that cannot, each with
+    its reasons: Label Studio's record broken, or an event made of it refused by labelpulse's
+    rules (checked before anything is stored, so a refused annotation stores none of its
+    events). The events are made as if nothing were held, with members named by user id: the
+    rules they break do not depend on either."""
+    good: list[tuple[int, Any, Version]] = []
+    rejected: list[Rejected] = []
+    for position, data, read in _annotations(tasks, None):
+        if isinstance(read, Version):
+            good.append((position, data, read))
+        else:
+            rejected.append(Rejected(read, data))
+    events: list[dict[str, Any]] = []
+    owner: list[int] = []
+    for index, (_, _, version) in enumerate(good):
+        made = version_events(version, Held(), lambda user, _: f"{SOURCE}-{user}")
+        events += made
+        owner += [index] * len(made)
+    refused: dict[int, list[RecordError]] = {}
+    for event_position, errors in record_problems(events).items():
+        refused.setdefault(owner[event_position - 1], []).extend(errors)
+    for index in sorted(refused):
+        position, data, version = good[index]
+        label = f"annotation {version.annotation.id}"
+        errors = [
+            replace(e, position=position, record_id=label, field=f"event.{e.field or 'record'}")
+            for e in refused[index]
+        ]
+        rejected.append(Rejected(errors, data))
+    rejected.sort(key=lambda r: r.errors[0].position)
+    return [v for i, (_, _, v) in enumerate(good) if i not in refused], rejected
 
 
 def _read_export(path: Path) -> list[Any]:
