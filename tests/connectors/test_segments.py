@@ -404,9 +404,7 @@ def test_a_sync_with_a_refused_workunit_stores_nothing(
     assert store.rows("SELECT id FROM members") == []
 
 
-def test_a_workunit_whose_event_is_refused_is_rejected_alone(
-    store: Store, tmp_path: Path
-) -> None:
+def test_a_workunit_whose_event_is_refused_is_rejected_alone(store: Store, tmp_path: Path) -> None:
     units = as_json(flowers()[:3])
     units[2]["created_at"] = "2036-10-05T09:31:00Z"  # ten years ahead: the ingest refuses it
     summary = import_workunits(store, write(tmp_path / "w.json", units), dataset=DATASET)
