@@ -275,12 +275,17 @@ def import_events_csv(store: Store, path: Path, *, rejects: Path | None = None) 
     for p in problems:
         line = int(str(p["position"]).removeprefix("line "))
         rejected.setdefault(line, []).append(RecordError(line, None, p["column"], p["rule"]))
-    refused = _refused(store, rows)
+    people = People(store, SOURCE)
+    records = _records(rows, people)
+    events = [r for r in records if "kind" not in r]
+    # Checked before any is stored: an event the rules refuse rejects its row alone.
+    refused = {str(events[at - 1]["id"]): e for at, e in record_problems(events).items()}
     for row in rows:
         if row.id in refused:
             line = int(row.where.removeprefix("line "))
             rejected[line] = [_as_row(e, line, row.id) for e in refused[row.id]]
-    summary = _ingest(store, [r for r in rows if r.id not in refused])
+    summary = ingest_records(store, [r for r in records if "kind" in r or r["id"] not in refused])
+    people.save()
     bad = [Rejected(rejected[line], cells[line]) for line in sorted(rejected)]
     write_rejects(summary, bad, rejects or default_rejects(path))
     return summary
@@ -324,13 +329,6 @@ def _read_rows(path: Path) -> tuple[list[Row], list[dict[str, Any]], dict[int, A
                 if row := _parse(cells[line], where, problems):
                     rows.append(row)
     return rows, problems, cells
-
-
-def _refused(store: Store, rows: Sequence[Row]) -> dict[str, list[RecordError]]:
-    """The rows (by id) whose event labelpulse's rules refuse, with the reasons. Members are
-    resolved by a `People` that is never saved: nothing is stored."""
-    events = [r for r in _records(rows, People(store, SOURCE)) if "kind" not in r]
-    return {str(events[at - 1]["id"]): errs for at, errs in record_problems(events).items()}
 
 
 def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
