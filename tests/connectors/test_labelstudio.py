@@ -26,7 +26,13 @@ from labelpulse.connectors.labelstudio import (
 )
 from labelpulse.connectors.labelstudio.apply import Batch, apply
 from labelpulse.connectors.labelstudio.mapping import Held, Version, version_events
-from labelpulse.connectors.labelstudio.records import LsAnnotation, LsComment, LsReview
+from labelpulse.connectors.labelstudio.records import (
+    LsAnnotation,
+    LsComment,
+    LsReview,
+    read_each,
+    read_valid,
+)
 from labelpulse.connectors.people import People
 from labelpulse.errors import InvalidRecordsError, UnauthorizedError, UsageError
 from labelpulse.ingest import IngestSummary, ingest_records
@@ -409,3 +415,16 @@ def test_put_many_upserts_by_key(store: Store) -> None:
     store.put_many("external_ids", [])
     with pytest.raises(UsageError):
         store.put_many("external_ids", [{"source": SOURCE, "kind": "task"}])
+
+
+def test_read_valid_keeps_the_good_records_and_names_the_bad() -> None:
+    bad = {**_review(8, 2, True), "created_at": "yesterday"}
+    found, rejected = read_valid([_review(7, 1, False), bad, "review"], LsReview.model_validate)
+    assert [r.id for r in found] == [7]
+    assert [(r.record, [str(e) for e in r.errors]) for r in rejected] == [
+        (bad, ['record 2 (id "8"): field "created_at": must be an ISO 8601 timestamp: '
+               "2026-03-02T10:00:00.000000Z"]),
+        ("review", ["record 3: must be a JSON object"]),
+    ]  # fmt: skip
+    with pytest.raises(InvalidRecordsError, match="2 of 3 review"):
+        read_each([_review(7, 1, False), bad, "review"], LsReview.model_validate, "review(s)")
