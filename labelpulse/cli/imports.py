@@ -17,6 +17,7 @@ from labelpulse.connectors.registry import CONNECTORS, ImportOptions, LeadTime
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from labelpulse.ingest import IngestSummary
@@ -84,16 +85,20 @@ def import_command(
     paths = [Path(f) for f in (files[1:] if source else files)]
     if not paths:
         raise UsageError("name at least one file to import")
+    if rejects is not None and len(paths) > 1:
+        raise UsageError("--rejects takes one file at a time; omit it to write one beside each")
     if source is not None:
-        if column_map is not None or rejects is not None:
-            raise UsageError(f"--map and --rejects are for our own files, not {source} exports")
+        if column_map is not None:
+            raise UsageError(f"--map is for our own CSV files, not {source} exports")
         options = ImportOptions(
-            project_name=project_name, dataset=dataset, users=users, lead_time=lead_time
+            project_name=project_name,
+            dataset=dataset,
+            users=users,
+            lead_time=lead_time,
+            rejects=rejects,
         )
         _import_from_tool(ctx, source, paths, options)
         return
-    if rejects is not None and len(paths) > 1:
-        raise UsageError("--rejects takes one file at a time; omit it to write one beside each")
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
@@ -129,11 +134,7 @@ def import_command(
                 check_directory=lambda records: check_directory_records(store, None, records),
             )
         out.print(_summary_table(path, summary))
-        if summary.rejects_path:
-            failed = True
-            for err in summary.errors[:10]:
-                console.print(f"  {err}", highlight=False)
-            console.print(f"Rejected records and their reasons: {summary.rejects_path}")
+        failed |= _report_rejects(console, summary)
     if failed:
         raise typer.Exit(1)
 
@@ -141,16 +142,32 @@ def import_command(
 def _import_from_tool(
     ctx: typer.Context, source: str, paths: list[Path], options: ImportOptions
 ) -> None:
-    """Another tool's exports: each file stored whole by its connector, or not at all."""
+    """Another tool's exports, each read by its connector: the good records are stored, the bad
+    ones written to a rejects file, and the command exits 1 when there were any, as with ours."""
     from rich.console import Console
 
     connector = CONNECTORS[source]
     store = state(ctx).store()
+    console = Console(stderr=True)
     out = Console()
+    failed = False
     for path in paths:
-        with Console(stderr=True).status(f"Importing {path.name} ({source})..."):
+        with console.status(f"Importing {path.name} ({source})..."):
             summary = connector.import_file(store, path, options)
         out.print(_summary_table(path, summary))
+        failed |= _report_rejects(console, summary)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _report_rejects(console: Console, summary: IngestSummary) -> bool:
+    """The first rejected records' reasons and where all of them are; False when none were."""
+    if not summary.rejects_path:
+        return False
+    for err in summary.errors[:10]:
+        console.print(f"  {err}", highlight=False)
+    console.print(f"Rejected records and their reasons: {summary.rejects_path}")
+    return True
 
 
 def _summary_table(path: Path, summary: IngestSummary) -> Table:

@@ -19,7 +19,7 @@ import logging
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,8 +27,21 @@ from typing import Any
 
 from labelpulse.connectors.people import People
 from labelpulse.connectors.registry import ImportOptions, SyncOptions, SyncOutcome, SyncProgress
-from labelpulse.errors import InvalidRecordsError, LabelpulseError, NotFoundError, UsageError
-from labelpulse.ingest import IngestSummary, ingest_records
+from labelpulse.errors import (
+    InvalidRecordsError,
+    LabelpulseError,
+    NotFoundError,
+    RecordError,
+    UsageError,
+)
+from labelpulse.ingest import (
+    IngestSummary,
+    Rejected,
+    default_rejects,
+    ingest_records,
+    record_problems,
+    write_rejects,
+)
 from labelpulse.ingest.files import Progress
 from labelpulse.store.base import Store
 
@@ -252,12 +265,46 @@ def _records(rows: Sequence[Row], people: People) -> list[dict[str, Any]]:
     return [*unique.values(), *events]
 
 
-def import_events_csv(store: Store, path: Path) -> IngestSummary:
-    """Import a CVAT events export (CSV); malformed rows or records: nothing is stored."""
+def import_events_csv(store: Store, path: Path, *, rejects: Path | None = None) -> IngestSummary:
+    """Import a CVAT events export (CSV): the good rows are stored, and each bad one is written
+    with its reasons to `rejects` (default: FILE.rejects.ndjson beside the file). A row is bad
+    when a cell is (`_parse`), or when the event made of it breaks one of labelpulse's rules
+    (checked before anything is stored). A file without CVAT's header is refused whole."""
+    rows, problems, cells = _read_rows(path)
+    rejected: dict[int, list[RecordError]] = {}
+    for p in problems:
+        line = int(str(p["position"]).removeprefix("line "))
+        rejected.setdefault(line, []).append(RecordError(line, None, p["column"], p["rule"]))
+    people = People(store, SOURCE)
+    records = _records(rows, people)
+    events = [r for r in records if "kind" not in r]
+    # Checked before any is stored: an event the rules refuse rejects its row alone.
+    refused = {str(events[at - 1]["id"]): e for at, e in record_problems(events).items()}
+    for row in rows:
+        if row.id in refused:
+            line = int(row.where.removeprefix("line "))
+            rejected[line] = [_as_row(e, line, row.id) for e in refused[row.id]]
+    summary = ingest_records(store, [r for r in records if "kind" in r or r["id"] not in refused])
+    people.save()
+    bad = [Rejected(rejected[line], cells[line]) for line in sorted(rejected)]
+    write_rejects(summary, bad, rejects or default_rejects(path))
+    return summary
+
+
+def _as_row(error: RecordError, line: int, row: str) -> RecordError:
+    """A refused event's error as its row's: the row's line and id, the event's field."""
+    return replace(error, position=line, record_id=row, field=f"event.{error.field or 'record'}")
+
+
+def _read_rows(path: Path) -> tuple[list[Row], list[dict[str, Any]], dict[int, Any]]:
+    """The export's good rows, the problems of its bad ones, and every row's cells by line
+    (as the rejects file shows them: by column, or as a list when they do not fit the header).
+    A file without CVAT's header is refused whole."""
     if not path.is_file():
         raise NotFoundError(f"no such file: {path}")
     problems: list[dict[str, Any]] = []
     rows: list[Row] = []
+    cells: dict[int, Any] = {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = [h.strip() for h in next(reader, [])]
@@ -269,21 +316,24 @@ def import_events_csv(store: Store, path: Path) -> IngestSummary:
             )
         last = reader.line_num  # a record starts on the line after the one before it ended
         for values in reader:
-            where, last = f"line {last + 1}", reader.line_num
+            line, last = last + 1, reader.line_num
+            where = f"line {line}"
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
+                cells[line] = values
                 rule = f"has {len(values)} cells where the header has {len(header)}"
                 problems.append(_problem(where, "(row)", rule))
-            elif row := _parse(dict(zip(header, values, strict=True)), where, problems):
-                rows.append(row)
-    _raise_problems(path.name, problems)
-    return _ingest(store, rows)
+            else:
+                cells[line] = dict(zip(header, values, strict=True))
+                if row := _parse(cells[line], where, problems):
+                    rows.append(row)
+    return rows, problems, cells
 
 
 def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
-    """`labelpulse import cvat`: `import_events_csv` (the export needs no options)."""
-    return import_events_csv(store, path)
+    """`labelpulse import cvat`: `import_events_csv` (the export needs no other option)."""
+    return import_events_csv(store, path, rejects=options.rejects)
 
 
 def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:
@@ -362,7 +412,9 @@ def sync_events(
                     )
                 finally:
                     client.logout()
-            return import_events_csv(store, path)
+            rows, problems, _ = _read_rows(path)
+            _raise_problems(path.name, problems)
+            return _ingest(store, rows)
     except (OpenApiException, CvatSdkException, HTTPError, OSError) as exc:
         status = getattr(exc, "status", None)  # an ApiException: its status, not its headers
         detail = f"HTTP {status} {getattr(exc, 'reason', '')}" if status else str(exc)

@@ -4,8 +4,9 @@
 Each entry names the module that holds the tool's two entry points, with one shape for every
 tool:
 
-- `import_file(store, path, options: ImportOptions) -> IngestSummary`: one export file, stored
-  whole or not at all;
+- `import_file(store, path, options: ImportOptions) -> IngestSummary`: one export file; its good
+  records are stored and each bad one is written with its reasons to the rejects file, as
+  `labelpulse import` does with our own files (the summary's `rejects_path`);
 - `sync(store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome`: the tool's
   API, pulled again any time (only what changed since is stored).
 
@@ -51,6 +52,8 @@ class ImportOptions:
     """label-studio: a saved GET /api/users/ answer, so members match by email."""
     lead_time: LeadTime = LeadTime.auto
     """label-studio: how `lead_time` is read (per session before April 2022)."""
+    rejects: Path | None = None
+    """Where the file's rejected records go (default: FILE.rejects.ndjson beside it)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class Connector:
         return cast("ConnectorModule", importlib.import_module(self.module))
 
     def import_file(self, store: Store, path: Path, options: ImportOptions) -> IngestSummary:
-        """Import one of the tool's export files, whole or not at all."""
+        """Import one of the tool's export files: the good records, the bad ones rejected."""
         return self.entry_points().import_file(store, path, options)
 
     def sync(

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -23,7 +24,14 @@ from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.people import People
 from labelpulse.connectors.registry import ImportOptions, SyncOptions, SyncOutcome, SyncProgress
 from labelpulse.errors import LabelpulseError, NotFoundError, RecordError, UsageError
-from labelpulse.ingest import IngestSummary, ingest_records
+from labelpulse.ingest import (
+    IngestSummary,
+    Rejected,
+    default_rejects,
+    ingest_records,
+    record_problems,
+    write_rejects,
+)
 from labelpulse.ingest.files import Progress
 from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
@@ -125,7 +133,10 @@ def workunit_records(
     not know it yet, the dataset's project. (`people` stores each new user's alias at once.)
     """
     check_dataset(dataset)
-    parsed = _parse(workunits)
+    return _records(_parse(workunits), dataset, people)
+
+
+def _records(parsed: list[_Workunit], dataset: str, people: People) -> list[dict[str, Any]]:
     events = [_event(w, dataset, people.resolve(w.created_by, name=w.created_by)) for w in parsed]
     directory: list[dict[str, Any]] = list(people.new_members)
     if dataset not in Directory.load(people.store).projects:
@@ -133,12 +144,17 @@ def workunit_records(
     return events + directory
 
 
-def import_workunits(store: Store, path: Path, *, dataset: str | None = None) -> IngestSummary:
-    """Import a JSON file of workunits whole, or raise and store nothing.
+def import_workunits(
+    store: Store, path: Path, *, dataset: str | None = None, rejects: Path | None = None
+) -> IngestSummary:
+    """Import a JSON file of workunits: the good ones are stored, and each bad one is written
+    with its reasons to `rejects` (default: FILE.rejects.ndjson beside the file).
 
     The file is a JSON array of workunits as the SDK returns them (`model_dump()` of each, or
     the API's response), or `{"dataset": "owner/name", "workunits": [...]}`. `dataset` must be
-    given when the file does not name it, and must agree with it when it does.
+    given when the file does not name it, and must agree with it when it does. A workunit is
+    bad when Segments' record is (`_Workunit`), or when the event made of it breaks one of
+    labelpulse's rules (checked before anything is stored).
     """
     workunits, named = _read(path)
     if dataset is not None and named is not None and dataset != named:
@@ -146,8 +162,23 @@ def import_workunits(store: Store, path: Path, *, dataset: str | None = None) ->
     chosen = dataset or named
     if chosen is None:
         raise UsageError(f"{path} does not name its dataset: give it as owner/name (--dataset)")
+    check_dataset(chosen)
+    parsed, errors = _parse_each(workunits)
+    events = {i: _event(w, chosen, f"{SOURCE}-{w.created_by}") for i, w in parsed.items()}
+    ordered = sorted(events)
+    for at, problems in record_problems([events[i] for i in ordered]).items():
+        index = ordered[at - 1]
+        uuid = parsed.pop(index).uuid
+        errors[index] = [
+            replace(e, position=index, record_id=uuid, field=f"event.{e.field or 'record'}")
+            for e in problems
+        ]
     people = People(store, SOURCE)
-    return _store(store, workunit_records(workunits, dataset=chosen, people=people), people)
+    records = _records(list(parsed.values()), chosen, people) if parsed else []
+    summary = _store(store, records, people)
+    rejected = [Rejected(errors[i], workunits[i - 1]) for i in sorted(errors)]
+    write_rejects(summary, rejected, rejects or default_rejects(path))
+    return summary
 
 
 def sync_workunits(
@@ -176,7 +207,7 @@ def sync_workunits(
 
 def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSummary:
     """`labelpulse import segments`: `import_workunits` with the command's options."""
-    return import_workunits(store, path, dataset=options.dataset)
+    return import_workunits(store, path, dataset=options.dataset, rejects=options.rejects)
 
 
 def sync(store: Store, options: SyncOptions, progress: SyncProgress | None) -> SyncOutcome:
@@ -209,22 +240,34 @@ def check_dataset(dataset: str) -> None:
 
 
 def _parse(workunits: Iterable[Mapping[str, Any] | SdkWorkunit]) -> list[_Workunit]:
+    """Every workunit, checked; InvalidRecordsError names each bad one."""
     items = list(workunits)
-    parsed: list[_Workunit] = []
-    errors: list[RecordError] = []
+    parsed, errors = _parse_each(items)
+    if errors:
+        raise invalid_batch(
+            [e for p in sorted(errors) for e in errors[p]], len(items), "workunit(s)"
+        )
+    return list(parsed.values())
+
+
+def _parse_each(
+    items: list[Mapping[str, Any] | SdkWorkunit],
+) -> tuple[dict[int, _Workunit], dict[int, list[RecordError]]]:
+    """The good workunits and the bad ones' errors, each by position (from 1)."""
+    parsed: dict[int, _Workunit] = {}
+    errors: dict[int, list[RecordError]] = {}
     for position, item in enumerate(items, start=1):
         data = item if isinstance(item, Mapping) else getattr(item, "model_dump", lambda: None)()
         if not isinstance(data, Mapping):
-            errors.append(RecordError(position, None, None, "must be a workunit (a JSON object)"))
+            rule = "must be a workunit (a JSON object)"
+            errors[position] = [RecordError(position, None, None, rule)]
             continue
         uuid = data.get("uuid") if isinstance(data.get("uuid"), str) else None
         try:
-            parsed.append(_Workunit.model_validate(dict(data)))
+            parsed[position] = _Workunit.model_validate(dict(data))
         except ValidationError as exc:
-            errors += record_errors(exc, position, uuid)
-    if errors:
-        raise invalid_batch(errors, len(items), "workunit(s)")
-    return parsed
+            errors[position] = record_errors(exc, position, uuid)
+    return parsed, errors
 
 
 def _event(w: _Workunit, dataset: str, member: str) -> dict[str, Any]:

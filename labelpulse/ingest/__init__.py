@@ -3,6 +3,10 @@
 Two entry points. `ingest_records` takes decoded records (library and API) and is atomic: one
 bad record and nothing is stored. `import_file` streams a file (NDJSON, JSON array or CSV) in
 batches, stores the good records and writes each rejected one with its reasons to a rejects file.
+
+Another tool's export file is read the second way too: its connector checks each of the tool's
+records (and, with `record_problems`, the events it makes of them), stores the good ones and hands
+the bad ones, as `Rejected`, to `write_rejects`, which writes them as `import_file` writes ours.
 """
 
 from __future__ import annotations
@@ -134,6 +138,59 @@ def ingest_lines(store: Store, lines: Sequence[str]) -> IngestSummary:
     )
 
 
+def record_problems(records: Sequence[Any]) -> dict[int, list[RecordError]]:
+    """What breaks labelpulse's rules in each bad record, by position (from 1); nothing is
+    stored. A connector reading a file checks the events it made before storing any, so that an
+    event refused here (a time ten years ahead) rejects only the tool's record it came from."""
+    lines = encode_records(records)
+    with _validators.lend() as validator:
+        validated = validator.validate_lines(lines, range(1, len(lines) + 1))
+    problems: dict[int, list[RecordError]] = {}
+    for err in validated.errors:
+        problems.setdefault(err.position, []).append(err)
+    return problems
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One record of another tool's file that was not stored, and why: `errors` name it by its
+    position in the file and its id, as `RecordError` does, and `record` is what the file held
+    (a JSON value; the rejects file has its JSON text, as it has our own files' lines)."""
+
+    errors: list[RecordError]
+    record: Any
+
+
+def write_rejects(summary: IngestSummary, rejected: Sequence[Rejected], path: Path) -> None:
+    """Add a connector's rejected records to its import's summary and write them to `path`
+    (created only when there is one), in the shape `import_file` writes: position, id, the
+    reasons, the record."""
+    rejects = _Rejects(path)
+    try:
+        for item in rejected:
+            first = item.errors[0]
+            room = ERRORS_KEPT - len(summary.errors)
+            summary.errors.extend(item.errors[: max(room, 0)])
+            record = json.dumps(item.record, ensure_ascii=False, separators=(",", ":"))
+            rejects.write(
+                {
+                    "position": first.position,
+                    "id": first.record_id,
+                    "errors": [str(e) for e in item.errors],
+                    "record": record,
+                }
+            )
+    finally:
+        rejects.close()
+    summary.rejected += len(rejected)
+    summary.rejects_path = rejects.written
+
+
+def default_rejects(path: Path) -> Path:
+    """Where a file's rejected records go unless told: FILE.rejects.ndjson beside it."""
+    return path.with_name(path.name + ".rejects.ndjson")
+
+
 def import_file(
     store: Store,
     path: Path,
@@ -164,7 +221,7 @@ def import_file(
         raise NotFoundError(f"no such file: {path}")
     if mapping is None:
         refuse_tool_exports(path)
-    rejects = _Rejects(rejects_path or path.with_name(path.name + ".rejects.ndjson"))
+    rejects = _Rejects(rejects_path or default_rejects(path))
     summary = IngestSummary()
     reader = _Reader(path, batch_size, progress, mapping)
     try:

@@ -337,6 +337,16 @@ def test_cvat_records_from_rows(store: Store) -> None:
         cvat_records(cells, people=people)
 
 
+def rejects(path: Path) -> list[dict[str, Any]]:
+    """The rejects file written beside an imported file."""
+    text = path.with_name(path.name + ".rejects.ndjson").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def drafted_seconds(store: Store) -> float:
+    return float(store.rows("SELECT sum(duration_us) AS us FROM events")[0]["us"]) / 1e6
+
+
 @pytest.mark.parametrize(
     ("column", "value", "rule"),
     [
@@ -347,19 +357,21 @@ def test_cvat_records_from_rows(store: Store) -> None:
         ("scope", "", "is empty"),
     ],
 )
-def test_malformed_rows_name_line_and_column_and_store_nothing(
+def test_a_malformed_row_is_rejected_by_line_and_column_and_the_rest_stored(
     store: Store, tmp_path: Path, column: str, value: str, rule: str
 ) -> None:
     rows = [list(r) for r in ROWS]
     rows[6][HEADER.split(",").index(column)] = value  # line 8: anna's first working time
-    with pytest.raises(InvalidRecordsError) as caught:
-        import_events_csv(store, write(tmp_path, rows))
-    assert f"line 8, {column}: " in str(caught.value)
-    assert rule in str(caught.value)
-    assert caught.value.details[0]["position"] == "line 8"
-    assert (
-        events(store) == [] and People(store, "cvat").aliases() == {} and store.get("members") == []
-    )
+    path = write(tmp_path, rows)
+    summary = import_events_csv(store, path)
+    assert (summary.stored, summary.rejected) == (15, 1)
+    assert summary.rejects_path == str(path) + ".rejects.ndjson"
+    (entry,) = rejects(path)
+    assert entry["position"] == 8 and json.loads(entry["record"])[column] == value
+    assert entry["errors"][0].startswith(f'record 8: field "{column}": ')
+    assert rule in entry["errors"][0] and rule in str(summary.errors[0])
+    # every working time but line 8's 754.321 s: 300 + 120.5 + 90 + 60 + 200 s
+    assert drafted_seconds(store) == 770.5
 
 
 def test_lines_are_counted_through_multiline_cells_and_blank_lines(
@@ -371,34 +383,55 @@ def test_lines_are_counted_through_multiline_cells_and_blank_lines(
     path = write(tmp_path, rows)
     text = path.read_text(encoding="utf-8").replace("\r\n", "\n", 1)  # a blank line 2
     path.write_text(text[: text.index("\n") + 1] + "\n" + text[text.index("\n") + 1 :])
-    # header 1, blank 2, rows on 3, 4, 5, the comment on 6-7, the broken row on 8
-    with pytest.raises(InvalidRecordsError, match="line 8, timestamp: 'yesterday'"):
-        import_events_csv(store, path)
-    rows[4] = list(ROWS[3])
-    assert import_events_csv(store, write(tmp_path, rows)).stored == 17
+    # header 1, blank 2, rows on 3, 4, 5, the comment on 6-7, the broken row on 8 (job 13's
+    # creation, which makes no event): every event is stored
+    summary = import_events_csv(store, path)
+    assert (summary.stored, summary.rejected) == (17, 1)
+    assert [(e["position"], e["errors"]) for e in rejects(path)] == [
+        (8, ["record 8: field \"timestamp\": 'yesterday' is not a date-time"])
+    ]
 
 
-def test_a_short_row_and_a_foreign_file_are_refused(store: Store, tmp_path: Path) -> None:
+def test_a_short_row_is_rejected_and_a_foreign_file_refused(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, ROWS)
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[4] = "create:job,,12"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(InvalidRecordsError, match="line 5, \\(row\\): has 3 cells where the"):
-        import_events_csv(store, path)
+    summary = import_events_csv(store, path)
+    assert (summary.stored, summary.rejected) == (16, 1)
+    (entry,) = rejects(path)
+    assert json.loads(entry["record"]) == ["create:job", "", "12"]
+    assert entry["errors"] == ['record 5: field "(row)": has 3 cells where the header has 17']
     other = tmp_path / "tasks.csv"
     other.write_text("id,name\n1,Batch 1\n", encoding="utf-8")
     with pytest.raises(InvalidRecordsError, match="line 1: not a CVAT events export"):
         import_events_csv(store, other)
-    assert events(store) == []
+    assert len(events(store)) == 16 and not (tmp_path / "tasks.csv.rejects.ndjson").exists()
 
 
-def test_a_failed_ingest_leaves_no_alias(store: Store, tmp_path: Path) -> None:
-    # a save dated two days ahead breaks the 24-hour future rule: the batch is refused whole
+def test_a_row_whose_event_is_refused_is_rejected_alone(store: Store, tmp_path: Path) -> None:
+    # a save dated in 2999 breaks the 24-hour future rule: that row only is rejected
     future = shapes("create:shapes", "09:00:00", ANNA, "rectangle", 1)
     future[5] = datetime(2999, 1, 1, tzinfo=UTC)
-    with pytest.raises(InvalidRecordsError):
-        import_events_csv(store, write(tmp_path, [*ROWS, future]))
-    assert events(store) == [] and People(store, "cvat").aliases() == {}
+    path = write(tmp_path, [*ROWS, future])
+    summary = import_events_csv(store, path)
+    assert (summary.stored, summary.rejected) == (16, 1)
+    (entry,) = rejects(path)
+    assert entry["position"] == 35 and entry["id"].startswith("cvat-")
+    assert entry["errors"][0].startswith(f'record 35 (id "{entry["id"]}"): field "event.time": ')
+    assert sum(e["regions_added"] for e in events(store)) == 14  # 12 + 2, not the 2999 one
+    again = import_events_csv(store, path)
+    assert (again.stored, again.duplicates, again.rejected) == (0, 16, 1)
+
+
+def test_sync_still_refuses_a_malformed_export_whole(store: Store, tmp_path: Path) -> None:
+    from labelpulse.connectors.cvat import _raise_problems, _read_rows
+
+    rows = [list(r) for r in ROWS]
+    rows[6][HEADER.split(",").index("duration")] = "-5"
+    _, problems, _ = _read_rows(write(tmp_path, rows))
+    with pytest.raises(InvalidRecordsError, match="line 8, duration: '-5' is not a whole"):
+        _raise_problems("events.csv", problems)
 
 
 # --- sync: cvat-sdk against a local server answering the requests it makes ---------------

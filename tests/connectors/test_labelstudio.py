@@ -26,10 +26,16 @@ from labelpulse.connectors.labelstudio import (
 )
 from labelpulse.connectors.labelstudio.apply import Batch, apply
 from labelpulse.connectors.labelstudio.mapping import Held, Version, version_events
-from labelpulse.connectors.labelstudio.records import LsAnnotation, LsComment, LsReview
+from labelpulse.connectors.labelstudio.records import (
+    LsAnnotation,
+    LsComment,
+    LsReview,
+    read_each,
+    read_valid,
+)
 from labelpulse.connectors.people import People
 from labelpulse.errors import InvalidRecordsError, UnauthorizedError, UsageError
-from labelpulse.ingest import ingest_records
+from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
 from labelpulse.web.app import create_app
@@ -94,7 +100,8 @@ def test_the_export_file_becomes_one_event_per_version(store: Store) -> None:
         {"source": SOURCE, "kind": "annotation", "external_id": "1", "internal_id": ANN_1}
     ]
     again = import_export(store, SAMPLES / "export_json.json")
-    assert (again.stored, again.directory_stored) == (0, 0)
+    assert (again.stored, again.duplicates, again.directory_stored) == (0, 5, 0)
+    assert again.rejects_path is None
 
 
 def test_webhooks_and_the_export_agree_in_either_order(store: Store, tmp_path: Path) -> None:
@@ -210,21 +217,69 @@ def test_bad_webhook_bodies_are_named(store: Store) -> None:
     assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 0}]
 
 
-def test_a_bad_export_stores_nothing(store: Store, tmp_path: Path) -> None:
+def rejects(summary: IngestSummary) -> list[dict[str, Any]]:
+    assert summary.rejects_path is not None
+    text = Path(summary.rejects_path).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_bad_annotation_is_rejected_and_the_rest_stored(store: Store, tmp_path: Path) -> None:
     tasks = sample("export_json")
-    tasks[1]["annotations"][0]["lead_time"] = "slow"
-    tasks[2]["annotations"][0]["created_at"] = "2026-11-25T21:55:03"
+    tasks[2]["annotations"][0]["created_at"] = "2026-11-25T21:55:03"  # Bob's skip 3: no offset
     broken = tmp_path / "export.json"
     broken.write_text(json.dumps(tasks))
-    with pytest.raises(InvalidRecordsError) as bad:
-        import_export(store, broken)
-    found = {(d["position"], d["id"], d["field"]) for d in bad.value.details}
-    assert found == {(2, "annotation 2", "lead_time"), (3, "annotation 3", "created_at")}
-    assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 0}]
+    summary = import_export(store, broken, users=sample("users"))
+    assert (summary.stored, summary.rejected) == (4, 1)  # the 5 events but the skip's
+    assert summary.rejects_path == str(tmp_path / "export.json.rejects.ndjson")
+    (entry,) = rejects(summary)
+    assert (entry["position"], entry["id"]) == (3, "annotation 3")
+    assert entry["errors"] == [
+        'record 3 (id "annotation 3"): field "created_at": '
+        "must have an offset (Z or +02:00): a time without one is not guessed"
+    ]
+    assert json.loads(entry["record"])["unique_id"] == "606cf7db-5e53-4599-8834-d11cf3d84b63"
+    assert figures(store, ANN) == {**figures(store, ANN), **ANN_FIGURES}
+    bob = figures(store, BOB)
+    # 7.5 s + 5 s submitted; the skip (3 s, never in total_time) is the one rejected
+    assert (bob["submitted"], bob["skipped"], bob["total_time"]) == (2, 0, 12.5)
+    again = import_export(store, broken)
+    assert (again.stored, again.duplicates, again.rejected) == (0, 4, 1)
     minimal = tmp_path / "min.json"
     minimal.write_text(json.dumps({"not": "an export"}))
     with pytest.raises(UsageError, match="JSON export"):
         import_export(store, minimal)
+
+
+def test_a_task_without_its_id_is_one_reject(store: Store, tmp_path: Path) -> None:
+    tasks = sample("export_json")
+    del tasks[1]["id"]  # Bob's annotation 2 cannot be placed
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    out = tmp_path / "why.ndjson"
+    summary = import_export(store, path, users=sample("users"), rejects=out)
+    assert (summary.stored, summary.rejected, summary.rejects_path) == (4, 1, str(out))
+    (entry,) = rejects(summary)
+    assert (entry["position"], entry["id"]) == (2, None)
+    assert entry["errors"] == [
+        'record 2: field "id": must be the task\'s integer id: its annotations cannot be '
+        "placed without it"
+    ]
+    bob = figures(store, BOB)  # his 5 (5 s) and his skip 3 (3 s), not his 7.5 s on task 2
+    assert (bob["submitted"], bob["skipped"], bob["total_time"]) == (1, 1, 5.0)
+
+
+def test_an_annotation_whose_event_is_refused_is_rejected(store: Store, tmp_path: Path) -> None:
+    tasks = sample("export_json")
+    late = tasks[1]["annotations"][0]  # Bob's 2, ten years ahead: the ingest's rules refuse it
+    late["created_at"] = late["updated_at"] = "2036-11-25T21:55:02.760985Z"
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    summary = import_export(store, path, users=sample("users"))
+    assert (summary.stored, summary.rejected) == (4, 1)
+    (entry,) = rejects(summary)
+    assert (entry["position"], entry["id"]) == (2, "annotation 2")
+    assert entry["errors"][0].startswith('record 2 (id "annotation 2"): field "event.time": ')
+    assert figures(store, BOB)["submitted"] == 1
 
 
 def test_without_a_user_list_users_are_ids_until_met(store: Store) -> None:
@@ -360,3 +415,16 @@ def test_put_many_upserts_by_key(store: Store) -> None:
     store.put_many("external_ids", [])
     with pytest.raises(UsageError):
         store.put_many("external_ids", [{"source": SOURCE, "kind": "task"}])
+
+
+def test_read_valid_keeps_the_good_records_and_names_the_bad() -> None:
+    bad = {**_review(8, 2, True), "created_at": "yesterday"}
+    found, rejected = read_valid([_review(7, 1, False), bad, "review"], LsReview.model_validate)
+    assert [r.id for r in found] == [7]
+    assert [(r.record, [str(e) for e in r.errors]) for r in rejected] == [
+        (bad, ['record 2 (id "8"): field "created_at": must be an ISO 8601 timestamp: '
+               "2026-03-02T10:00:00.000000Z"]),
+        ("review", ["record 3: must be a JSON object"]),
+    ]  # fmt: skip
+    with pytest.raises(InvalidRecordsError, match="2 of 3 review"):
+        read_each([_review(7, 1, False), bad, "review"], LsReview.model_validate, "review(s)")

@@ -28,7 +28,6 @@ from labelpulse.connectors.labelstudio.regions import count_regions
 from labelpulse.connectors.labelstudio.sync import read_tasks
 from labelpulse.connectors.people import People
 from labelpulse.connectors.registry import LeadTime
-from labelpulse.errors import InvalidRecordsError
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
 from tests.report_arguments import WindowArguments
@@ -228,7 +227,7 @@ def test_an_enterprise_export_s_reviews_are_read(store: Store, tmp_path: Path) -
     # Both annotations' last action is the rejection: rejected 2, and so none submitted.
     assert (found["submitted"], found["rejected"], found["accepted"]) == (0, 2, 0)
     again = import_export(store, write(tmp_path, enterprise_export()))
-    assert again.stored == 0
+    assert (again.stored, again.duplicates) == (0, 4)  # both annotations, both reviews
 
 
 def test_import_then_sync_of_the_same_reviews_stores_them_once(
@@ -258,15 +257,18 @@ def test_sync_then_import_of_the_same_reviews_stores_them_once(
     assert len(review_events(store)) == 2
 
 
-def test_a_bad_embedded_review_is_named(store: Store, tmp_path: Path) -> None:
+def test_a_bad_embedded_review_is_rejected_and_its_annotation_kept(
+    store: Store, tmp_path: Path
+) -> None:
     tasks = enterprise_export()
     del tasks[1]["annotations"][0]["reviews"][0]["created_at"]
     tasks[0]["annotations"][0]["reviews"].append("not a review")
-    with pytest.raises(InvalidRecordsError) as bad:
-        import_export(store, write(tmp_path, tasks))
-    found = {(d["position"], d["id"], d["field"]) for d in bad.value.details}
+    summary = import_export(store, write(tmp_path, tasks))
+    # both annotations and review 28 stored; review 27 and the string rejected, one reject each
+    assert (summary.stored, summary.rejected) == (3, 2)
+    found = {(e.position, e.record_id, e.field) for e in summary.errors}
     assert found == {(1, None, "reviews"), (2, "review 27", "created_at")}
-    assert store.rows("SELECT count(*) AS n FROM events") == [{"n": 0}]
+    assert review_events(store) == REJECTIONS[1:]
 
 
 def test_an_embedded_review_without_its_annotation_id_is_placed(

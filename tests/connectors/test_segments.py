@@ -30,7 +30,7 @@ from labelpulse.connectors.segments import (
     workunit_records,
 )
 from labelpulse.errors import InvalidRecordsError, LabelpulseError, NotFoundError, UsageError
-from labelpulse.ingest import ingest_records
+from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.metrics import report
 from labelpulse.store import Store
 from tests.conftest import REPO
@@ -354,47 +354,71 @@ def _broken(tmp_path: Path) -> Path:
     return path
 
 
-def test_bad_workunits_are_named_and_nothing_is_stored(store: Store, tmp_path: Path) -> None:
-    units = as_json(flowers()[:4])
+def rejects(summary: IngestSummary) -> list[dict[str, Any]]:
+    assert summary.rejects_path is not None
+    text = Path(summary.rejects_path).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def broken_units() -> list[Any]:
+    """Four of flowers' workunits, three of them broken, and a fifth that is not one."""
+    units: list[Any] = as_json(flowers()[:4])
     del units[1]["created_by"]
     units[2]["time"] = -5
     units[2]["created_at"] = "2026-10-05T09:31:00"  # no offset
     units[3]["next_label_status"] = "ARCHIVED"
     units[3]["work_type"] = "labeling"
-    units.append("not a workunit")  # type: ignore[arg-type]
-    with pytest.raises(InvalidRecordsError) as caught:
-        import_workunits(store, write(tmp_path / "w.json", units), dataset=DATASET)
-    assert str(caught.value) == "4 of 5 workunit(s) are invalid; nothing was stored"
-    found = {(d["position"], d["field"]) for d in caught.value.details}
-    assert found == {
-        (2, "created_by"),
-        (3, "time"),
-        (3, "created_at"),
-        (4, "work_type"),
-        (4, "next_label_status"),
-        (5, None),
-    }
-    messages = {(d["position"], d["field"]): d["message"] for d in caught.value.details}
-    assert messages[(2, "created_by")] == (
+    units.append("not a workunit")
+    return units
+
+
+def test_bad_workunits_are_rejected_by_name_and_the_rest_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    summary = import_workunits(store, write(tmp_path / "w.json", broken_units()), dataset=DATASET)
+    assert (summary.stored, summary.rejected) == (1, 4)
+    entries = rejects(summary)
+    assert [e["position"] for e in entries] == [2, 3, 4, 5]
+    assert entries[0]["errors"] == [
         'record 2 (id "a3e1c9d2-7f4b-4a6e-b8c0-000000000002"): field "created_by": is required'
-    )
-    assert "offset" in messages[(3, "created_at")]
-    assert "LABELED" in messages[(4, "next_label_status")]
+    ]
+    assert {e.field for e in summary.errors} == {
+        "created_by", "time", "created_at", "work_type", "next_label_status", None,
+    }  # fmt: skip
+    assert any("offset" in m for m in entries[1]["errors"])
+    assert any("LABELED" in m for m in entries[2]["errors"])
+    assert entries[3]["record"] == '"not a workunit"'
+    assert [e["duration_us"] for e in stored_events(store)] == [61_250_000]  # alice's first
+    assert [r["id"] for r in store.rows("SELECT id FROM members")] == ["segments-alice"]
+
+
+def test_a_sync_with_a_refused_workunit_stores_nothing(
+    store: Store, segments_api: FakeSegments
+) -> None:
+    segments_api.workunits[2]["created_at"] = "2036-10-05T09:31:00Z"  # the ingest refuses it
+    with pytest.raises(InvalidRecordsError) as caught:
+        sync_workunits(store, api_key=KEY, dataset=DATASET, api_url=segments_api.url)
+    assert [(d["position"], d["field"]) for d in caught.value.details] == [(12, "time")]
     assert stored_events(store) == []
     assert store.get("external_ids", source="segments", kind="member") == []
     assert store.rows("SELECT id FROM members") == []
 
 
-def test_a_rejected_batch_leaves_no_alias_behind(store: Store, tmp_path: Path) -> None:
+def test_a_workunit_whose_event_is_refused_is_rejected_alone(store: Store, tmp_path: Path) -> None:
     units = as_json(flowers()[:3])
-    units[2]["created_at"] = "2036-10-05T09:31:00Z"  # ten years ahead: the ingest rejects it
-    with pytest.raises(InvalidRecordsError) as caught:
-        import_workunits(store, write(tmp_path / "w.json", units), dataset=DATASET)
-    assert [(d["position"], d["field"]) for d in caught.value.details] == [(3, "time")]
-    assert stored_events(store) == []
-    assert store.get("external_ids", source="segments", kind="member") == []
+    units[2]["created_at"] = "2036-10-05T09:31:00Z"  # ten years ahead: the ingest refuses it
+    summary = import_workunits(store, write(tmp_path / "w.json", units), dataset=DATASET)
+    assert (summary.stored, summary.rejected) == (2, 1)
+    (entry,) = rejects(summary)
+    assert entry["position"] == 3
+    assert entry["errors"][0].startswith(
+        'record 3 (id "a3e1c9d2-7f4b-4a6e-b8c0-000000000003"): field "event.time": '
+    )
+    # alice's 61.25 s, then 95.5 s active and 312 s idle
+    assert sum(e["duration_us"] for e in stored_events(store)) == 468_750_000
     units[2]["created_at"] = "2026-10-05T09:31:00Z"
-    import_workunits(store, write(tmp_path / "w.json", units), dataset=DATASET)
+    again = import_workunits(store, write(tmp_path / "w.json", units), dataset=DATASET)
+    assert (again.stored, again.duplicates, again.rejected) == (1, 2, 0)
     assert [r["id"] for r in store.rows("SELECT id FROM members")] == ["segments-alice"]
 
 

@@ -315,6 +315,7 @@ def test_sync_is_incremental_and_finds_deletions(world: World) -> None:
     assert first.deleted == 0
     assert (second.summary.stored, second.deleted) == (3, 2)  # a1's update; b1 and a4 deleted
     assert third.summary.stored == 0 and third.deleted == 0  # nothing changed: nothing stored
+    assert third.summary.duplicates == 5  # all held: a1's two versions, b2, the skip, rita's
     assert third.summary.directory_stored == 0
     assert last.summary.stored == 1  # Bob's change made while our server was down
     before = world.snapshots["synced_before_deletes"]

@@ -105,8 +105,9 @@ class Applier:
             batch = replace(batch, versions=_first_keys(store, batch.versions))
             numeric = _numeric_ids(store, batch)
             held = _held(store, batch, numeric)
-            records, deleted, unplaced = _records(store, batch, people, numeric, held, now)
+            records, deleted, unplaced, already = _records(store, batch, people, numeric, held, now)
             summary = ingest_records(store, records) if records else IngestSummary()
+            summary.duplicates += already
             people.save()
             _remember_ids(store, batch)
         keys = {annotation_key(v.annotation) for v in batch.versions}
@@ -243,7 +244,10 @@ def _records(
     numeric: dict[int, str],
     held: dict[str, Held],
     now: datetime | None,
-) -> tuple[list[dict[str, Any]], int, int]:
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    """The records to store, the deletions and the reviews/comments not placed, and how many
+    events the batch stands for that are held already (its duplicates: not derived again, so
+    the store never sees them to count them)."""
     directory = Directory.load(store)
     members = _users(batch.users, people, directory)
 
@@ -261,10 +265,14 @@ def _records(
             events.append(event)
             held.setdefault(ann, Held()).add(event)
 
+    already = 0
     for version in batch.versions:
         ann = annotation_key(version.annotation)
         item = held.setdefault(ann, Held())
-        add(ann, version_events(_attributed(version, item, people), item, member))
+        attributed = _attributed(version, item, people)
+        made = version_events(attributed, item, member)
+        already += max(0, len(version_events(attributed, Held(), member)) - len(made))
+        add(ann, made)
     moment = now or utc_now()
     gone = [*batch.gone, *(numeric[n] for n in batch.gone_ls_annotations if n in numeric)]
     gone_tasks = {task_id(t) for t in batch.gone_ls_tasks}
@@ -281,12 +289,14 @@ def _records(
         ann = str(event["annotation"])
         if event["id"] not in held[ann].ids:
             add(ann, [event])
+        else:
+            already += 1
     projects = [
         project_record(n, title)
         for n, title in sorted(batch.projects.items())
         if title is not None or project_id(n) not in directory.projects
     ]
-    return [*events, *members, *people.new_members, *projects], deleted, unplaced
+    return [*events, *members, *people.new_members, *projects], deleted, unplaced, already
 
 
 def _attributed(version: Version, held: Held, people: People) -> Version:

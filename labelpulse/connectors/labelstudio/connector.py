@@ -20,6 +20,7 @@ def import_file(store: Store, path: Path, options: ImportOptions) -> IngestSumma
         project_name=options.project_name,
         users=options.users,
         lead_time=options.lead_time,
+        rejects=options.rejects,
     )
 
 

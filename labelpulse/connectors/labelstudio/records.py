@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from labelpulse.connectors.labelstudio.regions import count_regions
 from labelpulse.errors import RecordError
+from labelpulse.ingest import Rejected
 from labelpulse.ingest.invalid import invalid_batch, record_errors
 
 SOURCE = "label-studio"
@@ -199,24 +200,38 @@ def read_each(
     not_object: str | None = "must be a JSON object",
 ) -> list[Parsed]:
     """Every item parsed, or InvalidRecordsError naming each bad one by its position (from 1)
-    and id: all are checked before any is used. `not_object` is the rule an item that is not a
-    JSON object breaks (None: `parse` judges it)."""
+    and id: all are checked before any is used (API answers and webhook bodies, stored whole).
+    `not_object` is the rule an item that is not a JSON object breaks (None: `parse` judges
+    it)."""
     listed = list(items)
+    found, rejected = read_valid(listed, parse, not_object=not_object)
+    if rejected:
+        raise invalid_batch([e for r in rejected for e in r.errors], len(listed), what)
+    return found
+
+
+def read_valid(
+    items: Iterable[Any],
+    parse: Callable[[Any], Parsed],
+    *,
+    not_object: str | None = "must be a JSON object",
+) -> tuple[list[Parsed], list[Rejected]]:
+    """The items that parse, and each that does not with its errors (by position from 1 and
+    id) and the item as given: for a file, whose good records are stored and bad ones
+    rejected (`labelpulse.ingest.write_rejects`)."""
     found: list[Parsed] = []
-    errors: list[RecordError] = []
-    for position, item in enumerate(listed, start=1):
+    rejected: list[Rejected] = []
+    for position, item in enumerate(items, start=1):
         is_object = isinstance(item, Mapping)
         if not is_object and not_object is not None:
-            errors.append(RecordError(position, None, None, not_object))
+            rejected.append(Rejected([RecordError(position, None, None, not_object)], item))
             continue
         try:
             found.append(parse(item))
         except ValidationError as exc:
             label = str(item.get("id")) if is_object and "id" in item else None
-            errors += record_errors(exc, position, label)
-    if errors:
-        raise invalid_batch(errors, len(listed), what)
-    return found
+            rejected.append(Rejected(record_errors(exc, position, label), item))
+    return found, rejected
 
 
 def read_users(users: Iterable[Any]) -> list[LsUser]:

@@ -9,7 +9,7 @@ Enterprise reviews and comments are read where the server has them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from labelpulse.connectors.jsonfile import read_json
 from labelpulse.connectors.labelstudio.apply import Applied, Applier, Batch, held_annotations
 from labelpulse.connectors.labelstudio.client import PAGE_SIZE, LabelStudioClient
-from labelpulse.connectors.labelstudio.mapping import Version
+from labelpulse.connectors.labelstudio.mapping import Held, Version, version_events
 from labelpulse.connectors.labelstudio.records import (
     SOURCE,
     LsAnnotation,
@@ -31,7 +31,13 @@ from labelpulse.connectors.labelstudio.records import (
 from labelpulse.connectors.people import People
 from labelpulse.connectors.registry import LeadTime, SyncProgress
 from labelpulse.errors import RecordError, UsageError
-from labelpulse.ingest import IngestSummary
+from labelpulse.ingest import (
+    IngestSummary,
+    Rejected,
+    default_rejects,
+    record_problems,
+    write_rejects,
+)
 from labelpulse.ingest.invalid import invalid_batch, record_errors
 from labelpulse.store.base import Store
 
@@ -168,12 +174,15 @@ def import_export(
     users: Path | Sequence[Mapping[str, Any]] | None = None,
     progress: ImportProgress | None = None,
     lead_time: LeadTime = LeadTime.auto,
+    rejects: Path | None = None,
 ) -> IngestSummary:
     """Import a project's JSON export (`GET /api/projects/{id}/export?exportType=JSON`).
 
-    Every annotation is checked before anything is stored. The export names users by id only:
-    `users` (a file of `GET /api/users/`, or its list) lets members be matched by email;
-    without it, users already met by a sync or webhook are recognised and others become
+    Every annotation is checked before anything is stored; the good ones are stored and each
+    bad one (or a task that cannot be read) is written with its reasons to `rejects` (default:
+    FILE.rejects.ndjson beside the file), which the summary names. The export names users by
+    id only: `users` (a file of `GET /api/users/`, or its list) lets members be matched by
+    email; without it, users already met by a sync or webhook are recognised and others become
     members named `label-studio-<id>`. An export is a snapshot: an annotation missing from it
     is not taken as deleted (a sync or webhook says so). `target`: the store, or the `Applier`
     its owner shares. An Enterprise export's reviews (`annotations[].reviews`) become the
@@ -181,10 +190,13 @@ def import_export(
     `lead_time` is read (`mapping.lead_reading`).
     """
     tasks = _read_export(path)
-    versions = read_as(read_tasks(tasks), lead_time)
-    reviews = read_embedded_reviews(tasks)
+    good, rejected = _partial(tasks)
+    versions = read_as(good, lead_time)
+    reviews, refused = read_embedded_reviews(tasks, {v.annotation.id for v in good})
     numbers = {v.annotation.project for v in versions}
-    numbers |= {t["project"] for t in tasks if isinstance(t.get("project"), int)}
+    numbers |= {
+        t["project"] for t in tasks if isinstance(t, Mapping) and isinstance(t.get("project"), int)
+    }
     if project_name is not None and len(numbers) > 1:
         raise UsageError(f"{path} holds several projects; --project-name names only one")
     applier = Applier.of(target)
@@ -200,6 +212,8 @@ def import_export(
             progress(len(chunk))
     if reviews:  # after their annotations: a review is placed on an annotation held
         result.add(applier.apply(Batch(reviews=reviews), people))
+    found = sorted([*rejected, *refused], key=lambda r: r.errors[0].position)
+    write_rejects(result.summary, found, rejects or default_rejects(path))
     return result.summary
 
 
@@ -216,25 +230,11 @@ def read_tasks(tasks: Iterable[Any], project: int | None = None) -> list[Version
     items = list(tasks)
     versions: list[Version] = []
     errors: list[RecordError] = []
-    for position, task in enumerate(items, start=1):
-        if not isinstance(task, Mapping) or not isinstance(task.get("annotations", []), list):
-            errors.append(RecordError(position, None, None, "must be a task with annotations"))
-            continue
-        owner = task.get("project") if isinstance(task.get("project"), int) else project
-        for data in task.get("annotations") or []:
-            label = f"annotation {data.get('id')}" if isinstance(data, Mapping) else None
-            if not isinstance(data, Mapping):
-                errors.append(RecordError(position, label, "annotations", "must be objects"))
-                continue
-            try:
-                annotation = LsAnnotation.read({"task": task.get("id"), **data}, owner)
-            except ValidationError as exc:
-                errors += record_errors(exc, position, label)
-                continue
-            if annotation.project is None:
-                errors.append(RecordError(position, label, "project", "is required"))
-                continue
-            versions.append(Version(annotation))
+    for _, _, read in _annotations(items, project):
+        if isinstance(read, Version):
+            versions.append(read)
+        else:
+            errors += read
     if errors:
         raise invalid_batch(errors, len(items), "task(s)")
     return versions
@@ -247,14 +247,16 @@ def read_as(versions: list[Version], lead_time: LeadTime) -> list[Version]:
     return [replace(v, lead_time=lead_time) for v in versions]
 
 
-def read_embedded_reviews(tasks: Iterable[Any]) -> list[LsReview]:
-    """The reviews an Enterprise JSON export embeds in its annotations (`reviews`, shaped as
-    GET /api/annotation-reviews/ answers, `created_by` expanded to the user), checked;
-    InvalidRecordsError names each bad one by its task's position (from 1) and its id."""
-    items = list(tasks)
+def read_embedded_reviews(
+    tasks: Iterable[Any], annotations: set[int]
+) -> tuple[list[LsReview], list[Rejected]]:
+    """The reviews an Enterprise JSON export embeds in `annotations` (`reviews`, shaped as
+    GET /api/annotation-reviews/ answers, `created_by` expanded to the user), and each bad one
+    rejected on its own, named by its task's position (from 1) and its id: its annotation is
+    kept. The reviews of an annotation rejected are not read (they could not be placed)."""
     reviews: list[LsReview] = []
-    errors: list[RecordError] = []
-    for position, task in enumerate(items, start=1):
+    rejected: list[Rejected] = []
+    for position, task in enumerate(tasks, start=1):
         if not isinstance(task, Mapping) or not isinstance(task.get("annotations"), list):
             continue  # read_tasks names a task that is not one
         for data in task["annotations"]:
@@ -262,18 +264,19 @@ def read_embedded_reviews(tasks: Iterable[Any]) -> list[LsReview]:
             if not isinstance(embedded, list):
                 continue
             owner = data.get("id") if isinstance(data.get("id"), int) else None
+            if owner not in annotations:
+                continue
             for review in embedded:
                 label = f"review {review.get('id')}" if isinstance(review, Mapping) else None
                 if not isinstance(review, Mapping):
-                    errors.append(RecordError(position, label, "reviews", "must be objects"))
+                    error = RecordError(position, label, "reviews", "must be objects")
+                    rejected.append(Rejected([error], review))
                     continue
                 try:
                     reviews.append(LsReview.read(review, owner))
                 except ValidationError as exc:
-                    errors += record_errors(exc, position, label)
-    if errors:
-        raise invalid_batch(errors, len(items), "task(s)")
-    return reviews
+                    rejected.append(Rejected(record_errors(exc, position, label), review))
+    return reviews, rejected
 
 
 # Why only the JSON export is read, and where to get it: every refusal of a file says it.
@@ -283,6 +286,82 @@ _CHOOSE_JSON = (
     "skipped annotations, the project, and the ids that let labelpulse count each annotation "
     "once"
 )
+
+
+def _annotations(
+    tasks: Sequence[Any], project: int | None
+) -> Iterator[tuple[int, Any, Version | list[RecordError]]]:
+    """(task position from 1, the record as the file has it, its version or what is wrong
+    with it) for each annotation of each task; a task that cannot be read (not an object, no
+    integer id, annotations not a list) is one record, the whole task, with its errors."""
+    for position, task in enumerate(tasks, start=1):
+        if not isinstance(task, Mapping) or not isinstance(task.get("annotations", []), list):
+            yield (
+                position,
+                task,
+                [RecordError(position, None, None, "must be a task with annotations")],
+            )
+            continue
+        number = task.get("id")
+        if not isinstance(number, int) or isinstance(number, bool):
+            label = None if number is None else f"task {number}"
+            rule = "must be the task's integer id: its annotations cannot be placed without it"
+            yield position, task, [RecordError(position, label, "id", rule)]
+            continue
+        owner = task.get("project") if isinstance(task.get("project"), int) else project
+        for index, data in enumerate(task.get("annotations") or [], start=1):
+            known = isinstance(data, Mapping) and data.get("id") is not None
+            label = f"annotation {data['id']}" if known else f"task {number} annotation {index}"
+            if not isinstance(data, Mapping):
+                yield (
+                    position,
+                    data,
+                    [RecordError(position, label, "annotations", "must be objects")],
+                )
+                continue
+            try:
+                annotation = LsAnnotation.read({"task": number, **data}, owner)
+            except ValidationError as exc:
+                yield position, data, record_errors(exc, position, label)
+                continue
+            if annotation.project is None:
+                yield position, data, [RecordError(position, label, "project", "is required")]
+                continue
+            yield position, data, Version(annotation)
+
+
+def _partial(tasks: Sequence[Any]) -> tuple[list[Version], list[Rejected]]:
+    """The annotations of an export file that can be stored, and those that cannot, each with
+    its reasons: Label Studio's record broken, or an event made of it refused by labelpulse's
+    rules (checked before anything is stored, so a refused annotation stores none of its
+    events). The events are made as if nothing were held, with members named by user id: the
+    rules they break do not depend on either."""
+    good: list[tuple[int, Any, Version]] = []
+    rejected: list[Rejected] = []
+    for position, data, read in _annotations(tasks, None):
+        if isinstance(read, Version):
+            good.append((position, data, read))
+        else:
+            rejected.append(Rejected(read, data))
+    events: list[dict[str, Any]] = []
+    owner: list[int] = []
+    for index, (_, _, version) in enumerate(good):
+        made = version_events(version, Held(), lambda user, _: f"{SOURCE}-{user}")
+        events += made
+        owner += [index] * len(made)
+    refused: dict[int, list[RecordError]] = {}
+    for event_position, errors in record_problems(events).items():
+        refused.setdefault(owner[event_position - 1], []).extend(errors)
+    for index in sorted(refused):
+        position, data, version = good[index]
+        label = f"annotation {version.annotation.id}"
+        errors = [
+            replace(e, position=position, record_id=label, field=f"event.{e.field or 'record'}")
+            for e in refused[index]
+        ]
+        rejected.append(Rejected(errors, data))
+    rejected.sort(key=lambda r: r.errors[0].position)
+    return [v for i, (_, _, v) in enumerate(good) if i not in refused], rejected
 
 
 def _read_export(path: Path) -> list[Any]:
