@@ -44,14 +44,18 @@ def sync_lines(db: Path, label_studio: LabelStudio) -> list[tuple[str, float]]:
     with served(db, *options) as url:
         log = db.parent / f"serve-{url.rsplit(':', 1)[1]}.log"
         deadline = time.monotonic() + WAIT_SECONDS
-        while not (found := SYNC_LINE.findall(log.read_text())) and "ERROR" not in log.read_text():
+        while not logged(log) and "ERROR" not in log.read_text():
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         time.sleep(0.5)  # a second line, were there one, would be there by now
-        text = log.read_text()
-    lines = [m for m in map(SYNC_LINE.search, text.splitlines()) if m is not None]
-    assert lines, text
+        lines = logged(log)
+    assert lines, log.read_text()
     return [(m["figures"], float(m["seconds"])) for m in lines]
+
+
+def logged(log: Path) -> list[re.Match[str]]:
+    found = (SYNC_LINE.search(line) for line in log.read_text().splitlines())
+    return [m for m in found if m is not None]
 
 
 def test_each_periodic_sync_logs_one_line_with_its_figures(
