@@ -5,6 +5,7 @@ The web app, uvicorn and the stores are imported when the command runs, not when
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -57,6 +58,7 @@ def serve_command(
     from labelpulse.web.app import create_app
     from labelpulse.web.background import label_studio_sync
 
+    log_to_stderr()
     app_state = state(ctx)
     jobs = []
     label_studio = None
@@ -92,3 +94,14 @@ def serve_command(
         proxy_headers=proxied,
         forwarded_allow_ips=forwarded_allow_ips if proxied else None,
     )
+
+
+def log_to_stderr() -> None:
+    """labelpulse's own log from INFO up on stderr, each line with its time: each periodic
+    sync's line, the webhook warm-up, failures. uvicorn's own stays at warnings."""
+    logger = logging.getLogger("labelpulse")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

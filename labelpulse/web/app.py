@@ -43,7 +43,8 @@ def create_app(
     opened = store
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hooks.warm_up(app, opened)
         for job in jobs:
             job.start(opened)
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from labelpulse.store.base import Store
 
 if TYPE_CHECKING:
-    from labelpulse.connectors.labelstudio import Applier
+    from labelpulse.connectors.labelstudio import Applier, SyncResult
 
 log = logging.getLogger("labelpulse")
 
@@ -61,11 +62,30 @@ def label_studio_sync(
 ) -> Job:
     """Sync a Label Studio server every so many minutes (the first one a few seconds in),
     through `applier` when given: the one the web app's webhook route writes through, so that
-    a sync page and a delivery never interleave."""
+    a sync page and a delivery never interleave. Each run logs one line (`sync_line`)."""
 
     def run(store: Store) -> None:
         from labelpulse.connectors import labelstudio
 
-        labelstudio.sync_label_studio(store if applier is None else applier, url=url, token=token)
+        started = time.monotonic()
+        result = labelstudio.sync_label_studio(
+            store if applier is None else applier, url=url, token=token
+        )
+        log.info("%s", sync_line(result, time.monotonic() - started))
 
     return Job("label-studio sync", every_minutes * 60, run, first=5.0)
+
+
+def sync_line(result: SyncResult, seconds: float) -> str:
+    """One periodic sync in one line, so that a server's log shows each run and what it found.
+
+    Errors are the records it could not store: events refused or in conflict, and Enterprise
+    reviews or comments on annotations it does not hold. (A sync that fails stores nothing and
+    is logged by `Job` instead.)"""
+    summary = result.summary
+    errors = summary.rejected + summary.conflicts + result.unplaced
+    return (
+        f"Label Studio sync: projects {len(result.projects)}, events stored {summary.stored}, "
+        f"already held {summary.duplicates}, deleted {result.deleted}, errors {errors}, "
+        f"{seconds:.1f} s"
+    )

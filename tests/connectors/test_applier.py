@@ -36,9 +36,12 @@ def test_the_periodic_sync_writes_through_the_applier_it_was_given(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     targets: list[Any] = []
-    monkeypatch.setattr(
-        labelstudio, "sync_label_studio", lambda target, **_: targets.append(target)
-    )
+
+    def sync(target: Any, **_: Any) -> labelstudio.SyncResult:
+        targets.append(target)
+        return labelstudio.SyncResult()
+
+    monkeypatch.setattr(labelstudio, "sync_label_studio", sync)
     shared = Applier(store)
     label_studio_sync("http://ls:8080", "t0ken", 15, shared).run(store)
     assert targets == [shared]

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from labelpulse.config import Settings
+from labelpulse.connectors.labelstudio import SyncResult
 from labelpulse.store import Store
 from labelpulse.web.app import create_app
 from labelpulse.web.background import Job, label_studio_sync
@@ -42,7 +43,11 @@ def test_the_label_studio_job_syncs_that_server(monkeypatch: Any, org_store: Sto
     seen: list[dict[str, Any]] = []
     import labelpulse.connectors.labelstudio as labelstudio
 
-    monkeypatch.setattr(labelstudio, "sync_label_studio", lambda store, **kw: seen.append(kw))
+    def sync(store: Store, **kw: Any) -> SyncResult:
+        seen.append(kw)
+        return SyncResult()
+
+    monkeypatch.setattr(labelstudio, "sync_label_studio", sync)
     job = label_studio_sync("http://ls:8080", "t0ken", every_minutes=15)
     assert job.every == 900 and job.first == 5.0
     job.run(org_store)
