@@ -83,3 +83,7 @@ def test_each_periodic_sync_logs_one_line_with_its_figures(
     [(figures, seconds)] = sync_lines(db, ls)
     assert figures == "projects 1, events stored 2, already held 0, deleted 1, errors 0"
     assert 0 <= seconds < WAIT_SECONDS
+
+    # Run 3, nothing changed: Bob's skip is on Label Studio's pages and already held.
+    [(figures, seconds)] = sync_lines(db, ls)
+    assert figures == "projects 1, events stored 0, already held 1, deleted 0, errors 0"
