@@ -105,12 +105,7 @@ class LsAnnotation(_Record):
     @classmethod
     def read(cls, data: Mapping[str, Any], project: int | None = None) -> LsAnnotation:
         """Parse one annotation; `project` fills in a record that does not name it."""
-        fields = dict(data)
-        if isinstance(data.get("completed_by"), Mapping):
-            fields["completed_by_user"] = data["completed_by"]
-        if fields.get("project") is None:
-            fields["project"] = project
-        return cls.model_validate(fields)
+        return cls.model_validate(_fields(data, "completed_by", "project", project))
 
     @property
     def lead_us(self) -> int:
@@ -155,12 +150,7 @@ class LsReview(_Record):
     def read(cls, data: Mapping[str, Any], annotation: int | None = None) -> LsReview:
         """Parse one review; `annotation` fills in a review that does not name its annotation
         (one embedded in it)."""
-        fields = dict(data)
-        if isinstance(data.get("created_by"), Mapping):
-            fields["created_by_user"] = data["created_by"]
-        if fields.get("annotation") is None:
-            fields["annotation"] = annotation
-        return cls.model_validate(fields)
+        return cls.model_validate(_fields(data, "created_by", "annotation", annotation))
 
 
 class LsComment(_Record):
@@ -186,10 +176,20 @@ class LsComment(_Record):
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> LsComment:
-        fields = dict(data)
-        if isinstance(data.get("created_by"), Mapping):
-            fields["created_by_user"] = data["created_by"]
-        return cls.model_validate(fields)
+        return cls.model_validate(_fields(data, "created_by"))
+
+
+def _fields(
+    data: Mapping[str, Any], user: str, missing: str | None = None, value: int | None = None
+) -> dict[str, Any]:
+    """A record's fields with its `user` field's object, when the record expands the user, kept
+    beside the id as `{user}_user`, and `missing` set to `value` when the record leaves it out."""
+    fields = dict(data)
+    if isinstance(data.get(user), Mapping):
+        fields[f"{user}_user"] = data[user]
+    if missing is not None and fields.get(missing) is None:
+        fields[missing] = value
+    return fields
 
 
 def read_each(
