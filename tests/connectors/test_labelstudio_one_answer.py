@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from labelpulse.connectors.labelstudio import remember_users
 from labelpulse.connectors.labelstudio.apply import Batch, apply
-from labelpulse.connectors.labelstudio.mapping import Version
+from labelpulse.connectors.labelstudio.mapping import Held, Version, deleted_event
 from labelpulse.connectors.labelstudio.records import SOURCE, LsAnnotation
 from labelpulse.connectors.people import People
 from labelpulse.metrics import report
@@ -55,13 +56,19 @@ def figures(store: Store) -> dict[str, Any]:
     return found
 
 
-def apply_steps(store: Store, steps: Sequence[Sequence[Version]]) -> None:
+Step = Sequence[Version] | Batch
+
+
+def apply_steps(store: Store, steps: Sequence[Step]) -> None:
+    """Each step a path's batch: versions, or a whole batch (a deletion), applied a day after
+    the next (a path learns of a deletion whenever it runs)."""
     remember_users(store, sample("users"))
-    for versions in steps:
-        apply(store, Batch(versions=list(versions)), People(store, SOURCE))
+    for n, step in enumerate(steps):
+        batch = step if isinstance(step, Batch) else Batch(versions=list(step))
+        apply(store, batch, People(store, SOURCE), now=datetime(2026, 11, 26 + n, tzinfo=UTC))
 
 
-def paths_agree(tmp_path: Path, final: LsAnnotation, **paths: Sequence[Sequence[Version]]) -> Store:
+def paths_agree(tmp_path: Path, final: LsAnnotation, **paths: Sequence[Step]) -> Store:
     """Apply each path into a database of its own; their figures must equal those of one
     fresh sync of `final` (returned, open: the caller checks its figures by hand)."""
     fresh = connect(str(tmp_path / "fresh.duckdb"))
@@ -126,3 +133,86 @@ def test_the_author_s_own_change_is_hers_with_its_time(tmp_path: Path) -> None:
     assert annotation_figures(fresh, ANN)["total_time"] == 40.0
     assert last_active(fresh) == {ANN: "2026-11-25T22:00:00Z"}
     fresh.close()
+
+
+def same_figures(tmp_path: Path, **paths: Sequence[Step]) -> Store:
+    """Apply each path into a database of its own; they must give the same figures. The first
+    path's database is returned, open."""
+    stores = {name: connect(str(tmp_path / f"{name}.duckdb")) for name in paths}
+    for name, steps in paths.items():
+        apply_steps(stores[name], steps)
+    first, *others = stores
+    try:
+        for name in others:
+            assert figures(stores[name]) == figures(stores[first]), name
+    finally:
+        for name in others:
+            stores[name].close()
+    return stores[first]
+
+
+def deleted(store: Store) -> list[tuple[str, str, str]]:
+    rows = store.rows("SELECT type, actor, time_us FROM events WHERE type = 'annotation.deleted'")
+    return [
+        (r["type"], r["actor"], datetime.fromtimestamp(r["time_us"] / 1e6, UTC).isoformat())
+        for r in rows
+    ]
+
+
+def test_a_delete_by_another_user_is_no_action_of_the_author(tmp_path: Path) -> None:
+    """The admin deletes Ann's annotation: Label Studio records neither who nor when. The
+    annotation stops counting; Ann's last activity stays her submission, not the moment a path
+    learnt of the delete (a day later here), and the admin gains nothing."""
+    made = ann_version(MADE, 25.0)
+    gone = Batch(gone_ls_annotations=[1])
+    store = same_figures(
+        tmp_path,
+        webhooks=[[Version(made, "created")], gone],
+        syncs=[[Version(made)], gone],
+        late=[[Version(made)], [], [], gone],
+    )
+    assert annotation_figures(store, ANN) == {
+        "submitted": 0, "updated": 0, "skipped": 0, "total_time": 0.0,
+    }  # fmt: skip
+    assert last_active(store) == {ANN: "2026-11-25T21:00:00Z"}
+    assert deleted(store) == [("annotation.deleted", ANN, "2026-11-25T21:00:00+00:00")]
+    store.close()
+
+
+def test_a_deleted_annotation_edited_by_another_user(tmp_path: Path) -> None:
+    """Changed by the admin, then deleted: the deletion is placed at the admin's change, as
+    his, which he already had: nobody's last activity or work changes."""
+    first = ann_version(MADE, 25.0)
+    final = ann_version(CHANGED, 40.0, updated_by=1)
+    gone = Batch(gone_ls_annotations=[1])
+    store = same_figures(
+        tmp_path,
+        webhooks=[[Version(first, "created")], [Version(final, "updated")], gone],
+        syncs=[[Version(first)], [Version(final)], gone],
+        one_sync=[[Version(final)], gone],
+    )
+    assert annotation_figures(store, ANN)["submitted"] == 0
+    assert last_active(store) == {ADMIN: "2026-11-25T22:00:00Z", ANN: "2026-11-25T21:00:00Z"}
+    work = report(store, "work", start="2026-11-25", end="2026-11-25", tz="UTC")["rows"]
+    assert {r["member"]: (r["labeled"], r["edited"]) for r in work} == {ADMIN: (0, 1), ANN: (1, 0)}
+    assert deleted(store) == [("annotation.deleted", ADMIN, "2026-11-25T22:00:00+00:00")]
+    store.close()
+
+
+def test_a_deletion_after_a_review_is_the_reviewer_s_without_an_edit() -> None:
+    """Enterprise: a review is the latest action of a deleted annotation. The deletion is placed
+    there, as the reviewer's, and typed as review work, so it counts as no edit of theirs."""
+    held = Held(author=ANN, project="ls-1", task="ls-task-1")
+    reviewed = datetime(2026, 11, 25, 23, tzinfo=UTC)
+    made = datetime(2026, 11, 25, 21, tzinfo=UTC)
+    held.note("ls:a:created", "annotation.submitted", ANN, made, 0)
+    held.note("ls-review:7:accepted", "review.accepted", ADMIN, reviewed, 0)
+    held.note("ls-comment:3", "comment.created", ANN, datetime(2026, 11, 26, tzinfo=UTC), 0)
+    event = deleted_event("ls:a", held)
+    assert event == {
+        "id": "ls:a:deleted", "type": "annotation.deleted", "time": "2026-11-25T23:00:00.000000Z",
+        "actor": ADMIN, "author": ANN, "project": "ls-1", "task": "ls-task-1",
+        "annotation": "ls:a", "work_type": "review",
+    }  # fmt: skip
+    held.note(event["id"], event["type"], ADMIN, reviewed, 0)
+    assert deleted_event("ls:a", held) is None  # deleted once

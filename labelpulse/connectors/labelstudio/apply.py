@@ -270,7 +270,7 @@ def _records(
     gone += sorted(a for a, h in held.items() if h.task in gone_tasks)
     deleted = 0
     for ann in dict.fromkeys(gone):
-        event = deleted_event(ann, held.get(ann, Held()), moment)
+        event = deleted_event(ann, held.get(ann, Held()))
         if event is not None:
             add(ann, [event])
             deleted += 1

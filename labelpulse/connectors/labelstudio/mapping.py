@@ -30,8 +30,8 @@ from labelpulse.events import COMPLETING
 # the one save that creates it); any change is a later request. A version whose `updated_at` is
 # within this of `created_at` is the first version. See the docs for why 0.25 s.
 UPDATED_AFTER = timedelta(seconds=0.25)
-# A deletion is placed at least this long after anything held of the annotation, so that it is
-# the annotation's last action even when Label Studio's clock is ahead of ours.
+# A review's changed verdict is placed at least this long after anything held of the annotation,
+# so that it is the annotation's last action even when Label Studio's clock is ahead of ours.
 AFTER_LAST = timedelta(milliseconds=1)
 TEXT_LIMIT = 10_000
 # In a version event's meta: the `lead_time` the version carried (seconds), and "session" when
@@ -89,11 +89,12 @@ class Version:
 class Held:
     """What the store holds of one annotation: its event ids and their summed `annotation.*`
     duration (every actor's: Label Studio's lead time is one running total), the `updated_at`
-    its first version was stored with, its state (for deletions, reviews, comments), when its
-    author last completed it (`author_done`: where the lead time another user's change adds
-    is credited), and the latest version held that carried a `lead_time`: when, that
-    `lead_time`, and whether the annotation's lead times were read per session
-    (`lead_reading`)."""
+    its first version was stored with, its state (for deletions, reviews, comments), its
+    latest annotation or review event by (time, id) as the store orders them (`latest`: when,
+    id, actor, type; where a deletion is placed), when its author last completed it
+    (`author_done`: where the lead time another user's change adds is credited), and the
+    latest version held that carried a `lead_time`: when, that `lead_time`, and whether the
+    annotation's lead times were read per session (`lead_reading`)."""
 
     ids: set[str] = field(default_factory=set)
     lead_us: int = 0
@@ -102,6 +103,7 @@ class Held:
     per_session: bool = False
     created_key: str | None = None
     last: datetime | None = None
+    latest: tuple[datetime, str, str, str] | None = None
     author_done: datetime | None = None
     author: str | None = None
     project: str | None = None
@@ -129,6 +131,9 @@ class Held:
         if kind in COMPLETING and actor == self.author:
             self.author_done = moment if self.author_done is None else max(self.author_done, moment)
         self.last = moment if self.last is None else max(self.last, moment)
+        work = kind.startswith(("annotation.", "review."))
+        if work and (self.latest is None or (moment, event) > self.latest[:2]):
+            self.latest = (moment, event, actor, kind)
         self.deleted = self.deleted or kind == "annotation.deleted"
 
     def note_lead(self, moment: datetime, meta: Mapping[str, Any]) -> None:
@@ -267,21 +272,32 @@ def _event(
     }
 
 
-def deleted_event(annotation: str, held: Held, now: datetime) -> dict[str, Any] | None:
-    """`annotation.deleted` for a held annotation not deleted yet (None otherwise). Who deleted
-    it is not said by Label Studio: the actor is the author."""
-    if held.deleted or held.author is None or held.project is None or held.task is None:
+def deleted_event(annotation: str, held: Held) -> dict[str, Any] | None:
+    """`annotation.deleted` for a held annotation not deleted yet (None otherwise).
+
+    Label Studio records neither who deleted an annotation nor when (the webhook names its id,
+    the API no longer has it), and a path learns of it at its own moment. So the deletion only
+    changes the state: it is placed at the annotation's latest held action (its id sorts after
+    that action's, so it is the last action) and credited to whoever made that action, with
+    that action's work type: it adds nobody an action or a moment of activity, and is the same
+    whichever path learns of it, and when."""
+    if held.deleted or held.latest is None or held.project is None or held.task is None:
         return None
-    moment = now if held.last is None else max(now, held.last + AFTER_LAST)
-    return {
+    moment, _, actor, kind = held.latest
+    event: dict[str, Any] = {
         "id": f"{annotation}:deleted",
         "type": "annotation.deleted",
         "time": stamp(moment),
-        "actor": held.author,
+        "actor": actor,
         "project": held.project,
         "task": held.task,
         "annotation": annotation,
     }
+    if held.author is not None:
+        event["author"] = held.author
+    if kind.startswith("review."):
+        event["work_type"] = "review"  # a reviewer's: no edit of theirs
+    return event
 
 
 def review_kind(review: LsReview) -> str:
