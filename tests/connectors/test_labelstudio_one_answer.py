@@ -216,3 +216,76 @@ def test_a_deletion_after_a_review_is_the_reviewer_s_without_an_edit() -> None:
     }  # fmt: skip
     held.note(event["id"], event["type"], ADMIN, reviewed, 0)
     assert deleted_event("ls:a", held) is None  # deleted once
+
+
+def insights(store: Store, day: str) -> dict[str, Any]:
+    rows = report(store, "insights", start=day, end=day, tz="UTC")["rows"]
+    return {r["member"]: r["items_labeled"] for r in rows}
+
+
+def test_a_submission_later_cancelled_keeps_its_item_labeled(tmp_path: Path) -> None:
+    """Ann submits (25 s), then cancels (30 s): skipped in the end, and her item labeled when
+    she submitted it, whether a path saw the submission or only the cancelled state."""
+    first = ann_version(MADE, 25.0)
+    final = ann_version(CHANGED, 30.0, was_cancelled=True, result=[])
+    store = paths_agree(
+        tmp_path,
+        final,
+        webhooks=[[Version(first, "created")], [Version(final, "updated")]],
+        two_syncs=[[Version(first)], [Version(final)]],
+        late_creation=[[Version(final, "updated")], [Version(first, "created")]],
+    )
+    assert annotation_figures(store, ANN) == {
+        "submitted": 0, "updated": 0, "skipped": 1, "total_time": 0.0,
+    }  # fmt: skip
+    assert insights(store, "2026-11-25") == {ANN: 1}
+    store.close()
+
+
+def test_a_skip_later_submitted_is_one_answer(tmp_path: Path) -> None:
+    """Ann skips (3 s), then submits (12 s in all). A path that saw the skip adds the first
+    version's submission a fresh sync gives it."""
+    first = ann_version(MADE, 3.0, was_cancelled=True, result=[])
+    final = ann_version(CHANGED, 12.0)
+    store = paths_agree(
+        tmp_path,
+        final,
+        webhooks=[[Version(first, "created")], [Version(final, "updated")]],
+        two_syncs=[[Version(first)], [Version(final)]],
+    )
+    assert annotation_figures(store, ANN) == {
+        "submitted": 1, "updated": 1, "skipped": 0, "total_time": 12.0,
+    }  # fmt: skip
+    rows = store.rows("SELECT id, type FROM events ORDER BY time_us, id")
+    assert [r["type"] for r in rows] == ["annotation.submitted", "annotation.updated"]
+    store.close()
+    webhooks = connect(str(tmp_path / "webhooks.duckdb"))
+    rows = webhooks.rows("SELECT id, type, duration_us FROM events ORDER BY time_us, id")
+    key = "ls:849fb788-a0c6-448b-b9e8-1d741e782d53"
+    assert [(r["id"], r["type"], r["duration_us"]) for r in rows] == [
+        (f"{key}:created", "annotation.skipped", 3_000_000),
+        (f"{key}:created:submitted", "annotation.submitted", 0),
+        (f"{key}:{CHANGED}", "annotation.updated", 9_000_000),
+    ]
+    webhooks.close()
+
+
+def test_a_state_changed_on_another_day_labels_the_first_day_s_item(tmp_path: Path) -> None:
+    """The items labeled of the first version's day are one answer too (how a lead time splits
+    between days is not: a fresh sync has it all on the first version)."""
+    next_day = "2026-11-26T09:00:00.000000Z"
+    for name, first, final in (
+        ("cancelled", ann_version(MADE, 25.0), ann_version(next_day, 30.0, was_cancelled=True)),
+        ("submitted", ann_version(MADE, 3.0, was_cancelled=True), ann_version(next_day, 12.0)),
+    ):
+        found = []
+        for path, steps in (
+            ("fresh", [[Version(final)]]),
+            ("webhooks", [[Version(first, "created")], [Version(final, "updated")]]),
+        ):
+            store = connect(str(tmp_path / f"{name}-{path}.duckdb"))
+            apply_steps(store, steps)
+            found.append((insights(store, "2026-11-25"), insights(store, "2026-11-26")))
+            store.close()
+        later = {} if name == "cancelled" else {ANN: 1}  # a skip labels nothing: no row
+        assert found == [({ANN: 1}, later)] * 2, name

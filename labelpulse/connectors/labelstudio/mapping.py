@@ -34,6 +34,7 @@ UPDATED_AFTER = timedelta(seconds=0.25)
 # so that it is the annotation's last action even when Label Studio's clock is ahead of ours.
 AFTER_LAST = timedelta(milliseconds=1)
 TEXT_LIMIT = 10_000
+SUBMITTED = "annotation.submitted"
 # In a version event's meta: the `lead_time` the version carried (seconds), and "session" when
 # it was read as one session's time; what the next version of the annotation is compared with.
 LEAD_SEEN = "ls_lead_time"
@@ -89,12 +90,13 @@ class Version:
 class Held:
     """What the store holds of one annotation: its event ids and their summed `annotation.*`
     duration (every actor's: Label Studio's lead time is one running total), the `updated_at`
-    its first version was stored with, its state (for deletions, reviews, comments), its
-    latest annotation or review event by (time, id) as the store orders them (`latest`: when,
-    id, actor, type; where a deletion is placed), when its author last completed it
-    (`author_done`: where the lead time another user's change adds is credited), and the
-    latest version held that carried a `lead_time`: when, that `lead_time`, and whether the
-    annotation's lead times were read per session (`lead_reading`)."""
+    its first version was stored with (and when, and as what type), its state (for
+    deletions, reviews, comments), its latest annotation or review event by (time, id) as the
+    store orders them (`latest`: when, id, actor, type; where a deletion is placed), when its
+    author last completed it (`author_done`: where the lead time another user's change adds is
+    credited), and the latest version held that carried a `lead_time`: when, that
+    `lead_time`, and whether the annotation's lead times were read per session
+    (`lead_reading`)."""
 
     ids: set[str] = field(default_factory=set)
     lead_us: int = 0
@@ -105,6 +107,8 @@ class Held:
     last: datetime | None = None
     latest: tuple[datetime, str, str, str] | None = None
     author_done: datetime | None = None
+    created_at: datetime | None = None
+    created_type: str | None = None
     author: str | None = None
     project: str | None = None
     task: str | None = None
@@ -128,6 +132,8 @@ class Held:
         self.ids.add(event)
         if kind.startswith("annotation."):
             self.lead_us += duration_us
+        if event.endswith(":created"):
+            self.created_at, self.created_type = moment, kind
         if kind in COMPLETING and actor == self.author:
             self.author_done = moment if self.author_done is None else max(self.author_done, moment)
         self.last = moment if self.last is None else max(self.last, moment)
@@ -181,14 +187,15 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
         if version.action == "created" or (version.action is None and fresh):
             return [_event(a, "created", first, author, author, a.created_at, increase, key, lead)]
         # First seen already changed: the first version (by the author) and this one, by
-        # whoever changed it last. The lead time is the author's: a running total goes to the
+        # whoever changed it last. The first version counts as submitted, whatever the state
+        # (`submitted_first`). The lead time is the author's: a running total goes to the
         # first version (it is mostly the first session's), and so does one session's time
         # when another user made the change; the author's own last session is the change's
         # (the first version's own time is not in the record).
         made, changed = (0, increase) if session and editor == author else (increase, 0)
         unseen = _lead_meta(None, session)
         return [
-            _event(a, "created", first, author, author, a.created_at, made, None, unseen),
+            _event(a, "created", SUBMITTED, author, author, a.created_at, made, None, unseen),
             _event(a, key, later, editor, author, a.updated_at, changed, None, lead),
         ]
     if version.action == "created" or key == held.created_key:
@@ -197,11 +204,31 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
         return []  # the first version, held without its key (it was first seen changed)
     if f"{ann}:{key}" in held.ids:
         return []
+    submission = submitted_first(a, held, author)
     if editor == author:
-        return [_event(a, key, later, author, author, a.updated_at, increase, None, lead)]
+        own = _event(a, key, later, author, author, a.updated_at, increase, None, lead)
+        return [*submission, own]
     change = _event(a, key, later, editor, author, a.updated_at, 0, None, lead)
     credit = lead_credit(change, increase, held.author_done or a.created_at)
-    return [change] if credit is None else [change, credit]
+    return [*submission, change] if credit is None else [*submission, change, credit]
+
+
+def submitted_first(a: LsAnnotation, held: Held, author: str) -> list[dict[str, Any]]:
+    """The submission of the first version of a changed annotation held as a skip: none when
+    it is held as a submission or has it already.
+
+    Label Studio keeps the latest state only: a fresh sync cannot tell a submission later
+    cancelled from a skip later changed, nor a skip later submitted from a submission later
+    updated. So the first version of any changed annotation counts as submitted (its item
+    labeled, by its author, when it was made); a path that held it as a skip adds this
+    submission (`{annotation}:created:submitted`, 0 s, at the first version's time) with the
+    first change it sees, and the figures are the same."""
+    ann = annotation_key(a)
+    if held.created_type != "annotation.skipped" or held.created_at is None:
+        return []
+    if f"{ann}:created:submitted" in held.ids:
+        return []
+    return [_event(a, "created:submitted", SUBMITTED, author, author, held.created_at, 0, None, {})]
 
 
 def lead_credit(
