@@ -19,6 +19,7 @@ from labelpulse.connectors.labelstudio.apply import Batch, apply
 from labelpulse.connectors.labelstudio.mapping import Held, Version, deleted_event
 from labelpulse.connectors.labelstudio.records import SOURCE, LsAnnotation
 from labelpulse.connectors.people import People
+from labelpulse.connectors.registry import LeadTime
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
 
@@ -289,3 +290,28 @@ def test_a_state_changed_on_another_day_labels_the_first_day_s_item(tmp_path: Pa
             store.close()
         later = {} if name == "cancelled" else {ANN: 1}  # a skip labels nothing: no row
         assert found == [({ANN: 1}, later)] * 2, name
+
+
+def test_read_per_session_another_user_s_session_is_the_author_s(tmp_path: Path) -> None:
+    """`--lead-time session` (a server before April 2022): Ann's session of 25 s, then the
+    admin's of 15 s. The same rule: 40 s, all Ann's, whichever path saw her first session —
+    the fresh sync has only the last session (15 s), on her first version."""
+    session = LeadTime.session
+    first = ann_version(MADE, 25.0)
+    final = ann_version(CHANGED, 15.0, updated_by=1)
+    seen = connect(str(tmp_path / "seen.duckdb"))
+    apply_steps(seen, [[Version(first, "created", session)], [Version(final, "updated", session)]])
+    assert annotation_figures(seen, ANN)["total_time"] == 40.0
+    rows = seen.rows("SELECT type, actor, duration_us FROM events ORDER BY time_us, id")
+    assert [(r["type"], r["actor"], r["duration_us"]) for r in rows] == [
+        ("annotation.draft", ANN, 15_000_000),  # the admin's session, credited to Ann
+        ("annotation.submitted", ANN, 25_000_000),  # at the same moment (ids: "2…" < "c…")
+        ("annotation.updated", ADMIN, 0),
+    ]
+    assert last_active(seen) == {ADMIN: "2026-11-25T22:00:00Z", ANN: "2026-11-25T21:00:00Z"}
+    seen.close()
+    fresh = connect(str(tmp_path / "fresh.duckdb"))
+    apply_steps(fresh, [[Version(final, lead_time=session)]])
+    assert annotation_figures(fresh, ANN)["total_time"] == 15.0
+    assert last_active(fresh) == {ADMIN: "2026-11-25T22:00:00Z", ANN: "2026-11-25T21:00:00Z"}
+    fresh.close()
