@@ -156,7 +156,7 @@ def test_a_version_within_a_quarter_second_of_creation_is_the_first() -> None:
     assert len(version_events(Version(quick, "updated"), Held(), _member)) == 2
 
 
-def test_a_change_counts_the_increase_of_lead_time_and_its_maker() -> None:
+def test_a_change_counts_the_increase_of_lead_time_for_the_author() -> None:
     first = _annotation(lead_time=7.5)
     ann = f"ls:{first.unique_id}"
     held = Held()
@@ -165,12 +165,23 @@ def test_a_change_counts_the_increase_of_lead_time_and_its_maker() -> None:
     later = _annotation(
         lead_time=11.0, updated_by=1, updated_at="2026-11-25T22:00:00.000000Z"
     )  # the admin (user 1) changed Bob's (user 3) annotation
-    (change,) = version_events(Version(later), held, _member)
+    change, credit = version_events(Version(later), held, _member)
     assert change["id"] == f"{ann}:2026-11-25T22:00:00.000000Z"
-    assert (change["actor"], change["author"], change["duration"]) == ("user-1", "user-3", 3.5)
+    assert (change["actor"], change["author"], change["duration"]) == ("user-1", "user-3", 0.0)
     assert change["annotation"] == ann
+    # The 3.5 s the change added are Bob's, as a fresh sync would have them (all 11 s on his
+    # first version): a draft of his, when he completed it.
+    assert credit["id"] == f"{change['id']}:lead"
+    assert (credit["type"], credit["actor"]) == ("annotation.draft", "user-3")
+    assert credit["duration"] == 3.5
+    assert credit["time"] == version_events(Version(first), Held(), _member)[0]["time"]
     held.add(change)
+    held.add(credit)
     assert version_events(Version(later), held, _member) == []  # held: never derived again
+    # Bob's own change: his, with what it added.
+    own = _annotation(lead_time=12.0, updated_at="2026-11-25T22:05:00.000000Z")
+    (mine,) = version_events(Version(own), held, _member)
+    assert (mine["type"], mine["actor"], mine["duration"]) == ("annotation.updated", "user-3", 1.0)
     # An older version arriving late adds an event but no time.
     older = _annotation(lead_time=9.0, updated_at="2026-11-25T21:59:00.000000Z")
     (late,) = version_events(Version(older), held, _member)

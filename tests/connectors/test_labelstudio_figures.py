@@ -371,16 +371,22 @@ def _member(user: int | None, _: Any) -> str:
 
 
 def test_first_seen_changed_a_session_is_the_last_change_s() -> None:
-    # Ann's 1, changed by the admin (user 1) 1.07 s after it was made, 15 s in the record.
+    # Ann's 1 (user 2), changed 1.07 s after it was made, 15 s in the record.
     data = copy.deepcopy(sample("export_json")[0]["annotations"][0])
-    data["updated_by"] = 1
     annotation = LsAnnotation.read(data)
     cumulative = version_events(Version(annotation, lead_time=LeadTime.cumulative), Held(), _member)
     session = version_events(Version(annotation, lead_time=LeadTime.session), Held(), _member)
-    # A running total is mostly the first session's: the author's. One session's time is
-    # the last change's: the admin's; the first session's time is not in the record.
-    assert [(e["actor"], e["duration"]) for e in cumulative] == [("user-2", 15.0), ("user-1", 0)]
-    assert [(e["actor"], e["duration"]) for e in session] == [("user-2", 0), ("user-1", 15.0)]
+    # A running total is mostly the first session's. One session's time is the last
+    # change's, Ann's own; the first session's time is not in the record.
+    assert [(e["actor"], e["duration"]) for e in cumulative] == [("user-2", 15.0), ("user-2", 0)]
+    assert [(e["actor"], e["duration"]) for e in session] == [("user-2", 0), ("user-2", 15.0)]
+    # Changed by the admin (user 1): the lead time is the author's whatever the reading (issue
+    # 14: one answer whichever path saw the change), on her first version.
+    data["updated_by"] = 1
+    annotation = LsAnnotation.read(data)
+    for reading in (LeadTime.cumulative, LeadTime.session):
+        made = version_events(Version(annotation, lead_time=reading), Held(), _member)
+        assert [(e["actor"], e["duration"]) for e in made] == [("user-2", 15.0), ("user-1", 0)]
     # Auto has one save to go by: a running total.
     auto = version_events(Version(annotation), Held(), _member)
     assert [e["duration"] for e in auto] == [15.0, 0]

@@ -222,18 +222,17 @@ def _held(store: Store, batch: Batch, numeric: dict[int, str]) -> dict[str, Held
             deleted=row["last_action"] == "deleted",
         )
     # Every stored event of these annotations: the one id check of the whole batch.
-    event_columns = ("annotation", "id", "type", "duration_us", "time_us", "meta")
+    event_columns = ("annotation", "id", "type", "actor", "duration_us", "time_us", "meta")
     for row in store.get_in("events", "annotation", sorted(held), columns=event_columns):
         item = held[str(row["annotation"])]
-        item.ids.add(str(row["id"]))
         moment = datetime.fromtimestamp(int(row["time_us"]) / 1_000_000, UTC)
-        if str(row["type"]).startswith("annotation."):
+        kind, event = str(row["type"]), str(row["id"])
+        item.note(event, kind, str(row["actor"]), moment, int(row["duration_us"]))
+        if kind.startswith("annotation."):
             meta = json.loads(row["meta"]) if row["meta"] else {}
-            item.lead_us += int(row["duration_us"])
             item.note_lead(moment, meta)
-            if str(row["id"]).endswith(":created"):
+            if event.endswith(":created"):
                 item.created_key = meta.get("ls_updated_at")
-        item.last = moment if item.last is None else max(item.last, moment)
     return held
 
 
@@ -279,7 +278,7 @@ def _records(
     gone += sorted(a for a, h in held.items() if h.task in gone_tasks)
     deleted = 0
     for ann in dict.fromkeys(gone):
-        event = deleted_event(ann, held.get(ann, Held()), moment)
+        event = deleted_event(ann, held.get(ann, Held()))
         if event is not None:
             add(ann, [event])
             deleted += 1

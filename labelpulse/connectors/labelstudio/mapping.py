@@ -24,15 +24,17 @@ from labelpulse.connectors.labelstudio.records import (
     stamp,
 )
 from labelpulse.connectors.registry import LeadTime
+from labelpulse.events import COMPLETING
 
 # A new annotation's `updated_at` trails its `created_at` by 30-50 µs on 1.23.2 (both are set in
 # the one save that creates it); any change is a later request. A version whose `updated_at` is
 # within this of `created_at` is the first version. See the docs for why 0.25 s.
 UPDATED_AFTER = timedelta(seconds=0.25)
-# A deletion is placed at least this long after anything held of the annotation, so that it is
-# the annotation's last action even when Label Studio's clock is ahead of ours.
+# A review's changed verdict is placed at least this long after anything held of the annotation,
+# so that it is the annotation's last action even when Label Studio's clock is ahead of ours.
 AFTER_LAST = timedelta(milliseconds=1)
 TEXT_LIMIT = 10_000
+SUBMITTED = "annotation.submitted"
 # In a version event's meta: the `lead_time` the version carried (seconds), and "session" when
 # it was read as one session's time; what the next version of the annotation is compared with.
 LEAD_SEEN = "ls_lead_time"
@@ -86,11 +88,15 @@ class Version:
 
 @dataclass
 class Held:
-    """What the store holds of one annotation: its `annotation.*` event ids and their summed
+    """What the store holds of one annotation: its event ids and their summed `annotation.*`
     duration (every actor's: Label Studio's lead time is one running total), the `updated_at`
-    its first version was stored with, its state (for deletions, reviews, comments), and the
-    latest version held that carried a `lead_time`: when, that `lead_time`, and whether the
-    annotation's lead times were read per session (`lead_reading`)."""
+    its first version was stored with (and when, and as what type), its state (for
+    deletions, reviews, comments), its latest annotation or review event by (time, id) as the
+    store orders them (`latest`: when, id, actor, type; where a deletion is placed), when its
+    author last completed it (`author_done`: where the lead time another user's change adds is
+    credited), and the latest version held that carried a `lead_time`: when, that
+    `lead_time`, and whether the annotation's lead times were read per session
+    (`lead_reading`)."""
 
     ids: set[str] = field(default_factory=set)
     lead_us: int = 0
@@ -99,6 +105,10 @@ class Held:
     per_session: bool = False
     created_key: str | None = None
     last: datetime | None = None
+    latest: tuple[datetime, str, str, str] | None = None
+    author_done: datetime | None = None
+    created_at: datetime | None = None
+    created_type: str | None = None
     author: str | None = None
     project: str | None = None
     task: str | None = None
@@ -106,17 +116,31 @@ class Held:
 
     def add(self, event: dict[str, Any]) -> None:
         """Count an event made from this batch, so a later record of the batch sees it."""
-        self.ids.add(str(event["id"]))
-        moment = datetime.fromisoformat(str(event["time"]))
-        if str(event["type"]).startswith("annotation."):
-            self.lead_us += round(float(event.get("duration", 0.0)) * 1_000_000)
-            self.note_lead(moment, event.get("meta", {}))
-        self.last = moment if self.last is None else max(self.last, moment)
+        meta: Mapping[str, Any] = event.get("meta", {})
         if event["id"].endswith(":created"):
-            self.created_key = event.get("meta", {}).get("ls_updated_at")
+            self.created_key = meta.get("ls_updated_at")
             self.author = str(event["author"])
             self.project, self.task = str(event["project"]), str(event["task"])
-        self.deleted = self.deleted or event["type"] == "annotation.deleted"
+        duration_us = round(float(event.get("duration", 0.0)) * 1_000_000)
+        moment = datetime.fromisoformat(str(event["time"]))
+        self.note(str(event["id"]), str(event["type"]), str(event["actor"]), moment, duration_us)
+        if str(event["type"]).startswith("annotation."):
+            self.note_lead(moment, meta)
+
+    def note(self, event: str, kind: str, actor: str, moment: datetime, duration_us: int) -> None:
+        """Count a held event (from the store or this batch) of the annotation."""
+        self.ids.add(event)
+        if kind.startswith("annotation."):
+            self.lead_us += duration_us
+        if event.endswith(":created"):
+            self.created_at, self.created_type = moment, kind
+        if kind in COMPLETING and actor == self.author:
+            self.author_done = moment if self.author_done is None else max(self.author_done, moment)
+        self.last = moment if self.last is None else max(self.last, moment)
+        work = kind.startswith(("annotation.", "review."))
+        if work and (self.latest is None or (moment, event) > self.latest[:2]):
+            self.latest = (moment, event, actor, kind)
+        self.deleted = self.deleted or kind == "annotation.deleted"
 
     def note_lead(self, moment: datetime, meta: Mapping[str, Any]) -> None:
         """Keep what a held version event says of its `lead_time` (`LEAD_SEEN`, `LEAD_READ`)."""
@@ -145,7 +169,8 @@ def lead_reading(version: Version, held: Held) -> LeadTime:
 
 def version_events(version: Version, held: Held, member: MemberResolver) -> list[dict[str, Any]]:
     """The events a version adds to what is held: none, one, or (first seen already changed)
-    two — the first version and this one."""
+    two — the first version and this one; a change by another user than the author adds the
+    author's lead-time credit (`lead_credit`) to its own event."""
     a = version.annotation
     ann = annotation_key(a)
     key = stamp(a.updated_at)
@@ -162,13 +187,15 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
         if version.action == "created" or (version.action is None and fresh):
             return [_event(a, "created", first, author, author, a.created_at, increase, key, lead)]
         # First seen already changed: the first version (by the author) and this one, by
-        # whoever changed it last. A running total goes to the first version (it is mostly
-        # the first session's); one session's time is the last change's, and the first
-        # version's own time is not in the record.
-        made, changed = (0, increase) if session else (increase, 0)
+        # whoever changed it last. The first version counts as submitted, whatever the state
+        # (`submitted_first`). The lead time is the author's: a running total goes to the
+        # first version (it is mostly the first session's), and so does one session's time
+        # when another user made the change; the author's own last session is the change's
+        # (the first version's own time is not in the record).
+        made, changed = (0, increase) if session and editor == author else (increase, 0)
         unseen = _lead_meta(None, session)
         return [
-            _event(a, "created", first, author, author, a.created_at, made, None, unseen),
+            _event(a, "created", SUBMITTED, author, author, a.created_at, made, None, unseen),
             _event(a, key, later, editor, author, a.updated_at, changed, None, lead),
         ]
     if version.action == "created" or key == held.created_key:
@@ -177,7 +204,55 @@ def version_events(version: Version, held: Held, member: MemberResolver) -> list
         return []  # the first version, held without its key (it was first seen changed)
     if f"{ann}:{key}" in held.ids:
         return []
-    return [_event(a, key, later, editor, author, a.updated_at, increase, None, lead)]
+    submission = submitted_first(a, held, author)
+    if editor == author:
+        own = _event(a, key, later, author, author, a.updated_at, increase, None, lead)
+        return [*submission, own]
+    change = _event(a, key, later, editor, author, a.updated_at, 0, None, lead)
+    credit = lead_credit(change, increase, held.author_done or a.created_at)
+    return [*submission, change] if credit is None else [*submission, change, credit]
+
+
+def submitted_first(a: LsAnnotation, held: Held, author: str) -> list[dict[str, Any]]:
+    """The submission of the first version of a changed annotation held as a skip: none when
+    it is held as a submission or has it already.
+
+    Label Studio keeps the latest state only: a fresh sync cannot tell a submission later
+    cancelled from a skip later changed, nor a skip later submitted from a submission later
+    updated. So the first version of any changed annotation counts as submitted (its item
+    labeled, by its author, when it was made); a path that held it as a skip adds this
+    submission (`{annotation}:created:submitted`, 0 s, at the first version's time) with the
+    first change it sees, and the figures are the same."""
+    ann = annotation_key(a)
+    if held.created_type != "annotation.skipped" or held.created_at is None:
+        return []
+    if f"{ann}:created:submitted" in held.ids:
+        return []
+    return [_event(a, "created:submitted", SUBMITTED, author, author, held.created_at, 0, None, {})]
+
+
+def lead_credit(
+    change: dict[str, Any], duration_us: int, moment: datetime
+) -> dict[str, Any] | None:
+    """What another user's change adds to the annotation's lead time, credited to its author:
+    an `annotation.draft` of the author (work time that is no action: it moves neither the
+    last action nor completed-at, labels no item) placed when the author last completed the
+    annotation (it moves nobody's last activity), id `{change}:lead`. None when it adds no time."""
+    if duration_us <= 0:
+        return None
+    meta = {k: v for k, v in change["meta"].items() if k in ("ls_annotation", "ls_task")}
+    return {
+        "id": f"{change['id']}:lead",
+        "type": "annotation.draft",
+        "time": stamp(moment),
+        "actor": change["author"],
+        "author": change["author"],
+        "project": change["project"],
+        "task": change["task"],
+        "annotation": change["annotation"],
+        "duration": duration_us / 1_000_000,
+        "meta": {**meta, "ls_lead_of": change["id"]},
+    }
 
 
 def _lead_meta(lead_time: float | None, session: bool) -> dict[str, Any]:
@@ -224,21 +299,32 @@ def _event(
     }
 
 
-def deleted_event(annotation: str, held: Held, now: datetime) -> dict[str, Any] | None:
-    """`annotation.deleted` for a held annotation not deleted yet (None otherwise). Who deleted
-    it is not said by Label Studio: the actor is the author."""
-    if held.deleted or held.author is None or held.project is None or held.task is None:
+def deleted_event(annotation: str, held: Held) -> dict[str, Any] | None:
+    """`annotation.deleted` for a held annotation not deleted yet (None otherwise).
+
+    Label Studio records neither who deleted an annotation nor when (the webhook names its id,
+    the API no longer has it), and a path learns of it at its own moment. So the deletion only
+    changes the state: it is placed at the annotation's latest held action (its id sorts after
+    that action's, so it is the last action) and credited to whoever made that action, with
+    that action's work type: it adds nobody an action or a moment of activity, and is the same
+    whichever path learns of it, and when."""
+    if held.deleted or held.latest is None or held.project is None or held.task is None:
         return None
-    moment = now if held.last is None else max(now, held.last + AFTER_LAST)
-    return {
+    moment, _, actor, kind = held.latest
+    event: dict[str, Any] = {
         "id": f"{annotation}:deleted",
         "type": "annotation.deleted",
         "time": stamp(moment),
-        "actor": held.author,
+        "actor": actor,
         "project": held.project,
         "task": held.task,
         "annotation": annotation,
     }
+    if held.author is not None:
+        event["author"] = held.author
+    if kind.startswith("review."):
+        event["work_type"] = "review"  # a reviewer's: no edit of theirs
+    return event
 
 
 def review_kind(review: LsReview) -> str:
