@@ -147,7 +147,7 @@ def _show(outcome: SyncOutcome) -> None:
         columns.append("deleted")
         cells.append(f"{outcome.deleted:,}")
     columns.append("directory")
-    cells.append(f"{summary.directory_stored:,} new/changed")
+    cells.append(f"{summary.directory_stored:,} new/changed, {summary.directory_unchanged:,} same")
     table = Table(title=outcome.title, show_header=True)
     for name in columns:
         table.add_column(name, justify="right")

@@ -46,6 +46,32 @@ class People:
         self._known[key] = member
         return member
 
+    def merge_on_email(self, external_id: str | int, email: str) -> str | None:
+        """A member first made under this tool's id (`label-studio-7`: the user was seen
+        without an email) made one with the email-keyed member, now that the email is known:
+        merged into the member with that email (any case) or that id, else renamed to the
+        email's id (`Store.merge_member`: ids and names updated everywhere). The member kept,
+        or None when the user was not known by the tool's id alone."""
+        key = str(external_id)
+        tool_id = f"{self.source}-{key}"
+        if not email.strip():
+            return None
+        if key not in self._known:
+            rows = self.store.get(
+                "external_ids", source=self.source, kind="member", external_id=key
+            )
+            if not rows:
+                return None
+            self._known[key] = str(rows[0]["internal_id"])
+        if self._known[key] != tool_id:
+            return None
+        directory = Directory.load(self.store)
+        found = find_by_email(directory, email)
+        kept = found if found is not None and found != tool_id else email.strip().lower()
+        self.store.merge_member(tool_id, kept)
+        self._known[key] = kept
+        return kept
+
     def save(self) -> None:
         """Write the aliases made since the last save; call it after the batch is stored."""
         for key, member in self._unsaved.items():

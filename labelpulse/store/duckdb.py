@@ -28,6 +28,7 @@ from labelpulse.store.base import (
 )
 from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, columns_ddl
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.merge import merge_steps
 from labelpulse.store.slots import CEILING_PER_CORE, Slots
 from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
 from labelpulse.store.work import (
@@ -485,25 +486,45 @@ class DuckDBStore(PlainImports):
 
     def rebuild_state(self) -> None:
         with self._lock, self._held_to(_WHOLE_LOG_MEMORY):
-            self._con.execute("BEGIN TRANSACTION")
-            try:
-                self._con.execute("DELETE FROM state")
-                self._con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
-                self._con.execute("DELETE FROM review_actions")
-                self._con.execute(
-                    "INSERT INTO review_actions "
-                    + reviews_sql(self.dialect, ALL_EVENTS, "state")
-                    + " ORDER BY time_us"
-                )
-                self._con.execute("DELETE FROM work_events")
-                self._con.execute(f"INSERT INTO work_events {REBUILD_WORK} ORDER BY time_us")
-                self._con.execute("DELETE FROM work_tasks")
-                self._con.execute(WORK_TASKS)
-                self._con.execute("COMMIT")
-                self._cache = {}
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
+            self._in_transaction(self._rebuild)
+
+    def merge_member(self, old: str, new: str) -> None:
+        steps = merge_steps(old, new)
+
+        def merge() -> None:
+            for statement, params in steps:
+                self._con.execute(statement, params)
+            self._rebuild()
+
+        with self._lock, self._held_to(_WHOLE_LOG_MEMORY):
+            self._in_transaction(merge)
+
+    def _in_transaction(self, write: Callable[[], None]) -> None:
+        """`write` in one transaction, committed whole or rolled back; the cache emptied."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            write()
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        finally:
+            self._cache = {}
+
+    def _rebuild(self) -> None:
+        """The state, review-action and work tables made again from the whole log."""
+        self._con.execute("DELETE FROM state")
+        self._con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
+        self._con.execute("DELETE FROM review_actions")
+        self._con.execute(
+            "INSERT INTO review_actions "
+            + reviews_sql(self.dialect, ALL_EVENTS, "state")
+            + " ORDER BY time_us"
+        )
+        self._con.execute("DELETE FROM work_events")
+        self._con.execute(f"INSERT INTO work_events {REBUILD_WORK} ORDER BY time_us")
+        self._con.execute("DELETE FROM work_tasks")
+        self._con.execute(WORK_TASKS)
 
     # -- reading ------------------------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:

@@ -100,8 +100,15 @@ def test_the_export_file_becomes_one_event_per_version(store: Store) -> None:
         {"source": SOURCE, "kind": "annotation", "external_id": "1", "internal_id": ANN_1}
     ]
     again = import_export(store, SAMPLES / "export_json.json")
+    # The project, held, is the directory's one "same" (no user list this time).
     assert (again.stored, again.duplicates, again.directory_stored) == (0, 5, 0)
+    assert again.directory_unchanged == 1
     assert again.rejects_path is None
+    # With the user list and the name: the three users and the project, all held as they are.
+    listed = import_export(
+        store, SAMPLES / "export_json.json", project_name="Sentiment", users=sample("users")
+    )
+    assert (listed.stored, listed.directory_stored, listed.directory_unchanged) == (0, 0, 4)
 
 
 def test_webhooks_and_the_export_agree_in_either_order(store: Store, tmp_path: Path) -> None:
@@ -296,10 +303,12 @@ def test_an_annotation_whose_event_is_refused_is_rejected(store: Store, tmp_path
 def test_without_a_user_list_users_are_ids_until_met(store: Store) -> None:
     import_export(store, SAMPLES / "export_json.json")
     assert figures(store, f"{SOURCE}-2")["submitted"] == 1
-    remember_users(store, sample("users"))  # a later sync: Ann's id member gets her email
+    # A later sync: Ann's id member becomes the member of her email, with her work.
+    remember_users(store, sample("users"))
     members = {r["id"]: r["email"] for r in store.rows("SELECT id, email FROM members")}
-    assert members[f"{SOURCE}-2"] == ANN
-    assert ANN not in members
+    assert members[ANN] == ANN
+    assert f"{SOURCE}-2" not in members
+    assert figures(store, ANN)["submitted"] == 1
 
 
 def test_an_expanded_user_is_matched_by_email(store: Store, tmp_path: Path) -> None:

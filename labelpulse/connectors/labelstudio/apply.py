@@ -44,7 +44,7 @@ from labelpulse.connectors.labelstudio.records import (
 from labelpulse.connectors.people import People
 from labelpulse.ingest import IngestSummary, ingest_records
 from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory, find_by_email
+from labelpulse.store.directory import Directory
 
 
 @dataclass
@@ -105,9 +105,12 @@ class Applier:
             batch = replace(batch, versions=_first_keys(store, batch.versions))
             numeric = _numeric_ids(store, batch)
             held = _held(store, batch, numeric)
-            records, deleted, unplaced, already = _records(store, batch, people, numeric, held, now)
+            found = _records(store, batch, people, numeric, held, now)
+            records, deleted, unplaced, already, same, merged = found
             summary = ingest_records(store, records) if records else IngestSummary()
             summary.duplicates += already
+            summary.directory_unchanged += same
+            summary.directory_stored += merged
             people.save()
             _remember_ids(store, batch)
         keys = {annotation_key(v.annotation) for v in batch.versions}
@@ -243,12 +246,14 @@ def _records(
     numeric: dict[int, str],
     held: dict[str, Held],
     now: datetime | None,
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    """The records to store, the deletions and the reviews/comments not placed, and how many
+) -> tuple[list[dict[str, Any]], int, int, int, int, int]:
+    """The records to store, the deletions and the reviews/comments not placed, how many
     events the batch stands for that are held already (its duplicates: not derived again, so
-    the store never sees them to count them)."""
+    the store never sees them to count them), and how many of its users and projects are held
+    as they are (not sent again, so likewise counted here as the directory's "same"), and how
+    many members were merged (`_users`: changed, though no record says so)."""
     directory = Directory.load(store)
-    members = _users(batch.users, people, directory)
+    members, same, merged = _users(batch.users, people, directory)
 
     def member(user: int | None, expanded: LsUser | None) -> str:
         if user is None:
@@ -295,7 +300,9 @@ def _records(
         for n, title in sorted(batch.projects.items())
         if title is not None or project_id(n) not in directory.projects
     ]
-    return [*events, *members, *people.new_members, *projects], deleted, unplaced, already
+    same += len(batch.projects) - len(projects)
+    records = [*events, *members, *people.new_members, *projects]
+    return records, deleted, unplaced, already, same, merged
 
 
 def _attributed(version: Version, held: Held, people: People) -> Version:
@@ -334,31 +341,36 @@ def _placed(
     return [p for p in placed if p is not None]
 
 
-def _users(users: Sequence[LsUser], people: People, directory: Directory) -> list[dict[str, Any]]:
-    """Resolve every user by email (new members go to `people.new_members`); a member first
-    made from a bare Label Studio id (`label-studio-7`, from a webhook before any sync) gets
-    its email and name here, unless another member already has that email."""
-    upgraded: list[dict[str, Any]] = []
+def _users(
+    users: Sequence[LsUser], people: People, directory: Directory
+) -> tuple[list[dict[str, Any]], int, int]:
+    """Resolve every user by email (new members go to `people.new_members`). A member first
+    made from a bare Label Studio id (`label-studio-7`, from a webhook or an export before any
+    sync) is merged into the member with the user's email, or renamed to the email's id with
+    the user's name (`People.merge_on_email`). Also: the member records to store (a renamed
+    member's name and email), how many users are held as they are, and how many were merged."""
+    records: list[dict[str, Any]] = []
+    same = merged = 0
     for user in users:
-        member = people.resolve(user.id, email=user.email, name=user.name)
-        row = directory.members.get(member)
-        if (
-            member == f"{SOURCE}-{user.id}"
-            and row is not None
-            and user.email
-            and not row["email"]
-            and find_by_email(directory, user.email) is None
-        ):
-            upgraded.append(
+        kept = people.merge_on_email(user.id, user.email) if user.email else None
+        if kept is None:
+            member = people.resolve(user.id, email=user.email, name=user.name)
+            same += member in directory.members
+            continue
+        row = directory.members.get(f"{SOURCE}-{user.id}")
+        if kept in directory.members or row is None:
+            merged += 1
+        else:  # renamed: with the user's name and email
+            records.append(
                 {
                     "kind": "member",
-                    "id": member,
+                    "id": kept,
                     "name": user.name or row["name"],
-                    "email": user.email.strip(),
+                    "email": (user.email or "").strip(),
                     "role": row["role"],
                 }
             )
-    return upgraded
+    return records, same, merged
 
 
 def _remember_ids(store: Store, batch: Batch) -> None:

@@ -25,6 +25,7 @@ from labelpulse.store.base import (
 from labelpulse.store.clickhouse import append as batch
 from labelpulse.store.clickhouse.connection import POOL_SIZE, Connection, bind, open_connection
 from labelpulse.store.clickhouse.schema import (
+    EVENT_COLUMNS,
     MIGRATIONS,
     RECORD_COLUMNS,
     SCHEMA_VERSION_DDL,
@@ -32,6 +33,7 @@ from labelpulse.store.clickhouse.schema import (
 )
 from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.merge import check_merge
 from labelpulse.store.pool import Pool
 
 _KEYS_PER_QUERY = 5_000  # keys bound into one lookup query
@@ -288,6 +290,72 @@ class ClickHouseStore(PlainImports):
                     batch.rebuild_work(self._con, state, version)
             finally:
                 self._cache = {}
+
+    def merge_member(self, old: str, new: str) -> None:
+        """`labelpulse.store.merge`'s rule without a transaction, in an order a repeat heals:
+        the kept member's rows first, then the events under their new actor and author (with
+        their `event_ids`), then the old events deleted and the maintained tables rebuilt. A
+        merge cut short leaves the old rows beside the new; running it again finishes it."""
+        params = check_merge(old, new)
+        with self._lock:
+            try:
+                self._merge_records(old, new)
+                moved = ", ".join(
+                    "if(actor = {old:String}, {new:String}, actor)"
+                    if c == "actor"
+                    else "if(author = {old:String}, {new:String}, author)"
+                    if c == "author"
+                    else c
+                    for c in EVENT_COLUMNS
+                )
+                mine = "WHERE actor = {old:String} OR author = {old:String}"
+                self._con.execute(
+                    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                    f"SELECT {moved} FROM events {mine}",
+                    params,
+                )
+                self._con.execute(
+                    "INSERT INTO event_ids (id, actor, time_us) "
+                    "SELECT id, {new:String}, time_us FROM events WHERE actor = {old:String}",
+                    params,
+                )
+                self._con.execute(
+                    f"ALTER TABLE events DELETE {mine} SETTINGS mutations_sync = 2", params
+                )
+                version = self._next_version()
+                with batch.scratch(self._con) as tables:
+                    state = batch.replace_state(self._con, tables, "events", "*", version)
+                    batch.rebuild_work(self._con, state, version)
+            finally:
+                self._cache = {}
+
+    def _merge_records(self, old: str, new: str) -> None:
+        """The record tables' side of a merge: the kept member's rows written, the merged
+        member's tombstoned."""
+        kept = {
+            "members": self._select("members", ["id"], {"id": new}),
+            "accounts": self._select("accounts", ["member"], {"member": new}),
+            "disabled_members": self._select("disabled_members", ["member"], {"member": new}),
+        }
+        for table, column in (
+            ("members", "id"),
+            ("accounts", "member"),
+            ("disabled_members", "member"),
+            ("memberships", "member"),
+            ("sessions", "member"),
+        ):
+            rows = self.get(table, **{column: old})
+            if not rows:
+                continue
+            if table != "sessions" and not kept.get(table):
+                self._write(table, [{**row, column: new} for row in rows])
+            self._write(table, rows, deleted=True)
+        tokens = self.get("tokens", member=old)
+        if tokens:
+            self._write("tokens", [{**row, "member": new} for row in tokens])
+        aliases = self.get("external_ids", kind="member", internal_id=old)
+        if aliases:
+            self._write("external_ids", [{**row, "internal_id": new} for row in aliases])
 
     def optimize(self) -> None:
         """Merge each table's parts into one now (OPTIMIZE ... FINAL), dropping superseded row

@@ -27,6 +27,7 @@ from labelpulse.store.base import (
 )
 from labelpulse.store.columns import Dialect
 from labelpulse.store.compile import UnboundTables
+from labelpulse.store.merge import merge_steps
 from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres import pipeline
 from labelpulse.store.postgres.connections import arrow_table, open_pool, pyformat
@@ -295,20 +296,39 @@ class PostgresStore:
     def rebuild_state(self) -> None:
         with self._pool.connection() as con:
             with con.transaction():
-                con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
-                con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
-                con.execute("DELETE FROM state")
-                con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
-                con.execute("DELETE FROM review_actions")
-                con.execute(
-                    "INSERT INTO review_actions " + reviews_sql(self.dialect, ALL_EVENTS, "state")
-                )
-                con.execute("DELETE FROM work_events")
-                con.execute(
-                    f"INSERT INTO work_events {rebuild_sql(self.dialect)} ORDER BY time_us",
-                    prepare=False,
-                )
+                self._rebuild(con)
             self._written(con)
+
+    def merge_member(self, old: str, new: str) -> None:
+        steps = merge_steps(old, new)
+        with self._pool.connection() as con:
+            try:
+                with con.transaction():
+                    # Under the batches' lock: no batch stores events of `old` meanwhile.
+                    con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
+                    for statement, params in steps:
+                        con.execute(pyformat(statement), params)
+                    self._rebuild(con)
+            except psycopg.Error as exc:
+                raise StoreError(f"could not merge member {old!r} into {new!r}: {exc}") from exc
+            finally:
+                self._cache = {}
+            self._written(con)
+
+    def _rebuild(self, con: psycopg.Connection[Any]) -> None:
+        """The state, review-action and work tables made again from the whole log, in the
+        caller's transaction, under the batches' lock."""
+        con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
+        con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
+        con.execute("DELETE FROM state")
+        con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
+        con.execute("DELETE FROM review_actions")
+        con.execute("INSERT INTO review_actions " + reviews_sql(self.dialect, ALL_EVENTS, "state"))
+        con.execute("DELETE FROM work_events")
+        con.execute(
+            f"INSERT INTO work_events {rebuild_sql(self.dialect)} ORDER BY time_us",
+            prepare=False,
+        )
 
     # -- reading ------------------------------------------------------------------------------
     @contextmanager
