@@ -10,9 +10,11 @@ review-action and work tables are then made again from the log, as a rebuild mak
 member's edit).
 
 The kept member wins: its directory row (name, email, role) and its password stay. What it
-lacks it takes from the merged one: the directory row itself (a rename), the password, the
-disablement, the memberships (added to its own). The merged member's sign-in sessions end
-(they carry its id and role); its tokens go on working, as the kept member's.
+lacks it takes from the merged one: the directory row itself (a rename), the disablement, the
+memberships (added to its own). The merged member's sign-in sessions end (they carry its id and
+role). Its password and tokens move on a rename (same person, same role) and end on a merge
+into a member that exists already: an email set in a tool is no proof enough to hand whoever
+holds the merged member's credentials the kept member's role.
 
 DuckDB and PostgreSQL run `MERGE_STATEMENTS` in one transaction, then their rebuild; ClickHouse
 has no transactions and does the same in an order a repeat heals (its store says how).
@@ -22,9 +24,12 @@ from __future__ import annotations
 
 from labelpulse.errors import UsageError
 
-# Each statement with the named parameters $old (merged) and $new (kept); in order: what the
-# kept member lacks is copied before the merged member's rows go.
+# Each statement with the named parameters $old (merged) and $new (kept); in order: the merged
+# member's credentials end when the kept member exists already, then what the kept member lacks
+# is copied before the merged member's rows go.
 MERGE_STATEMENTS: tuple[str, ...] = (
+    "DELETE FROM tokens WHERE member = $old AND EXISTS (SELECT 1 FROM members WHERE id = $new)",
+    "DELETE FROM accounts WHERE member = $old AND EXISTS (SELECT 1 FROM members WHERE id = $new)",
     "INSERT INTO members (id, name, email, role) SELECT $new, name, email, role "
     "FROM members WHERE id = $old ON CONFLICT (id) DO NOTHING",
     "DELETE FROM members WHERE id = $old",

@@ -58,9 +58,26 @@ def _members_table(store: Store) -> dict[str, tuple[str, int]]:
     return {r["member"]: (r["member_name"], r["submitted"]) for r in rows}
 
 
+def _credentials(store: Store, member: str) -> None:
+    """A password, a token and a sign-in session of `member`."""
+    store.put("accounts", {"member": member, "password_hash": member, "updated_us": 2})
+    store.put(
+        "tokens",
+        {"id": "t1", "member": member, "name": "ci", "scope": "ingest", "secret_hash": "h",
+         "created_us": 3, "revoked_us": None},
+    )  # fmt: skip
+    store.put(
+        "sessions",
+        {"id": "s1", "member": member, "role": "annotator", "created_us": 4, "expires_us": 5},
+    )
+
+
 def test_a_sync_bringing_emails_renames_the_webhook_members(backend_store: Store) -> None:
+    """Renamed, `label-studio-2` keeps its password and token (the same person, the same role)
+    under Ann's email; its session ends."""
     store = backend_store
     ids = _webhooks_first(store)
+    _credentials(store, "label-studio-2")
     summary = remember_users(store, sample("users"))
     # Ann and Bob renamed (their records, with name and email), the admin new.
     assert (summary.directory_stored, summary.directory_unchanged) == (3, 0)
@@ -83,6 +100,10 @@ def test_a_sync_bringing_emails_renames_the_webhook_members(backend_store: Store
     assert {r["external_id"]: r["internal_id"] for r in aliases} == {
         "1": "admin@labelpulse.test", "2": ANN, "3": BOB
     }  # fmt: skip
+    assert [a["password_hash"] for a in store.get("accounts", member=ANN)] == ["label-studio-2"]
+    assert [(t["id"], t["member"]) for t in store.get("tokens")] == [("t1", ANN)]
+    assert store.get("sessions") == []
+    assert store.get("accounts", member="label-studio-2") == []
     assert check_state(store).differences == 0
     # Later deliveries find the renamed members by their alias; the list again changes nothing.
     assert ingest_webhook(store, deliveries()[1]).stored == 0
@@ -92,9 +113,10 @@ def test_a_sync_bringing_emails_renames_the_webhook_members(backend_store: Store
 
 
 def test_a_member_with_the_email_already_absorbs_the_webhook_member(backend_store: Store) -> None:
-    """Ann was a CVAT member first (a reviewer named "Ann L."), with a password and no token;
-    the webhook member `label-studio-2` had a password, a token and a session. Ann's own row
-    and password win; the token moves to her; the session ends."""
+    """Ann was a CVAT member first (a reviewer named "Ann L."), with a password; the webhook
+    member `label-studio-2` had a password, a token and a session. Ann's own row and password
+    win; the merged member's password, token and session end (a Label Studio email does not
+    hand them a reviewer's role)."""
     store = backend_store
     ingest_records(
         store,
@@ -104,16 +126,7 @@ def test_a_member_with_the_email_already_absorbs_the_webhook_member(backend_stor
     store.put("accounts", {"member": ANN, "password_hash": "ann-own", "updated_us": 1})
     ids = _webhooks_first(store) | {"cvat-job-1"}
     merged = "label-studio-2"
-    store.put("accounts", {"member": merged, "password_hash": "ls-2", "updated_us": 2})
-    store.put(
-        "tokens",
-        {"id": "t1", "member": merged, "name": "ci", "scope": "ingest", "secret_hash": "h",
-         "created_us": 3, "revoked_us": None},
-    )  # fmt: skip
-    store.put(
-        "sessions",
-        {"id": "s1", "member": merged, "role": "annotator", "created_us": 4, "expires_us": 5},
-    )
+    _credentials(store, merged)
     summary = remember_users(store, sample("users"))
     # Ann merged (counted, no record), Bob renamed, the admin new.
     assert (summary.directory_stored, summary.directory_unchanged) == (3, 0)
@@ -128,7 +141,7 @@ def test_a_member_with_the_email_already_absorbs_the_webhook_member(backend_stor
     assert _members_table(store) == {ANN: ("Ann L.", 2), BOB: ("Bob Ray", 2)}
     assert store.get("accounts", member=ANN)[0]["password_hash"] == "ann-own"
     assert store.get("accounts", member=merged) == []
-    assert [t["member"] for t in store.get("tokens")] == [ANN]
+    assert store.get("tokens") == []
     assert store.get("sessions") == []
     assert store.get("members", id=merged) == []
     assert check_state(store).differences == 0

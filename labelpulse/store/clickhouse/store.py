@@ -337,6 +337,7 @@ class ClickHouseStore(PlainImports):
             "accounts": self._select("accounts", ["member"], {"member": new}),
             "disabled_members": self._select("disabled_members", ["member"], {"member": new}),
         }
+        renamed = not kept["members"]  # else the merged member's credentials end
         for table, column in (
             ("members", "id"),
             ("accounts", "member"),
@@ -347,12 +348,13 @@ class ClickHouseStore(PlainImports):
             rows = self.get(table, **{column: old})
             if not rows:
                 continue
-            if table != "sessions" and not kept.get(table):
+            if table != "sessions" and not kept.get(table) and (renamed or table != "accounts"):
                 self._write(table, [{**row, column: new} for row in rows])
             self._write(table, rows, deleted=True)
         tokens = self.get("tokens", member=old)
-        if tokens:
-            self._write("tokens", [{**row, "member": new} for row in tokens])
+        if tokens:  # keyed by their id: a new version moves them, a tombstone ends them
+            moved = [{**row, "member": new} for row in tokens]
+            self._write("tokens", moved if renamed else tokens, deleted=not renamed)
         aliases = self.get("external_ids", kind="member", internal_id=old)
         if aliases:
             self._write("external_ids", [{**row, "internal_id": new} for row in aliases])
