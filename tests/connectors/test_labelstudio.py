@@ -325,6 +325,28 @@ def test_an_expanded_user_is_matched_by_email(store: Store, tmp_path: Path) -> N
     assert figures(store, "bob")["submitted"] == 2
 
 
+def test_an_expanded_user_merges_the_member_first_seen_by_id(store: Store, tmp_path: Path) -> None:
+    """Bob's annotations first imported by id (`label-studio-3`), then an export whose
+    `completed_by` carries his email: one member, Bob's email, with his two submissions."""
+    import_export(store, SAMPLES / "export_json.json")
+    assert figures(store, f"{SOURCE}-3")["submitted"] == 2
+    tasks = sample("export_json")
+    for task in tasks:
+        for annotation in task["annotations"]:
+            if annotation["completed_by"] == 3:
+                annotation["completed_by"] = {"id": 3, "email": BOB, "first_name": "Bob"}
+    path = tmp_path / "expanded.json"
+    path.write_text(json.dumps(tasks))
+    again = import_export(store, path)
+    assert (again.stored, again.directory_stored) == (0, 1)  # the renamed member's record
+    members = {r["id"]: r["name"] for r in store.rows("SELECT id, name FROM members")}
+    assert members == {f"{SOURCE}-2": f"{SOURCE}-2", BOB: "Bob"}
+    assert figures(store, BOB)["submitted"] == 2
+    assert store.rows("SELECT count(*) AS n FROM events WHERE actor = 'label-studio-3'") == [
+        {"n": 0}
+    ]
+
+
 # -- Enterprise: reviews and comments ---------------------------------------------------------
 def _review(review: int, annotation: int, accepted: bool | None, fixed: int | None = None) -> Any:
     return {

@@ -254,6 +254,12 @@ def _records(
     many members were merged (`_users`: changed, though no record says so)."""
     directory = Directory.load(store)
     members, same, merged = _users(batch.users, people, directory)
+    # A record's expanded user brings an email too: merged before any event names the member.
+    listed = {u.id for u in batch.users}
+    expanded = {u.id: u for u in _expanded(batch) if u.email and u.id not in listed}
+    more, _, merged_too = _users(list(expanded.values()), people, directory)
+    members += more
+    merged += merged_too
 
     def member(user: int | None, expanded: LsUser | None) -> str:
         if user is None:
@@ -371,6 +377,14 @@ def _users(
                 }
             )
     return records, same, merged
+
+
+def _expanded(batch: Batch) -> list[LsUser]:
+    """The users the batch's records carry expanded (a `completed_by` or `created_by` object)."""
+    users = [v.annotation.completed_by_user for v in batch.versions]
+    users += [r.created_by_user for r in batch.reviews]
+    users += [c.created_by_user for c in batch.comments]
+    return [u for u in users if u is not None]
 
 
 def _remember_ids(store: Store, batch: Batch) -> None:
