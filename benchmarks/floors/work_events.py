@@ -136,7 +136,6 @@ def items(con: Any, window: Window) -> list[Named]:
     them, the figures of those items alone, the totals from plain sums (the regions of the
     annotations whose latest row lies outside their state's item put right on their own)."""
     last_regions = f"{_last('regions_next_us', window)} AND alive"
-    home = "project = annotation_project AND task = annotation_task"
     key = "lower(coalesce(p.name, f.project))"
     sql = f"""WITH w AS (SELECT * FROM work_events WHERE {within("time_us", window)}),
         firsts AS (SELECT project, task FROM w WHERE {_first("item_prev_us", window)}),
@@ -170,7 +169,7 @@ def items(con: Any, window: Window) -> list[Named]:
             coalesce(sum(regions) FILTER (WHERE {last_regions}), 0) AS latest
           FROM w),
         moved AS (SELECT annotation_project, annotation_task, regions FROM w
-          WHERE {last_regions} AND NOT ({home})),
+          WHERE {last_regions} AND moved),
         away AS (SELECT coalesce(sum(regions), 0) AS out,
             coalesce(sum(regions) FILTER (WHERE (annotation_project, annotation_task) IN
               (SELECT project, task FROM firsts)), 0) AS back

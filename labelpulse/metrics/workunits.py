@@ -289,14 +289,14 @@ def item_totals(con: Any, p: Params, scope: Scope, search: ir.StringValue | None
     # An annotation's regions count toward its state's item when that item has a row in W
     # (and matches): always so when its latest row lies in that very item, so the plain sum
     # over the latest rows of matching items (no string column read) is right but for the
-    # annotations moved between items (rare), whose latest row lies in another item: theirs
-    # are taken off and added back where their state's item has a row in W (looked up for
-    # those rows alone, so that nothing is done over W's items when there are none).
+    # annotations moved between items (rare), whose latest row lies in another item (`moved`,
+    # kept on the row): theirs are taken off and added back where their state's item has a row
+    # in W (looked up for those rows alone, so that nothing is done over W's items when there
+    # are none).
     last = e.filter(last_in_window(e.regions_next_us, p), e.alive)
     regions = last.aggregate(latest=last.regions.sum())
     latest = _latest_regions(everything, p)
-    home = (latest.project == latest.annotation_project) & (latest.task == latest.annotation_task)
-    away = latest.filter(~home).select(
+    away = latest.filter(latest.moved).select(
         project=latest.annotation_project,
         task=latest.annotation_task,
         regions=latest.regions,

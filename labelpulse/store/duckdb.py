@@ -105,6 +105,8 @@ MIGRATIONS: tuple[str, ...] = (
     f"CREATE TABLE work_tasks (task VARCHAR NOT NULL, first_us BIGINT NOT NULL); {WORK_TASKS}",
     # The reviewers table's times (`reviewing_*`): the table made again with its new columns.
     f"DROP TABLE work_events; {WORK_EVENTS}",
+    # `moved` (a row in another item than its annotation's): the table made again.
+    f"DROP TABLE work_events; {WORK_EVENTS}",
 )
 
 _COLUMNS = EVENT_SCHEMA.names

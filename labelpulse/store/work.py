@@ -63,6 +63,10 @@ BASE_COLUMNS: tuple[Column, ...] = (
     Column("annotation_project", "text"),
     Column("annotation_task", "text"),
     Column("alive", "boolean"),
+    # The row lies in another item than the state's for its annotation (an annotation moved
+    # between tasks or projects): what the items report's totals correct for, found without
+    # comparing four string columns over every latest row of a window.
+    Column("moved", "boolean"),
     Column("type", "text"),
     Column("kind", "text", nullable=True),
     Column("active_us", "int64"),
@@ -236,6 +240,7 @@ def typed_sql(dialect: Dialect, events: str, state: str) -> str:
 SELECT e.id AS id, e.time_us AS time_us, e.actor AS actor, e.project AS project, e.task AS task,
   e.annotation AS annotation, s.author AS author, s.project AS annotation_project,
   s.task AS annotation_task, coalesce(s.last_action, '') <> 'deleted' AS alive,
+  (e.project <> s.project OR e.task <> s.task) AS moved,
   e.type AS type, {kind} AS kind,
   e.duration_us - coalesce(e.idle_us, 0) AS active_us, e.duration_us AS duration_us,
   e.regions_added AS regions_added, e.regions_removed AS regions_removed,

@@ -396,6 +396,31 @@ def test_an_older_database_gets_the_reviewing_times(
             pass
 
 
+def test_an_older_database_gets_the_moved_flag(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database of version 8, whose `work_events` lacks `moved`, gets the table made again by
+    the last migration, equal to a rebuild."""
+    urls = clickhouse_server.fresh_database(request, tmp_path)
+    url = next(urls)
+    old = connect(url)
+    assert isinstance(old, ClickHouseStore)
+    ingest_records(old, demo_records(events=1_500))
+    old._con.execute("ALTER TABLE work_events DROP COLUMN moved")
+    old._con.execute("TRUNCATE TABLE schema_version")
+    old._con.execute(f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})")
+    old.close()
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert count(store, "work_events") == count(store, "events")
+        assert check_state(store).differences == 0
+    finally:
+        store.close()
+        for _ in urls:
+            pass
+
+
 # -- the state table ---------------------------------------------------------------------------
 MIXED = [
     event("e5", type="review.rejected", actor="rev", time="2026-03-03T10:00:00Z", duration=4),

@@ -171,6 +171,26 @@ def test_work_rows_of_an_older_database_gain_the_reviewing_times(url: str) -> No
         store.close()
 
 
+def test_work_rows_of_an_older_database_gain_the_moved_flag(url: str) -> None:
+    """Migration 8 on a database of version 7 (whose `work_events` lacks `moved`) makes the
+    table again: equal to a rebuild, and its indexes back."""
+    first = connect(url)
+    ingest_records(first, organisation(events=300))
+    first.close()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("ALTER TABLE work_events DROP COLUMN moved")
+        con.execute("UPDATE schema_version SET version = 7")
+    store = connect(url)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert store.rows("SELECT count(*) AS n FROM work_events") == [{"n": 300}]
+        assert check_state(store).agrees
+        indexes = store.rows("SELECT indexname FROM pg_indexes WHERE tablename = 'work_events'")
+        assert {row["indexname"] for row in indexes} == {"work_events_task", "work_events_time"}
+    finally:
+        store.close()
+
+
 def test_a_database_holding_events_gains_its_work_rows_from_the_log(url: str) -> None:
     """Migration 6 on a database of version 5 fills `work_events` from the stored events."""
     first = connect(url)

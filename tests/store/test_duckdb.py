@@ -172,6 +172,35 @@ def test_work_rows_of_an_older_file_gain_the_reviewing_times(tmp_path: Path) -> 
         store.close()
 
 
+def test_work_rows_of_an_older_file_gain_the_moved_flag(tmp_path: Path) -> None:
+    """Migration 9 on a file of version 8 (whose `work_events` lacks `moved`) makes the table
+    again, equal to a rebuild: the row of an annotation whose state is in another task is
+    flagged."""
+    path = str(tmp_path / "old.duckdb")
+    first = connect(path)
+    ingest_records(first, [
+        event("e1", duration=5),
+        event("e2", type="annotation.updated", task="t2", time="2026-03-02T11:00:00Z"),
+    ])  # fmt: skip
+    first.close()
+    con = duckdb.connect(path)
+    con.execute("ALTER TABLE work_events DROP COLUMN moved")
+    con.execute("UPDATE schema_version SET version = 8")
+    con.close()
+    store = connect(path)
+    try:
+        assert store.schema_version() == len(duck.MIGRATIONS)
+        assert check_state(store).agrees
+        rows = store.rows("SELECT id, task, annotation_task, moved FROM work_events ORDER BY id")
+        # the annotation's state follows its latest event, into t2: its first row is moved
+        assert [(r["id"], r["task"], r["annotation_task"], r["moved"]) for r in rows] == [
+            ("e1", "t1", "t2", True),
+            ("e2", "t2", "t2", False),
+        ]
+    finally:
+        store.close()
+
+
 def test_work_rows_of_a_task_continued_with_older_events_are_recomputed(store: Store) -> None:
     # Each batch a new annotation of the stored task t1, the second one older than its rows:
     # the third must still find (and recompute) the rows of both before it.

@@ -166,6 +166,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     STORED_KEYS_MIGRATION,
     WORK_MIGRATION,
     REVIEWING_MIGRATION,
+    # `moved` (a row in another item than its annotation's): the table made again, as above.
+    REVIEWING_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.

@@ -91,6 +91,8 @@ MIGRATIONS: tuple[str, ...] = (
     _WORK_EVENTS,
     # The reviewers table's times (`reviewing_*`): the table made again with its new columns.
     f"DROP TABLE work_events; {_WORK_EVENTS}",
+    # `moved` (a row in another item than its annotation's): the table made again.
+    f"DROP TABLE work_events; {_WORK_EVENTS}",
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation
