@@ -369,46 +369,29 @@ def test_an_older_database_gets_its_work_rows_from_the_log(
             pass
 
 
-def test_an_older_database_gets_the_reviewing_times(
-    request: pytest.FixtureRequest, tmp_path: Path
+@pytest.mark.parametrize(
+    ("columns", "version"),
+    [
+        (("reviewing_prev_us", "reviewing_next_us", "any_reviewing_prev_us",
+          "any_reviewing_next_us"), MIGRATIONS.index(REVIEWING_MIGRATION)),
+        (("moved",), len(MIGRATIONS) - 1),
+    ],
+    ids=["reviewing-times", "moved-flag"],
+)  # fmt: skip
+def test_an_older_database_gets_the_new_work_columns(
+    request: pytest.FixtureRequest, tmp_path: Path, columns: tuple[str, ...], version: int
 ) -> None:
-    """A database whose `work_events` lacks the `reviewing_*` columns gets the table made again
-    by the migration, equal to a rebuild."""
+    """A database whose `work_events` lacks the `reviewing_*` columns (version 7) or `moved`
+    (version 8) gets the table made again by the migrations, equal to a rebuild."""
     urls = clickhouse_server.fresh_database(request, tmp_path)
     url = next(urls)
     _made_before(url, demo_records(events=1_500), REVIEWING_MIGRATION, ())
     old = connect(url)
     assert isinstance(old, ClickHouseStore)
-    for column in ("reviewing_prev_us", "reviewing_next_us", "any_reviewing_prev_us",
-                   "any_reviewing_next_us"):  # fmt: skip
+    for column in columns:
         old._con.execute(f"ALTER TABLE work_events DROP COLUMN {column}")
     old._con.execute("TRUNCATE TABLE schema_version")
-    old._con.execute(f"INSERT INTO schema_version VALUES ({MIGRATIONS.index(REVIEWING_MIGRATION)})")
-    old.close()
-    store = connect(url)
-    try:
-        assert store.schema_version() == len(MIGRATIONS)
-        assert count(store, "work_events") == count(store, "events")
-        assert check_state(store).differences == 0
-    finally:
-        store.close()
-        for _ in urls:
-            pass
-
-
-def test_an_older_database_gets_the_moved_flag(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    """A database of version 8, whose `work_events` lacks `moved`, gets the table made again by
-    the last migration, equal to a rebuild."""
-    urls = clickhouse_server.fresh_database(request, tmp_path)
-    url = next(urls)
-    old = connect(url)
-    assert isinstance(old, ClickHouseStore)
-    ingest_records(old, demo_records(events=1_500))
-    old._con.execute("ALTER TABLE work_events DROP COLUMN moved")
-    old._con.execute("TRUNCATE TABLE schema_version")
-    old._con.execute(f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})")
+    old._con.execute(f"INSERT INTO schema_version VALUES ({version})")
     old.close()
     store = connect(url)
     try:

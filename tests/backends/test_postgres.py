@@ -150,36 +150,24 @@ def test_reopening_runs_no_migration_again_and_a_new_one_once(
             store.close()
 
 
-def test_work_rows_of_an_older_database_gain_the_reviewing_times(url: str) -> None:
+@pytest.mark.parametrize(
+    ("columns", "version"),
+    [(REVIEWING, 6), (("moved",), 7)],
+    ids=["reviewing-times", "moved-flag"],
+)
+def test_work_rows_of_an_older_database_gain_the_new_columns(
+    url: str, columns: tuple[str, ...], version: int
+) -> None:
     """Migration 7 on a database of version 6 (whose `work_events` lacks the `reviewing_*`
-    columns) makes the table again: equal to a rebuild, and its indexes back."""
+    columns), or 8 on one of version 7 (lacking `moved`), makes the table again: equal to a
+    rebuild, and its indexes back."""
     first = connect(url)
     ingest_records(first, organisation(events=300))
     first.close()
     with psycopg.connect(url, autocommit=True) as con:
-        for column in REVIEWING:
+        for column in columns:
             con.execute(f"ALTER TABLE work_events DROP COLUMN {column}")
-        con.execute("UPDATE schema_version SET version = 6")
-    store = connect(url)
-    try:
-        assert store.schema_version() == len(MIGRATIONS)
-        assert store.rows("SELECT count(*) AS n FROM work_events") == [{"n": 300}]
-        assert check_state(store).agrees
-        indexes = store.rows("SELECT indexname FROM pg_indexes WHERE tablename = 'work_events'")
-        assert {row["indexname"] for row in indexes} == {"work_events_task", "work_events_time"}
-    finally:
-        store.close()
-
-
-def test_work_rows_of_an_older_database_gain_the_moved_flag(url: str) -> None:
-    """Migration 8 on a database of version 7 (whose `work_events` lacks `moved`) makes the
-    table again: equal to a rebuild, and its indexes back."""
-    first = connect(url)
-    ingest_records(first, organisation(events=300))
-    first.close()
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute("ALTER TABLE work_events DROP COLUMN moved")
-        con.execute("UPDATE schema_version SET version = 7")
+        con.execute(f"UPDATE schema_version SET version = {version}")
     store = connect(url)
     try:
         assert store.schema_version() == len(MIGRATIONS)

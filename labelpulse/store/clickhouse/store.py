@@ -284,12 +284,16 @@ class ClickHouseStore(PlainImports):
     def rebuild_state(self) -> None:
         with self._lock:
             try:
-                version = self._next_version()
-                with batch.scratch(self._con) as tables:
-                    state = batch.replace_state(self._con, tables, "events", "*", version)
-                    batch.rebuild_work(self._con, state, version)
+                self._rebuild()
             finally:
                 self._cache = {}
+
+    def _rebuild(self) -> None:
+        """The state and the work tables made again from the whole log, as new versions."""
+        version = self._next_version()
+        with batch.scratch(self._con) as tables:
+            state = batch.replace_state(self._con, tables, "events", "*", version)
+            batch.rebuild_work(self._con, state, version)
 
     def merge_member(self, old: str, new: str) -> None:
         """`labelpulse.store.merge`'s rule without a transaction, in an order a repeat heals:
@@ -322,10 +326,7 @@ class ClickHouseStore(PlainImports):
                 self._con.execute(
                     f"ALTER TABLE events DELETE {mine} SETTINGS mutations_sync = 2", params
                 )
-                version = self._next_version()
-                with batch.scratch(self._con) as tables:
-                    state = batch.replace_state(self._con, tables, "events", "*", version)
-                    batch.rebuild_work(self._con, state, version)
+                self._rebuild()
             finally:
                 self._cache = {}
 
