@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from labelpulse.config import Settings, load_settings
+from labelpulse.connectors.registry import LeadTime
 
 if TYPE_CHECKING:
     from labelpulse.store import Store
@@ -51,4 +52,13 @@ def state(ctx: typer.Context) -> AppState:
 LabelStudioUrl = Annotated[
     str,
     typer.Option(envvar="LABEL_STUDIO_URL", help="The Label Studio server, e.g. http://host:8080"),
+]
+
+# How Label Studio's `lead_time` is read, for `import label-studio` and `sync label-studio`.
+LeadTimeOption = Annotated[
+    LeadTime,
+    typer.Option(
+        help="How Label Studio's lead_time is read: per session (servers before April 2022), "
+        "cumulative (since), or auto (decided per annotation from its versions)."
+    ),
 ]

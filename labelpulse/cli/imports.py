@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labelpulse.cli.context import state
+from labelpulse.cli.context import LeadTimeOption, state
 from labelpulse.connectors.registry import CONNECTORS, ImportOptions, LeadTime
 from labelpulse.errors import UsageError
 
@@ -72,13 +72,7 @@ def import_command(
             help="label-studio: a saved GET /api/users/ answer, so members match by email."
         ),
     ] = None,
-    lead_time: Annotated[
-        LeadTime,
-        typer.Option(
-            help="label-studio: how lead_time is read: per session (servers before April "
-            "2022), cumulative (since), or auto (decided per annotation from its versions)."
-        ),
-    ] = LeadTime.auto,
+    lead_time: LeadTimeOption = LeadTime.auto,
 ) -> None:
     """Import events and directory records; print what was stored, duplicate and rejected."""
     source = files[0] if files and files[0] in CONNECTORS and not Path(files[0]).exists() else None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labelpulse.cli.context import LabelStudioUrl, state
+from labelpulse.cli.context import LabelStudioUrl, LeadTimeOption, state
 from labelpulse.connectors.registry import CONNECTORS, LeadTime, SyncOptions, SyncOutcome
 
 if TYPE_CHECKING:
@@ -39,13 +39,7 @@ def label_studio(
         typer.Option("--project", help="A project id to sync (repeatable; default: all)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    lead_time: Annotated[
-        LeadTime,
-        typer.Option(
-            help="How lead_time is read: per session (servers before April 2022), cumulative "
-            "(since), or auto (decided per annotation from its versions)."
-        ),
-    ] = LeadTime.auto,
+    lead_time: LeadTimeOption = LeadTime.auto,
 ) -> None:
     """Users, projects, tasks and annotations (and Enterprise reviews and comments) → events."""
     from rich.console import Console

@@ -19,7 +19,7 @@ import logging
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +37,7 @@ from labelpulse.errors import (
 from labelpulse.ingest import (
     IngestSummary,
     Rejected,
+    as_source_error,
     default_rejects,
     ingest_records,
     record_problems,
@@ -283,17 +284,12 @@ def import_events_csv(store: Store, path: Path, *, rejects: Path | None = None) 
     for row in rows:
         if row.id in refused:
             line = int(row.where.removeprefix("line "))
-            rejected[line] = [_as_row(e, line, row.id) for e in refused[row.id]]
+            rejected[line] = [as_source_error(e, line, row.id) for e in refused[row.id]]
     summary = ingest_records(store, [r for r in records if "kind" in r or r["id"] not in refused])
     people.save()
     bad = [Rejected(rejected[line], cells[line]) for line in sorted(rejected)]
     write_rejects(summary, bad, rejects or default_rejects(path))
     return summary
-
-
-def _as_row(error: RecordError, line: int, row: str) -> RecordError:
-    """A refused event's error as its row's: the row's line and id, the event's field."""
-    return replace(error, position=line, record_id=row, field=f"event.{error.field or 'record'}")
 
 
 def _read_rows(path: Path) -> tuple[list[Row], list[dict[str, Any]], dict[int, Any]]:

@@ -13,7 +13,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -27,6 +26,7 @@ from labelpulse.errors import LabelpulseError, NotFoundError, RecordError, Usage
 from labelpulse.ingest import (
     IngestSummary,
     Rejected,
+    as_source_error,
     default_rejects,
     ingest_records,
     record_problems,
@@ -169,10 +169,7 @@ def import_workunits(
     for at, problems in record_problems([events[i] for i in ordered]).items():
         index = ordered[at - 1]
         uuid = parsed.pop(index).uuid
-        errors[index] = [
-            replace(e, position=index, record_id=uuid, field=f"event.{e.field or 'record'}")
-            for e in problems
-        ]
+        errors[index] = [as_source_error(e, index, uuid) for e in problems]
     people = People(store, SOURCE)
     records = _records(list(parsed.values()), chosen, people) if parsed else []
     summary = _store(store, records, people)

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,14 @@ def record_problems(records: Sequence[Any]) -> dict[int, list[RecordError]]:
     for err in validated.errors:
         problems.setdefault(err.position, []).append(err)
     return problems
+
+
+def as_source_error(error: RecordError, position: int, record_id: str | None) -> RecordError:
+    """An error `record_problems` found in an event, as the error of the tool's record the event
+    was made of: that record's position and id, the event's field under `event.`."""
+    return replace(
+        error, position=position, record_id=record_id, field=f"event.{error.field or 'record'}"
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import duckdb
@@ -187,19 +187,23 @@ class DuckDBStore(PlainImports):
                             f"migration to schema version {number} failed: {exc}"
                         ) from exc
 
-    @contextmanager
-    def _held_to(self, limit: str) -> Iterator[None]:
+    def _held_to(self, limit: str) -> AbstractContextManager[None]:
         """DuckDB holds at most `limit`, spilling to disk past it, and goes back to its default
         after: by default it may take 80% of the machine (it caches every block it reads), and
-        making `work_events` anew at 10M events took 15 GB resident. The setting is the whole
-        database's, not a cursor's."""
+        making `work_events` anew at 10M events took 15 GB resident."""
+        return self._setting("memory_limit", limit)
+
+    @contextmanager
+    def _setting(self, name: str, value: str) -> Iterator[None]:
+        """DuckDB's setting `name` at `value`, then back to DuckDB's default (the store sets
+        none otherwise). A setting is the whole database's, not a cursor's."""
         with self._lock:
-            self._con.execute(f"SET memory_limit = '{limit}'")
+            self._con.execute(f"SET {name} = '{value}'")
         try:
             yield
         finally:
             with self._lock:
-                self._con.execute("RESET memory_limit")
+                self._con.execute(f"RESET {name}")
 
     def schema_version(self) -> int:
         # On this thread's cursor, not under the write lock: GET /api/health answers while a
@@ -465,15 +469,14 @@ class DuckDBStore(PlainImports):
         each commit past 16 MB of log, rewrote the changed tables each batch, a quarter of an
         import's time. And DuckDB holds at most 768 MB, spilling past it: by default it may
         take 80% of the machine, and a 10M import's resident memory grew to 3.5 GB."""
-        with self._held_to(_IMPORT_MEMORY):
-            with self._lock:
-                self._con.execute(f"SET checkpoint_threshold = '{_IMPORT_CHECKPOINT}'")
+        with (
+            self._held_to(_IMPORT_MEMORY),
+            self._setting("checkpoint_threshold", _IMPORT_CHECKPOINT),
+        ):
             try:
                 yield
             finally:
                 with self._lock:
-                    # Back to DuckDB's default (the store sets it nowhere else).
-                    self._con.execute("RESET checkpoint_threshold")
                     if status is not None:
                         status("writing the database file")
                     self._con.execute("CHECKPOINT")

@@ -52,15 +52,14 @@ MERGE_STATEMENTS: tuple[str, ...] = (
 
 
 def merge_steps(old: str, new: str) -> list[tuple[str, dict[str, str]]]:
-    """Each of `MERGE_STATEMENTS` with the parameters it names (DuckDB refuses others);
-    merging a member into itself is refused."""
-    if not old or not new or old == new:
-        raise UsageError(f"cannot merge member {old!r} into {new!r}: two different ids needed")
-    values = {"old": old, "new": new}
+    """Each of `MERGE_STATEMENTS` with the parameters it names (DuckDB refuses others)."""
+    values = check_merge(old, new)
     return [(sql, {k: v for k, v in values.items() if f"${k}" in sql}) for sql in MERGE_STATEMENTS]
 
 
 def check_merge(old: str, new: str) -> dict[str, str]:
-    """The parameters of a merge done otherwise (ClickHouse), checked as `merge_steps` does."""
-    merge_steps(old, new)
+    """A merge's parameters, `old` and `new`; merging a member into itself (or an empty id) is
+    refused. ClickHouse, which runs no `MERGE_STATEMENTS`, takes them as they are."""
+    if not old or not new or old == new:
+        raise UsageError(f"cannot merge member {old!r} into {new!r}: two different ids needed")
     return {"old": old, "new": new}

@@ -311,9 +311,8 @@ def test_without_a_user_list_users_are_ids_until_met(store: Store) -> None:
     assert figures(store, ANN)["submitted"] == 1
 
 
-def test_an_expanded_user_is_matched_by_email(store: Store, tmp_path: Path) -> None:
-    ingest_records(store, [{"kind": "member", "id": "bob", "name": "Bob", "email": BOB,
-                            "role": "reviewer"}])  # fmt: skip
+def _bob_expanded(tmp_path: Path) -> Path:
+    """The sample export with Bob's (user 3) `completed_by` expanded to the user, email included."""
     tasks = sample("export_json")
     for task in tasks:
         for annotation in task["annotations"]:
@@ -321,7 +320,13 @@ def test_an_expanded_user_is_matched_by_email(store: Store, tmp_path: Path) -> N
                 annotation["completed_by"] = {"id": 3, "email": BOB, "first_name": "Bob"}
     path = tmp_path / "expanded.json"
     path.write_text(json.dumps(tasks))
-    import_export(store, path)
+    return path
+
+
+def test_an_expanded_user_is_matched_by_email(store: Store, tmp_path: Path) -> None:
+    ingest_records(store, [{"kind": "member", "id": "bob", "name": "Bob", "email": BOB,
+                            "role": "reviewer"}])  # fmt: skip
+    import_export(store, _bob_expanded(tmp_path))
     assert figures(store, "bob")["submitted"] == 2
 
 
@@ -330,14 +335,7 @@ def test_an_expanded_user_merges_the_member_first_seen_by_id(store: Store, tmp_p
     `completed_by` carries his email: one member, Bob's email, with his two submissions."""
     import_export(store, SAMPLES / "export_json.json")
     assert figures(store, f"{SOURCE}-3")["submitted"] == 2
-    tasks = sample("export_json")
-    for task in tasks:
-        for annotation in task["annotations"]:
-            if annotation["completed_by"] == 3:
-                annotation["completed_by"] = {"id": 3, "email": BOB, "first_name": "Bob"}
-    path = tmp_path / "expanded.json"
-    path.write_text(json.dumps(tasks))
-    again = import_export(store, path)
+    again = import_export(store, _bob_expanded(tmp_path))
     assert (again.stored, again.directory_stored) == (0, 1)  # the renamed member's record
     members = {r["id"]: r["name"] for r in store.rows("SELECT id, name FROM members")}
     assert members == {f"{SOURCE}-2": f"{SOURCE}-2", BOB: "Bob"}

@@ -34,6 +34,7 @@ from labelpulse.errors import RecordError, UsageError
 from labelpulse.ingest import (
     IngestSummary,
     Rejected,
+    as_source_error,
     default_rejects,
     record_problems,
     write_rejects,
@@ -355,10 +356,7 @@ def _partial(tasks: Sequence[Any]) -> tuple[list[Version], list[Rejected]]:
     for index in sorted(refused):
         position, data, version = good[index]
         label = f"annotation {version.annotation.id}"
-        errors = [
-            replace(e, position=position, record_id=label, field=f"event.{e.field or 'record'}")
-            for e in refused[index]
-        ]
+        errors = [as_source_error(e, position, label) for e in refused[index]]
         rejected.append(Rejected(errors, data))
     rejected.sort(key=lambda r: r.errors[0].position)
     return [v for i, (_, _, v) in enumerate(good) if i not in refused], rejected

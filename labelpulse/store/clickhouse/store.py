@@ -304,12 +304,9 @@ class ClickHouseStore(PlainImports):
         with self._lock:
             try:
                 self._merge_records(old, new)
+                member = ("actor", "author")
                 moved = ", ".join(
-                    "if(actor = {old:String}, {new:String}, actor)"
-                    if c == "actor"
-                    else "if(author = {old:String}, {new:String}, author)"
-                    if c == "author"
-                    else c
+                    f"if({c} = {{old:String}}, {{new:String}}, {c})" if c in member else c
                     for c in EVENT_COLUMNS
                 )
                 mine = "WHERE actor = {old:String} OR author = {old:String}"
