@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from labelpulse.access import Viewer
 from labelpulse.access.policy import check_project, visible_projects
 from labelpulse.errors import ForbiddenError
+from labelpulse.metrics import Directory
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
@@ -23,6 +24,7 @@ from labelpulse.web.pagekit import (
     member_href,
     nothing_because,
     segment,
+    table_state,
     table_view,
     url,
 )
@@ -49,33 +51,81 @@ REVIEWERS_COLUMNS = SPECS["reviewers"].pick(
 def members_tables(
     request: Request, viewer: Viewer, q: ReportQuery, *, menu: Any = None
 ) -> tuple[ReportQuery, list[TableView]]:
-    """The annotation summary (members report) and reviewers tables of one question."""
+    """The annotation summary (members report) and reviewers tables of one question.
+
+    A role filter (`role=`, repeatable) asks the reports for the members of those roles, so
+    the totals are those members' too; the returned query is the one the page was asked.
+    """
     directory = directory_of(request)
-    resolved, members = run_report(request, viewer, "members", q)
-    _, reviewers = run_report(request, viewer, "reviewers", q)
+    roles = table_state(request).roles
+    asked = q.resolved(request.app.state.settings)
+    members = role_members(directory, roles, asked.members) if roles else asked.members
+    if roles and not members:
+        return asked, [
+            _no_role_table(tid, title, viewer, request, asked, roles)
+            for tid, title in (("members", "Annotation summary"), ("reviewers", "Reviewers"))
+        ]
+    resolved, summary = run_report(request, viewer, "members", keep_query(asked, members=members))
+    _, reviewers = run_report(request, viewer, "reviewers", resolved)
     params = resolved.params()
-    return resolved, [
+    among = f" among {_role_words(roles)}" if roles else ""
+    return asked, [
         table_view(
             id="members",
             title="Annotation summary",
             columns=MEMBERS_COLUMNS,
-            data=members,
-            q=resolved,
+            data=summary,
+            q=asked,
             exports=export_links("/api/reports/members", params),
-            empty=nothing_because(viewer, directory, resolved, "work by anyone"),
+            empty=_among(nothing_because(viewer, directory, asked, "work by anyone"), among),
             menu=menu,
+            request=request,
         ),
         table_view(
             id="reviewers",
             title="Reviewers",
             columns=REVIEWERS_COLUMNS,
             data=reviewers,
-            q=resolved,
+            q=asked,
             exports=export_links("/api/reports/reviewers", params),
-            empty=nothing_because(viewer, directory, resolved, "review actions"),
+            empty=_among(nothing_because(viewer, directory, asked, "review actions"), among),
             menu=menu,
+            request=request,
         ),
     ]
+
+
+def role_members(directory: Directory, roles: list[str], chosen: list[str]) -> list[str]:
+    """The directory's members with one of these roles (of those chosen, when some are)."""
+    return [
+        m
+        for m, row in sorted(directory.members.items())
+        if row.get("role") in roles and (not chosen or m in chosen)
+    ]
+
+
+def _role_words(roles: list[str]) -> str:
+    return " and ".join(f"{r}s" for r in roles)
+
+
+def _among(sentence: str, among: str) -> str:
+    return sentence[:-1] + among + "." if among and sentence.endswith(".") else sentence
+
+
+def _no_role_table(
+    table: str, title: str, viewer: Viewer, request: Request, q: ReportQuery, roles: list[str]
+) -> TableView:
+    chosen = " of those chosen" if q.members else ""
+    return table_view(
+        id=table,
+        title=title,
+        columns=MEMBERS_COLUMNS if table == "members" else REVIEWERS_COLUMNS,
+        data={"rows": [], "totals": None},
+        q=q,
+        exports=[],
+        empty=f"No member{chosen} is one of the {_role_words(roles)}.",
+        request=request,
+    )
 
 
 @router.get("/org/members")
@@ -94,7 +144,7 @@ def organisation_members(request: Request, viewer: Asker, query: Question) -> Re
             "report.",
             "nav": "org",
             "q": q,
-            "form": filter_form(request, viewer, q, action="/org/members"),
+            "form": filter_form(request, viewer, q, action="/org/members", roles=True),
             "tables": views,
             "twin": url("/api/reports/members", q.params()),
         },
@@ -161,7 +211,7 @@ def project_members(request: Request, viewer: Asker, project_id: str, query: Que
             "that member's performance report for this project.",
             "nav": "projects",
             "q": q,
-            "form": filter_form(request, viewer, q, action=action, scope_fields=False),
+            "form": filter_form(request, viewer, q, action=action, scope_fields=False, roles=True),
             "tables": views,
             "twin": url("/api/reports/members", q.params()),
             "back": Link("All projects", "/projects"),

@@ -17,7 +17,9 @@ from fastapi import Request
 
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
+from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
+from labelpulse.metrics.glossary import help_for
 from labelpulse.metrics.registry import Column, ColumnKind
 from labelpulse.readable import format_value
 from labelpulse.web.query import ReportQuery
@@ -81,6 +83,10 @@ class Option:
     value: str
     label: str
     selected: bool = False
+    # A project's workspace (the filters narrow projects to the chosen workspaces), and
+    # whether it is outside them: listed for the script to bring back, but not selectable.
+    workspace: str | None = None
+    disabled: bool = False
 
 
 @dataclass
@@ -98,10 +104,19 @@ class FilterForm:
     # The label of the "no member filter" option; None when one member must be chosen.
     everyone: str | None = "Whole team"
     timezones: Sequence[str] = COMMON_ZONES
+    # The role filter of the members tables; None hides it.
+    roles: list[Option] | None = None
+    # The page's table state (sorts, rows with no work shown) kept across Apply.
+    hidden: Params = field(default_factory=list)
 
     def many(self, options: Iterable[Option]) -> bool:
         """Several chosen (from a hand-made URL): show a multiple select so none is lost."""
         return sum(o.selected for o in options) > 1
+
+    @property
+    def members_multiple(self) -> bool:
+        """Several labelers may be chosen, except where the select chooses whose report."""
+        return self.everyone is not None
 
     def project_options(self) -> list[Option]:
         return [option for _, group in self.projects for option in group]
@@ -135,12 +150,19 @@ def filter_form(
     action: str,
     scope_fields: bool = True,
     chosen_member: str | None = None,
+    roles: bool = False,
 ) -> FilterForm:
     """The filters a viewer may use: only their own workspaces and projects (as GET /api/me)."""
     directory = directory_of(request)
     assert q.start is not None and q.end is not None and q.tz is not None
+    state = table_state(request)
     keep = q.params() if chosen_member is None else without(q.params(), "member")
-    form = FilterForm(action, q.start, q.end, q.tz, presets(action, q, keep))
+    chosen_roles = state.roles if roles else []
+    extra = [*[(ROLE_PARAM, r) for r in chosen_roles], *state.kept]
+    form = FilterForm(action, q.start, q.end, q.tz, presets(action, q, [*keep, *extra]))
+    form.hidden = state.kept
+    if roles:
+        form.roles = [Option(r, r.capitalize(), r in chosen_roles) for r in ROLES]
     if scope_fields:
         form.workspaces, form.projects = _scope_options(viewer, directory, q)
     if viewer.sees_every_member:
@@ -168,7 +190,12 @@ def _scope_options(
         if allowed_p is not None and p not in allowed_p:
             continue
         group = _workspace_name(directory, row["workspace"])
-        groups.setdefault(group, []).append(Option(p, str(row["name"]), p in q.projects))
+        # Projects outside the chosen workspaces are not offered (the script brings them back
+        # when their workspace is chosen); a project of no workspace is outside every one.
+        outside = bool(q.workspaces) and row["workspace"] not in q.workspaces
+        ws = "" if row["workspace"] is None else str(row["workspace"])
+        option = Option(p, str(row["name"]), p in q.projects and not outside, ws, outside)
+        groups.setdefault(group, []).append(option)
     return workspaces, sorted(groups.items())
 
 
@@ -207,6 +234,88 @@ def nothing_because(
     return f"No {what}{by} between {q.start} and {q.end}{scope_phrase(directory, q)}."
 
 
+# ---- table state in the URL: sorts, rows with no work, roles ----------------------------------
+
+SORT_PARAM = "sort"
+ALL_PARAM = "all"
+ROLE_PARAM = "role"
+ROLES = ("owner", "admin", "manager", "reviewer", "annotator")
+TEXT_KINDS = frozenset({"text", "id", "name", "date", "datetime"})
+# A row of these kinds, all zero or blank, is a member with no work in the window.
+WORK_KINDS = frozenset({"count", "duration"})
+
+
+@dataclass(frozen=True)
+class TableState:
+    """How the page's tables are shown, from its URL: `sort=TABLE:COLUMN[:desc]` (one per
+    table), `all=1` (rows with no work shown too) and `role=` (repeatable)."""
+
+    path: str
+    params: Params
+    show_all: bool
+    roles: list[str]
+
+    def sort_of(self, table: str) -> tuple[str, bool] | None:
+        """The column a table is sorted by and whether descending; None: the report's order."""
+        for name, value in reversed(self.params):
+            parts = value.split(":")
+            if name == SORT_PARAM and len(parts) in (2, 3) and parts[0] == table:
+                if len(parts) == 3 and parts[2] not in ("asc", "desc"):
+                    message = f"sort order must be asc or desc, got {parts[2]!r}"
+                    raise UsageError(message, details=[{"field": "sort", "message": message}])
+                return parts[1], parts[-1] == "desc"
+        return None
+
+    def sort_href(self, table: str, key: str, descending: bool) -> str:
+        """This page with one table sorted anew; every other parameter kept."""
+        kept = [(n, v) for n, v in self.params if n != SORT_PARAM or not v.startswith(f"{table}:")]
+        value = f"{table}:{key}:desc" if descending else f"{table}:{key}"
+        return url(self.path, [*kept, (SORT_PARAM, value)])
+
+    def all_href(self, show: bool) -> str:
+        kept = without(self.params, ALL_PARAM)
+        return url(self.path, [*kept, (ALL_PARAM, "1")] if show else kept)
+
+    @property
+    def kept(self) -> Params:
+        """What the filters form carries over hidden: the sorts and the no-work toggle."""
+        return [(n, v) for n, v in self.params if n in (SORT_PARAM, ALL_PARAM)]
+
+
+def table_state(request: Request) -> TableState:
+    params = list(request.query_params.multi_items())
+    roles = [v for n, v in params if n == ROLE_PARAM and v]
+    for role in roles:
+        if role not in ROLES:
+            message = f"role must be one of {', '.join(ROLES)}, got {role!r}"
+            raise UsageError(message, details=[{"field": "role", "message": message}])
+    shown = any(n == ALL_PARAM and v not in ("", "0") for n, v in params)
+    return TableState(request.url.path, params, shown, roles)
+
+
+def sort_rows(
+    rows: Sequence[dict[str, Any]], key: str, kind: str, descending: bool
+) -> list[dict[str, Any]]:
+    """Rows by one column: numbers as numbers, words A-Z ignoring case, blanks always last."""
+    present = [r for r in rows if r.get(key) not in (None, "")]
+    blank = [r for r in rows if r.get(key) in (None, "")]
+
+    def order(row: dict[str, Any]) -> Any:
+        value = row[key]
+        if kind in TEXT_KINDS:
+            return str(value).casefold()
+        return float(value)
+
+    return sorted(present, key=order, reverse=descending) + blank
+
+
+def has_work(row: dict[str, Any], columns: Sequence[Column]) -> bool:
+    """A row with any figure of work; rows that are not a member's always count as work."""
+    if not row.get("member"):
+        return True
+    return any(row.get(c.key) for c in columns if c.kind in WORK_KINDS)
+
+
 # ---- tables ----------------------------------------------------------------------------------
 
 
@@ -224,10 +333,14 @@ class Header:
     key: str
     label: str
     kind: str
-    # A table sorted on the server: the link that sorts by this column, and how it is sorted
-    # now ("ascending", "descending"; None when it is not the sort column).
+    # The link that sorts by this column, and how it is sorted now ("ascending",
+    # "descending"; None when it is not the sort column).
     href: str | None = None
     sorted: str | None = None
+    # What the column means (metrics/glossary.py), shown as a help tip beside the label.
+    help: str | None = None
+    # The order of a first click: figures most first, words A-Z.
+    first: str = "asc"
 
 
 @dataclass(frozen=True)
@@ -238,12 +351,23 @@ class Cell:
     value: Any = None
     href: str | None = None
 
+    @property
+    def sort_value(self) -> str | None:
+        """What a browser sorts a cell by besides numbers (`data-value`): dates as ISO text."""
+        if self.value is None or isinstance(self.value, (int, float)):
+            return None
+        if isinstance(self.value, (dt.date, dt.datetime)):
+            return self.value.isoformat()
+        return str(self.value) if self.kind == "time" else None
+
 
 @dataclass
 class Row:
     id: str
     cells: list[Cell]
     menu: list[Link] = field(default_factory=list)
+    # A member with no work in the window, shown because the page asked for every row.
+    idle: bool = False
 
 
 @dataclass
@@ -263,6 +387,10 @@ class TableView:
     pages: tuple[Link | None, Link | None] | None = None
     # A table searched on the server: its search form.
     search: SearchBox | None = None
+    # A small table the browser may sort itself (every row is on the page).
+    client_sort: bool = False
+    # The link that shows (or hides again) the members with no work in the window.
+    idle: Link | None = None
 
 
 @dataclass(frozen=True)
@@ -287,12 +415,34 @@ def table_view(
     link_member: bool = True,
     menu: Any = None,
     note: str | None = None,
+    request: Request | None = None,
+    report: str | None = None,
 ) -> TableView:
-    """Rows of a table report as cells; `member_name` links to that member's report."""
+    """Rows of a table report as cells; `member_name` links to that member's report.
+
+    With the page's `request`, the table sorts by its `sort=` parameter (headers link to each
+    order) and hides members with no work in the window unless `all=1`; the totals stay the
+    report's. `report` names the report whose help texts the headers show (default: `id`).
+    """
     tz = q.tz or "UTC"
-    shown = data["rows"] if rows is None else rows
+    shown = list(data["rows"] if rows is None else rows)
+    state = table_state(request) if request is not None else None
+    sort = state.sort_of(id) if state is not None else None
+    kinds = {col.key: col.kind for col in columns}
+    if sort is not None:
+        if sort[0] not in kinds:
+            message = f"table {id!r} has no column {sort[0]!r}; one of {', '.join(kinds)}"
+            raise UsageError(message, details=[{"field": "sort", "message": message}])
+        shown = sort_rows(shown, sort[0], kinds[sort[0]], sort[1])
+    idle_count = 0
     out_rows = []
     for row in shown:
+        idle = state is not None and not has_work(row, columns)
+        if idle:
+            idle_count += 1
+            assert state is not None
+            if not state.show_all:
+                continue
         cells = []
         for col in columns:
             href = None
@@ -303,7 +453,7 @@ def table_view(
             cells.append(Cell(text, CSS_CLASS[col.kind], col.key, value, href))
         links = menu(row) if menu is not None else []
         key = "/".join(str(row[k]) for k in ("member", "project", "task", "date") if row.get(k))
-        out_rows.append(Row(key, cells, links))
+        out_rows.append(Row(key, cells, links, idle))
     totals = None
     if data.get("totals") is not None:
         totals = []
@@ -312,8 +462,43 @@ def table_view(
             css = CSS_CLASS[col.kind]
             text = "Total" if i == 0 else "" if css == "text" else format_value(col.kind, value, tz)
             totals.append(Cell(text, css, col.key, value))
-    headers = [Header(col.key, col.label, CSS_CLASS[col.kind]) for col in columns]
-    return TableView(id, title, headers, out_rows, totals, exports, empty, note, menu is not None)
+    headers = [_header(col, id, report or id, state, sort) for col in columns]
+    view = TableView(id, title, headers, out_rows, totals, exports, empty, note, menu is not None)
+    if state is not None:
+        view.client_sort = True
+        view.idle = _idle_link(state, idle_count)
+    return view
+
+
+def _header(
+    col: Column,
+    table: str,
+    report: str,
+    state: TableState | None,
+    sort: tuple[str, bool] | None,
+) -> Header:
+    kind = CSS_CLASS[col.kind]
+    first = "asc" if col.kind in TEXT_KINDS else "desc"
+    header = Header(col.key, col.label, kind, help=help_for(report, col.key), first=first)
+    if state is None:
+        return header
+    now = None
+    descending = first == "desc"
+    if sort is not None and sort[0] == col.key:
+        now = "descending" if sort[1] else "ascending"
+        # A second click turns the order round.
+        descending = not sort[1]
+    return replace(header, href=state.sort_href(table, col.key, descending), sorted=now)
+
+
+def _idle_link(state: TableState, count: int) -> Link | None:
+    """'Show 3 members with no work' (or hide them again); None when every row has work."""
+    if not count:
+        return None
+    who = "member" if count == 1 else "members"
+    if state.show_all:
+        return Link(f"Hide {count} {who} with no work", state.all_href(False), True)
+    return Link(f"Show {count} {who} with no work", state.all_href(True))
 
 
 def keep_query(query: ReportQuery, **changes: Any) -> ReportQuery:

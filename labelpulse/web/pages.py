@@ -142,7 +142,7 @@ def member_page(
         "charts": member_charts(data, annotations=with_annotations, reviews=with_reviews)
         if has_work
         else [],
-        "daily": _daily_table(data, q, api, params, with_reviews, empty),
+        "daily": _daily_table(data, q, api, params, with_reviews, empty, request),
         "with_reviews": with_reviews,
         "with_annotations": with_annotations,
         "has_work": has_work,
@@ -161,6 +161,7 @@ def _daily_table(
     params: list[tuple[str, str]],
     with_reviews: bool,
     empty: str,
+    request: Request | None = None,
 ) -> TableView:
     a, r = data["annotations"], data["reviews"]
     # The daily table's totals are the report's own figures for the whole window.
@@ -186,4 +187,5 @@ def _daily_table(
         exports=export_links(f"{api}/report", params),
         empty=empty,
         link_member=False,
+        request=request,
     )

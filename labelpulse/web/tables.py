@@ -17,6 +17,7 @@ from labelpulse.metrics.paging import DESCENDING, make_paging
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.pagekit import (
+    ALL_PARAM,
     Link,
     SearchBox,
     TableView,
@@ -68,6 +69,7 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
         q=q,
         exports=export_links("/api/reports/insights", params),
         empty=nothing_because(viewer, directory_of(request), q, "labeling or review"),
+        request=request,
     )
     return page(
         request,
@@ -91,7 +93,10 @@ def work(
     request: Request,
     viewer: Asker,
     query: Question,
-    sort: Annotated[str | None, Query(description="The items' sort: COLUMN[:desc].")] = None,
+    sort: Annotated[
+        list[str] | None,
+        Query(description="The items' sort COLUMN[:desc]; WORK's as work:COLUMN[:desc]."),
+    ] = None,
     number: Annotated[int, Query(alias="page", description="The page of items, from 1.")] = 1,
     search: Annotated[str | None, Query(description="Only items whose task holds this.")] = None,
 ) -> Response:
@@ -100,8 +105,17 @@ def work(
         message = f"page must be 1 or more, got {number}"
         raise UsageError(message, details=[{"field": "page", "message": message}])
     offset = (number - 1) * ITEMS_SHOWN
+    # `sort=work:COLUMN` sorts the per-member table (pagekit.TableState); any other `sort` is
+    # the items' (their URLs predate the per-member table's), `items:` before it allowed.
+    items_sort = [v.removeprefix("items:") for v in sort or [] if not v.startswith("work:")]
+    kept = [("sort", v) for v in sort or [] if v.startswith("work:")]
+    kept += [(n, v) for n, v in request.query_params.multi_items() if n == ALL_PARAM]
     paging = make_paging(
-        SPECS["items"], sort=sort or ITEMS_SORT, limit=ITEMS_SHOWN, offset=offset, search=search
+        SPECS["items"],
+        sort=items_sort[-1] if items_sort else ITEMS_SORT,
+        limit=ITEMS_SHOWN,
+        offset=offset,
+        search=search,
     )
     q, per_member = run_report(request, viewer, "work", query)
     _, per_item = run_report(request, viewer, "items", query, paging=paging)
@@ -115,6 +129,7 @@ def work(
             q=q,
             exports=export_links("/api/reports/work", params),
             empty=nothing_because(viewer, directory, q, "labeling, review or edit work"),
+            request=request,
         ),
         _items_view(
             table_view(
@@ -129,6 +144,7 @@ def work(
             per_item["page"],
             params,
             number,
+            kept,
         ),
     ]
     return page(
@@ -149,15 +165,20 @@ def work(
 
 
 def _items_view(
-    view: TableView, shown: dict[str, Any], params: list[tuple[str, str]], page: int
+    view: TableView,
+    shown: dict[str, Any],
+    params: list[tuple[str, str]],
+    page: int,
+    kept: list[tuple[str, str]],
 ) -> TableView:
-    """The items table with sort links on its headers, the count and the pages around it."""
+    """The items table with sort links on its headers, the count and the pages around it;
+    `kept` is the per-member table's state (its sort, rows with no work shown)."""
     sort, _, order = shown["sort"].partition(":")
     descending = order == DESCENDING
     searched = [("search", shown["search"])] if shown["search"] else []
 
     def link(sort_text: str, number: int) -> str:
-        return url("/work", [*params, *searched, ("sort", sort_text), ("page", str(number))])
+        return url("/work", [*params, *kept, *searched, ("sort", sort_text), ("page", str(number))])
 
     headers = []
     for header in view.columns:
@@ -183,7 +204,7 @@ def _items_view(
     before = Link("← Previous", link(shown["sort"], page - 1)) if page > 1 else None
     after = Link("Next →", link(shown["sort"], page + 1)) if last < total else None
     pages = (before, after) if before or after else None
-    box = SearchBox("/work", [*params, ("sort", shown["sort"])], shown["search"] or "")
+    box = SearchBox("/work", [*params, *kept, ("sort", shown["sort"])], shown["search"] or "")
     empty = view.empty
     if shown["search"] and not total:
         empty = f"No item's task holds {shown['search']!r} in this window and scope."

@@ -256,7 +256,7 @@ def test_chart_scripts_are_served_from_this_server(signed_in: SignedIn) -> None:
     client = signed_in("annotator")
     doc = get_page(client, "/", WINDOW)
     sources = [s.attrs["src"] for s in doc.all("script") if "src" in s.attrs]
-    assert sources == ["/static/vendor/plotly.min.js", "/static/charts.js"]
+    assert sources == ["/static/vendor/plotly.min.js", "/static/charts.js", "/static/tables.js"]
     for src in sources:
         response = client.get(src)
         assert response.status_code == 200 and "javascript" in response.headers["content-type"]
@@ -369,7 +369,8 @@ def test_a_bad_filter_or_an_unknown_member_is_an_error_page(signed_in: SignedIn)
 
 def test_organisation_members_match_the_api_and_link_each_report(signed_in: SignedIn) -> None:
     client = signed_in("admin")
-    doc = get_page(client, "/org/members", WINDOW)
+    # all=1: the members with no work in the window too (hidden by default, test_sorting.py).
+    doc = get_page(client, "/org/members", {**WINDOW, "all": "1"})
     data = api(client, "/api/reports/members", WINDOW)
     assert rows_of(doc, "members") == [r["member"] for r in data["rows"]] + ["totals"]
     anna = cell(doc, "members", "ann", "member_name")
@@ -384,7 +385,8 @@ def test_organisation_members_match_the_api_and_link_each_report(signed_in: Sign
     assert rows_of(doc, "reviewers") == ["rev", "totals"]
     assert cell(doc, "reviewers", "rev", "total").text() == str(reviewers["rows"][0]["total"])
     narrowed = get_page(client, "/org/members", {**WINDOW, "project": "p-inv"})
-    assert rows_of(narrowed, "members") == ["ann2", "rev", "totals"]
+    # rev annotated nothing there: an all-zero row, hidden until asked for with all=1.
+    assert rows_of(narrowed, "members") == ["ann2", "totals"]
 
 
 def test_table_exports_are_working_downloads(signed_in: SignedIn) -> None:
@@ -423,7 +425,7 @@ def test_project_members_dashboard_menu_opens_the_members_report_there(
     signed_in: SignedIn,
 ) -> None:
     client = signed_in("manager")
-    doc = get_page(client, "/projects/p-cars/members", WINDOW)
+    doc = get_page(client, "/projects/p-cars/members", {**WINDOW, "all": "1"})
     assert rows_of(doc, "members") == ["ann", "rev", "totals"]
     menu = doc.one("section", data_table="members").one("tr", data_row="ann").one("details")
     link = menu.one("a")
@@ -437,7 +439,7 @@ def test_project_members_dashboard_menu_opens_the_members_report_there(
     assert urlsplit(back.attrs["href"]).path == "/projects/p-cars/members"
     # A workspace in the URL does not widen the page beyond its project.
     wider = get_page(client, "/projects/p-cars/members", {**WINDOW, "workspace": "ws-vis"})
-    assert rows_of(wider, "members") == ["ann", "rev", "totals"]
+    assert rows_of(wider, "members") == ["ann", "totals"]  # rev's all-zero row hidden
 
 
 # ---- insights and work ---------------------------------------------------------------------
