@@ -261,7 +261,7 @@ class TableState:
             parts = value.split(":")
             if name == SORT_PARAM and len(parts) in (2, 3) and parts[0] == table:
                 if len(parts) == 3 and parts[2] not in ("asc", "desc"):
-                    message = f"sort order must be asc or desc, got {parts[2]!r}"
+                    message = f"sort: the order must be asc or desc, got {parts[2]!r}"
                     raise UsageError(message, details=[{"field": "sort", "message": message}])
                 return parts[1], parts[-1] == "desc"
         return None
@@ -287,7 +287,7 @@ def table_state(request: Request) -> TableState:
     roles = [v for n, v in params if n == ROLE_PARAM and v]
     for role in roles:
         if role not in ROLES:
-            message = f"role must be one of {', '.join(ROLES)}, got {role!r}"
+            message = f"role: one of {', '.join(ROLES)}, not {role!r}"
             raise UsageError(message, details=[{"field": "role", "message": message}])
     shown = any(n == ALL_PARAM and v not in ("", "0") for n, v in params)
     return TableState(request.url.path, params, shown, roles)
@@ -431,7 +431,7 @@ def table_view(
     kinds = {col.key: col.kind for col in columns}
     if sort is not None:
         if sort[0] not in kinds:
-            message = f"table {id!r} has no column {sort[0]!r}; one of {', '.join(kinds)}"
+            message = f"sort: the {id} table has no column {sort[0]!r}; one of {', '.join(kinds)}"
             raise UsageError(message, details=[{"field": "sort", "message": message}])
         shown = sort_rows(shown, sort[0], kinds[sort[0]], sort[1])
     idle_count = 0
