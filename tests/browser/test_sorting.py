@@ -158,7 +158,5 @@ def test_projects_narrow_to_the_chosen_workspaces(
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert sorted(parse_qs(urlsplit(page.url).query)["project"]) == sorted([first, second])
-    chosen: list[str] = project.evaluate(
-        "s => Array.from(s.selectedOptions).map(o => o.value)"
-    )
+    chosen: list[str] = project.evaluate("s => Array.from(s.selectedOptions).map(o => o.value)")
     assert sorted(chosen) == sorted([first, second])
