@@ -65,7 +65,37 @@
       }
       other.setAttribute("href", sortParam(here, name, column, next));
     });
+    var value = name + ":" + key + (descending ? ":desc" : "");
     window.history.replaceState(null, "", sortParam(here, name, key, descending));
+    keepElsewhere(table, name, value);
+  }
+
+  // The page's other links and forms to this page (presets, the no-work toggle, other tables'
+  // headers and pages, the filters and search forms) carry the new order too.
+  function keepElsewhere(table, name, value) {
+    var path = window.location.pathname;
+    document.querySelectorAll("a[href]").forEach(function (a) {
+      if (table.contains(a)) return;
+      var target = new URL(a.href, window.location.href);
+      if (target.origin !== window.location.origin || target.pathname !== path) return;
+      var params = new URLSearchParams(target.search);
+      var kept = params.getAll("sort").filter(function (v) { return v.indexOf(name + ":") !== 0; });
+      params.delete("sort");
+      kept.concat([value]).forEach(function (v) { params.append("sort", v); });
+      a.setAttribute("href", target.pathname + "?" + params.toString());
+    });
+    document.querySelectorAll("form[method=get]").forEach(function (form) {
+      var action = new URL(form.getAttribute("action") || path, window.location.href);
+      if (action.pathname !== path) return;
+      form.querySelectorAll('input[type=hidden][name=sort]').forEach(function (input) {
+        if (input.value.indexOf(name + ":") === 0) input.remove();
+      });
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "sort";
+      input.value = value;
+      form.appendChild(input);
+    });
   }
 
   document.addEventListener("click", function (event) {
