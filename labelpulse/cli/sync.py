@@ -46,6 +46,7 @@ def label_studio(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
     options = SyncOptions(url=url, token=token, projects=project or [], lead_time=lead_time)
+    state(ctx).store()  # opened before any bar is drawn: a running server may run this instead
     bars: dict[str, TaskID] = {}
     with Progress(
         "[progress.description]{task.description}",
@@ -79,6 +80,7 @@ def segments(
     from rich.console import Console
 
     options = SyncOptions(api_key=api_key, dataset=dataset, api_url=api_url)
+    state(ctx).store()  # opened before the status is drawn: a running server may run this
     with Console(stderr=True).status("Fetching workunits...") as status:
 
         def advance(what: str, done: int, total: int | None) -> None:
@@ -117,6 +119,7 @@ def cvat(
         except ValueError as exc:
             raise UsageError(f"--since must be a date as YYYY-MM-DD, got {since!r}") from exc
     options = SyncOptions(url=url, token=token, username=user, password=password, since=start)
+    state(ctx).store()  # opened before the status is drawn: a running server may run this
     with Console(stderr=True).status("Exporting CVAT's events..."):
         outcome = _sync(ctx, "cvat", options, None)
     _show(outcome)
