@@ -62,13 +62,17 @@ def root(
 
 def main() -> None:
     """Entry point: run the app, turning every error into a message and an exit code."""
-    from labelpulse.cli.beside import Forward
-
     try:
         app()
-    except Forward as forward:  # a running server holds the database: it runs the command
-        sys.exit(forward.run())
-    except Exception as exc:
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        from labelpulse.cli.beside import Forward
+
+        if isinstance(exc, Forward):  # a running server holds the database: it runs the command
+            sys.exit(exc.run())
+        if not isinstance(exc, Exception):
+            raise
         sys.exit(exit_code(exc))
 
 

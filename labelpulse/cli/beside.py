@@ -24,7 +24,6 @@ import typer
 
 from labelpulse.cli.channel import VERSION, probe, send
 from labelpulse.errors import LabelpulseError
-from labelpulse.store.base import redacted
 
 if TYPE_CHECKING:
     from labelpulse.config import Settings
@@ -80,6 +79,8 @@ def held(
     """What to raise when opening `db` failed with `error`: the same error unless another
     process holds the file; then the command handed to the server beside it (`Forward`), or a
     message saying who holds the file and what to do."""
+    from labelpulse.store.base import redacted
+
     holder = lock_holder(error.message)
     if holder is None:
         return error
