@@ -16,18 +16,13 @@ import pickle
 import re
 import socket
 import sys
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from labelpulse.cli.channel import VERSION, probe, send
 from labelpulse.errors import LabelpulseError
-
-if TYPE_CHECKING:
-    from labelpulse.config import Settings
-    from labelpulse.store import Store
 
 # The commands a running server runs for the CLI (the first name below `labelpulse`).
 FORWARDED = frozenset({"import", "report", "members", "token", "sync", "check"})
@@ -96,7 +91,7 @@ def held(
             "one does not: restart it with this version."
         )
     sock, server = found
-    if ctx is not None and command and command[0] in FORWARDED and _forwardable(ctx, command):
+    if ctx is not None and forwardable(command, ctx.params):
         return Forward(sock, server, command, _params(ctx, command))
     sock.close()
     if command == ["serve"]:
@@ -121,9 +116,12 @@ def _command(ctx: typer.Context | None) -> list[str]:
     return names
 
 
-def _forwardable(ctx: typer.Context, command: list[str]) -> bool:
+def forwardable(command: list[str], params: dict[str, Any]) -> bool:
+    """Whether a running server runs this command for the CLI."""
+    if not command or command[0] not in FORWARDED:
+        return False
     # Repairing rebuilds every state table: not while the server answers from them.
-    return not (command == ["check"] and ctx.params.get("repair"))
+    return not (command == ["check"] and params.get("repair"))
 
 
 def _params(ctx: typer.Context, command: list[str]) -> str:
@@ -160,42 +158,3 @@ def _absolute(here: Path, value: Any) -> Any:
             "write it to a file and name the file"
         )
     return str(here / os.fspath(value))
-
-
-# -- the server's side --------------------------------------------------------------------------
-
-
-@cache
-def _root() -> Any:
-    from labelpulse.cli import app
-
-    return typer.main.get_command(app)
-
-
-def run_here(store: Store, settings: Settings, command: list[str], params: str) -> int:
-    """Run a command sent over the channel on this process's store; its exit code. Its output
-    goes to sys.stdout and sys.stderr, which the channel routes to the client."""
-    from labelpulse.cli import exit_code
-    from labelpulse.cli.context import AppState
-
-    if not command or command[0] not in FORWARDED:
-        sys.stderr.write(f"Error: `labelpulse {' '.join(command)}` cannot run here\n")
-        return 1
-    leaf = _root()
-    ctx = typer.Context(
-        leaf, info_name="labelpulse", obj=AppState(db=settings.db, _store=store, borrowed=True)
-    )
-    for name in command:
-        sub = leaf.get_command(ctx, name) if hasattr(leaf, "get_command") else None
-        if sub is None:
-            sys.stderr.write(f"Error: no command `labelpulse {' '.join(command)}`\n")
-            return 2
-        ctx = typer.Context(sub, info_name=name, parent=ctx)
-        leaf = sub
-    try:
-        ctx.params = pickle.loads(base64.b64decode(params))
-        with ctx:
-            leaf.invoke(ctx)
-    except BaseException as exc:  # every failure is an exit code and a message, as in main()
-        return exit_code(exc)
-    return 0

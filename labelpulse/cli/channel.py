@@ -22,14 +22,16 @@ import socket
 import socketserver
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from labelpulse.config import Settings
-    from labelpulse.store import Store
     from labelpulse.web.priority import WritesFirst
+
+# Runs a command (its names below `labelpulse`, its pickled parameters); its exit code.
+Runner = Callable[[list[str], str], int]
 
 SOCKET = "sock"
 # Linux's sun_path holds 107 bytes and a terminating NUL.
@@ -141,14 +143,20 @@ class _Frames(io.TextIOBase):
         self._sock = sock
         self._key = key
         self._lock = lock
+        self.gone = False
 
     def write(self, text: str | bytes) -> int:
         # typer.echo writes bytes (a report's JSON chunks) as they are, to a stream without
         # a binary buffer: text is what goes over the wire.
         if isinstance(text, bytes):
             text = text.decode("utf-8", errors="replace")
-        if text:
-            send(self._sock, {self._key: text}, self._lock)
+        if text and not self.gone:
+            try:
+                send(self._sock, {self._key: text}, self._lock)
+            except OSError:
+                # The client went away (Ctrl+C): the command goes on to its end, unheard, so
+                # that a write is never left half done for a lost terminal.
+                self.gone = True
         return len(text)
 
     def isatty(self) -> bool:
@@ -175,11 +183,8 @@ def send(sock: socket.socket, frame: dict[str, Any], lock: threading.Lock | None
 class Channel:
     """The socket beside the database, served from a thread of `labelpulse serve`."""
 
-    def __init__(
-        self, store: Store, settings: Settings, priority: WritesFirst, folder: Path
-    ) -> None:
-        self.store = store
-        self.settings = settings
+    def __init__(self, run: Runner, priority: WritesFirst, folder: Path) -> None:
+        self.run = run
         self.priority = priority
         self.folder = folder
         self.path = folder / SOCKET
@@ -252,35 +257,34 @@ class Channel:
             send(sock, {"exit": code}, lock)
 
     def _run(self, request: dict[str, Any]) -> int:
-        from labelpulse.cli.beside import run_here
+        import sys
 
         if request.get("version") != VERSION:
-            import sys
-
             sys.stderr.write(
                 "Error: this labelpulse differs from the running server's; "
                 "stop the server and start it again with this version.\n"
             )
             return 1
-        command = [str(name) for name in request["command"]]
-        writes = command[0] != "report"
-        with self.priority.writing() if writes else self.priority.reading():
-            return run_here(self.store, self.settings, command, str(request["params"]))
+        command = [str(name) for name in request.get("command") or [""]]
+        # A report reads; every other command may write, and writes go first (`WritesFirst`).
+        with self.priority.reading() if command[0] == "report" else self.priority.writing():
+            return self.run(command, str(request.get("params", "")))
 
 
 @contextlib.contextmanager
 def serving_channel(
-    store: Store, settings: Settings, priority: WritesFirst
+    settings: Settings, run: Runner, priority: WritesFirst
 ) -> Iterator[Channel | None]:
-    """The channel beside the settings' DuckDB file while the block runs (None for other
-    databases, or when it cannot listen: the server serves anyway, and says why)."""
+    """The channel beside the settings' DuckDB file while the block runs, running commands
+    with `run` (None for other databases, or when it cannot listen: the server serves anyway,
+    and its log says why)."""
     import logging
 
     folder = channel_dir(settings.db)
     if folder is None:
         yield None
         return
-    channel = Channel(store, settings, priority, folder)
+    channel = Channel(run, priority, folder)
     try:
         channel.start()
     except OSError as exc:

@@ -15,6 +15,7 @@ from labelpulse.config import Settings, load_settings
 from labelpulse.connectors.registry import LeadTime
 
 if TYPE_CHECKING:
+    from labelpulse.connectors.labelstudio import Applier
     from labelpulse.store import Store
 
 
@@ -23,6 +24,9 @@ class AppState:
     db: str | None = None
     _store: Store | None = field(default=None, repr=False)
     borrowed: bool = False
+    label_studio: Applier | None = field(default=None, repr=False)
+    """The running server's applier of Label Studio's data (a command it runs for the CLI):
+    a `sync label-studio` then takes turns with the server's webhooks and periodic sync."""
     command: typer.Context | None = field(default=None, repr=False)
     """The context of the command running (`state` records it): what a running server is
     asked to run when it holds the database."""

@@ -6,6 +6,7 @@ The web app, uvicorn and the stores are imported when the command runs, not when
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -61,6 +62,7 @@ def serve_command(
     import uvicorn
 
     from labelpulse.cli.channel import serving_channel
+    from labelpulse.cli.handed import run_here
     from labelpulse.connectors.labelstudio import Applier
     from labelpulse.store.base import redacted
     from labelpulse.web.app import create_app
@@ -104,7 +106,9 @@ def serve_command(
     )
     # After uvicorn's logging is set up: the channel routes a command's output by thread, and
     # the log handlers keep the process's own streams.
-    with serving_channel(app_state.store(), app_state.settings, app.state.priority) as channel:
+    # A `sync label-studio` sent over the channel takes turns with the webhooks (one applier).
+    run = partial(run_here, app_state.store(), app_state.settings, app.state.label_studio)
+    with serving_channel(app_state.settings, run, app.state.priority) as channel:
         if channel is not None:
             Console(stderr=True).print(
                 f"labelpulse commands on this database run through the server meanwhile "

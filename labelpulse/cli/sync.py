@@ -7,7 +7,7 @@ tool's flags, and every one runs through the registry and shows its outcome the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -16,6 +16,7 @@ from labelpulse.connectors.registry import CONNECTORS, LeadTime, SyncOptions, Sy
 
 if TYPE_CHECKING:
     from labelpulse.connectors.registry import SyncProgress
+    from labelpulse.store import Store
 
 app = typer.Typer(
     help="Pull work from a labeling tool's API (run again any time: only changes are stored).",
@@ -128,7 +129,13 @@ def cvat(
 def _sync(
     ctx: typer.Context, source: str, options: SyncOptions, progress: SyncProgress | None
 ) -> SyncOutcome:
-    return CONNECTORS[source].sync(state(ctx).store(), options, progress)
+    app_state = state(ctx)
+    store = app_state.store()
+    if source == "label-studio" and app_state.label_studio is not None:
+        # Run by a server for the CLI: through the applier its webhooks write through (Label
+        # Studio's entry points take the store or an applier; the registry names the store).
+        return CONNECTORS[source].sync(cast("Store", app_state.label_studio), options, progress)
+    return CONNECTORS[source].sync(store, options, progress)
 
 
 def _show(outcome: SyncOutcome) -> None:

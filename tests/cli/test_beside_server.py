@@ -133,6 +133,14 @@ def test_report_equals_the_apis(
     assert json.loads(shown.stdout) == answer
 
 
+def test_a_report_file_lands_where_the_user_is(server: tuple[Path, str]) -> None:
+    folder, _ = server
+    written = cli(folder, "report", "members", "--format", "csv", *WINDOW, "-o", "team.csv")
+    assert written.returncode == 0, written.stderr
+    assert THROUGH in written.stderr
+    assert (folder / "team.csv").read_text().startswith("member,")
+
+
 def test_members_add_and_list(server: tuple[Path, str]) -> None:
     folder, _ = server
     added = cli(
