@@ -197,6 +197,8 @@ class Channel:
     def start(self) -> None:
         """Listen: the directory made (or checked) 0700 and the user's, a stale socket of a
         killed server replaced (this process holds the database, so no live server has it)."""
+        if not hasattr(socketserver, "ThreadingUnixStreamServer"):
+            raise OSError("this system has no Unix sockets")
         if len(str(self.path)) > MAX_SOCKET_PATH:
             raise OSError(f"the socket path {self.path} is longer than {MAX_SOCKET_PATH} bytes")
         self.folder.mkdir(mode=0o700, exist_ok=True)
