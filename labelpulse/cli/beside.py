@@ -54,8 +54,13 @@ class Forward(BaseException):
                 if "exit" in frame:
                     return int(frame["exit"])
                 stream = sys.stdout if "out" in frame else sys.stderr
-                stream.write(frame.get("out", frame.get("err", "")))
-                stream.flush()
+                try:
+                    stream.write(frame.get("out", frame.get("err", "")))
+                    stream.flush()
+                except BrokenPipeError:
+                    # Piped into `head`, which has read enough: stop quietly, as Click does.
+                    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+                    return 1
         sys.stderr.write(
             f"Error: the running server (pid {self.pid}) stopped before the command ended.\n"
         )
