@@ -47,6 +47,13 @@ class Forward(BaseException):
         """Send the command, copy its output here as it comes, and return its exit code."""
         sys.stderr.write(f"(through the running server, pid {self.pid})\n")
         sys.stderr.flush()
+        try:
+            return self._relay()
+        except KeyboardInterrupt:
+            sys.stderr.write(f"\nAborted here; the server (pid {self.pid}) ends the command.\n")
+            return 1
+
+    def _relay(self) -> int:
         with self.sock:
             send(self.sock, {"version": VERSION, "command": self.command, "params": self.params})
             for line in self.sock.makefile("rb"):
