@@ -62,17 +62,44 @@ def root(
 
 def main() -> None:
     """Entry point: run the app, turning every error into a message and an exit code."""
-    err = Console(stderr=True)
     try:
         app()
-    except UsageError as exc:
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        from labelpulse.cli.beside import Forward
+
+        if isinstance(exc, Forward):  # a running server holds the database: it runs the command
+            sys.exit(exc.run())
+        if not isinstance(exc, Exception):
+            raise
+        sys.exit(exit_code(exc))
+
+
+def exit_code(exc: BaseException) -> int:
+    """A failed command's exit code, its message printed on stderr: here, and for a command a
+    running server runs for the CLI (`labelpulse.cli.beside`), whose stderr goes back to it."""
+    err = Console(stderr=True)
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    if isinstance(exc, typer.Exit):
+        return exc.exit_code
+    if isinstance(exc, typer.Abort):
+        err.print("Aborted!", highlight=False)
+        return 1
+    if isinstance(exc, typer.TyperException):
+        err.print(f"[red]Error:[/red] {exc.format_message()}", highlight=False)
+        return exc.exit_code
+    if isinstance(exc, UsageError):
         err.print(f"[red]Error:[/red] {exc}", highlight=False)
-        sys.exit(2)
-    except LabelpulseError as exc:
+        return 2
+    if isinstance(exc, LabelpulseError):
         err.print(f"[red]Error:[/red] {exc}", highlight=False)
         for detail in exc.details[:20]:
             err.print(f"  {detail.get('message', detail)}", highlight=False)
-        sys.exit(1)
-    except Exception as exc:  # the last line of defence: a message, never a traceback
-        err.print(f"[red]Internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
-        sys.exit(1)
+        return 1
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+    # The last line of defence: a message, never a traceback.
+    err.print(f"[red]Internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+    return 1

@@ -13,6 +13,8 @@ from rich.console import Console
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
+    from labelpulse.store import Store
+
 
 def copy_command(
     source: Annotated[
@@ -29,12 +31,11 @@ def copy_command(
     from rich.table import Table
 
     from labelpulse.copy import copy_store, count_events
-    from labelpulse.store import connect
     from labelpulse.store.base import redacted
 
-    src = connect(source)
+    src = _open(source)
     try:
-        dst = connect(target)
+        dst = _open(target)
         try:
             bars: dict[str, TaskID] = {}
             with Progress(
@@ -77,3 +78,16 @@ def copy_command(
             "the target under the same id; the target kept its own.[/red]"
         )
         raise typer.Exit(1)
+
+
+def _open(url: str) -> Store:
+    """The store at url; when a running server holds that DuckDB file, a message saying so and
+    what to do (a copy cannot run through the server: it opens two databases)."""
+    from labelpulse.cli.beside import held
+    from labelpulse.errors import StoreError
+    from labelpulse.store import connect
+
+    try:
+        return connect(url)
+    except StoreError as exc:
+        raise held(url, exc, None, "copy") from exc

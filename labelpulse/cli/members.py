@@ -27,10 +27,13 @@ Password = Annotated[
 ]
 
 
-def _password(given: str | None) -> str:
-    if given is not None:
-        return given
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+def _password(ctx: typer.Context, given: str | None) -> str:
+    if given is None:
+        given = str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+        # Asked here, on this terminal: a running server that runs the command for us
+        # (`labelpulse.cli.beside`) is sent the password, not asked again.
+        ctx.params["password"] = given
+    return given
 
 
 @app.command("add")
@@ -48,7 +51,7 @@ def add(
     """Add a member (or update one) and give them a password to sign in with."""
     from labelpulse import access
 
-    secret = None if no_password else _password(password)
+    secret = None if no_password else _password(ctx, password)
     access.add_member(
         state(ctx).store(), member, name=name, email=email, role=role, password=secret
     )
@@ -64,7 +67,8 @@ def set_password(
     """Set (or reset) a member's password."""
     from labelpulse import access
 
-    access.set_password(state(ctx).store(), member, _password(password))
+    secret = _password(ctx, password)
+    access.set_password(state(ctx).store(), member, secret)
     typer.echo(f"Password of {member} set.")
 
 

@@ -6,13 +6,21 @@ The web app, uvicorn and the stores are imported when the command runs, not when
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
+
+if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
+
+    from labelpulse.cli.channel import Channel
 
 
 def serve_command(
@@ -53,6 +61,8 @@ def serve_command(
     """Serve the dashboard, the JSON API (/api/, docs at /docs) and the exports."""
     import uvicorn
 
+    from labelpulse.cli.channel import serving_channel
+    from labelpulse.cli.handed import run_here
     from labelpulse.connectors.labelstudio import Applier
     from labelpulse.store.base import redacted
     from labelpulse.web.app import create_app
@@ -86,7 +96,7 @@ def serve_command(
     # Forwarded headers count only behind a proxy we were told about; otherwise any client
     # could claim https or another address.
     proxied = app_state.settings.behind_proxy if behind_proxy is None else behind_proxy
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -94,6 +104,18 @@ def serve_command(
         proxy_headers=proxied,
         forwarded_allow_ips=forwarded_allow_ips if proxied else None,
     )
+    # After uvicorn's logging is set up: the channel routes a command's output by thread, and
+    # the log handlers keep the process's own streams.
+    # A `sync label-studio` sent over the channel takes turns with the webhooks (one applier).
+    run = partial(run_here, app_state.store(), app_state.settings, app.state.label_studio)
+    with serving_channel(app_state.settings, run, app.state.priority) as channel:
+        if channel is not None:
+            Console(stderr=True).print(
+                f"labelpulse commands on this database run through the server meanwhile "
+                f"({channel.path}).",
+                highlight=False,
+            )
+        _server(config, channel).run()
 
 
 def log_to_stderr() -> None:
@@ -105,3 +127,17 @@ def log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+
+
+def _server(config: uvicorn.Config, channel: Channel | None) -> uvicorn.Server:
+    """uvicorn's server, removing the channel as it shuts down: after a SIGTERM uvicorn raises
+    the signal again once it has stopped, and the process ends there, before any `finally`."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            if channel is not None:
+                channel.stop()
+            await super().shutdown(sockets)
+
+    return Server(config)

@@ -7,7 +7,7 @@ tool's flags, and every one runs through the registry and shows its outcome the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -16,6 +16,7 @@ from labelpulse.connectors.registry import CONNECTORS, LeadTime, SyncOptions, Sy
 
 if TYPE_CHECKING:
     from labelpulse.connectors.registry import SyncProgress
+    from labelpulse.store import Store
 
 app = typer.Typer(
     help="Pull work from a labeling tool's API (run again any time: only changes are stored).",
@@ -46,6 +47,7 @@ def label_studio(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
     options = SyncOptions(url=url, token=token, projects=project or [], lead_time=lead_time)
+    state(ctx).store()  # opened before any bar is drawn: a running server may run this instead
     bars: dict[str, TaskID] = {}
     with Progress(
         "[progress.description]{task.description}",
@@ -79,6 +81,7 @@ def segments(
     from rich.console import Console
 
     options = SyncOptions(api_key=api_key, dataset=dataset, api_url=api_url)
+    state(ctx).store()  # opened before the status is drawn: a running server may run this
     with Console(stderr=True).status("Fetching workunits...") as status:
 
         def advance(what: str, done: int, total: int | None) -> None:
@@ -117,6 +120,7 @@ def cvat(
         except ValueError as exc:
             raise UsageError(f"--since must be a date as YYYY-MM-DD, got {since!r}") from exc
     options = SyncOptions(url=url, token=token, username=user, password=password, since=start)
+    state(ctx).store()  # opened before the status is drawn: a running server may run this
     with Console(stderr=True).status("Exporting CVAT's events..."):
         outcome = _sync(ctx, "cvat", options, None)
     _show(outcome)
@@ -125,7 +129,13 @@ def cvat(
 def _sync(
     ctx: typer.Context, source: str, options: SyncOptions, progress: SyncProgress | None
 ) -> SyncOutcome:
-    return CONNECTORS[source].sync(state(ctx).store(), options, progress)
+    app_state = state(ctx)
+    store = app_state.store()
+    if source == "label-studio" and app_state.label_studio is not None:
+        # Run by a server for the CLI: through the applier its webhooks write through (Label
+        # Studio's entry points take the store or an applier; the registry names the store).
+        return CONNECTORS[source].sync(cast("Store", app_state.label_studio), options, progress)
+    return CONNECTORS[source].sync(store, options, progress)
 
 
 def _show(outcome: SyncOutcome) -> None:
