@@ -292,3 +292,28 @@ def test_screenshots_script_takes_phone_shots(monkeypatch: pytest.MonkeyPatch) -
     phones = [s for s in module.SHOTS if s.name.startswith("phone-")]
     assert phones, [s.name for s in module.SHOTS]
     assert all(s.viewport == PHONE for s in phones), phones
+
+
+@pytest.mark.parametrize("width", [600, 801, 1024])
+def test_the_widest_top_bar_fits_between_phone_and_desktop(
+    browser: Browser, base_url: str, login: Callable[[Page, str], None], width: int
+) -> None:
+    """The owner's bar, the longest, at a small tablet, just above the fold and a laptop."""
+    context = browser.new_context(
+        **{**new_context_options(base_url), "viewport": {"width": width, "height": 800}}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        login(page, "owner")
+        page.goto("/work")
+        if width > 800:
+            expect(page.locator(".topbar .nav-toggle")).to_be_hidden()
+            links = page.locator("header nav a")
+            for i in range(links.count()):
+                expect(links.nth(i)).to_be_in_viewport()
+        else:
+            assert_nav_menu_shows_every_link(page, f"/work at {width} px")
+        assert_fits(page, f"/work at {width} px")
+    finally:
+        context.close()
