@@ -5,7 +5,9 @@
 
 It builds a fresh demo database in a temporary folder, serves it with `labelpulse serve`, signs in
 through the login form with Debian's Chromium (/usr/bin/chromium, as in the browser tests) and
-saves a PNG per page once every chart has drawn.
+saves a PNG per page once every chart has drawn. The phone-* shots are taken at 390 px wide
+(an iPhone 12's viewport), the others at the browser tests' 1366 px; `phone-nav` shows the top
+bar's navigation unfolded.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import FloatRect, Page, sync_playwright  # noqa: E402
 
 from tests.browser.harness import (  # noqa: E402
     DemoOrg,
@@ -33,6 +35,7 @@ from tests.browser.harness import (  # noqa: E402
 )
 
 MAX_HEIGHT = 2600  # a very long table is cut here: the picture is of the page, not of every row
+PHONE = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Shot:
     who: str | None  # the demo member signed in; None: nobody
     path: str
     caption: str
+    viewport: dict[str, int] | None = None  # None: the browser tests' desktop size
+    open_nav: bool = False  # unfold the top bar's navigation (phone widths) before the shot
 
 
 SHOTS = (
@@ -53,6 +58,15 @@ SHOTS = (
     Shot("insights", "owner", "/insights", "Annotation insights"),
     Shot("work", "owner", "/work", "Labeling, review and edit work; time per item"),
     Shot("admin-members", "admin", "/admin/members", "Manage members"),
+    Shot("phone-home", "ann-01", "/", "An annotator's own report on a phone", PHONE),
+    Shot(
+        "phone-project-members",
+        "mgr-01",
+        "/projects/p1/members",
+        "A project's members on a phone: the table scrolls in its box",
+        PHONE,
+    ),
+    Shot("phone-nav", "owner", "/work", "The navigation unfolded on a phone", PHONE, True),
 )
 
 
@@ -63,11 +77,13 @@ def take(page: Page, shot: Shot, out: Path) -> Path:
         print(f"warning: {shot.path} answered {status}", file=sys.stderr)
     page.wait_for_load_state("networkidle")
     wait_for_charts(page)
+    if shot.open_nav:
+        page.click(".topbar .nav-toggle")
     page.wait_for_timeout(300)  # Plotly's transitions
     height = page.evaluate("() => document.documentElement.scrollHeight")
     target = out / f"{shot.name}.png"
     width = page.viewport_size["width"] if page.viewport_size else 1366
-    clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_HEIGHT)}
+    clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_HEIGHT)}
     page.screenshot(path=str(target), full_page=True, clip=clip)
     return target
 
@@ -93,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             browser = launch_chromium(playwright)
             try:
                 for shot in shots:
-                    context = browser.new_context(**new_context_options(url))
+                    options = new_context_options(url)
+                    if shot.viewport:
+                        options["viewport"] = shot.viewport
+                    context = browser.new_context(**options)
                     page = context.new_page()
                     if shot.who:
                         sign_in(page, org, shot.who)
