@@ -167,7 +167,7 @@ _COMMENTS: dict[str, str] = {
 }
 
 _MEMBERS: dict[str, str] = {
-    **_ANNOTATION_FIGURES,
+    **{key: text for key, text in _ANNOTATION_FIGURES.items() if key != "total_time_median"},
     "last_active": "The member's latest event of any kind in scope, whatever the window.",
 }
 
@@ -181,7 +181,7 @@ _INSIGHTS: dict[str, str] = {
     "annotations_added": "Regions the labeler added in submits and updates in the window.",
     "annotations_removed": "Regions the labeler removed in submits and updates in the window.",
     "annotations_updated": "Regions the labeler changed in submits and updates in the window.",
-    "net_annotations": "Added − Removed.",
+    "net_annotations": "Regions added minus regions removed (Added − Removed).",
     "model_assisted": "Distinct items labeled with a model's pre-annotation in the window.",
     "marked_null": "Distinct items the labeler marked as having nothing to label.",
     "approved": "The labeler's annotations accepted or fix-accepted in the window.",
