@@ -17,15 +17,21 @@
     });
   }
 
-  // Keep a tooltip inside the viewport: near the right edge it opens leftwards, and so on.
+  // Keep a tooltip inside what the screen shows: shifted sideways by as much as it sticks out
+  // (a page wider than a phone's screen scrolls, so the visual viewport is the edge).
   function place(tip) {
     const text = tip.querySelector(".help-text");
     if (!text) return;
-    text.classList.remove("left", "right");
+    text.style.marginLeft = "";
     const box = text.getBoundingClientRect();
     if (box.width === 0) return;
-    if (box.right > document.documentElement.clientWidth - 4) text.classList.add("left");
-    else if (box.left < 4) text.classList.add("right");
+    const view = window.visualViewport;
+    const left = view ? view.offsetLeft : 0;
+    const right = view ? view.offsetLeft + view.width : document.documentElement.clientWidth;
+    let shift = 0;
+    if (box.right > right - 8) shift = right - 8 - box.right;
+    if (box.left + shift < left + 8) shift = left + 8 - box.left;
+    if (shift) text.style.marginLeft = shift + "px";
   }
 
   function setUp(button) {
