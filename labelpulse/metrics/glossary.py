@@ -50,7 +50,7 @@ _LABELED = (
 _WORK_ACTIVE = "Active time (idle time left out) of the member's {what} events in the window"
 
 _ANNOTATION_FIGURES: dict[str, str] = {
-    "submitted": "Submitted: " + _SUBMITTED,
+    "submitted": _SUBMITTED,
     "updated": "Those of Submitted whose latest action is an update by the author.",
     "skipped": "Annotations completed in the window whose latest action is skipped.",
     "rejected": (
@@ -73,8 +73,8 @@ _ANNOTATION_FIGURES: dict[str, str] = {
         "Sum of active time over the submitted annotations: Total time without idle time. "
         + _ACTIVE
     ),
-    "performance_score": "Performance score. " + _PERFORMANCE,
-    "acceptance_score": "Acceptance score: " + _ACCEPTANCE,
+    "performance_score": _PERFORMANCE,
+    "acceptance_score": _ACCEPTANCE,
 }
 
 _REVIEW_FIGURES: dict[str, str] = {
@@ -100,7 +100,7 @@ _REVIEW_FIGURES: dict[str, str] = {
 }
 
 _WORK: dict[str, str] = {
-    "labeled": "Labeled: " + _LABELED,
+    "labeled": _LABELED,
     "label_time": (
         _WORK_ACTIVE.format(what="labeling (own annotations', drafts included)")
         + ", whatever became of the annotation."
