@@ -205,6 +205,35 @@ _ITEMS: dict[str, str] = {
     "annotations": "Regions on the item now: each live annotation's latest region count, summed.",
 }
 
+# The member page's Time section: one row per set of work, lead, active and idle time side by
+# side ("time" is the section's own help).
+TIME_HELP: Final = MappingProxyType(
+    {
+        "time": (
+            "Lead time counts every minute of a working session, idle time included (the member "
+            "report's Total time and Review time); active time leaves idle time out (what the "
+            "Work page shows); idle time is the difference."
+        ),
+        "annotations": (
+            "The submitted annotations of the cards above (completed in the window): Lead time "
+            "is their Total time, idle time included; Active leaves idle time out; Idle is the "
+            "difference."
+        ),
+        "label": (
+            "Every labeling event of the member in the window, as the Work page counts it: its "
+            "Label time is the Active time here. It differs from the row above by what it "
+            "counts: Labeled counts items labeled in the window (skips, drafts and annotations "
+            "since rejected included), Submitted counts annotations completed in the window and "
+            "not skipped, rejected or deleted."
+        ),
+        "review": (
+            "Every review event of the member in the window: Lead time is the report's Review "
+            "time (idle included), Active is the Work page's Review time."
+        ),
+        "edit": "Changes to other members' annotations in the window: Active is Work's Edit time.",
+    }
+)
+
 _BY_REPORT: dict[str, dict[str, str]] = {
     "member": _MEMBER,
     "timeline": _TIMELINE,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from labelpulse.access import Viewer
-from labelpulse.metrics.glossary import help_for
+from labelpulse.metrics.glossary import TIME_HELP, help_for
 from labelpulse.metrics.registry import SPECS
 from labelpulse.readable import format_value
 from labelpulse.web import dashboards, tables
@@ -154,6 +154,7 @@ def member_page(
         "form": filter_form(request, viewer, q, action=action, chosen_member=member_id),
         "cards": cards,
         "times": member_times(data, reviews_first=reviews_first),
+        "time_help": TIME_HELP["time"],
         "charts": charts,
         "daily": _daily_table(data, q, api, params, with_reviews, empty, reviews_first),
         "with_reviews": with_reviews,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from labelpulse.metrics.glossary import help_for
+from labelpulse.metrics.glossary import TIME_HELP, help_for
 from labelpulse.readable import format_duration
 
 
@@ -40,24 +40,6 @@ class TimeRow:
         }
 
 
-_ANNOTATIONS_HELP = (
-    "The submitted annotations of the cards above (completed in the window): Lead time is "
-    "their Total time, idle time included; Active leaves idle time out; Idle is the difference."
-)
-_LABEL_HELP = (
-    "Every labeling event of the member in the window, as the Work page counts it: its Label "
-    "time is the Active time here. It differs from the row above by what it counts: Labeled "
-    "counts items labeled in the window (skips, drafts and annotations since rejected "
-    "included), Submitted counts annotations completed in the window and not skipped, "
-    "rejected or deleted."
-)
-_REVIEW_HELP = (
-    "Every review event of the member in the window: Lead time is the report's Review time "
-    "(idle included), Active is the Work page's Review time."
-)
-_EDIT_HELP = "Changes to other members' annotations in the window: Active is Work's Edit time."
-
-
 def member_times(data: dict[str, Any], *, reviews_first: bool) -> list[TimeRow]:
     """The rows of the member page's time section: only kinds of work the member did."""
     a, r, w = data["annotations"], data["reviews"], data["work"]
@@ -68,7 +50,7 @@ def member_times(data: dict[str, Any], *, reviews_first: bool) -> list[TimeRow]:
                 "annotations",
                 "Submitted annotations",
                 f"{a['submitted']:,} submitted",
-                _ANNOTATIONS_HELP,
+                TIME_HELP["annotations"],
                 a["total_time"],
                 a["active_time"],
             )
@@ -79,7 +61,7 @@ def member_times(data: dict[str, Any], *, reviews_first: bool) -> list[TimeRow]:
                 "label",
                 "Labeling (as on Work)",
                 f"{w['labeled']:,} items labeled",
-                _LABEL_HELP + " " + (help_for("member", "work.labeled") or ""),
+                TIME_HELP["label"] + " " + (help_for("member", "work.labeled") or ""),
                 w["label_time"] + w["label_idle_time"],
                 w["label_time"],
             )
@@ -91,7 +73,7 @@ def member_times(data: dict[str, Any], *, reviews_first: bool) -> list[TimeRow]:
                 "review",
                 "Reviewing",
                 f"{r['total']:,} review actions on {w['reviewed']:,} annotations",
-                _REVIEW_HELP,
+                TIME_HELP["review"],
                 w["review_time"] + w["review_idle_time"],
                 w["review_time"],
             )
@@ -103,7 +85,7 @@ def member_times(data: dict[str, Any], *, reviews_first: bool) -> list[TimeRow]:
                 "edit",
                 "Editing others' annotations",
                 f"{w['edited']:,} annotations edited",
-                _EDIT_HELP,
+                TIME_HELP["edit"],
                 w["edit_time"] + w["edit_idle_time"],
                 w["edit_time"],
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from labelpulse.ingest import ingest_records
-from labelpulse.metrics.glossary import help_for
+from labelpulse.metrics.glossary import TIME_HELP, help_for
 from labelpulse.readable import format_duration
 from labelpulse.store import Store
 from tests.web.conftest import WINDOW
@@ -89,6 +89,8 @@ def test_lead_active_and_idle_time_equal_the_work_pages(
     helps = {key: _tips(row)[0][1].text() for key, row in rows.items()}
     assert "Total time" in helps["annotations"]
     assert "Labeled counts items" in helps["label"] and "Submitted counts" in helps["label"]
+    section = doc.one("section", **{"class": "card times"})
+    assert _tips(section.one("h2"))[0][1].text() == TIME_HELP["time"]
 
 
 def test_a_reviewers_time_is_the_reports_review_time_with_works_active_time(
