@@ -238,3 +238,13 @@ for _spec in SPECS.values():
         _paged_command(_spec)
     else:
         _table_command(_spec)
+
+
+@app.command("explain")
+def explain(
+    name: Annotated[str, typer.Argument(help=f"A report: {', '.join(SPECS)}.", metavar="REPORT")],
+) -> None:
+    """What each figure of a report means (the dashboard's help texts, from metrics.md)."""
+    from labelpulse.cli.explain import explain_report
+
+    explain_report(name)

@@ -3,13 +3,252 @@ table header, card and tooltip (the words follow ../shared/spec/metrics.md).
 
 `help_for(report, key)` answers for a report's column or card key (e.g. ("members",
 "performance_score"), ("member", "annotations.total_time")); None when there is nothing to add
-to the label.
+to the label (ids, names and dates: `NEEDS_NO_HELP`).
+
+One key may mean different things in different reports ("rejected" is an annotation's state in
+the members table but a count of rejection events in insights; "review_time" includes idle time
+in the member report and the reviewers table but is active time on Work), so each report has its
+own entries, and "*" holds only what every report means alike.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
+from typing import Final
+
+# Shown as they are, explained by their label alone.
+NEEDS_NO_HELP: Final = frozenset(
+    {"member", "member_name", "project", "project_name", "date", "from", "from_name"}
+)
+
+# Words used in several texts, so that they say the same thing everywhere.
+_LEAD = (
+    "Lead time: the sum of the durations of the author's working sessions on the annotation, "
+    "drafts and earlier skips included, idle time included."
+)
+_ACTIVE = "Active time: the same time without idle time (the minutes the tool saw no input)."
+_SUBMITTED = (
+    "Annotations completed in the window (each once) whose latest action is submitted, updated, "
+    "accepted or fixed-and-accepted; skipped, rejected and deleted ones are not counted."
+)
+_PERFORMANCE = (
+    "Over every review action on the member's annotations in the window (repeat reviews each "
+    "count): accepted counts 1, rejected 0, fixed-and-accepted its agreement (or the "
+    "organisation's fix-accept credit, default 0.5); the score is their sum divided by the "
+    "number of review actions. Example: rejected, rejected, accepted = 1/3. Blank with no reviews."
+)
+_ACCEPTANCE = (
+    "(accepted + fixed-and-accepted) ÷ (accepted + fixed-and-accepted + rejected), by each "
+    "annotation's current state, over the member's annotations completed in the window. Blank "
+    "when none has been reviewed."
+)
+_LABELED = (
+    "Items (tasks) on which the member submitted, updated or skipped their own annotation in the "
+    "window, each item once. Unlike Submitted it counts items, includes skipped work and does "
+    "not depend on the annotation's later review."
+)
+_WORK_ACTIVE = "Active time (idle time left out) of the member's {what} events in the window"
+
+_ANNOTATION_FIGURES: dict[str, str] = {
+    "submitted": _SUBMITTED,
+    "updated": "Those of Submitted whose latest action is an update by the author.",
+    "skipped": "Annotations completed in the window whose latest action is skipped.",
+    "rejected": (
+        "Annotations completed in the window whose latest action is a rejection (a rejected "
+        "annotation that is then updated or fix-accepted counts as submitted again)."
+    ),
+    "accepted": "Those of Submitted whose latest action is a reviewer's accept.",
+    "fixed_and_accepted": (
+        "Those of Submitted whose latest action is a reviewer's fix-and-accept (the reviewer "
+        "corrected it, then accepted it)."
+    ),
+    "total_time": "Sum of lead time over the submitted annotations. " + _LEAD,
+    "median_time": "Median lead time of a submitted annotation (idle time included).",
+    "mean_time": "Average lead time of a submitted annotation (idle time included).",
+    "total_time_median": (
+        "Submitted × median time per annotation: the total time a typical annotation pace gives, "
+        "less swayed by a few very long ones."
+    ),
+    "active_time": (
+        "Sum of active time over the submitted annotations: Total time without idle time. "
+        + _ACTIVE
+    ),
+    "performance_score": _PERFORMANCE,
+    "acceptance_score": _ACCEPTANCE,
+}
+
+_REVIEW_FIGURES: dict[str, str] = {
+    "total": (
+        "Review actions the member took as reviewer in the window (accept, reject, fix-and-"
+        "accept), each counted: rejecting then accepting one annotation is 2."
+    ),
+    "accepted": "Accept actions the member took as reviewer in the window.",
+    "rejected": "Reject actions the member took as reviewer in the window.",
+    "fixed_and_accepted": "Fix-and-accept actions the member took as reviewer in the window.",
+    "review_time": (
+        "Sum of the durations of the member's review events in the window, opening an annotation "
+        "to review it included; idle time included (Work's Review time leaves it out)."
+    ),
+    "mean_review_time": (
+        "Average review time per annotation reviewed (each annotation's review durations summed "
+        "first), idle time included."
+    ),
+    "median_review_time": (
+        "Median review time per annotation reviewed (each annotation's review durations summed "
+        "first), idle time included."
+    ),
+}
+
+_WORK: dict[str, str] = {
+    "labeled": _LABELED,
+    "label_time": (
+        _WORK_ACTIVE.format(what="labeling (own annotations', drafts included)")
+        + ", whatever became of the annotation."
+    ),
+    "mean_label_time": "Label time ÷ Labeled: active time per item labeled.",
+    "reviewed": (
+        "Distinct annotations the member accepted, rejected or fix-accepted in the window "
+        "(Reviews counts each action; this counts each annotation once)."
+    ),
+    "review_time": _WORK_ACTIVE.format(what="review") + ", opening to review included.",
+    "mean_review_time": "Review time ÷ Reviewed: active time per annotation reviewed.",
+    "edited": "Distinct annotations by someone else that the member changed in the window.",
+    "edit_time": _WORK_ACTIVE.format(what="edit (changes to others' annotations)") + ".",
+    "mean_edit_time": "Edit time ÷ Edited: active time per annotation edited.",
+}
+
+_MEMBER: dict[str, str] = {
+    # The daily table: annotations by the date they were completed, reviews by their date.
+    "submitted": "Submitted annotations completed on that date. " + _SUBMITTED,
+    "updated": "Those of Submitted whose latest action is an update by the author.",
+    "skipped": "Annotations completed on that date whose latest action is skipped.",
+    "total_time": "Sum of lead time over that date's submitted annotations (idle included).",
+    "total_time_median": "Submitted × median time per annotation on that date.",
+    "median_time": "Median lead time of that date's submitted annotations (idle included).",
+    "mean_time": "Average lead time of that date's submitted annotations (idle included).",
+    "reviews_accepted": "Accept actions the member took as reviewer on that date.",
+    "reviews_rejected": "Reject actions the member took as reviewer on that date.",
+    "reviews_fixed_and_accepted": "Fix-and-accept actions the member took as reviewer that date.",
+    "review_time": "Sum of the durations of the member's review events that date (idle included).",
+    **{f"annotations.{key}": text for key, text in _ANNOTATION_FIGURES.items()},
+    **{f"reviews.{key}": text for key, text in _REVIEW_FIGURES.items()},
+    **{f"work.{key}": text for key, text in _WORK.items()},
+    "work.label_idle_time": "Idle time of the same labeling events: Label time plus this is "
+    "their whole duration.",
+    "work.review_idle_time": "Idle time of the same review events: Review time (active) plus "
+    "this is the member report's review time.",
+    "work.edit_idle_time": "Idle time of the same edit events.",
+}
+
+_EVENTS: dict[str, str] = {
+    "time": "When the event happened (for an annotation: when it was saved), in the time zone.",
+    "task": "The item (task) in the labeling tool.",
+    "annotation": "The annotation, as the labeling tool names it.",
+}
+
+_TIMELINE: dict[str, str] = {
+    **_EVENTS,
+    "started_at": (
+        "When this working session began: as the labeling tool sent it, else the event's time "
+        "less its duration."
+    ),
+    "type": "What happened: annotation submitted, updated, skipped, drafted; review …; comment.",
+    "duration": "Seconds the event took, idle time included.",
+    "idle": "Seconds of that duration without input in the tool (blank when unknown).",
+    "regions_added": "Regions (boxes, polygons, labels …) the event added.",
+    "regions_removed": "Regions the event removed.",
+    "regions_updated": "Regions the event changed.",
+}
+
+_COMMENTS: dict[str, str] = {
+    **_EVENTS,
+    "time": "When the comment was written, in the time zone.",
+    "text": "The comment someone else left on the member's annotation.",
+}
+
+_MEMBERS: dict[str, str] = {
+    **{key: text for key, text in _ANNOTATION_FIGURES.items() if key != "total_time_median"},
+    "last_active": "The member's latest event of any kind in scope, whatever the window.",
+}
+
+_REVIEWERS: dict[str, str] = dict(_REVIEW_FIGURES)
+
+_INSIGHTS: dict[str, str] = {
+    "items_labeled": (
+        "Distinct items on which the labeler submitted or updated an annotation in the window, "
+        "those marked null included."
+    ),
+    "annotations_added": "Regions the labeler added in submits and updates in the window.",
+    "annotations_removed": "Regions the labeler removed in submits and updates in the window.",
+    "annotations_updated": "Regions the labeler changed in submits and updates in the window.",
+    "net_annotations": "Regions added minus regions removed (Added − Removed).",
+    "model_assisted": "Distinct items labeled with a model's pre-annotation in the window.",
+    "marked_null": "Distinct items the labeler marked as having nothing to label.",
+    "approved": "The labeler's annotations accepted or fix-accepted in the window.",
+    "rejected": (
+        "Rejection events in the window on the labeler's annotations: an annotation rejected, "
+        "fixed and then approved still adds 1."
+    ),
+    "approval_rate": (
+        "First-pass acceptance: of the labeler's annotations reviewed in the window, the share "
+        "approved and never rejected (all history to the end of the window). Blank when none."
+    ),
+}
+
+_ITEMS: dict[str, str] = {
+    "task": _EVENTS["task"],
+    "label_time": "Active time of everyone's labeling events on the item in the window.",
+    "review_time": "Active time of everyone's review events on the item in the window.",
+    "edit_time": "Active time of everyone's edits of others' annotations on the item.",
+    "rejected": "Rejection events on the item's annotations in the window, by anyone.",
+    "frames": "The item's frames (video or image sequence), as last reported.",
+    "annotations": "Regions on the item now: each live annotation's latest region count, summed.",
+}
+
+# The member page's Time section: one row per set of work, lead, active and idle time side by
+# side ("time" is the section's own help).
+TIME_HELP: Final = MappingProxyType(
+    {
+        "time": (
+            "Lead time counts every minute of a working session, idle time included (the member "
+            "report's Total time and Review time); active time leaves idle time out (what the "
+            "Work page shows); idle time is the difference."
+        ),
+        "annotations": (
+            "The submitted annotations of the cards above (completed in the window): Lead time "
+            "is their Total time, idle time included; Active leaves idle time out; Idle is the "
+            "difference."
+        ),
+        "label": (
+            "Every labeling event of the member in the window, as the Work page counts it: its "
+            "Label time is the Active time here. It differs from the row above by what it "
+            "counts: Labeled counts items labeled in the window (skips, drafts and annotations "
+            "since rejected included), Submitted counts annotations completed in the window and "
+            "not skipped, rejected or deleted."
+        ),
+        "review": (
+            "Every review event of the member in the window: Lead time is the report's Review "
+            "time (idle included), Active is the Work page's Review time."
+        ),
+        "edit": "Changes to other members' annotations in the window: Active is Work's Edit time.",
+    }
+)
+
+_BY_REPORT: dict[str, dict[str, str]] = {
+    "member": _MEMBER,
+    "timeline": _TIMELINE,
+    "comments": _COMMENTS,
+    "members": _MEMBERS,
+    "reviewers": _REVIEWERS,
+    "insights": _INSIGHTS,
+    "work": _WORK,
+    "items": _ITEMS,
+}
+
 # (report, key) → help text; report "*" applies to every report with that key.
-HELP: dict[tuple[str, str], str] = {}
+HELP: MappingProxyType[tuple[str, str], str] = MappingProxyType(
+    {(report, key): text for report, texts in _BY_REPORT.items() for key, text in texts.items()}
+)
 
 
 def help_for(report: str, key: str) -> str | None:

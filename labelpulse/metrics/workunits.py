@@ -80,6 +80,30 @@ def _per_member(con: Any, p: Params, scope: Scope, grouped: bool) -> ir.Table:
     return e.aggregate(**_work_figures(e, p, scope, False))
 
 
+def member_work(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """One member's label, review and edit work in W, as the Work page counts it (the same
+    figures, so the member report's `work` equals the member's Work row), with the idle time
+    of the same events beside each active time."""
+    e = _typed_events(con, p, scope, "actor")
+    e = e.filter(e.actor == p.string("member"))
+    idle = e.duration_us - e.active_us
+    return e.aggregate(
+        **_work_figures(e, p, scope, True),
+        **{
+            f"{kind}_idle_us": idle.sum(where=e.kind == kind)
+            for kind in ("label", "review", "edit")
+        },
+    )
+
+
+def member_work_block(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The member report's `work` section: Work's figures and the idle time beside each time."""
+    block = _work_block(row)
+    for kind in ("label", "review", "edit"):
+        block[f"{kind}_idle_time"] = seconds((row or {}).get(f"{kind}_idle_us")) or 0.0
+    return block
+
+
 def _work_block(row: dict[str, Any] | None) -> dict[str, Any]:
     row = row or {}
     out: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from labelpulse.access import Viewer
+from labelpulse.metrics.glossary import TIME_HELP, help_for
 from labelpulse.metrics.registry import SPECS
 from labelpulse.readable import format_value
 from labelpulse.web import dashboards, tables
@@ -32,6 +33,7 @@ from labelpulse.web.pagekit import (
 )
 from labelpulse.web.query import ReportQuery, report_query, run_report
 from labelpulse.web.templating import page
+from labelpulse.web.times import member_times
 
 router = APIRouter(include_in_schema=False)
 router.include_router(dashboards.router)
@@ -62,6 +64,7 @@ class Card:
     label: str
     text: str
     value: Any
+    help: str | None = None
 
 
 @router.get("/")
@@ -105,13 +108,25 @@ def member_page(
     # when they annotated, an annotator's review graphs only when they reviewed.
     with_reviews = person.get("role") not in (None, "annotator") or r["total"] > 0
     annotated = a["submitted"] + a["skipped"] + a["rejected"] > 0
+    has_work = annotated or r["total"] > 0
     with_annotations = annotated or person.get("role") in (None, "annotator")
+    # A reviewer's home is their review work: its cards, times, graphs and columns come first.
+    reviews_first = person.get("role") == "reviewer" or (r["total"] > 0 and not annotated)
     tz = q.tz or "UTC"
+    card_groups = [CARDS, REVIEW_CARDS if with_reviews else ()]
+    if reviews_first:
+        card_groups.reverse()
     cards = []
-    for figure in (*CARDS, *(REVIEW_CARDS if with_reviews else ())):
+    for figure in (*card_groups[0], *card_groups[1]):
         section, key = figure.key.split(".")
         value = data[section][key]
-        cards.append(Card(figure.key, figure.label, format_value(figure.kind, value, tz), value))
+        text = format_value(figure.kind, value, tz)
+        cards.append(Card(figure.key, figure.label, text, value, help_for("member", figure.key)))
+    charts = (
+        member_charts(data, annotations=with_annotations, reviews=with_reviews) if has_work else []
+    )
+    if reviews_first:
+        charts.sort(key=lambda chart: "review" not in chart.id)  # stable: each group's order
     api = f"/api/members/{segment(member_id)}"
     params = scope_params(q)
     exports = [
@@ -122,7 +137,6 @@ def member_page(
         Link("Comments received CSV", url(f"{api}/comments", [*params, ("format", "csv")])),
     ]
     who = "you" if member_id == viewer.id else str(person["name"])
-    has_work = annotated or r["total"] > 0
     empty = nothing_because(viewer, directory, q, "submitted annotations or reviews", who=who)
     back = None
     if len(q.projects) == 1 and viewer.may_open_project_dashboards:
@@ -139,11 +153,12 @@ def member_page(
         "q": q,
         "form": filter_form(request, viewer, q, action=action, chosen_member=member_id),
         "cards": cards,
-        "charts": member_charts(data, annotations=with_annotations, reviews=with_reviews)
-        if has_work
-        else [],
-        "daily": _daily_table(data, q, api, params, with_reviews, empty, request),
+        "times": member_times(data, reviews_first=reviews_first),
+        "time_help": TIME_HELP["time"],
+        "charts": charts,
+        "daily": _daily_table(data, q, api, params, with_reviews, empty, reviews_first, request),
         "with_reviews": with_reviews,
+        "reviews_first": reviews_first,
         "with_annotations": with_annotations,
         "has_work": has_work,
         "empty": empty,
@@ -161,6 +176,7 @@ def _daily_table(
     params: list[tuple[str, str]],
     with_reviews: bool,
     empty: str,
+    reviews_first: bool = False,
     request: Request | None = None,
 ) -> TableView:
     a, r = data["annotations"], data["reviews"]
@@ -178,6 +194,8 @@ def _daily_table(
         "review_time": r["review_time"],
     }
     columns = (*DAILY_COLUMNS, *(DAILY_REVIEW_COLUMNS if with_reviews else ()))
+    if reviews_first:
+        columns = (DAILY_COLUMNS[0], *DAILY_REVIEW_COLUMNS, *DAILY_COLUMNS[1:])
     return table_view(
         id="daily",
         title="Day by day",

@@ -258,6 +258,7 @@ def test_chart_scripts_are_served_from_this_server(signed_in: SignedIn) -> None:
     sources = [s.attrs["src"] for s in doc.all("script") if "src" in s.attrs]
     assert sources == [
         "/static/menus.js",
+        "/static/help.js",
         "/static/vendor/plotly.min.js",
         "/static/charts.js",
         "/static/tables.js",

@@ -252,14 +252,13 @@ def test_projects_narrow_to_the_chosen_workspaces(signed_in: SignedIn) -> None:
     assert not everything.one("select", name="project").all("option", disabled=None)
 
 
-def test_headers_show_the_columns_help(
-    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    text = "Accepted work over all reviewed work, in the window."
-    monkeypatch.setitem(glossary.HELP, ("members", "acceptance_score"), text)
+def test_headers_show_the_columns_help(signed_in: SignedIn) -> None:
+    text = glossary.help_for("members", "acceptance_score")
+    assert text
     doc = get_page(signed_in("owner"), "/org/members", WINDOW)
     th = header(doc, "members", "acceptance_score")
     assert th.one("span", role="tooltip").text() == text
     assert th.one("button").attrs["aria-label"].startswith("About ")
-    # A column without help shows no tip.
-    assert not header(doc, "members", "submitted").all("button")
+    # A name column is explained by its label alone: no tip.
+    assert glossary.help_for("members", "member_name") is None
+    assert not header(doc, "members", "member_name").all("button")
