@@ -192,6 +192,7 @@ ENDPOINTS = (
     ),
     Endpoint("/api/reports/members", "members"),
     Endpoint("/api/reports/reviewers", "reviewers"),
+    Endpoint("/api/reports/throughput", "throughput"),
     Endpoint("/api/reports/insights", "insights"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
