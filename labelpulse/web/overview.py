@@ -39,7 +39,9 @@ from labelpulse.web.templating import page
 INACTIVE_DAYS = 7
 MAX_INACTIVE_DAYS = 366
 # Too little work to judge: a member's score, rejection rate or median is listed only with at
-# least this many annotations behind it (reviewed ones for the rates, submitted for the median).
+# least this many annotations behind it: reviewed ones (accepted, fixed + accepted or rejected
+# by their state) for the performance score and the rejection rate, submitted ones for the
+# median time.
 MIN_JUDGED = 10
 # Each "needs attention" list shows at most this many members.
 SHOWN = 3
@@ -220,7 +222,7 @@ def attention(
     low = _ranked(
         rows,
         lambda r: r["performance_score"],
-        enough,
+        lambda r: _reviewed(r) >= MIN_JUDGED,
         lambda v: team_score is None or v < team_score,
         highest=False,
     )
