@@ -261,7 +261,7 @@ SPECS: dict[str, ReportSpec] = {
             "table",
             "The team's throughput per day: annotations completed and review actions",
             "Per day with work: annotations submitted and skipped, review actions by kind.",
-            "labelpulse.metrics.throughput:throughput_table",
+            "labelpulse.metrics.performance:throughput_table",
             (
                 Column("date", "Date", "date"),
                 Column("submitted", "Submitted"),
