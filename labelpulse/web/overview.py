@@ -20,6 +20,7 @@ from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
+from labelpulse.metrics.glossary import help_for
 from labelpulse.metrics.registry import ColumnKind
 from labelpulse.readable import format_value
 from labelpulse.web.charts import throughput_chart
@@ -59,6 +60,7 @@ class Total:
     text: str
     value: Any
     change: str
+    help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,15 +123,17 @@ def team_figures(members: dict[str, Any], reviewers: dict[str, Any]) -> dict[str
     }
 
 
-# key, label, kind; rates compare in percentage points, the others as a relative change.
-TOTALS: tuple[tuple[str, str, ColumnKind], ...] = (
-    ("submitted", "Annotations submitted", "count"),
-    ("reviews", "Reviews", "count"),
-    ("total_time", "Total time (lead)", "duration"),
-    ("active_time", "Active time", "duration"),
-    ("acceptance_score", "Acceptance rate", "score"),
-    ("rejection_rate", "Rejection rate", "score"),
-    ("active_members", "Active members", "count"),
+# key, label, kind, and the (report, key) whose help text explains it (glossary.py; the
+# overview's own words, ("overview", key), come first); rates compare in percentage points,
+# the others as a relative change.
+TOTALS: tuple[tuple[str, str, ColumnKind, tuple[str, str]], ...] = (
+    ("submitted", "Annotations submitted", "count", ("members", "submitted")),
+    ("reviews", "Reviews", "count", ("reviewers", "total")),
+    ("total_time", "Total time (lead)", "duration", ("members", "total_time")),
+    ("active_time", "Active time", "duration", ("members", "active_time")),
+    ("acceptance_score", "Acceptance rate", "score", ("members", "acceptance_score")),
+    ("rejection_rate", "Rejection rate", "score", ("overview", "rejection_rate")),
+    ("active_members", "Active members", "count", ("overview", "active_members")),
 )
 
 
@@ -148,13 +152,14 @@ def change(kind: ColumnKind, now: Any, before: Any) -> str:
 
 def totals(now: dict[str, Any], before: dict[str, Any] | None, tz: str, span: str) -> list[Total]:
     out = []
-    for key, label, kind in TOTALS:
+    for key, label, kind, (report, figure) in TOTALS:
         value = now[key]
+        text = help_for("overview", key) or help_for(report, figure)
         if before is None:
             words = "no previous window before 1970"
         else:
             words = f"{change(kind, value, before[key])} vs {span}"
-        out.append(Total(key, label, format_value(kind, value, tz), value, words))
+        out.append(Total(key, label, format_value(kind, value, tz), value, words, text))
     return out
 
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from labelpulse.access import add_membership
 from labelpulse.ingest import ingest_records
+from labelpulse.metrics import glossary
 from labelpulse.store import Store
 from tests.web.conftest import WINDOW
 from tests.web.test_pages import HTML, Node, api, get_page
@@ -239,3 +240,16 @@ def test_a_manager_sees_only_their_projects_members(org_store: Store, signed_in:
     assert [name for name, _, _ in attention(doc, "inactive")] == ["Anna Annotator", "Eve Idle"]
     # Her totals are Vision's: cy's 12 and nothing of dan's 12.
     assert value_of(doc, "submitted") == "12"
+
+
+def test_totals_carry_the_glossarys_help(
+    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The words are EX's (glossary.py); the overview shows whichever the glossary has.
+    monkeypatch.setitem(glossary.HELP, ("members", "active_time"), "Time minus idle time.")
+    monkeypatch.setitem(glossary.HELP, ("overview", "rejection_rate"), "Rejected of reviewed.")
+    doc = get_page(signed_in("owner"), "/", WINDOW)
+    assert total(doc, "active_time").one("span", role="tooltip").text() == "Time minus idle time."
+    assert (
+        total(doc, "rejection_rate").one("span", role="tooltip").text() == "Rejected of reviewed."
+    )
