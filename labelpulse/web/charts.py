@@ -172,6 +172,7 @@ def throughput_chart(data: dict[str, Any], start: str, end: str) -> Chart:
             "type": "bar",
             "barmode": "group",
             "unit": "count",
+            "ytitle": "per day",
             "x": dates,
             "xaxis": "date",
             "series": [

@@ -137,17 +137,21 @@ TOTALS: tuple[tuple[str, str, ColumnKind, tuple[str, str]], ...] = (
 )
 
 
-def change(kind: ColumnKind, now: Any, before: Any) -> str:
-    """'+12%', '−3 pts', 'no change', 'new' (from nothing), or '' when either is unknown."""
+def change(kind: ColumnKind, now: Any, before: Any, span: str) -> str:
+    """'+12% vs <span>', '-3 pts vs <span>' (rates), 'no change vs <span>', 'was 0 in <span>';
+    when a window has no figure (a rate with nothing reviewed): 'no figure for <span>', or the
+    previous window's own ('50% in <span>') when only the current one has none."""
     if now is None or before is None:
-        return "no figure to compare"
+        return (
+            f"no figure for {span}" if before is None else f"{format_value(kind, before)} in {span}"
+        )
     if kind == "score":
         points = round((float(now) - float(before)) * 100)
-        return "no change" if points == 0 else f"{points:+d} pts"
+        return f"no change vs {span}" if points == 0 else f"{points:+d} pts vs {span}"
     if before == 0:
-        return "no change" if now == 0 else "new"
+        return f"no change vs {span}" if now == 0 else f"was 0 in {span}"
     percent = round((float(now) - float(before)) / float(before) * 100)
-    return "no change" if percent == 0 else f"{percent:+d}%"
+    return f"no change vs {span}" if percent == 0 else f"{percent:+d}% vs {span}"
 
 
 def totals(now: dict[str, Any], before: dict[str, Any] | None, tz: str, span: str) -> list[Total]:
@@ -158,7 +162,7 @@ def totals(now: dict[str, Any], before: dict[str, Any] | None, tz: str, span: st
         if before is None:
             words = "no previous window before 1970"
         else:
-            words = f"{change(kind, value, before[key])} vs {span}"
+            words = change(kind, value, before[key], span)
         out.append(Total(key, label, format_value(kind, value, tz), value, words, text))
     return out
 

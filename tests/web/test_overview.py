@@ -109,7 +109,7 @@ def test_the_owners_figures_and_their_change_by_hand(signed_in: SignedIn) -> Non
     assert value_of(doc, "submitted") == "3"
     assert change_of(doc, "submitted") == f"+200% vs {span}"
     assert value_of(doc, "reviews") == "3"
-    assert change_of(doc, "reviews") == f"new vs {span}"
+    assert change_of(doc, "reviews") == f"was 0 in {span}"
     assert value_of(doc, "acceptance_score") == "100%"
     assert change_of(doc, "acceptance_score") == f"+50 pts vs {span}"
     assert value_of(doc, "rejection_rate") == "0%"

@@ -2,7 +2,7 @@
  *
  * Each container [data-chart] names, in data-source, a <script type="application/json"> that
  * holds the chart's spec as the server built it from the report (labelpulse/web/charts.py):
- *   {type: "bar"|"line", barmode?, unit: "count"|"seconds", x: [...], xaxis?: "date",
+ *   {type: "bar"|"line", barmode?, unit: "count"|"seconds", ytitle?, x: [...], xaxis?: "date",
  *    (xaxis "date": x holds ISO dates, drawn one category per day with whole-day ticks)
  *    series: [{key, name, color | colors, y: [...]}]}
  * Durations arrive in seconds (the report's own figures); only the display picks minutes or
@@ -48,7 +48,7 @@
 
   function traces(spec, id) {
     var seconds = spec.unit === "seconds";
-    var scale = seconds ? timeScale(spec) : { divide: 1, label: "annotations" };
+    var scale = seconds ? timeScale(spec) : { divide: 1, label: spec.ytitle || "annotations" };
     var only = chosen(id);
     var data = spec.series.map(function (s) {
       var trace = {
