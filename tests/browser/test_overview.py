@@ -29,9 +29,13 @@ def test_an_owner_lands_on_the_overview_and_follows_an_attention_row(
     charts = wait_for_charts(page)
     assert [c["chart"] for c in charts] == ["throughput-daily"]
     assert charts[0]["svgs"] >= 1 and charts[0]["traces"] == 2, charts
-    # The totals' change names the previous window.
-    expect(page.locator("[data-total=submitted] [data-change]")).to_contain_text(" vs ")
+    # The totals' change names the previous window: as many days, ending the day before.
     start = page.input_value("form.filters input[name=from]")
+    end = page.input_value("form.filters input[name=to]")
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    before = first - (last - first) - dt.timedelta(days=1)
+    span = f"{before.isoformat()}–{(first - dt.timedelta(days=1)).isoformat()}"
+    expect(page.locator("[data-total=submitted] [data-change]")).to_contain_text(span)
     rows = page.locator("[data-attention] li a")
     assert rows.count() >= 1, "the demo team has someone to look at"
     name = rows.first.inner_text()
