@@ -357,7 +357,8 @@ def overview_page(request: Request, viewer: Viewer, query: ReportQuery) -> Respo
         "hidden": params,
         "cut": not viewer.sees_everything,
         "empty": nothing_because(viewer, directory, q, "annotations or reviews"),
-        # The chart's figures as JSON: what the other totals come from is linked per figure.
+        # The page's JSON twin: the chart's report (the totals are the members and reviewers
+        # reports' own, at /api/reports/members and /api/reports/reviewers).
         "twin": url("/api/reports/throughput", params),
     }
     return page(request, "overview.html", context)
