@@ -51,6 +51,7 @@ class Shot:
 SHOTS = (
     Shot("login", None, "/login", "Sign in"),
     Shot("home", "ann-01", "/", "Home: an annotator's own report"),
+    Shot("overview", "owner", "/", "Overview: the home of owners, admins and managers"),
     Shot("member-report", "mgr-01", "/members/ann-01", "A manager viewing an annotator's report"),
     Shot("org-members", "owner", "/org/members", "Organisation: members and reviewers"),
     Shot("projects", "mgr-01", "/projects", "A manager's projects"),

@@ -347,3 +347,49 @@ def merged_insights(labeling: str, reviews: str) -> str:
               FROM ({labeling}) l FULL JOIN ({reviews}) r
                 ON l.member = r.member AND l.project = r.project)
         GROUP BY GROUPING SETS ((member, project), ())"""
+
+
+def _per_day(annotations: str, reviews: str, window: Window, time: str) -> str:
+    """Annotations (state rows) and review events per local day and in total, joined by day;
+    `time` is the state rows' completion column."""
+    a = f"""SELECT day, grouping(day) > 0 AS is_total,
+          count(*) FILTER (WHERE last_action IN {in_list(SUBMITTED)}) AS submitted,
+          count(*) FILTER (WHERE last_action = 'skipped') AS skipped
+        FROM (SELECT *, {_local_day(time, window)} AS day FROM ({annotations}))
+        GROUP BY GROUPING SETS ((day), ())"""
+    r = f"""SELECT day, grouping(day) > 0 AS is_total,
+          count(*) FILTER (WHERE type = 'review.accepted') AS reviews_accepted,
+          count(*) FILTER (WHERE type = 'review.rejected') AS reviews_rejected,
+          count(*) FILTER (WHERE type = 'review.fixed_and_accepted')
+            AS reviews_fixed_and_accepted
+        FROM (SELECT type, {_local_day("time_us", window)} AS day FROM ({reviews}))
+        GROUP BY GROUPING SETS ((day), ())"""
+    return f"""SELECT coalesce(a.day, r.day) AS day, coalesce(a.is_total, r.is_total) AS is_total,
+          coalesce(submitted, 0) AS submitted, coalesce(skipped, 0) AS skipped,
+          coalesce(reviews_accepted, 0) + coalesce(reviews_rejected, 0)
+            + coalesce(reviews_fixed_and_accepted, 0) AS reviews,
+          coalesce(reviews_accepted, 0) AS reviews_accepted,
+          coalesce(reviews_rejected, 0) AS reviews_rejected,
+          coalesce(reviews_fixed_and_accepted, 0) AS reviews_fixed_and_accepted
+        FROM ({a}) a FULL JOIN ({r}) r
+          ON a.is_total = r.is_total AND a.day IS NOT DISTINCT FROM r.day"""
+
+
+def throughput(con: Any, window: Window) -> list[Named]:
+    """The throughput report: per local day of W, the annotations completed (by their state)
+    and the review actions taken; and the totals row (`is_total` true), in one statement."""
+    reviews = (
+        f"SELECT type, time_us FROM events WHERE type IN {in_list(REVIEW_ACTIONS)} "
+        f"AND {within('time_us', window)}"
+    )
+    return [named(con, _per_day(_completed(window), reviews, window, "completed_us"))]
+
+
+def throughput_maintained(con: Any, window: Window) -> list[Named]:
+    """The same over the tables the library maintains: `state` and `work_events`."""
+    state = f"SELECT * FROM state WHERE {within('completed_us', window)}"
+    reviews = (
+        f"SELECT type, time_us FROM work_events WHERE type IN {in_list(REVIEW_ACTIONS)} "
+        f"AND {within('time_us', window)}"
+    )
+    return [named(con, _per_day(state, reviews, window, "completed_us"))]

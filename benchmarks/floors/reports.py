@@ -268,10 +268,35 @@ class ItemsFloor(ReportFloor):
         return {**figures, "total_rows": report["page"]["total_rows"]}
 
 
+class ThroughputFloor(ReportFloor):
+    """The overview's daily chart: the library lists only the days with work."""
+
+    report = "throughput"
+    keys = ("date",)
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.throughput(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return raw_sql.throughput_maintained(q.con, q.window)
+
+    def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
+        rows = _dicts(results[0])
+        for row in rows:
+            day = row.pop("day")
+            row["date"] = None if day is None else (_EPOCH + dt.timedelta(days=day)).isoformat()
+        totals = next((r for r in rows if r["is_total"]), None)
+        if totals is not None:
+            del totals["date"]
+        days = _busy([r for r in rows if not r["is_total"]])
+        return _keyed(sorted(days, key=self._order), self.keys, totals)
+
+
 FLOORS: tuple[ReportFloor, ...] = (
     MemberFloor(),
     MembersFloor(),
     ReviewersFloor(),
+    ThroughputFloor(),
     InsightsFloor(),
     WorkFloor(),
     ItemsFloor(),

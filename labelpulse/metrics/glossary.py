@@ -234,7 +234,34 @@ TIME_HELP: Final = MappingProxyType(
     }
 )
 
+# The overview's own totals (web/overview.py); its other totals use the reports' texts.
+_OVERVIEW: dict[str, str] = {
+    "rejection_rate": (
+        "1 − acceptance rate: the share of reviewed submitted annotations whose latest review "
+        "is a rejection."
+    ),
+    "active_members": "Members in your scope with any annotation or review in the window.",
+}
+
+# The team's throughput per day (the overview's chart): the members and reviewers tables' rows
+# by the day they fall on, so each column's total is those tables' total.
+_THROUGHPUT: dict[str, str] = {
+    "submitted": (
+        "Annotations completed that day and not skipped: the members table's Submitted, by the "
+        "day of completion in the report's time zone."
+    ),
+    "skipped": "Annotations skipped that day, by the day they were completed.",
+    "reviews": "Review actions taken that day: accepted + rejected + fixed and accepted.",
+    "reviews_accepted": "Reviews that accepted an annotation, taken that day.",
+    "reviews_rejected": "Reviews that rejected an annotation, taken that day.",
+    "reviews_fixed_and_accepted": (
+        "Reviews that corrected an annotation and then accepted it, taken that day."
+    ),
+}
+
 _BY_REPORT: dict[str, dict[str, str]] = {
+    "overview": _OVERVIEW,
+    "throughput": _THROUGHPUT,
     "member": _MEMBER,
     "timeline": _TIMELINE,
     "comments": _COMMENTS,

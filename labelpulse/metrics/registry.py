@@ -270,6 +270,22 @@ SPECS: dict[str, ReportSpec] = {
             ),
         ),
         ReportSpec(
+            "throughput",
+            "table",
+            "The team's throughput per day: annotations completed and review actions",
+            "Per day with work: annotations submitted and skipped, review actions by kind.",
+            "labelpulse.metrics.performance:throughput_table",
+            (
+                Column("date", "Date", "date"),
+                Column("submitted", "Submitted"),
+                Column("skipped", "Skipped"),
+                Column("reviews", "Reviews"),
+                Column("reviews_accepted", "Accepted", short="accepted"),
+                Column("reviews_rejected", "Rejected", short="rejected"),
+                Column("reviews_fixed_and_accepted", "Fixed + accepted", short="fixed"),
+            ),
+        ),
+        ReportSpec(
             "insights",
             "table",
             "Annotation insights per labeler and project (seed 002)",

@@ -6,6 +6,7 @@ chart shows is exactly what the report and its exports say; charts.js only picks
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,3 +151,34 @@ def _review_charts(daily: list[dict[str, Any]], dates: list[str]) -> list[Chart]
             "Every review action: a reject then an accept of one annotation counts twice.",
         ),
     ]
+
+
+def every_day(start: str, end: str) -> list[str]:
+    """Each date of the window, first to last, as the ISO text the reports use."""
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
+def throughput_chart(data: dict[str, Any], start: str, end: str) -> Chart:
+    """The overview's daily chart from the throughput report: annotations submitted and review
+    actions per day, team-wide. The report leaves out days without work; here they are zeros."""
+    dates = every_day(start, end)
+    by_date = {row["date"]: row for row in data["rows"]}
+    daily = [by_date.get(date, {"submitted": 0, "reviews": 0}) for date in dates]
+    return Chart(
+        "chart-throughput-daily",
+        "Throughput per day",
+        {
+            "type": "bar",
+            "barmode": "group",
+            "unit": "count",
+            "ytitle": "per day",
+            "x": dates,
+            "xaxis": "date",
+            "series": [
+                _series(daily, "submitted", "Annotations submitted", SUBMITTED),
+                _series(daily, "reviews", "Reviews", ACCEPTED),
+            ],
+        },
+        "Annotations by the day they were completed; review actions by the day they were taken.",
+    )

@@ -18,6 +18,7 @@ from labelpulse.readable import format_value
 from labelpulse.web import dashboards, tables
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.charts import member_charts
+from labelpulse.web.overview import overview_page
 from labelpulse.web.pagekit import (
     Link,
     TableView,
@@ -69,7 +70,13 @@ class Card:
 
 @router.get("/")
 def home(request: Request, viewer: Asker, query: Question) -> Response:
-    """The signed-in member's own report; choosing another member moves to their page."""
+    """Owners, admins and managers land on the team's overview (a manager's cut to their
+    projects); annotators and reviewers on their own report. Choosing a member in the filters
+    moves to that member's page."""
+    if viewer.sees_every_member:
+        if query.members:
+            return _other_member(query, "") or overview_page(request, viewer, query)
+        return overview_page(request, viewer, query)
     chosen = _other_member(query, viewer.id)
     if chosen is not None:
         return chosen
@@ -82,9 +89,8 @@ def member(request: Request, viewer: Asker, member_id: str, query: Question) -> 
     if chosen is not None:
         return chosen
     # The tab a viewer most likely came from: their home, the organisation, or a project.
-    nav = (
-        "home" if member_id == viewer.id else "org" if viewer.may_open_organisation else "projects"
-    )
+    own = "mine" if viewer.sees_every_member else "home"  # their home is the overview
+    nav = own if member_id == viewer.id else "org" if viewer.may_open_organisation else "projects"
     action = f"/members/{segment(member_id)}"
     return member_page(request, viewer, member_id, query, action=action, nav=nav)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -192,6 +193,7 @@ ENDPOINTS = (
     ),
     Endpoint("/api/reports/members", "members"),
     Endpoint("/api/reports/reviewers", "reviewers"),
+    Endpoint("/api/reports/throughput", "throughput"),
     Endpoint("/api/reports/insights", "insights"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
@@ -559,6 +561,10 @@ PAGES = (
     Page("/admin/members", frozenset({"owner", "admin"})),
 )
 PAGE_MEMBERS = ("self", "ann", "ann2", "rev")
+# What "/" is for each role: the team's overview, or one's own report (issue 15).
+HOME_HEADING = {role: "Overview" for role in ("owner", "admin", "manager")} | {
+    role: "Your performance" for role in ("reviewer", "annotator")
+}
 PAGE_PROJECTS = ("p-cars", "p-signs", "p-inv")
 
 
@@ -619,6 +625,8 @@ def test_page_matrix(world: World, asker: Asker) -> None:
             assert response.headers["content-type"].startswith("text/html"), where
             if status == 403:
                 continue
+            if path == "/" and not re.search(rf"<h1>\s*{HOME_HEADING[role]}", response.text):
+                problems.append(f"{where}: not the home of a {role}")
             for word in page_hidden(scope, role):
                 if word in response.text:
                     problems.append(f"{where}: shows {word!r}, outside the scope")

@@ -2,7 +2,8 @@
  *
  * Each container [data-chart] names, in data-source, a <script type="application/json"> that
  * holds the chart's spec as the server built it from the report (labelpulse/web/charts.py):
- *   {type: "bar"|"line", barmode?, unit: "count"|"seconds", x: [...], xaxis?: "date",
+ *   {type: "bar"|"line", barmode?, unit: "count"|"seconds", ytitle?, x: [...], xaxis?: "date",
+ *    (xaxis "date": x holds ISO dates, drawn one category per day with whole-day ticks)
  *    series: [{key, name, color | colors, y: [...]}]}
  * Durations arrive in seconds (the report's own figures); only the display picks minutes or
  * hours. Once plotly has drawn a chart the container gets data-rendered="true", which is what
@@ -47,7 +48,7 @@
 
   function traces(spec, id) {
     var seconds = spec.unit === "seconds";
-    var scale = seconds ? timeScale(spec) : { divide: 1, label: "annotations" };
+    var scale = seconds ? timeScale(spec) : { divide: 1, label: spec.ytitle || "annotations" };
     var only = chosen(id);
     var data = spec.series.map(function (s) {
       var trace = {
@@ -72,6 +73,32 @@
     return { data: data, yTitle: scale.label };
   }
 
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // "2026-11-19" as "Nov 19" (with the year when the dates span more than one).
+  function dayLabel(iso, withYear) {
+    var parts = iso.split("-");
+    var text = MONTHS[Number(parts[1]) - 1] + " " + Number(parts[2]);
+    return withYear ? text + " " + parts[0] : text;
+  }
+
+  // Dates are whole days, so the axis is one category per day (never a time axis, which
+  // puts "23:59:59.9996" between the days of a 1-3-day window), labelled on at most a few
+  // evenly spaced days: fewer on a narrow screen.
+  function xAxis(spec, narrow) {
+    var axis = { fixedrange: true, type: "category", automargin: true, tickangle: 0 };
+    if (spec.xaxis !== "date") return axis;
+    var dates = spec.x;
+    var room = narrow ? 4 : 8;
+    var step = Math.max(1, Math.ceil(dates.length / room));
+    var years = dates.length > 0 && dates[0].slice(0, 4) !== dates[dates.length - 1].slice(0, 4);
+    var shown = dates.filter(function (_, i) { return i % step === 0; });
+    axis.tickmode = "array";
+    axis.tickvals = shown;
+    axis.ticktext = shown.map(function (d) { return dayLabel(d, years); });
+    return axis;
+  }
+
   function draw(el) {
     var source = document.getElementById(el.getAttribute("data-source"));
     if (!source) return;
@@ -81,15 +108,21 @@
       return;
     }
     var built = traces(spec, el.id);
+    var narrow = el.clientWidth > 0 && el.clientWidth < 520;
+    var legend = spec.series.length > 1;
     var layout = {
-      height: 250,
-      margin: { l: 48, r: 12, t: 8, b: 40 },
+      height: narrow ? 230 : 250,
+      margin: { l: narrow ? 40 : 48, r: 8, t: 8, b: 32 },
       barmode: spec.barmode || "group",
-      showlegend: spec.series.length > 1,
-      legend: { orientation: "h", y: 1.15, x: 0 },
-      yaxis: { title: { text: built.yTitle }, rangemode: "tozero", fixedrange: true },
-      xaxis: { fixedrange: true, type: spec.xaxis || "category", automargin: true },
-      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12 },
+      showlegend: legend,
+      // Below the plot, left-aligned, so that at phone widths it wraps instead of covering bars.
+      legend: { orientation: "h", x: 0, xanchor: "left", y: -0.12, yanchor: "top" },
+      yaxis: {
+        title: { text: narrow ? "" : built.yTitle }, rangemode: "tozero", fixedrange: true,
+        nticks: narrow ? 4 : 6, automargin: true
+      },
+      xaxis: xAxis(spec, narrow),
+      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: narrow ? 11 : 12 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)"
     };
