@@ -193,6 +193,8 @@ ENDPOINTS = (
     Endpoint("/api/reports/members", "members"),
     Endpoint("/api/reports/reviewers", "reviewers"),
     Endpoint("/api/reports/insights", "insights"),
+    Endpoint("/api/reports/insights_daily", "insights_daily"),
+    Endpoint("/api/reports/insights_projects", "insights_projects"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
 )
@@ -481,7 +483,7 @@ def table(world: World, asker: str, name: str, **params: str) -> dict[str, Any]:
 
 
 def test_unscoped_queries_are_cut(world: World) -> None:
-    for name in ("members", "insights", "items", "work"):
+    for name in ("members", "insights", "insights_projects", "items", "work"):
         owner = table(world, "owner", name)
         manager = table(world, "manager", name)
         # The owner sees Bianca's Invoices work (members and work rows name no project) ...
@@ -504,7 +506,15 @@ def test_unscoped_queries_are_cut(world: World) -> None:
 
 def test_in_scope_figures_are_the_owners(world: World) -> None:
     """No partial numbers: a manager's Cars is the owner's Cars, Anna's own row is hers in Cars."""
-    for name in ("members", "reviewers", "insights", "work", "items"):
+    for name in (
+        "members",
+        "reviewers",
+        "insights",
+        "insights_daily",
+        "insights_projects",
+        "work",
+        "items",
+    ):
         mine = table(world, "manager", name, project="p-cars")
         theirs = table(world, "owner", name, project="p-cars")
         assert mine == theirs, name
