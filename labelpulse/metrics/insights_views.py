@@ -4,11 +4,11 @@ The insights report has a row per (labeler, project). These two views add its fi
 the viewer's labelers and projects:
 
 - `insights_daily`: a row per date of the window (in its time zone, every date, zeros where
-  nothing happened). Each thing the insights report counts once is dated by the row that
-  counts it in the window: an item labeled by its first labeling row in W, an annotation
-  approved by its first approval in W, reviewed (and passed first time) by its first review
-  action in W; every rejection and region change by its own time. So the dates add up to the
-  insights report's totals exactly.
+  nothing happened; no rows when nothing happened at all). Each thing the insights report
+  counts once is dated by the row that counts it in the window: an item labeled by its first
+  labeling row in W, an annotation approved by its first approval in W, reviewed (and passed
+  first time) by its first review action in W; every rejection and region change by its own
+  time. So the dates add up to the insights report's totals exactly.
 - `insights_projects`: a row per project, the insights rows of that project added up (every
   counted key holds the labeler, so the sums are exact).
 
@@ -179,7 +179,11 @@ def insights_daily(q: ReportInput) -> dict[str, Any]:
             target = by_day.setdefault(int(row["day"]), {})
             for name, value in _counts(row).items():
                 target[name] = int(target.get(name) or 0) + value
+    # Every date once anything happened (a chart's axis without gaps); none when nothing did,
+    # so that an empty window or scope reads as empty, as the other tables do.
+    worked = any(value for found in by_day.values() for value in found.values())
     rows = [{"date": _date(day), **_finish(found)} for day, found in sorted(by_day.items())]
+    rows = rows if worked else []
     return {
         "window": window.as_dict(),
         "scope": scope.as_dict(),

@@ -97,3 +97,11 @@ def test_a_member_filter_sums_only_those_labelers(store: Store) -> None:
     bob = run(store, "insights_daily", "2026-03-01", "2026-03-07", members=["bob"])
     assert bob["totals"]["items_labeled"] == 1 and bob["totals"]["approval_rate"] == 1.0
     assert row_of(run(store, "insights_projects", members=["bob"]), project="p1")["rejected"] == 0
+
+
+def test_a_window_without_work_has_no_rows_and_zero_totals(store: Store) -> None:
+    world(store)
+    quiet = run(store, "insights_daily", "2026-04-01", "2026-04-07")
+    assert quiet["rows"] == []
+    assert quiet["totals"]["items_labeled"] == 0 and quiet["totals"]["approval_rate"] is None
+    assert run(store, "insights_projects", "2026-04-01", "2026-04-07")["rows"] == []
