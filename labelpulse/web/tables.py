@@ -86,7 +86,7 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
         empty=empty,
     )
     projects = table_view(
-        id="insights-projects",
+        id="insights_projects",
         title="By project",
         columns=INSIGHTS_PROJECT_COLUMNS,
         data=per_project,
@@ -96,7 +96,7 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
         note="Each project's labelers added up; its approval rate from its own reviews.",
     )
     by_date = table_view(
-        id="insights-daily",
+        id="insights_daily",
         title="By date",
         columns=INSIGHTS_DAILY_COLUMNS,
         data=daily,
@@ -120,7 +120,7 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
             "labelers": labelers,
             "projects": projects,
             "daily": by_date,
-            "chart": insights_daily_chart(daily),
+            "chart": insights_daily_chart(daily) if daily["rows"] else None,
             "twin": url("/api/reports/insights", params),
         },
     )
