@@ -65,6 +65,8 @@ SHOWN: dict[str, set[str]] = {
     "members": {ANN, ANN_NAME, OWNER_NAME},
     "reviewers": {REVIEWER_NAME},
     "insights": {ANN, ANN_NAME, PROJECT, PROJECT_NAME},
+    "insights_daily": set(),
+    "insights_projects": {PROJECT, PROJECT_NAME},
     "work": {ANN, ANN_NAME, REVIEWER_NAME, OWNER_NAME},
     "items": {PROJECT, PROJECT_NAME, TASK},
 }
@@ -127,7 +129,7 @@ def test_cli_csv_defuses_formulas(hostile_db: Path, tmp_path: Path, name: str) -
     shutil.copy(hostile_db, db)
     member = ["--member", ANN] if name in ("member", "timeline", "comments") else []
     window = ["--from", WINDOW["from"], "--to", WINDOW["to"], "--tz", "UTC"]
-    result = invoke(db, "report", name, *member, *window, "--format", "csv")
+    result = invoke(db, "report", name.replace("_", "-"), *member, *window, "--format", "csv")
     assert result.exit_code == 0, result.output
     assert_no_live_formula(name, result.stdout)
 

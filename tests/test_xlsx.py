@@ -29,6 +29,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "insights": {},
     "work": {},
     "items": {},
+    "insights_daily": {},
+    "insights_projects": {},
     "timeline": {"member": "ann"},
     "comments": {"member": "ann"},
 }
@@ -38,6 +40,7 @@ SHEETS = {
     "comments": ["about", "comments"],
     **{name: ["about", name, "totals"] for name in ("members", "reviewers", "insights")},
     **{name: ["about", name, "totals"] for name in ("work", "items")},
+    **{name: ["about", name, "totals"] for name in ("insights_daily", "insights_projects")},
 }
 FORMULAS = ("=cmd()", "+Rui", "@SUM(A1)", "-1 looks off", "=1+1", "#N/A")
 

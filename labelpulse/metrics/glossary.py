@@ -259,8 +259,16 @@ _THROUGHPUT: dict[str, str] = {
     ),
 }
 
+# Insights by date and by project add up the labeler × project rows; rates are recomputed.
+_INSIGHTS_SUMMED: dict[str, str] = {
+    key: text if key == "approval_rate" else f"Summed over the labelers in scope: {text}"
+    for key, text in _INSIGHTS.items()
+}
+
 _BY_REPORT: dict[str, dict[str, str]] = {
     "overview": _OVERVIEW,
+    "insights_daily": _INSIGHTS_SUMMED,
+    "insights_projects": _INSIGHTS_SUMMED,
     "throughput": _THROUGHPUT,
     "member": _MEMBER,
     "timeline": _TIMELINE,

@@ -87,9 +87,11 @@ def _maintained_reviews(con: Any, p: Params, scope: Scope) -> ir.Table:
     )
 
 
-def insights_table(q: ReportInput) -> dict[str, Any]:
-    """One row per (member, project): labeling counts and review outcomes, with totals."""
-    store, window, scope, directory = q.store, q.window, q.scope, q.directory
+def insights_parts(q: ReportInput) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (member, project): the labeling counts and review figures as the store gives them,
+    with the approval rate's parts (`reviewed`, `first_pass`); what the per-project view adds
+    up too (`insights_views`)."""
+    store, window, scope = q.store, q.window, q.scope
     values = {**window.values(), **scope.values()}
     shape = (window.shape, scope.shape)
     labeling = run(
@@ -101,6 +103,13 @@ def insights_table(q: ReportInput) -> dict[str, Any]:
         merged[(found["member"], found["project"])] = dict(found)
     for found in reviews:
         merged.setdefault((found["member"], found["project"]), {}).update(found)
+    return merged
+
+
+def insights_table(q: ReportInput) -> dict[str, Any]:
+    """One row per (member, project): labeling counts and review outcomes, with totals."""
+    window, scope, directory = q.window, q.scope, q.directory
+    merged = insights_parts(q)
     rows = []
     totals: dict[str, Any] = dict.fromkeys(COUNTS, 0)
     reviewed = first_pass = 0

@@ -123,6 +123,19 @@ PROJECT_ID = Column("project", "Project id", "id")
 PROJECT = Column("project_name", "Project", "name")
 FIXED = Column("fixed_and_accepted", "Fixed + accepted", short="fixed+accepted")
 MEAN_TIME = Column("mean_time", "Average time", "duration", short="mean")
+# The insights figures: per labeler and project, and summed per date or per project.
+INSIGHT_FIGURES = (
+    Column("items_labeled", "Items labeled"),
+    Column("annotations_added", "Added"),
+    Column("annotations_removed", "Removed"),
+    Column("annotations_updated", "Updated"),
+    Column("net_annotations", "Net annotations"),
+    Column("model_assisted", "Model assisted"),
+    Column("marked_null", "Marked null"),
+    Column("approved", "Approved"),
+    Column("rejected", "Rejected"),
+    Column("approval_rate", "Approval rate", "score"),
+)
 MEDIAN_TIME = Column("median_time", "Median time", "duration", short="median")
 
 SPECS: dict[str, ReportSpec] = {
@@ -296,17 +309,24 @@ SPECS: dict[str, ReportSpec] = {
                 Column("member_name", "Labeler", "name"),
                 PROJECT_ID,
                 PROJECT,
-                Column("items_labeled", "Items labeled"),
-                Column("annotations_added", "Added"),
-                Column("annotations_removed", "Removed"),
-                Column("annotations_updated", "Updated"),
-                Column("net_annotations", "Net annotations"),
-                Column("model_assisted", "Model assisted"),
-                Column("marked_null", "Marked null"),
-                Column("approved", "Approved"),
-                Column("rejected", "Rejected"),
-                Column("approval_rate", "Approval rate", "score"),
+                *INSIGHT_FIGURES,
             ),
+        ),
+        ReportSpec(
+            "insights_daily",
+            "table",
+            "Annotation insights by date: the insights figures summed per day",
+            "Per date of the window: insights figures over the labelers and projects in scope.",
+            "labelpulse.metrics.insights_views:insights_daily",
+            (Column("date", "Date", "date"), *INSIGHT_FIGURES),
+        ),
+        ReportSpec(
+            "insights_projects",
+            "table",
+            "Annotation insights per project: each project's subtotal",
+            "Per project: insights figures summed over the labelers in scope.",
+            "labelpulse.metrics.insights_views:insights_projects",
+            (PROJECT_ID, PROJECT, *INSIGHT_FIGURES),
         ),
         ReportSpec(
             "work",

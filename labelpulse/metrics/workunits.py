@@ -168,6 +168,43 @@ def _latest_regions(e: ir.Table, p: Params) -> ir.Table:
     return e.filter(last_in_window(e.regions_next_us, p), e.alive)
 
 
+def item_scope(scope: Scope) -> Scope:
+    """The scope an item's figures are counted in: the scope's projects, never its members.
+
+    An item tells its whole story within the viewer's projects: a member cut (a member filter,
+    or an annotator or reviewer who may see only their own work) chooses the ITEMS, those the
+    members worked on in the window (`chosen_items`), and each chosen item counts every event
+    on it in the window and projects, whoever acted: the rejections it received, everyone's
+    review time, everyone's annotations.
+    """
+    return Scope(projects=scope.projects, members=None, asked=scope.asked)
+
+
+def chosen_items(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """The items (project, task) the scope's members acted on in the window and projects.
+
+    Their own rows of W: a filter on the actor and time of the maintained `work_events`
+    (ClickHouse keeps them ordered by actor and time), not a pass over everyone's."""
+    e = _typed_events(con, p, scope, "actor")
+    return e.select("project", "task").distinct()
+
+
+def _chooser(
+    con: Any, p: Params, scope: Scope, part: Callable[[ir.Table], ir.Table] | None
+) -> Callable[[ir.Table], ir.Table] | None:
+    """`part`, and under a member cut the items the members chose (`chosen_items`): a filter
+    of any table with `project` and `task` columns, as a semi-join on those two."""
+    if scope.members is None:
+        return part
+    chosen = chosen_items(con, p, scope)
+
+    def kept(table: ir.Table) -> ir.Table:
+        table = table.semi_join(chosen, ["project", "task"])
+        return table if part is None else part(table)
+
+    return kept
+
+
 def per_item(
     con: Any, p: Params, scope: Scope, part: Callable[[ir.Table], ir.Table] | None = None
 ) -> ir.Table:
@@ -175,15 +212,14 @@ def per_item(
     annotations, as microseconds and counts; what `labelpulse.metrics.items` sorts and pages.
     `part` (a filter of any table with `project` and `task` columns) keeps the items it keeps:
     a part of an export, grouped by a query of its own so that the database holds one part's
-    items at a time."""
-    # A member filter (or a viewer who may see only their own work) keeps their share of each
-    # item: the latest frames and regions among their own events, which the maintained next
-    # times (over everyone's) do not give.
+    items at a time. A member cut chooses items (`item_scope`), it does not cut their events."""
+    part = _chooser(con, p, scope, part)
+    scope = item_scope(scope)
     everything = _typed_events(con, p, scope, "actor")
     e = everything if part is None else part(everything)
     s = con.table("state")
     figures = e.group_by("project", "task").aggregate(**_item_sums(e))
-    if maintained_items(scope):
+    if maintained(scope):
         frames = _latest_maintained(e, p, "frames", "frames_next_us", ["project", "task"])
         # Each alive annotation's latest regions in W, counted where the state puts it (its own
         # project and task, which the rows carry: no join to the state). That latest row may
@@ -267,14 +303,18 @@ def _with_figures(figures: ir.Table, frames: ir.Table, annotations: ir.Table) ->
 
 
 def maintained_items(scope: Scope) -> bool:
-    """Whether items may use the maintained times: no project cut (`maintained`), and no member
-    cut, under which an item's latest frames and regions are the member's own."""
+    """Whether a page of items may be keyed from the maintained times of every item of W: no
+    project cut (`maintained`), and no member cut, under which the items are those the members
+    chose (`chosen_items`), few enough to group (`per_item`)."""
     return maintained(scope) and scope.members is None
 
 
 def item_events(con: Any, p: Params, scope: Scope) -> ir.Table:
-    """The rows `per_item` groups: `work_events` in W and scope (a member cut on the actor)."""
-    return _typed_events(con, p, scope, "actor")
+    """The rows `per_item` groups: `work_events` in W and the scope's projects, of the items a
+    member cut chooses (`item_scope`)."""
+    chooser = _chooser(con, p, scope, None)
+    e = _typed_events(con, p, item_scope(scope), "actor")
+    return e if chooser is None else chooser(e)
 
 
 def item_keys(con: Any, p: Params, scope: Scope) -> ir.Table:

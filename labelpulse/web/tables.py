@@ -16,6 +16,7 @@ from labelpulse.errors import UsageError
 from labelpulse.metrics.paging import DESCENDING, make_paging
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
+from labelpulse.web.insights_charts import insights_daily_chart
 from labelpulse.web.pagekit import (
     ALL_PARAM,
     Link,
@@ -47,6 +48,16 @@ INSIGHTS_COLUMNS = SPECS["insights"].pick(
     "annotations_removed", "annotations_updated", "model_assisted", "marked_null", "approved",
     "rejected", "approval_rate",
 )  # fmt: skip
+INSIGHTS_PROJECT_COLUMNS = SPECS["insights_projects"].pick(
+    "project_name", "items_labeled", "net_annotations", "annotations_added", "annotations_removed",
+    "annotations_updated", "model_assisted", "marked_null", "approved", "rejected",
+    "approval_rate",
+)  # fmt: skip
+INSIGHTS_DAILY_COLUMNS = SPECS["insights_daily"].pick(
+    "date", "items_labeled", "net_annotations", "annotations_added", "annotations_removed",
+    "annotations_updated", "model_assisted", "marked_null", "approved", "rejected",
+    "approval_rate",
+)  # fmt: skip
 WORK_COLUMNS = SPECS["work"].pick(
     "member_name", "labeled", "label_time", "mean_label_time", "reviewed", "review_time",
     "mean_review_time", "edited", "edit_time", "mean_edit_time",
@@ -59,30 +70,61 @@ ITEMS_COLUMNS = SPECS["items"].pick(
 
 @router.get("/insights")
 def insights(request: Request, viewer: Asker, query: Question) -> Response:
+    """Insights per labeler and project, per project (subtotals) and by date (a chart and a
+    daily table): three reports of the registry, each with its own exports."""
     q, data = run_report(request, viewer, "insights", query)
+    _, per_project = run_report(request, viewer, "insights_projects", query)
+    _, daily = run_report(request, viewer, "insights_daily", query)
     params = q.params()
-    table = table_view(
+    empty = nothing_because(viewer, directory_of(request), q, "labeling or review")
+    labelers = table_view(
         id="insights",
         title="Labeler statistics",
         columns=INSIGHTS_COLUMNS,
         data=data,
         q=q,
         exports=export_links("/api/reports/insights", params),
-        empty=nothing_because(viewer, directory_of(request), q, "labeling or review"),
+        empty=empty,
+        request=request,
+    )
+    projects = table_view(
+        id="insights_projects",
+        title="By project",
+        columns=INSIGHTS_PROJECT_COLUMNS,
+        data=per_project,
+        q=q,
+        exports=export_links("/api/reports/insights_projects", params),
+        empty=empty,
+        note="Each project's labelers added up; its approval rate from its own reviews.",
+        request=request,
+    )
+    by_date = table_view(
+        id="insights_daily",
+        title="By date",
+        columns=INSIGHTS_DAILY_COLUMNS,
+        data=daily,
+        q=q,
+        exports=export_links("/api/reports/insights_daily", params),
+        empty=empty,
         request=request,
     )
     return page(
         request,
-        "tables.html",
+        "insights.html",
         {
             "title": "Annotation insights",
             "heading": "Annotation insights",
-            "intro": "Labeling per labeler and project. Approval rate is first-pass "
-            "acceptance; Rejected counts every rejection, also of work later approved.",
+            "intro": "Labeling per labeler and project, per project and by date. Approval rate "
+            "is first-pass acceptance; Rejected counts every rejection, also of work later "
+            "approved.",
             "nav": "insights",
             "q": q,
             "form": filter_form(request, viewer, q, action="/insights"),
-            "tables": [table],
+            "tables": [labelers, projects, by_date],
+            "labelers": labelers,
+            "projects": projects,
+            "daily": by_date,
+            "chart": insights_daily_chart(daily) if daily["rows"] else None,
             "twin": url("/api/reports/insights", params),
         },
     )

@@ -195,6 +195,8 @@ ENDPOINTS = (
     Endpoint("/api/reports/reviewers", "reviewers"),
     Endpoint("/api/reports/throughput", "throughput"),
     Endpoint("/api/reports/insights", "insights"),
+    Endpoint("/api/reports/insights_daily", "insights_daily"),
+    Endpoint("/api/reports/insights_projects", "insights_projects"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
 )
@@ -483,7 +485,7 @@ def table(world: World, asker: str, name: str, **params: str) -> dict[str, Any]:
 
 
 def test_unscoped_queries_are_cut(world: World) -> None:
-    for name in ("members", "insights", "items", "work"):
+    for name in ("members", "insights", "insights_projects", "items", "work"):
         owner = table(world, "owner", name)
         manager = table(world, "manager", name)
         # The owner sees Bianca's Invoices work (members and work rows name no project) ...
@@ -506,7 +508,15 @@ def test_unscoped_queries_are_cut(world: World) -> None:
 
 def test_in_scope_figures_are_the_owners(world: World) -> None:
     """No partial numbers: a manager's Cars is the owner's Cars, Anna's own row is hers in Cars."""
-    for name in ("members", "reviewers", "insights", "work", "items"):
+    for name in (
+        "members",
+        "reviewers",
+        "insights",
+        "insights_daily",
+        "insights_projects",
+        "work",
+        "items",
+    ):
         mine = table(world, "manager", name, project="p-cars")
         theirs = table(world, "owner", name, project="p-cars")
         assert mine == theirs, name
@@ -523,17 +533,30 @@ def test_in_scope_figures_are_the_owners(world: World) -> None:
     assert rico["reviews"]["review_time"] == 75.0
 
 
-def test_items_table_is_cut_to_own_work(world: World) -> None:
-    # Rico labels nothing: his items table must not show Anna's or Bianca's labeling time.
-    rico = table(world, "reviewer", "items")
-    assert rico["totals"]["label_time"] == 0.0
-    assert all(row["label_time"] == 0.0 for row in rico["rows"])
-    # Anna reviews nothing: no review time of Rico's in hers.
+def test_items_tell_the_whole_story_of_the_items_one_worked_on(world: World) -> None:
+    """The viewer's scope (or a member filter) chooses items; their figures are everyone's
+    within the viewer's projects (issue 15)."""
+
+    def rows(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {row["task"]: row for row in data["rows"]}
+
+    # Rico labels nothing, yet his items show Anna's and Bianca's labeling time on them.
+    rico = rows(table(world, "reviewer", "items"))
+    assert {"t-a1", "t-a2", "t-b1"} <= set(rico)
+    assert (rico["t-a2"]["label_time"], rico["t-a2"]["rejected"]) == (300.0, 1)
+    # Anna reviews nothing, yet her items show the rejection and Rico's review time in Cars;
+    # nothing of Signs (not hers) nor of Invoices.
     anna = table(world, "annotator", "items")
-    assert anna["totals"]["review_time"] == 0.0
-    # And a member filter filters: the owner's items of Bianca are Invoices items only.
+    assert set(rows(anna)) == {"t-a1", "t-a2"}
+    assert (anna["totals"]["review_time"], anna["totals"]["rejected"]) == (75.0, 1)
+    # A member filter chooses items: the owner's items of Bianca are her Invoices items, with
+    # Rico's work on them; the manager's of Rico are his Cars items alone.
     bianca = table(world, "owner", "items", member="ann2")
     assert {row["project"] for row in bianca["rows"]} == {"p-inv"}
+    assert rows(bianca)["t-b1"] == rows(table(world, "owner", "items"))["t-b1"]
+    assert {row["project"] for row in table(world, "manager", "items", member="rev")["rows"]} == {
+        "p-cars"
+    }
 
 
 # ---------------------------------------------------------------- pages
