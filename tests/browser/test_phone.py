@@ -155,6 +155,7 @@ def test_without_script_the_navigation_wraps_and_stays_usable(
         expect(page.locator(".topbar .nav-toggle")).to_be_hidden()
         assert nav_links(page) == [
             "Home",
+            "My report",
             "Organisation",
             "Projects",
             "Insights",
