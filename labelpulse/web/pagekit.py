@@ -17,6 +17,7 @@ from fastapi import Request
 
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
+from labelpulse.config import all_timezones
 from labelpulse.metrics import Directory
 from labelpulse.metrics.registry import Column, ColumnKind
 from labelpulse.readable import format_value
@@ -24,7 +25,7 @@ from labelpulse.web.query import ReportQuery
 
 Params = list[tuple[str, str]]
 EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel"))
-# Offered in the time-zone field; any other IANA name can still be typed in.
+# Offered first in the time-zone field, then every other IANA zone; offsets can be typed in.
 COMMON_ZONES = (
     "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Warsaw",
     "Europe/Kyiv", "Africa/Lagos", "Africa/Nairobi", "Asia/Dubai", "Asia/Kolkata",
@@ -76,6 +77,12 @@ def export_links(api_path: str, params: Params) -> list[Link]:
 # ---- the filters form ------------------------------------------------------------------------
 
 
+def zone_choices() -> tuple[str, ...]:
+    """The time-zone field's list: the common zones first, then every IANA zone A-Z."""
+    common = set(COMMON_ZONES)
+    return (*COMMON_ZONES, *(z for z in all_timezones() if z not in common))
+
+
 @dataclass(frozen=True)
 class Option:
     value: str
@@ -97,7 +104,9 @@ class FilterForm:
     members: list[Option] | None = None
     # The label of the "no member filter" option; None when one member must be chosen.
     everyone: str | None = "Whole team"
-    timezones: Sequence[str] = COMMON_ZONES
+    timezones: Sequence[str] = field(default_factory=lambda: zone_choices())
+    # Why the zone typed (left in `tz`) was not used: shown beside the field.
+    tz_error: str | None = None
 
     def many(self, options: Iterable[Option]) -> bool:
         """Several chosen (from a hand-made URL): show a multiple select so none is lost."""
@@ -141,6 +150,8 @@ def filter_form(
     assert q.start is not None and q.end is not None and q.tz is not None
     keep = q.params() if chosen_member is None else without(q.params(), "member")
     form = FilterForm(action, q.start, q.end, q.tz, presets(action, q, keep))
+    if q.tz_error:
+        form.tz, form.tz_error = q.tz_typed or "", q.tz_error
     if scope_fields:
         form.workspaces, form.projects = _scope_options(viewer, directory, q)
     if viewer.sees_every_member:
