@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from markupsafe import Markup
 
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
@@ -203,10 +204,21 @@ def scope_phrase(directory: Directory, q: ReportQuery) -> str:
 
 
 def nothing_because(
-    viewer: Viewer, directory: Directory, q: ReportQuery, what: str, *, who: str | None = None
+    viewer: Viewer,
+    directory: Directory,
+    q: ReportQuery,
+    what: str,
+    *,
+    who: str | None = None,
+    report: str | None = None,
 ) -> str:
-    """'No submitted annotations between 2026-03-02 and 2026-03-06 in Cars', or the deeper
-    reason: a viewer in no project has nothing to see whatever the filters."""
+    """Why a report is empty, in words: 'No submitted annotations between 2026-03-02 and
+    2026-03-06 in Cars.', then what cuts it: the viewer's role (a manager does not see work
+    outside their projects; annotators and reviewers see only their own), the filters, the
+    window. A viewer in no project has nothing to see whatever the filters.
+
+    `report="insights"`: Insights counts labeling per labeler, so a reviewer's empty Insights
+    points to where their reviews are (Home and Work), with links that keep the filters."""
     projects = visible_projects(viewer, directory)
     if projects is not None and not projects:
         return (
@@ -215,7 +227,25 @@ def nothing_because(
         )
     # Whoever sees only their own work reads "by you": the filters alone do not explain it.
     by = f" by {who}" if who else "" if viewer.sees_every_member else " by you"
-    return f"No {what}{by} between {q.start} and {q.end}{scope_phrase(directory, q)}."
+    text = f"No {what}{by} between {q.start} and {q.end}{scope_phrase(directory, q)}."
+    if report == "insights" and not viewer.sees_every_member and viewer.role != "annotator":
+        return Markup(
+            "No labeling by you between {} and {}{}. Insights counts labeling per labeler: "
+            'your reviews are on your <a href="{}">Home</a> and <a href="{}">Work</a> pages.'
+        ).format(q.start, q.end, scope_phrase(directory, q), url("/", q.params()),
+                 url("/work", q.params()))  # fmt: skip
+    if projects is not None and viewer.sees_every_member:
+        # A manager sees everyone, but only their work in the manager's projects.
+        named = [who] if who and who != "you" else [directory.member_name(m) for m in q.members]
+        whose = " and ".join(f"{name}'s" for name in named if name)
+        text += (
+            f" {whose + ' work' if whose else 'Work'} outside your projects is not shown to you."
+        )
+    elif not viewer.sees_every_member and viewer.role == "annotator":
+        text += " As an annotator, you see only your own work."
+    filtered = q.projects or q.workspaces or (q.members and viewer.sees_every_member)
+    text += " Try a longer window" + (" or fewer filters." if filtered else ".")
+    return text
 
 
 # ---- tables ----------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
         data=data,
         q=q,
         exports=export_links("/api/reports/insights", params),
-        empty=nothing_because(viewer, directory_of(request), q, "labeling or review"),
+        empty=nothing_because(viewer, directory_of(request), q, "labeling", report="insights"),
     )
     return page(
         request,
