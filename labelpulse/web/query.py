@@ -47,7 +47,7 @@ class ReportQuery:
         except UsageError as exc:
             if not self.on_page:
                 raise
-            tz, tz_error, typed = settings.timezone, exc.message, self.tz
+            tz, tz_error, typed = normalize_timezone(settings.timezone), exc.message, self.tz
         today = dt.datetime.now(ZoneInfo(tz)).date()
         if self.start:
             check_date(self.start, "from")
