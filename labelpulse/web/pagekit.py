@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -78,6 +79,7 @@ def export_links(api_path: str, params: Params) -> list[Link]:
 # ---- the filters form ------------------------------------------------------------------------
 
 
+@cache
 def zone_choices() -> tuple[str, ...]:
     """The time-zone field's list: the common zones first, then every IANA zone A-Z."""
     common = set(COMMON_ZONES)
@@ -105,7 +107,7 @@ class FilterForm:
     members: list[Option] | None = None
     # The label of the "no member filter" option; None when one member must be chosen.
     everyone: str | None = "Whole team"
-    timezones: Sequence[str] = field(default_factory=lambda: zone_choices())
+    timezones: Sequence[str] = field(default_factory=zone_choices)
     # Why the zone typed (left in `tz`) was not used: shown beside the field.
     tz_error: str | None = None
 
