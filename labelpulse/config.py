@@ -10,11 +10,13 @@ else `./labelpulse.toml` when present, with the keys `db`, `timezone`, `fix_acce
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from labelpulse.errors import UsageError
 
@@ -54,7 +56,7 @@ def load_settings(db: str | None = None) -> Settings:
         values["db"] = db
     settings = Settings(
         db=str(values.get("db", DEFAULT_DB)),
-        timezone=str(values.get("timezone", "UTC")),
+        timezone=normalize_timezone(str(values.get("timezone", "UTC"))),
         fix_accept_credit=_credit(values.get("fix_accept_credit", 0.5)),
         max_request_mb=_positive("max_request_mb", values.get("max_request_mb", 32.0)),
         behind_proxy=_flag("behind_proxy", values.get("behind_proxy", False)),
@@ -62,7 +64,6 @@ def load_settings(db: str | None = None) -> Settings:
             "max_request_records", values.get("max_request_records", 100_000)
         ),
     )
-    check_timezone(settings.timezone)
     return settings
 
 
@@ -127,10 +128,76 @@ def _count(name: str, value: Any) -> int:
 
 
 def check_timezone(name: str) -> ZoneInfo:
-    """The zone for an IANA name, or a UsageError naming it."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UsageError(
-            f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin"
-        ) from exc
+    """The zone a user's time zone names (see `normalize_timezone`), or a UsageError."""
+    return ZoneInfo(normalize_timezone(name))
+
+
+# `+02:00`, `-5`, `UTC+2`, `GMT-03:00`, `utc +0530`: a sign, hours and maybe minutes.
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_UTC_NAMES = frozenset({"utc", "gmt", "z", "zulu", "etc/utc", "etc/gmt", "universal"})
+
+
+def normalize_timezone(name: str) -> str:
+    """The canonical IANA name of a time zone as a person types it; a UsageError naming the
+    field `tz` otherwise.
+
+    - any case and surrounding spaces: ` utc ` → `UTC`, `europe/berlin` → `Europe/Berlin`;
+    - a fixed offset of whole hours: `+02:00`, `UTC+2`, `GMT-3` → `Etc/GMT-2`, `Etc/GMT+3`
+      (the IANA `Etc/GMT` zones name the offset with the sign turned round); `+00:00` → `UTC`;
+    - an offset that is not a whole hour (`+05:30`) has no fixed-offset IANA zone: refused,
+      with a word to name the place's zone instead (`Asia/Kolkata`), which also knows its DST.
+
+    Every store computes days in the zone it is given, ClickHouse by name in SQL: a canonical
+    IANA name works in all of them.
+    """
+    text = str(name).strip()
+    if not text:
+        raise _unknown(name, "the time zone is empty")
+    if text.casefold() in _UTC_NAMES:
+        return "UTC"
+    offset = _OFFSET.fullmatch(text)
+    if offset:
+        return _fixed_offset(name, offset.group(1), int(offset.group(2)), offset.group(3))
+    zones = _zones_by_folded_name()
+    found = zones.get(text.casefold())
+    if found is not None:
+        return found
+    try:  # a name zoneinfo knows that its list leaves out
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise _unknown(name, f"unknown time zone {text!r}") from exc
+    return text
+
+
+def _fixed_offset(name: str, sign: str, hours: int, minutes: str | None) -> str:
+    if minutes is not None and int(minutes) != 0:
+        raise _unknown(
+            name,
+            f"{name.strip()!r} is not a whole-hour offset, and only those have a fixed IANA zone: "
+            "name the place's zone instead (such as Asia/Kolkata for +05:30)",
+            hint=False,
+        )
+    if hours == 0:
+        return "UTC"
+    # Etc/GMT-14 (UTC+14) to Etc/GMT+12 (UTC-12) exist; POSIX turns the sign round.
+    if (sign == "+" and hours > 14) or (sign == "-" and hours > 12):
+        raise _unknown(name, f"the offset {name.strip()!r} is outside UTC-12 to UTC+14")
+    return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+
+
+def _unknown(name: str, problem: str, *, hint: bool = True) -> UsageError:
+    message = problem
+    if hint:
+        message += "; use an IANA name such as Europe/Berlin, UTC, or an offset like +02:00"
+    return UsageError(message, details=[{"field": "tz", "value": str(name), "message": problem}])
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in available_timezones()}
+
+
+@cache
+def all_timezones() -> tuple[str, ...]:
+    """Every IANA zone name, sorted (the time-zone field's list)."""
+    return tuple(sorted(available_timezones() | {"UTC"}))

@@ -56,7 +56,11 @@ To = Annotated[
 ]
 Tz = Annotated[
     str | None,
-    typer.Option("--tz", help="IANA time zone of the dates (default LABELPULSE_TZ or UTC)."),
+    typer.Option(
+        "--tz",
+        help="Time zone of the dates: an IANA name in any case, or a whole-hour offset such as "
+        "+02:00 (default LABELPULSE_TZ or UTC).",
+    ),
 ]
 Projects = Annotated[
     list[str] | None, typer.Option("--project", help="Only this project (repeatable).")

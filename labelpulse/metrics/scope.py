@@ -10,12 +10,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
 
-from labelpulse.config import check_timezone
+from labelpulse.config import normalize_timezone
 from labelpulse.errors import UsageError
 from labelpulse.metrics.query import Params
 from labelpulse.store.directory import Directory
@@ -58,13 +59,18 @@ class Window:
 
 
 def make_window(start: dt.date | str, end: dt.date | str, tz: str = "UTC") -> Window:
-    """A window from dates (or ISO date strings) and an IANA zone; UsageError when malformed."""
+    """A window from dates (or ISO date strings) and a zone; UsageError when malformed.
+
+    The zone is normalized (`config.normalize_timezone`: `utc`, `+02:00`, `europe/berlin`), and
+    the window holds its canonical IANA name: what ClickHouse's SQL and every page show.
+    """
     first, last = _date(start, "from"), _date(end, "to")
     if last < first:
         raise UsageError(f"the window ends ({last}) before it starts ({first})")
     if (last - first).days >= MAX_DAYS:
         raise UsageError(f"a window may span at most {MAX_DAYS} days")
-    zone = check_timezone(tz)
+    tz = normalize_timezone(tz)
+    zone = ZoneInfo(tz)
 
     def local_midnight_us(day: dt.date) -> int:
         moment = dt.datetime(day.year, day.month, day.day, tzinfo=zone)

@@ -114,8 +114,32 @@ class InternalErrors:
             await internal_response(Request(scope), exc)(scope, receive, send)
 
 
+class KeptInputErrors:
+    """A page that answered in spite of a bad input answers 400: the handler kept the rest of
+    the question (an unknown time zone: the report in the default zone, the message beside
+    the field) and marked the request (`request.state.input_error`, see `web/query.py`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            state = scope.get("state") or {}
+            start = message["type"] == "http.response.start"
+            if start and state.get("input_error") and message["status"] == 200:
+                message = {**message, "status": 400}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def install(app: FastAPI) -> None:
     """Route every kind of error through `error_response`."""
+    app.add_middleware(KeptInputErrors)
     # Outside every middleware added before this call (sessions): an error in them is ours too.
     app.add_middleware(InternalErrors)
 

@@ -46,7 +46,8 @@ WHY = {
     400: "Bad request: a parameter or the body is not what the route takes.",
     401: "Not signed in, or the API token is missing, unknown or revoked.",
     403: "Signed in, but not allowed: the role, the token's scope or the member's scope.",
-    404: "No such member, project or page.",
+    404: "No such member, project, workspace or page (to owners and admins; to managers, no such "
+    "member): an id nothing has. Others get 403 for it, as for any id outside their scope.",
     413: "The request body is larger than `max_request_mb`.",
     422: "Records broke the event schema: nothing was stored; `details` names each bad record.",
     429: "Too many requests: wait as long as `Retry-After` says.",

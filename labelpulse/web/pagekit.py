@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from markupsafe import Markup
 
 from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects, visible_workspaces
+from labelpulse.config import all_timezones
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
 from labelpulse.metrics.glossary import help_for
@@ -26,7 +29,7 @@ from labelpulse.web.query import ReportQuery
 
 Params = list[tuple[str, str]]
 EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel"))
-# Offered in the time-zone field; any other IANA name can still be typed in.
+# Offered first in the time-zone field, then every other IANA zone; offsets can be typed in.
 COMMON_ZONES = (
     "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Warsaw",
     "Europe/Kyiv", "Africa/Lagos", "Africa/Nairobi", "Asia/Dubai", "Asia/Kolkata",
@@ -78,6 +81,13 @@ def export_links(api_path: str, params: Params) -> list[Link]:
 # ---- the filters form ------------------------------------------------------------------------
 
 
+@cache
+def zone_choices() -> tuple[str, ...]:
+    """The time-zone field's list: the common zones first, then every IANA zone A-Z."""
+    common = set(COMMON_ZONES)
+    return (*COMMON_ZONES, *(z for z in all_timezones() if z not in common))
+
+
 @dataclass(frozen=True)
 class Option:
     value: str
@@ -103,11 +113,13 @@ class FilterForm:
     members: list[Option] | None = None
     # The label of the "no member filter" option; None when one member must be chosen.
     everyone: str | None = "Whole team"
-    timezones: Sequence[str] = COMMON_ZONES
+    timezones: Sequence[str] = field(default_factory=zone_choices)
     # The role filter of the members tables; None hides it.
     roles: list[Option] | None = None
     # The page's table state (sorts, rows with no work shown) kept across Apply.
     hidden: Params = field(default_factory=list)
+    # Why the zone typed (left in `tz`) was not used: shown beside the field.
+    tz_error: str | None = None
 
     def many(self, options: Iterable[Option]) -> bool:
         """Several chosen (from a hand-made URL): show a multiple select so none is lost."""
@@ -163,6 +175,8 @@ def filter_form(
     form.hidden = state.kept
     if roles:
         form.roles = [Option(r, r.capitalize(), r in chosen_roles) for r in ROLES]
+    if q.tz_error:
+        form.tz, form.tz_error = q.tz_typed or "", q.tz_error
     if scope_fields:
         form.workspaces, form.projects = _scope_options(viewer, directory, q)
     if viewer.sees_every_member:
@@ -219,10 +233,21 @@ def scope_phrase(directory: Directory, q: ReportQuery) -> str:
 
 
 def nothing_because(
-    viewer: Viewer, directory: Directory, q: ReportQuery, what: str, *, who: str | None = None
+    viewer: Viewer,
+    directory: Directory,
+    q: ReportQuery,
+    what: str,
+    *,
+    who: str | None = None,
+    report: str | None = None,
 ) -> str:
-    """'No submitted annotations between 2026-03-02 and 2026-03-06 in Cars', or the deeper
-    reason: a viewer in no project has nothing to see whatever the filters."""
+    """Why a report is empty, in words: 'No submitted annotations between 2026-03-02 and
+    2026-03-06 in Cars.', then what cuts it: the viewer's role (a manager does not see work
+    outside their projects; annotators and reviewers see only their own), the filters, the
+    window. A viewer in no project has nothing to see whatever the filters.
+
+    `report="insights"`: Insights counts labeling per labeler, so a reviewer's empty Insights
+    points to where their reviews are (Home and Work), with links that keep the filters."""
     projects = visible_projects(viewer, directory)
     if projects is not None and not projects:
         return (
@@ -231,7 +256,25 @@ def nothing_because(
         )
     # Whoever sees only their own work reads "by you": the filters alone do not explain it.
     by = f" by {who}" if who else "" if viewer.sees_every_member else " by you"
-    return f"No {what}{by} between {q.start} and {q.end}{scope_phrase(directory, q)}."
+    text = f"No {what}{by} between {q.start} and {q.end}{scope_phrase(directory, q)}."
+    if report == "insights" and not viewer.sees_every_member and viewer.role != "annotator":
+        return Markup(
+            "No labeling by you between {} and {}{}. Insights counts labeling per labeler: "
+            'your reviews are on your <a href="{}">Home</a> and <a href="{}">Work</a> pages.'
+        ).format(q.start, q.end, scope_phrase(directory, q), url("/", q.params()),
+                 url("/work", q.params()))  # fmt: skip
+    if projects is not None and viewer.sees_every_member:
+        # A manager sees everyone, but only their work in the manager's projects.
+        named = [who] if who and who != "you" else [directory.member_name(m) for m in q.members]
+        whose = " and ".join(f"{name}'s" for name in named if name)
+        text += (
+            f" {whose + ' work' if whose else 'Work'} outside your projects is not shown to you."
+        )
+    elif not viewer.sees_every_member and viewer.role == "annotator":
+        text += " As an annotator, you see only your own work."
+    filtered = q.projects or q.workspaces or (q.members and viewer.sees_every_member)
+    text += " Try a longer window" + (" or fewer filters." if filtered else ".")
+    return text
 
 
 # ---- table state in the URL: sorts, rows with no work, roles ----------------------------------

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request
 
 from labelpulse.access import Viewer, report_for
-from labelpulse.config import Settings, check_timezone
+from labelpulse.access.policy import check_known
+from labelpulse.config import Settings, normalize_timezone
+from labelpulse.errors import UsageError
 from labelpulse.metrics.registry import Paging
 from labelpulse.metrics.scope import check_date
 from labelpulse.store.base import Store
+from labelpulse.store.directory import Directory
 from labelpulse.web.priority import WritesFirst
 
 DEFAULT_DAYS = 30
@@ -29,18 +32,29 @@ class ReportQuery:
     projects: list[str] = field(default_factory=list)
     workspaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
+    # A page (not the API) answers an unknown zone with its report in the default zone and the
+    # message beside the field (`tz_error`), the zone as typed left in it (`tz_typed`).
+    on_page: bool = field(default=False, compare=False)
+    tz_error: str | None = None
+    tz_typed: str | None = None
 
     def resolved(self, settings: Settings) -> ReportQuery:
-        """Blank dates become the last 30 days up to today, in the report's time zone."""
-        tz = self.tz or settings.timezone
-        check_timezone(tz)
+        """Blank dates become the last 30 days up to today, in the report's time zone; the zone
+        becomes its canonical IANA name (`utc`, `+02:00` → `UTC`, `Etc/GMT-2`)."""
+        tz_error, typed = self.tz_error, self.tz_typed
+        try:
+            tz = normalize_timezone(self.tz or settings.timezone)
+        except UsageError as exc:
+            if not self.on_page:
+                raise
+            tz, tz_error, typed = normalize_timezone(settings.timezone), exc.message, self.tz
         today = dt.datetime.now(ZoneInfo(tz)).date()
         if self.start:
             check_date(self.start, "from")
         end = self.end or today.isoformat()
         last = check_date(end, "to")
         start = self.start or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
-        return ReportQuery(start, end, tz, self.projects, self.workspaces, self.members)
+        return replace(self, start=start, end=end, tz=tz, tz_error=tz_error, tz_typed=typed)
 
     def params(self) -> list[tuple[str, str]]:
         """The query string of this question, for links between pages, API and exports."""
@@ -55,6 +69,7 @@ class ReportQuery:
 
 
 def report_query(
+    request: Request,
     start: Annotated[
         str | None,
         Query(alias="from", description="First date, YYYY-MM-DD (default: 29 days before `to`)."),
@@ -64,7 +79,10 @@ def report_query(
     ] = None,
     tz: Annotated[
         str | None,
-        Query(description="IANA time zone of the dates (default: the server's setting)."),
+        Query(
+            description="IANA time zone of the dates, in any case (`europe/berlin`), or a "
+            "whole-hour offset (`+02:00`, `UTC-5`); default: the server's setting."
+        ),
     ] = None,
     project: Annotated[
         list[str] | None, Query(description="Only these projects (repeatable).")
@@ -84,6 +102,7 @@ def report_query(
         projects=[p for p in project or [] if p],
         workspaces=[w for w in workspace or [] if w],
         members=[m for m in member or [] if m],
+        on_page=not request.url.path.startswith("/api/"),
     )
 
 
@@ -100,6 +119,18 @@ def run_report(
     store: Store = request.app.state.store
     q = query.resolved(settings)
     assert q.start is not None and q.end is not None
+    if q.tz_error:
+        # The page is answered (other filters kept, the message beside the field), as a 400.
+        request.state.input_error = True
+    asked = [member] if member else q.members
+    check_known(
+        viewer,
+        Directory.load(store),
+        store,
+        members=asked,
+        projects=q.projects,
+        workspaces=q.workspaces,
+    )
     priority: WritesFirst = request.app.state.priority
     with priority.reading():
         data = report_for(

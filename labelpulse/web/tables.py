@@ -76,7 +76,7 @@ def insights(request: Request, viewer: Asker, query: Question) -> Response:
     _, per_project = run_report(request, viewer, "insights_projects", query)
     _, daily = run_report(request, viewer, "insights_daily", query)
     params = q.params()
-    empty = nothing_because(viewer, directory_of(request), q, "labeling or review")
+    empty = nothing_because(viewer, directory_of(request), q, "labeling", report="insights")
     labelers = table_view(
         id="insights",
         title="Labeler statistics",

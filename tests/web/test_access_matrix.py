@@ -14,6 +14,9 @@ The organisation is conftest's:
 What the matrix asserts, for each request:
 - the status: 200 when the question is inside the asker's scope, 403 when it names a member,
   project or workspace outside it, 401 without credentials (403 for a token of the wrong scope);
+  404 when it names an id that nothing has (`UNKNOWN`) and the asker may list such ids (owners
+  and admins every kind, managers members); anyone else gets the 403 of an id outside their
+  scope, so that no one can probe which ids exist;
 - on 200, that nothing outside the scope appears anywhere in the body (JSON, CSV, xlsx text):
   no project, task, workspace, comment or person the asker may not see;
 - on 200, that the figures are exactly the library's over the cut scope: the owner's figures
@@ -75,7 +78,13 @@ class RoleScope:
         return self.projects is not None or not self.every_member
 
 
-EVERYTHING = ("unscoped", "project=p-inv", "workspace=ws-doc", "member=ann2", "member=rev")
+# Ids that nothing has: no directory record, no event.
+UNKNOWN = frozenset({"zzz", "p99", "ws99"})
+UNKNOWN_QUESTIONS = ("member=zzz", "project=p99", "workspace=ws99")
+EVERYTHING = (
+    "unscoped", "project=p-inv", "workspace=ws-doc", "member=ann2", "member=rev",
+    *UNKNOWN_QUESTIONS,
+)  # fmt: skip
 VISION_ONLY = ("p-inv", "Invoices", "ws-doc", "Documents", "t-b1", "t-b2", "Totals are off")
 SCOPES: dict[str, RoleScope] = {
     # Nothing is cut for them: ask what others may not see, and everything is answered.
@@ -122,6 +131,9 @@ QUESTIONS = (
     Question("member=ann", member="ann"),
     Question("member=ann2", member="ann2", exports=True),
     Question("member=rev", member="rev"),
+    Question("member=zzz", member="zzz"),
+    Question("project=p99", project="p99"),
+    Question("workspace=ws99", workspace="ws99"),
 )
 
 
@@ -132,6 +144,11 @@ def allowed(scope: RoleScope, q: Question) -> bool:
         return False
     member = subject_of(scope, q)
     return scope.every_member or member == scope.member
+
+
+def unknown(q: Question) -> bool:
+    """Whether the question names an id that nothing has."""
+    return bool({q.project, q.workspace, q.member} & UNKNOWN)
 
 
 def subject_of(scope: RoleScope, q: Question) -> str:
@@ -177,7 +194,7 @@ class Endpoint:
 
 
 # The by-query twins of the member routes differ from them only in how the member is chosen.
-BY_QUERY = ("unscoped", "project=p-inv", "member=ann", "member=ann2", "member=rev")
+BY_QUERY = ("unscoped", "project=p-inv", "member=ann", "member=ann2", "member=rev", "member=zzz")
 ENDPOINTS = (
     Endpoint("/api/members/{member}/report", "member", member_in_path=True, member_report=True),
     Endpoint("/api/members/{member}/timeline", "timeline", member_in_path=True, member_report=True),
@@ -357,8 +374,10 @@ def check(
         status = 401
     elif asker.how == "ingest":
         status = 403
+    elif allowed(scope, q) and asker.role in endpoint.roles:
+        status = 404 if unknown(q) else 200
     else:
-        status = 200 if allowed(scope, q) and asker.role in endpoint.roles else 403
+        status = 403
     if response.status_code != status:
         return [f"{where}: {response.status_code}, expected {status}: {response.text[:200]}"]
     if status != 200:
@@ -583,12 +602,12 @@ PAGES = (
     Page("/work", EVERY_PAGE_ROLE),
     Page("/admin/members", frozenset({"owner", "admin"})),
 )
-PAGE_MEMBERS = ("self", "ann", "ann2", "rev")
+PAGE_MEMBERS = ("self", "ann", "ann2", "rev", "zzz")
 # What "/" is for each role: the team's overview, or one's own report (issue 15).
 HOME_HEADING = {role: "Overview" for role in ("owner", "admin", "manager")} | {
     role: "Your performance" for role in ("reviewer", "annotator")
 }
-PAGE_PROJECTS = ("p-cars", "p-signs", "p-inv")
+PAGE_PROJECTS = ("p-cars", "p-signs", "p-inv", "p99")
 
 
 def page_requests(page: Page, scope: RoleScope) -> Iterator[tuple[str, dict[str, str], str]]:
@@ -606,6 +625,9 @@ def page_requests(page: Page, scope: RoleScope) -> Iterator[tuple[str, dict[str,
     if page.path in ("/", "/insights", "/work"):
         for p in PAGE_PROJECTS:
             yield page.path, {**WINDOW, "project": p}, f"project={p}"
+    if page.path in ("/insights", "/work"):  # ("/" moves a member filter to their page)
+        for kind, value in (("workspace", "ws99"), ("member", "zzz")):
+            yield page.path, {**WINDOW, kind: value}, f"{kind}={value}"
 
 
 def page_status(page: Page, role: str, scope: RoleScope, asked: str) -> int:
@@ -616,7 +638,9 @@ def page_status(page: Page, role: str, scope: RoleScope, asked: str) -> int:
         return 403
     if kind == "project" and scope.projects is not None and value not in scope.projects:
         return 403  # a manager opens only Vision's projects, and filters only by them
-    return 200
+    if kind == "workspace" and scope.workspaces is not None and value not in scope.workspaces:
+        return 403
+    return 404 if value in UNKNOWN else 200
 
 
 def page_hidden(scope: RoleScope, role: str) -> tuple[str, ...]:
@@ -629,8 +653,8 @@ def page_hidden(scope: RoleScope, role: str) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("asker", SESSIONS, ids=[a.name for a in SESSIONS])
 def test_page_matrix(world: World, asker: Asker) -> None:
-    """Every page × every role × member / project asked: 200 or 403 (with the error page), and
-    nothing outside the scope on the page; nobody signed in is sent to sign in."""
+    """Every page × every role × member / project asked: 200, 403 or 404 (with the error page),
+    and nothing outside the scope on the page; nobody signed in is sent to sign in."""
     role = str(asker.role)
     scope = SCOPES[role]
     client = world.client(asker)
@@ -646,7 +670,7 @@ def test_page_matrix(world: World, asker: Asker) -> None:
                 problems.append(f"{where}: {response.status_code}, expected {status}")
                 continue
             assert response.headers["content-type"].startswith("text/html"), where
-            if status == 403:
+            if status != 200:
                 continue
             if path == "/" and not re.search(rf"<h1>\s*{HOME_HEADING[role]}", response.text):
                 problems.append(f"{where}: not the home of a {role}")

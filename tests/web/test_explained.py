@@ -42,9 +42,9 @@ def _time_rows(doc: Node) -> dict[str, Node]:
 
 
 def test_every_card_of_the_member_page_carries_its_help(signed_in: SignedIn) -> None:
-    client = signed_in("owner")
-    for path in ("/members/ann", "/members/rev", "/"):
-        doc = get_page(client, path, WINDOW)
+    # The owner's home is the overview: an annotator's home is their own report.
+    for role, path in (("owner", "/members/ann"), ("owner", "/members/rev"), ("annotator", "/")):
+        doc = get_page(signed_in(role), path, WINDOW)
         cards = doc.all("div", data_figure=None)
         assert cards, path
         for card in cards:

@@ -73,4 +73,4 @@ def test_a_window_without_work_has_no_chart_and_says_why(signed_in: SignedIn) ->
     doc = get_page(signed_in("owner"), "/insights", {"from": "2026-04-01", "to": "2026-04-05"})
     assert not doc.all("div", data_chart=None)
     assert rows_of(doc, "insights_daily") == []
-    assert doc.one("p", data_empty="insights_daily").text().startswith("No labeling or review")
+    assert doc.one("p", data_empty="insights_daily").text().startswith("No labeling between")
