@@ -12,11 +12,11 @@ ROLE = {"owner": "owner", "admin": "admin", "mgr-01": "manager", "rev-01": "revi
         "ann-01": "annotator"}  # fmt: skip
 # Top navigation per role: which links each role sees.
 ADMIN_LINKS = {"Manage members", "API tokens"}
-EVERY_LINK = {"Home", "Organisation", "Projects", "Insights", "Work"} | ADMIN_LINKS
+EVERY_LINK = {"Home", "My report", "Organisation", "Projects", "Insights", "Work"} | ADMIN_LINKS
 NAV = {
     "owner": EVERY_LINK,
     "admin": EVERY_LINK,
-    "manager": {"Home", "Projects", "Insights", "Work"},
+    "manager": {"Home", "My report", "Projects", "Insights", "Work"},
     "reviewer": {"Home", "Insights", "Work"},
     "annotator": {"Home", "Insights", "Work"},
 }
