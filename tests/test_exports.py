@@ -85,21 +85,21 @@ def test_member_report_csv_is_summary_rows_blank_line_daily_table(loaded: Store)
     assert daily[1][median] == ""  # null on an empty day
 
 
-def test_table_report_csv_is_rows_then_totals(loaded: Store) -> None:
+def test_table_report_csv_is_one_table_with_totals_last(loaded: Store) -> None:
     data = run(loaded, "members")
-    rows, totals = blocks(report_csv("members", data))
+    (rows,) = blocks(report_csv("members", data))
     assert rows[0] == list(data["rows"][0].keys())
-    assert len(rows) == 1 + len(data["rows"])
-    by_member = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert len(rows) == 1 + len(data["rows"]) + 1  # header, rows, totals
+    by_member = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:-1]}
     # the member name with a comma and quotes survives the CSV quoting
     assert by_member["ann"]["member_name"] == 'Ann, the "Annotator"'
     assert by_member["ann"]["submitted"] == "1"
     assert by_member["rev"]["member_name"] == "rev"
-    assert totals[0][0] == "row"
-    assert totals[1][0] == "totals"
-    named = dict(zip(totals[0], totals[1], strict=True))
-    assert named["submitted"] == "1"
-    assert named["total_time"] == "12.5"
+    totals = dict(zip(rows[0], rows[-1], strict=True))
+    assert totals["member"] == "total"
+    assert totals["submitted"] == "1"
+    assert totals["total_time"] == "12.5"
+    assert "total" not in by_member
 
 
 def test_timeline_csv_has_no_totals(loaded: Store) -> None:

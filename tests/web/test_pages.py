@@ -256,7 +256,12 @@ def test_chart_scripts_are_served_from_this_server(signed_in: SignedIn) -> None:
     client = signed_in("annotator")
     doc = get_page(client, "/", WINDOW)
     sources = [s.attrs["src"] for s in doc.all("script") if "src" in s.attrs]
-    assert sources == ["/static/vendor/plotly.min.js", "/static/charts.js"]
+    # through static_url: each URL carries its file's content hash
+    assert [src.split("?v=")[0] for src in sources] == [
+        "/static/vendor/plotly.min.js",
+        "/static/charts.js",
+    ]
+    assert all(len(src.split("?v=")[1]) == 8 for src in sources)
     for src in sources:
         response = client.get(src)
         assert response.status_code == 200 and "javascript" in response.headers["content-type"]
