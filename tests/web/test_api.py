@@ -322,7 +322,7 @@ def test_download_of_a_member_with_a_non_ascii_id(
     ]
     ingest_records(org_store, records)
     headers = bearer(token_for("own", "read"))
-    shown_as = {}
+    shown_as: dict[str, str] = {}
     for member in ("zoë", "李"):
         for fmt in MEDIA:
             response = anonymous.get(
