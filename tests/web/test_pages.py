@@ -285,10 +285,11 @@ def test_member_exports_are_working_downloads_of_the_same_question(signed_in: Si
     menu = doc.one("details", **{"class": "menu exports"})
     links = {a.attrs["data-export"]: a.attrs["href"] for a in menu.all("a")}
     assert set(links) == {
-        "Report CSV", "Report JSON", "Report Excel", "Timeline CSV", "Comments received CSV",
+        "Report CSVs (ZIP)", "Report JSON", "Report Excel", "Timeline CSV",
+        "Comments received CSV",
     }  # fmt: skip
     expected = {
-        "Report CSV": ("/api/members/ann/report", "csv"),
+        "Report CSVs (ZIP)": ("/api/members/ann/report", "zip"),
         "Report JSON": ("/api/members/ann/report", "json"),
         "Report Excel": ("/api/members/ann/report", "xlsx"),
         "Timeline CSV": ("/api/members/ann/timeline", "csv"),
