@@ -36,12 +36,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 TOTAL = "total"
 
 
-def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
+def report_tables(name: str, data: dict[str, Any], separate_totals: bool = False) -> list[Table]:
     """The tables a report consists of: a member report is a summary and a daily table.
 
     For writers that need every row at hand (Excel, the terminal): a streamed report's rows
     are read into a list. CSV and JSON read them as they write (`csv_chunks`, `json_chunks`).
+    `separate_totals`: the totals as a table of their own ("totals", its one row named by a
+    `row` column), for the terminal, which shows them apart from the rows it counts.
     """
+    if separate_totals and data.get("totals") is not None and "annotations" not in data:
+        bare = {key: value for key, value in data.items() if key != "totals"}
+        totals = {"row": "totals", **data["totals"]}
+        return [*report_tables(name, bare), ("totals", list(totals), [totals])]
     return [(title, columns, list(rows)) for title, columns, rows in streamed_tables(name, data)]
 
 
