@@ -1,6 +1,7 @@
 """Measure what static files cost: plotly.min.js's bytes over the wire (as a browser asks for
 it, gzip accepted) and the first chart page's load after signing in, in headless Chromium on
-localhost. Run from a checkout: `python scripts/measure_static.py [--runs 5]`.
+localhost (or over an emulated link: `--mbps 20`). Run from a checkout:
+`python scripts/measure_static.py [--runs 5] [--mbps 20]`.
 
 The demo organisation is built (`labelpulse demo`, 5,000 events) in a temporary folder and
 served by a real `labelpulse serve`; each run is a fresh browser context (empty cache), timed
@@ -49,6 +50,9 @@ def wire_bytes(url: str) -> tuple[int, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--mbps", type=float, default=0, help="Emulate a link of this many Mbit/s (0: localhost)."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         org = build_demo(Path(folder), events=5000)
@@ -61,6 +65,15 @@ def main() -> None:
                 for _ in range(args.runs):
                     context = browser.new_context(**new_context_options(base))
                     page = context.new_page()
+                    if args.mbps:
+                        cdp = context.new_cdp_session(page)
+                        cdp.send("Network.enable")
+                        rate = args.mbps * 1_000_000 / 8  # bytes per second
+                        cdp.send(
+                            "Network.emulateNetworkConditions",
+                            {"offline": False, "latency": 20, "downloadThroughput": rate,
+                             "uploadThroughput": rate},
+                        )  # fmt: skip
                     page.goto("/login")
                     page.fill("input[name=email]", org.emails[MEMBER])
                     page.fill("input[name=password]", PASSWORD)
