@@ -49,7 +49,7 @@ from labelpulse.web.app import create_app
 from tests.web.conftest import NAMES, WINDOW, sign_in
 
 SETTINGS = Settings(timezone="UTC")
-FORMATS = (None, "json", "csv", "xlsx")  # None: the JSON answer inline
+FORMATS = (None, "json", "csv", "xlsx", "zip")  # None: the JSON answer inline
 ALL_ROLES = frozenset({"owner", "admin", "manager", "reviewer", "annotator"})
 
 # ---------------------------------------------------------------- who may see what
@@ -381,7 +381,7 @@ def check(
             problems.append(f"{where}: rows outside the scope: {rows_outside(got, scope)}")
     elif fmt == "json" and without_scope(json.loads(response.content)) != without_scope(want):
         problems.append(f"{where}: JSON download differs from the owner's for the same scope")
-    elif fmt == "csv" and body_text(response, fmt) != report_csv(endpoint.report, want):
+    elif fmt in ("csv", "zip") and body_text(response, fmt) != report_csv(endpoint.report, want):
         problems.append(f"{where}: CSV differs from the owner's for the same scope")
     return problems
 
