@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from labelpulse.config import Settings
+from labelpulse.exports import zip_chunks
 from labelpulse.exports.tabular import COLUMNS, report_csv, report_json
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import report
@@ -85,21 +88,21 @@ def test_member_report_csv_is_summary_rows_blank_line_daily_table(loaded: Store)
     assert daily[1][median] == ""  # null on an empty day
 
 
-def test_table_report_csv_is_rows_then_totals(loaded: Store) -> None:
+def test_table_report_csv_is_one_table_with_totals_last(loaded: Store) -> None:
     data = run(loaded, "members")
-    rows, totals = blocks(report_csv("members", data))
+    (rows,) = blocks(report_csv("members", data))
     assert rows[0] == list(data["rows"][0].keys())
-    assert len(rows) == 1 + len(data["rows"])
-    by_member = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert len(rows) == 1 + len(data["rows"]) + 1  # header, rows, totals
+    by_member = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:-1]}
     # the member name with a comma and quotes survives the CSV quoting
     assert by_member["ann"]["member_name"] == 'Ann, the "Annotator"'
     assert by_member["ann"]["submitted"] == "1"
     assert by_member["rev"]["member_name"] == "rev"
-    assert totals[0][0] == "row"
-    assert totals[1][0] == "totals"
-    named = dict(zip(totals[0], totals[1], strict=True))
-    assert named["submitted"] == "1"
-    assert named["total_time"] == "12.5"
+    totals = dict(zip(rows[0], rows[-1], strict=True))
+    assert totals["member"] == "total"
+    assert totals["submitted"] == "1"
+    assert totals["total_time"] == "12.5"
+    assert "total" not in by_member
 
 
 def test_timeline_csv_has_no_totals(loaded: Store) -> None:
@@ -190,3 +193,30 @@ def test_declared_columns_match_the_rows_of_every_table(store: Store) -> None:
         data = report(store, name, start="2026-03-01", end="2026-03-31", member="ann")
         assert data["rows"], name
         assert list(data["rows"][0].keys()) == list(columns), name
+
+
+def test_zip_is_written_as_its_rows_are_read() -> None:
+    """A ZIP of a streamed table goes out in pieces while the rows are read, and reads back."""
+    columns = list(COLUMNS["items"])
+    read = 0
+
+    def rows() -> Iterator[dict[str, Any]]:
+        nonlocal read
+        for n in range(60_000):
+            read += 1
+            yield {column: f"{column}-{n}" for column in columns}
+
+    window = {"from": "2026-03-01", "to": "2026-03-04", "tz": "UTC"}
+    data = {"window": window, "scope": {}, "rows": rows(), "totals": {"label_time": 1.5}}
+    pieces, read_when_sent = [], []
+    for piece in zip_chunks("items", data):
+        pieces.append(piece)
+        read_when_sent.append(read)
+    assert any(0 < n < 60_000 for n in read_when_sent), "pieces go out while rows are read"
+    assert max(len(piece) for piece in pieces) < 1 << 20  # none holds the whole table
+    body = b"".join(pieces)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert archive.namelist() == ["about.csv", "items.csv"]
+        table = list(csv.reader(io.StringIO(archive.read("items.csv").decode())))
+    assert table[0] == columns and len(table) == 1 + 60_000 + 1
+    assert table[-1][0] == "total" and table[-1][columns.index("label_time")] == "1.5"

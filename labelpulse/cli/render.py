@@ -24,7 +24,7 @@ def render_report(console: Console, name: str, data: dict[str, Any]) -> None:
         title = f"{data['member']['name']} · {title}"
     console.print(f"[bold]{title}[/bold]")
     spec = SPECS[name]
-    for table_name, keys, rows in report_tables(name, data):
+    for table_name, keys, rows in report_tables(name, data, separate_totals=True):
         columns = [
             ADDED[key] if table_name == "summary" or key == "row" else spec.column(key)
             for key in keys

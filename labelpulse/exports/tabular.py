@@ -32,16 +32,28 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def report_tables(name: str, data: dict[str, Any]) -> list[Table]:
+# The first cell of a table's last row when it holds the table's totals (metrics.md, Exports).
+TOTAL = "total"
+
+
+def report_tables(name: str, data: dict[str, Any], separate_totals: bool = False) -> list[Table]:
     """The tables a report consists of: a member report is a summary and a daily table.
 
     For writers that need every row at hand (Excel, the terminal): a streamed report's rows
     are read into a list. CSV and JSON read them as they write (`csv_chunks`, `json_chunks`).
+    `separate_totals`: the totals as a table of their own ("totals", its one row named by a
+    `row` column), for the terminal, which shows them apart from the rows it counts.
     """
+    if separate_totals and data.get("totals") is not None and "annotations" not in data:
+        bare = {key: value for key, value in data.items() if key != "totals"}
+        totals = {"row": "totals", **data["totals"]}
+        return [*report_tables(name, bare), ("totals", list(totals), [totals])]
     return [(title, columns, list(rows)) for title, columns, rows in streamed_tables(name, data)]
 
 
 def streamed_tables(name: str, data: dict[str, Any]) -> list[StreamedTable]:
+    """Each table of the report; a table with totals ends with them, as a row whose first cell
+    is `total` (one table per file: a CSV reader sees one header and one kind of row)."""
     if "annotations" in data:
         summary = [
             {"section": section, "figure": key, "value": value}
@@ -58,11 +70,22 @@ def streamed_tables(name: str, data: dict[str, Any]) -> list[StreamedTable]:
         columns = list(rows[0].keys()) if rows else list(COLUMNS.get(name, ()))
     else:
         columns = list(COLUMNS[name])
-    tables: list[StreamedTable] = [(name, columns, rows)]
-    if data.get("totals") is not None:
-        totals = {"row": "totals", **data["totals"]}
-        tables.append(("totals", list(totals.keys()), [totals]))
-    return tables
+    if data.get("totals") is None:
+        return [(name, columns, rows)]
+    return [(name, columns, _with_totals(rows, columns, data["totals"]))]
+
+
+def _with_totals(
+    rows: Iterable[dict[str, Any]], columns: list[str], totals: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """The rows, then the totals under the same columns, marked `total` in the first one."""
+    yield from rows
+    yield {**totals, columns[0]: TOTAL} if columns else dict(totals)
+
+
+def is_multi_table(name: str, data: dict[str, Any]) -> bool:
+    """Whether the report is several tables (the member report): its CSV download is a ZIP."""
+    return len(streamed_tables(name, data)) > 1
 
 
 def report_json(data: dict[str, Any]) -> str:
@@ -112,7 +135,8 @@ def _buffered(head: list[str], pieces: Iterable[str]) -> Iterator[str]:
 
 
 def report_csv(name: str, data: dict[str, Any]) -> str:
-    """CSV text: each table of the report in turn, separated by a blank line."""
+    """CSV text: the report's table. A report of several tables (the member report) has them
+    in turn, separated by a blank line: the terminal's view; its download is a ZIP instead."""
     return "".join(csv_chunks(name, data))
 
 
@@ -123,11 +147,20 @@ def csv_chunks(name: str, data: dict[str, Any]) -> Iterator[str]:
         for number, (_, columns, rows) in enumerate(streamed_tables(name, data)):
             if number:
                 yield "\n"
-            yield csv_line(columns)
-            for row in rows:
-                yield csv_line([csv_cell(row.get(column)) for column in columns])
+            yield from _table_lines(columns, rows)
 
     return _buffered([], lines())
+
+
+def table_csv_chunks(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One table as CSV text, in pieces of about `CHUNK` characters."""
+    return _buffered([], _table_lines(columns, rows))
+
+
+def _table_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    yield csv_line(columns)
+    for row in rows:
+        yield csv_line([csv_cell(row.get(column)) for column in columns])
 
 
 def csv_line(cells: list[Any]) -> str:

@@ -17,7 +17,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from labelpulse.config import check_timezone
-from labelpulse.exports.tabular import report_tables, streamed_tables
+from labelpulse.exports.about import about_lines
+from labelpulse.exports.tabular import TOTAL, report_tables, streamed_tables
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
@@ -44,7 +45,11 @@ def report_xlsx(name: str, data: dict[str, Any]) -> bytes:
     book = Workbook()
     about = book.active
     about.title = "about"
-    _write(about, ["field", "value"], [{"field": k, "value": v} for k, v in _about(name, data)])
+    _write(
+        about,
+        ["field", "value"],
+        [{"field": k, "value": v} for k, v in about_lines(name, data, _now())],
+    )
     for title, columns, rows in report_tables(name, data):
         _write(book.create_sheet(title[:31]), columns, rows, zone)
     out = io.BytesIO()
@@ -58,7 +63,7 @@ def _streamed_xlsx(name: str, data: dict[str, Any], zone: ZoneInfo) -> bytes:
     Types and widths come from the first `SAMPLE_ROWS` rows; past `SHEET_ROWS` rows a table
     goes on in a sheet of the same name and a number ("items 2")."""
     book = Workbook(write_only=True)
-    about = [{"field": k, "value": v} for k, v in _about(name, data)]
+    about = [{"field": k, "value": v} for k, v in about_lines(name, data, _now())]
     _write_rows(book, "about", ["field", "value"], about, None)
     for title, columns, rows in streamed_tables(name, data):
         _write_rows(book, title[:31], columns, rows, zone)
@@ -115,23 +120,6 @@ def _write_rows(
         part += 1
 
 
-def _about(name: str, data: dict[str, Any]) -> list[tuple[str, Any]]:
-    window = data["window"]
-    lines: list[tuple[str, Any]] = [("report", name)]
-    if data.get("member"):
-        member = data["member"]
-        lines += [("member", member["id"]), ("member_name", member["name"])]
-        lines.append(("member_role", member.get("role")))
-    lines += [("from", dt.date.fromisoformat(window["from"]))]
-    lines += [("to", dt.date.fromisoformat(window["to"])), ("time_zone", window["tz"])]
-    scope = data.get("scope") or {}
-    for key in ("workspaces", "projects", "members"):
-        lines.append((key, ", ".join(scope.get(key) or []) or "all"))
-    lines.append(("times", f"Times are local to the window's time zone ({window['tz']})."))
-    lines.append(("durations", "Durations are in seconds."))
-    return lines
-
-
 def _write(
     sheet: Any,
     columns: list[str],
@@ -159,9 +147,14 @@ def _write(
     sheet.auto_filter.ref = f"A1:{last}"
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _kind(column: str, values: list[Any]) -> str:
     """ "date", "time" or "" for a column, from its name and its (non-null) values."""
-    found = [value for value in values if value is not None]
+    # A totals row's `total` mark does not make a column of dates text.
+    found = [value for value in values if value is not None and value != TOTAL]
     if not found or not all(isinstance(value, str) for value in found):
         return ""
     if column == "date" and all(DATE.fullmatch(value) for value in found):
@@ -179,11 +172,13 @@ def _set(cell: Any, value: Any, kind: str, duration: bool, zone: ZoneInfo | None
     """Store one value as its real type; the width it needs, in characters."""
     if value is None:
         return 0
-    if isinstance(value, dt.date) or (isinstance(value, str) and kind == "date"):
+    if isinstance(value, dt.date) or (
+        isinstance(value, str) and kind == "date" and DATE.fullmatch(value)
+    ):
         cell.value = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
         cell.number_format = DATE_FORMAT
         return len(DATE_FORMAT)
-    if isinstance(value, str) and kind == "time":
+    if isinstance(value, str) and kind == "time" and TIMESTAMP.fullmatch(value):
         moment = dt.datetime.fromisoformat(value)
         if zone is not None and moment.tzinfo is not None:
             moment = moment.astimezone(zone)

@@ -17,7 +17,15 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from labelpulse.access import Viewer, check_batch
 from labelpulse.access.policy import visible_projects, visible_workspaces
 from labelpulse.errors import TooLargeError, UsageError
-from labelpulse.exports import csv_chunks, json_chunks, report_xlsx
+from labelpulse.exports import (
+    Question,
+    csv_chunks,
+    file_name,
+    is_multi_table,
+    json_chunks,
+    report_xlsx,
+    zip_chunks,
+)
 from labelpulse.ingest import IngestSummary, ingest_lines, ingest_records
 from labelpulse.ingest.files import BOM, json_array_lines
 from labelpulse.metrics import Directory
@@ -39,54 +47,90 @@ from labelpulse.web.query import ReportQuery, report_query, run_report
 
 router = APIRouter(prefix="/api")
 
-Format = Literal["json", "csv", "xlsx"]
+Format = Literal["json", "csv", "xlsx", "zip"]
 MEDIA = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
 }
 # The POST route of each kind of directory record: /api/members stores members.
 DIRECTORY_ROUTES = {"members": "member", "workspaces": "workspace", "projects": "project",
                    "memberships": "membership"}  # fmt: skip
 
 
-def export_name(name: str, query: ReportQuery, member: str | None, fmt: str) -> str:
-    """A file name that says what and when: labelpulse-member-ann-01-2026-11-01-to-2026-11-30.csv"""
-    parts = ["labelpulse", name]
-    if member:
-        parts.append(member)
-    parts += [query.start or "", "to", query.end or ""]
-    safe = "-".join(p for p in parts if p)
-    # ASCII only: a header is Latin-1, and a member id like "zoë" or "李" must not make a 500.
-    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in safe)
-    return f"{safe}.{fmt}"
+PAGING_PARAMS = ("search", "sort", "offset", "limit")
+
+
+def export_question(
+    request: Request, name: str, query: ReportQuery, data: dict[str, Any], member: str | None
+) -> Question:
+    """What a download answers: the window the report covers and every filter asked for."""
+    window = data["window"]
+    paging = [(key, request.query_params[key]) for key in PAGING_PARAMS
+              if request.query_params.get(key)]  # fmt: skip
+    return Question(
+        report=name,
+        start=window["from"],
+        end=window["to"],
+        tz=window["tz"],
+        member=member,
+        workspaces=query.workspaces,
+        projects=query.projects,
+        members=query.members,
+        paging=paging,
+    )
 
 
 def render(
-    name: str, query: ReportQuery, data: dict[str, Any], fmt: Format | None, member: str | None
+    request: Request,
+    name: str,
+    query: ReportQuery,
+    data: dict[str, Any],
+    fmt: Format | None,
+    member: str | None,
 ) -> Response:
     """JSON inline, or (with `format`) a download in that format.
 
+    A CSV holds one table: a report of several tables (the member report) downloads as a ZIP of
+    one CSV per table plus about.csv, as `format=zip` does for any report. The file name says
+    what the file holds (`labelpulse.exports.names`).
+
     Downloads of a paged report read its rows from the store in batches (`Paging.stream`):
-    JSON and CSV are written as they are sent, Excel into a write-only workbook, so a download
-    of millions of rows holds a batch at a time.
+    JSON, CSV and ZIP are written as they are sent, Excel into a write-only workbook, so a
+    download of millions of rows holds a batch at a time.
     """
     if fmt is None:
         return JSONResponse(data)
-    headers = {
-        "Content-Disposition": f'attachment; filename="{export_name(name, query, member, fmt)}"'
-    }
+    if fmt == "csv" and is_multi_table(name, data):
+        fmt = "zip"
+    question = export_question(request, name, query, data, member)
+    headers = {"Content-Disposition": f'attachment; filename="{file_name(question, fmt)}"'}
     if fmt == "xlsx":
         return Response(report_xlsx(name, data), media_type=MEDIA[fmt], headers=headers)
+    if fmt == "zip":
+        return StreamingResponse(
+            zip_chunks(name, data, extra=_about_extra(question)), media_type=MEDIA[fmt],
+            headers=headers,
+        )  # fmt: skip
     chunks = json_chunks(data) if fmt == "json" else csv_chunks(name, data)
     return StreamingResponse(
         (chunk.encode() for chunk in chunks), media_type=MEDIA[fmt], headers=headers
     )
 
 
+def _about_extra(question: Question) -> list[tuple[str, str]]:
+    """The paged report's own parameters, for about.csv beside the filters it already names."""
+    return list(question.paging)
+
+
 FormatQuery = Annotated[
     Format | None,
-    Query(alias="format", description="Download as json, csv or xlsx instead of JSON inline."),
+    Query(
+        alias="format",
+        description="Download as json, csv, xlsx or zip (one CSV per table plus about.csv) "
+        "instead of JSON inline; csv of a report of several tables is a zip.",
+    ),
 ]
 
 
@@ -141,7 +185,7 @@ def _member_route(spec: ReportSpec) -> None:
         fmt: FormatQuery = None,
     ) -> Response:
         q, data = run_report(request, viewer, name, query, member=member_id)
-        return render(name, q, data, fmt, member_id)
+        return render(request, name, q, data, fmt, member_id)
 
     router.add_api_route(
         f"/members/{{member_id}}/{spec.path}",
@@ -199,7 +243,7 @@ def _paged_route(spec: ReportSpec) -> None:
         fmt: FormatQuery = None,
     ) -> Response:
         q, data = run_report(request, viewer, name, query, paging=paging)
-        return render(name, q, data, fmt, None)
+        return render(request, name, q, data, fmt, None)
 
     # Set as an object: a string annotation naming this function's `spec` would not resolve.
     paged_report.__annotations__["paging"] = Annotated[Paging, Depends(paging_query(spec))]
@@ -220,7 +264,7 @@ def _table_route(spec: ReportSpec) -> None:
         fmt: FormatQuery = None,
     ) -> Response:
         q, data = run_report(request, viewer, name, query)
-        return render(name, q, data, fmt, None)
+        return render(request, name, q, data, fmt, None)
 
     router.add_api_route(
         f"/reports/{name}", table_report, methods=["GET"], summary=spec.title, tags=["reports"],
@@ -239,7 +283,7 @@ def _member_query_route(name: str) -> None:
             raise UsageError(f"the {name} report takes one member")
         member = query.members[0] if query.members else viewer.id
         q, data = run_report(request, viewer, name, query, member=member)
-        return render(name, q, data, fmt, member)
+        return render(request, name, q, data, fmt, member)
 
     router.add_api_route(
         f"/reports/{name}",

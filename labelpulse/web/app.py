@@ -6,10 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import plotly
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -17,15 +14,25 @@ from labelpulse import __version__
 from labelpulse.config import Settings, load_settings
 from labelpulse.connectors.labelstudio import Applier
 from labelpulse.store import Store, connect
-from labelpulse.web import admin, api, errors, headers, hooks, openapi, pages, signin
+from labelpulse.web import (
+    admin,
+    api,
+    apidocs,
+    compression,
+    errors,
+    headers,
+    hooks,
+    openapi,
+    pages,
+    signin,
+)
+from labelpulse.web.assets import Assets, StaticAssets
 from labelpulse.web.auth import SESSION_COOKIE, SESSION_DAYS, session_secret
 from labelpulse.web.background import Job
 from labelpulse.web.filters import install_filters
 from labelpulse.web.priority import WritesFirst
 
 HERE = Path(__file__).parent
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 
 def create_app(
@@ -61,7 +68,7 @@ def create_app(
             "Analytics for data-labeling teams. Every report takes `from`, `to`, `tz`, "
             "`project`, `workspace` and `member`, and answers only with what the asker may see."
         ),
-        docs_url=None,  # headers.install serves /docs, with its own CSP
+        docs_url=None,  # apidocs serves /docs, from this server's own files
         redoc_url=None,
     )
     app.state.store = store
@@ -70,6 +77,10 @@ def create_app(
     app.state.label_studio = label_studio or Applier(store)
     templates = Jinja2Templates(directory=HERE / "templates")
     install_filters(templates.env)
+    assets = Assets()
+    app.state.assets = assets
+    # `static_url('app.css')`: the file's URL with its content hash, cached for a year.
+    templates.env.globals["static_url"] = assets.url
     app.state.templates = templates
     app.add_middleware(
         SessionMiddleware,
@@ -79,6 +90,7 @@ def create_app(
         same_site="lax",
     )
     errors.install(app)
+    compression.install(app)
     # Last, so outermost: its headers reach every answer, errors too, and it sees the session
     # cookie to mark it Secure over https.
     headers.install(app)
@@ -88,12 +100,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(admin.router)
     openapi.install(app)
-
-    @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        """plotly.js from the installed `plotly` package: charts work with no network."""
-        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=CACHE_A_DAY)
-
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    apidocs.install(app, assets)
+    # The app's own files, plotly.js (charts work with no network) and Swagger UI (/docs).
+    app.mount("/static", StaticAssets(assets), name="static")
 
     return app

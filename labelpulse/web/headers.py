@@ -2,8 +2,8 @@
 
 Pages run no inline script (charts read their data from `<script type="application/json">`
 blocks through /static/charts.js), so the Content-Security-Policy allows scripts from this
-origin only. /docs (Swagger UI, loaded from its CDN by FastAPI) gets a policy of its own that
-names that CDN and the hash of its one inline script, nothing wider.
+origin only. /docs too: Swagger UI's files come from this server (`labelpulse.web.apidocs`),
+so one policy fits every page and names no other origin.
 
 The session cookie is marked `Secure` exactly when the request came over https: the scheme
 uvicorn reports, which behind a proxy (`labelpulse serve --behind-proxy`) is the one the proxy
@@ -13,18 +13,14 @@ says it received in `X-Forwarded-Proto`. Starlette's SessionMiddleware only know
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# plotly.js styles what it draws with inline `style` attributes and a <style> element it adds,
-# hence 'unsafe-inline' for styles only; scripts stay strictly same-origin.
+# plotly.js (and Swagger UI on /docs) style what they draw with inline `style` attributes and
+# <style> elements they add, hence 'unsafe-inline' for styles only; scripts stay same-origin.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -44,8 +40,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
-SWAGGER_FAVICON = "https://fastapi.tiangolo.com"
 
 
 class SecurityHeaders:
@@ -85,36 +79,6 @@ def _secure_cookies(headers: MutableHeaders) -> None:
         headers.append("set-cookie", cookie)
 
 
-def docs_page(app: FastAPI) -> HTMLResponse:
-    """Swagger UI as FastAPI serves it, with a CSP that allows exactly what it loads."""
-    response = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} - API")
-    html = bytes(response.body).decode()
-    inline = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in inline
-    )
-    policy = "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src 'self' {SWAGGER_CDN} {hashes}",
-            f"style-src 'self' 'unsafe-inline' {SWAGGER_CDN}",
-            f"img-src 'self' data: {SWAGGER_FAVICON}",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-    response.headers["Content-Security-Policy"] = policy
-    return response
-
-
 def install(app: FastAPI) -> None:
-    """The headers middleware, and /docs with its own policy (create the app with docs_url=None)."""
+    """The headers middleware: added last, so that it wraps every answer."""
     app.add_middleware(SecurityHeaders)
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return docs_page(app)

@@ -66,13 +66,15 @@ INGEST_ERRORS = errors(400, 401, 403, 413, 422, 500)
 # A report inline as JSON, or a download in the format asked for.
 REPORT_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The report: JSON inline, or with `format` a download (CSV text, Excel).",
+        "description": "The report: JSON inline, or with `format` a download (CSV text, Excel, "
+        "or a ZIP of one CSV per table plus about.csv).",
         "content": {
             "application/json": {},
             "text/csv": {"schema": {"type": "string"}},
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                 "schema": {"type": "string", "format": "binary"}
             },
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }

@@ -136,7 +136,7 @@ def member_page(
     api = f"/api/members/{segment(member_id)}"
     params = scope_params(q)
     exports = [
-        Link("Report CSV", url(f"{api}/report", [*params, ("format", "csv")])),
+        Link("Report CSVs (ZIP)", url(f"{api}/report", [*params, ("format", "zip")])),
         Link("Report JSON", url(f"{api}/report", [*params, ("format", "json")])),
         Link("Report Excel", url(f"{api}/report", [*params, ("format", "xlsx")])),
         Link("Timeline CSV", url(f"{api}/timeline", [*params, ("format", "csv")])),

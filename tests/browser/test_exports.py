@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,20 @@ def expected_tables(name: str, data: dict[str, Any]) -> list[list[list[str]]]:
         return [summary, [columns] + [[text(day[c]) for c in columns] for day in daily]]
     rows = data["rows"]
     columns = list(rows[0]) if rows else list(COLUMNS[name])
-    tables = [[columns] + [[text(row.get(c)) for c in columns] for row in rows]]
-    if data.get("totals") is not None:
-        totals = {"row": "totals", **data["totals"]}
-        tables.append([list(totals), [text(v) for v in totals.values()]])
-    return tables
+    table = [columns] + [[text(row.get(c)) for c in columns] for row in rows]
+    if data.get("totals") is not None:  # the last row, marked `total` in the first column
+        totals = {**data["totals"], columns[0]: "total"}
+        table.append([text(totals.get(c)) for c in columns])
+    return [table]
+
+
+def zip_tables(body: bytes) -> dict[str, list[list[str]]]:
+    """The CSV files of a ZIP export, by name."""
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return {
+            name: list(csv.reader(io.StringIO(archive.read(name).decode(), newline="")))
+            for name in archive.namelist()
+        }
 
 
 def check_download(
@@ -92,16 +102,27 @@ def check_download(
     filename, body = download(page, link)
     assert filename.startswith(f"labelpulse-{name}-") and filename.endswith(f".{fmt}"), filename
     window = data["window"]
-    assert f"{window['from']}-to-{window['to']}" in filename, filename
+    assert f"{window['from']}_{window['to']}" in filename, filename
+    assert window["tz"].replace("/", "_") in filename, filename
     if fmt == "json":
         assert json.loads(body) == data
+    elif fmt == "zip":
+        files = zip_tables(body)
+        titles = ["summary", "daily"] if name == "member" else [name]
+        assert list(files) == ["about.csv", *(f"{t}.csv" for t in titles)]
+        assert [files[f"{t}.csv"] for t in titles] == expected_tables(name, data)
+        about = dict(row for row in files["about.csv"][1:])
+        assert about["report"] == name and about["time_zone"] == window["tz"]
+        assert (about["from"], about["to"]) == (window["from"], window["to"])
+        if name == "member":
+            assert about["member"] == data["member"]["id"]
     elif fmt == "csv":
         assert csv_tables(body) == expected_tables(name, data)
     else:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
         try:
             tables = expected_tables(name, data)
-            sheets = ["summary", "daily"] if name == "member" else [name, "totals"]
+            sheets = ["summary", "daily"] if name == "member" else [name]
             assert book.sheetnames == ["about", *sheets[: len(tables)]]
             about = {r[0]: r[1] for r in book["about"].iter_rows(min_row=2, values_only=True)}
             assert about["report"] == name and about["time_zone"] == window["tz"]
@@ -126,7 +147,7 @@ def test_the_member_report_export_menu(page: Page, login: Callable[[Page, str], 
     menu.locator("summary").click()
     links = menu.locator("a[data-export]")
     labels = links.all_inner_texts()
-    for wanted in ("Report CSV", "Report JSON", "Timeline CSV", "Comments received CSV"):
+    for wanted in ("Report CSVs (ZIP)", "Report JSON", "Timeline CSV", "Comments received CSV"):
         assert wanted in labels, labels
     seen = {}
     answers: dict[str, Any] = {}
@@ -139,8 +160,8 @@ def test_the_member_report_export_menu(page: Page, login: Callable[[Page, str], 
         assert dict(parse_qsl(urlsplit(href).query))["project"] == "p1", href
         seen[label] = check_download(page, link, answers)
 
-    name, report, filename = seen["Report CSV"]
-    assert name == "member" and filename.startswith("labelpulse-member-ann-01-")
+    name, report, filename = seen["Report CSVs (ZIP)"]
+    assert name == "member" and filename.startswith("labelpulse-member-ann-01-p1-")
     assert report["member"]["id"] == "ann-01"
     assert report["scope"]["projects"] == ["p1"]
     assert {"member", "window", "scope", "annotations", "reviews", "daily"} <= set(report)

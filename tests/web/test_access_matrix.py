@@ -33,6 +33,7 @@ import io
 import json
 import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ from labelpulse.web.app import create_app
 from tests.web.conftest import NAMES, WINDOW, sign_in
 
 SETTINGS = Settings(timezone="UTC")
-FORMATS = (None, "json", "csv", "xlsx")  # None: the JSON answer inline
+FORMATS = (None, "json", "csv", "xlsx", "zip")  # None: the JSON answer inline
 ALL_ROLES = frozenset({"owner", "admin", "manager", "reviewer", "annotator"})
 
 # ---------------------------------------------------------------- who may see what
@@ -340,6 +341,10 @@ def xlsx_text(content: bytes) -> str:
 
 
 def body_text(response: Response, fmt: str | None) -> str:
+    if response.headers.get("content-type") == "application/zip":  # a report of several tables
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            tables = [archive.read(n).decode() for n in archive.namelist() if n != "about.csv"]
+        return "\n".join(tables)  # as report_csv joins them
     return xlsx_text(response.content) if fmt == "xlsx" else response.text
 
 
@@ -399,7 +404,7 @@ def check(
             problems.append(f"{where}: rows outside the scope: {rows_outside(got, scope)}")
     elif fmt == "json" and without_scope(json.loads(response.content)) != without_scope(want):
         problems.append(f"{where}: JSON download differs from the owner's for the same scope")
-    elif fmt == "csv" and response.text != report_csv(endpoint.report, want):
+    elif fmt in ("csv", "zip") and body_text(response, fmt) != report_csv(endpoint.report, want):
         problems.append(f"{where}: CSV differs from the owner's for the same scope")
     return problems
 

@@ -6,10 +6,12 @@ the organisation from conftest (`org_store`, `app`).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
 import shutil
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -225,6 +227,7 @@ MEDIA = {
     "json": "application/json",
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
 }
 
 
@@ -232,6 +235,14 @@ def attachment_name(response: httpx2.Response) -> str:
     disposition = response.headers["content-disposition"]
     assert disposition.startswith("attachment;"), disposition
     return disposition.split('filename="', 1)[1].rstrip('"')
+
+
+def zip_files(content: bytes) -> dict[str, list[list[str]]]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {
+            name: list(csv.reader(io.StringIO(archive.read(name).decode())))
+            for name in archive.namelist()
+        }
 
 
 def xlsx_sheets(content: bytes) -> dict[str, list[tuple[Any, ...]]]:
@@ -252,14 +263,24 @@ def test_downloads_in_every_format(
     subject = {"member": member} if name in MEMBER_REPORTS else {}
     want = library(shared_store, name, {**params, **subject})
     stem = f"labelpulse-{name}" + (f"-{member}" if name in MEMBER_REPORTS else "")
-    for fmt, media in MEDIA.items():
+    several = len(report_tables(name, want)) > 1
+    for fmt in MEDIA:
         response = owner(path, {**params, "format": fmt})
         assert response.status_code == 200, response.text
-        assert response.headers["content-type"].startswith(media), fmt
-        assert attachment_name(response) == f"{stem}-2026-03-02-to-2026-03-06.{fmt}"
+        # a CSV holds one table: a report of several downloads as a ZIP of CSVs
+        sent = "zip" if fmt == "csv" and several else fmt
+        assert response.headers["content-type"].startswith(MEDIA[sent]), fmt
+        assert attachment_name(response) == f"{stem}-2026-03-02_2026-03-06-UTC.{sent}"
         if fmt == "json":
             assert json.loads(response.content) == want
             assert response.text == report_json(want)
+        elif sent == "zip":
+            files = zip_files(response.content)
+            tables = report_tables(name, want)
+            assert list(files) == ["about.csv", *(f"{title}.csv" for title, _, _ in tables)]
+            for title, columns, rows in tables:
+                assert files[f"{title}.csv"][0] == columns, title
+                assert len(files[f"{title}.csv"]) == len(rows) + 1, title
         elif fmt == "csv":
             assert response.text == report_csv(name, want)
         else:
@@ -275,7 +296,7 @@ def test_downloads_in_every_format(
 
 
 def test_download_names_say_what_and_when(owner: Callable[..., Any]) -> None:
-    when = "2026-03-02-to-2026-03-06"
+    when = "2026-03-02_2026-03-06-UTC"
     cases = [
         ("/api/reports/items", "csv", f"labelpulse-items-{when}.csv"),
         ("/api/members/rev/timeline", "xlsx", f"labelpulse-timeline-rev-{when}.xlsx"),
@@ -287,7 +308,7 @@ def test_download_names_say_what_and_when(owner: Callable[..., Any]) -> None:
     response = owner("/api/reports/members", {"format": "csv"})
     start = before - dt.timedelta(days=29)
     assert attachment_name(response) in {
-        f"labelpulse-members-{s}-to-{e}.csv"
+        f"labelpulse-members-{s}_{e}-UTC.csv"
         for s, e in ((start, before), (start + dt.timedelta(days=1), today_utc()))
     }
 
@@ -301,15 +322,22 @@ def test_download_of_a_member_with_a_non_ascii_id(
     ]
     ingest_records(org_store, records)
     headers = bearer(token_for("own", "read"))
-    for member, shown in (("zoë", "zo_"), ("李", "_")):
+    shown_as: dict[str, str] = {}
+    for member in ("zoë", "李"):
         for fmt in MEDIA:
             response = anonymous.get(
                 f"/api/members/{member}/report", params={**WINDOW, "format": fmt}, headers=headers
             )
             assert response.status_code == 200, (member, fmt, response.text[:200])
             name = attachment_name(response)
-            assert name == f"labelpulse-member-{shown}-2026-03-02-to-2026-03-06.{fmt}"
+            sent = "zip" if fmt == "csv" else fmt
+            shown = name.removeprefix("labelpulse-member-").split("-2026-03-02_")[0]
+            assert name == f"labelpulse-member-{shown}-2026-03-02_2026-03-06-UTC.{sent}"
             assert name.isascii()
+            shown_as.setdefault(member, shown)
+    # spelled safe, plus a hash of the id: the two never share a name
+    assert shown_as["zoë"].startswith("zo_~") and shown_as["李"].startswith("_~")
+    assert shown_as["zoë"] != shown_as["李"]
 
 
 def test_export_of_an_empty_table_still_has_its_header(owner: Callable[..., Any]) -> None:

@@ -87,9 +87,9 @@ def test_downloads_hold_every_matching_row_in_the_asked_order(signed_in: SignedI
     whole = api(client, ITEMS, {**WINDOW, "sort": "label_time:desc"})
     response = client.get(ITEMS, params={**WINDOW, "sort": "label_time:desc", "format": "csv"})
     assert response.status_code == 200
-    table = response.text.split("\n\n")[0]
-    rows = list(csv.DictReader(io.StringIO(table)))
+    *rows, totals = list(csv.DictReader(io.StringIO(response.text)))
     assert [f"{r['project']}/{r['task']}" for r in rows] == keys(whole)
+    assert totals["project"] == "total"  # one table: the totals are its last row
     assert client.get(ITEMS, params={**WINDOW, "format": "json"}).json() == api(
         client, ITEMS, WINDOW
     )

@@ -87,6 +87,7 @@ def test_report_downloads_document_their_content_types(spec: dict[str, Any]) -> 
         "application/json",
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/zip",
     }
 
 
