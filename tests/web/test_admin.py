@@ -152,7 +152,8 @@ def test_a_membership_changes_what_a_manager_sees(signed_in: SignedIn, org_store
     post(admin, "/admin/members/mgr/memberships", {"target": "project:p-inv"})
     assert flash(admin) == ("ok", "Maya Manager joined Invoices (project).")
     assert rows_of(get_page(maya, "/projects"), "projects") == ["p-cars", "p-inv", "p-signs"]
-    invoices = get_page(maya, "/projects/p-inv/members", WINDOW)
+    # `all=1`: the reviewer, with no annotation work, is shown too (hidden by default).
+    invoices = get_page(maya, "/projects/p-inv/members", {**WINDOW, "all": "1"})
     assert rows_of(invoices, "members") == ["ann2", "rev", "totals"]
 
     post(admin, "/admin/members/mgr/memberships/remove", {"kind": "workspace", "target": "ws-vis"})
