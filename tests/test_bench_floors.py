@@ -24,7 +24,17 @@ from labelpulse.store.duckdb import DuckDBStore
 # Enough events that every report has rows over the month window too.
 EVENTS = 20_000
 # The reports whose floor over the maintained tables is written.
-MAINTAINED = {"member", "members", "reviewers", "throughput", "insights", "work", "items"}
+MAINTAINED = {
+    "member",
+    "members",
+    "reviewers",
+    "throughput",
+    "insights",
+    "insights_projects",
+    "insights_daily",
+    "work",
+    "items",
+}
 
 
 @pytest.fixture(scope="module")

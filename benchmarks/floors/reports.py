@@ -127,6 +127,9 @@ class ReportFloor(ABC):
 
 
 class MemberFloor(ReportFloor):
+    """The summary, the busy days and the `work` section (the member's Work figures and idle
+    times: one more query the library runs, so each floor computes it too)."""
+
     report = "member"
     keys = ("date",)
 
@@ -137,24 +140,33 @@ class MemberFloor(ReportFloor):
         return raw_sql.member(q.con, q.member, q.window, q.credit)
 
     def maintained(self, q: Question) -> Any:
-        return DuckDBFloor(q.con).member_report(q.member, q.window)
+        found = DuckDBFloor(q.con).member_report(q.member, q.window)
+        return found, work_events.member_work(q.con, q.member, q.window)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         summary, daily = _dicts(results[0])[0], _dicts(results[1])
         for row in daily:
             row["date"] = (_EPOCH + dt.timedelta(days=row.pop("day"))).isoformat()
-        return {**summary, **_keyed(sorted(_busy(daily), key=self._order), self.keys, None)}
+        work = _dicts(results[2])[0]
+        days = _keyed(sorted(_busy(daily), key=self._order), self.keys, None)
+        return {**summary, **work, **days}
 
     def library_figures(self, report: Mapping[str, Any]) -> Figures:
         summary = {
             f"{block}.{k}": v
-            for block in ("annotations", "reviews")
+            for block in ("annotations", "reviews", "work")
             for k, v in report[block].items()
         }
         return {**summary, **_keyed(_busy(report["daily"]), self.keys, None)}
 
     def maintained_differences(self, results: Any, report: Mapping[str, Any]) -> list[str]:
-        return differences(library_member_figures(report), floor_member_figures(results))
+        found, work = results
+        library = {**library_member_figures(report), **_work_section(report)}
+        return differences(library, {**floor_member_figures(found), **_dicts(work)[0]})
+
+
+def _work_section(report: Mapping[str, Any]) -> Figures:
+    return {f"work.{k}": v for k, v in report["work"].items()}
 
 
 def _busy(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -236,6 +248,24 @@ class WorkFloor(ReportFloor):
         return figures
 
 
+class InsightsProjectsFloor(ReportFloor):
+    """Insights per project: each project's (labeler, project) rows added up."""
+
+    report = "insights_projects"
+    keys = ("project",)
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.insights_projects(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.insights_projects(q.con, q.window)
+
+    def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
+        figures = super().raw_figures(results)
+        figures.pop("totals project", None)
+        return figures
+
+
 class ItemsFloor(ReportFloor):
     """The first page of items, in the library's order (project name, then task)."""
 
@@ -268,17 +298,11 @@ class ItemsFloor(ReportFloor):
         return {**figures, "total_rows": report["page"]["total_rows"]}
 
 
-class ThroughputFloor(ReportFloor):
-    """The overview's daily chart: the library lists only the days with work."""
+class DailyFloor(ReportFloor):
+    """A report with a row per local date: the floors return a `day` number and the busy days
+    only; the library's rows are compared on their busy days too."""
 
-    report = "throughput"
     keys = ("date",)
-
-    def raw(self, q: Question) -> list[raw_sql.Named]:
-        return raw_sql.throughput(q.con, q.window)
-
-    def maintained(self, q: Question) -> Any:
-        return raw_sql.throughput_maintained(q.con, q.window)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = _dicts(results[0])
@@ -291,6 +315,43 @@ class ThroughputFloor(ReportFloor):
         days = _busy([r for r in rows if not r["is_total"]])
         return _keyed(sorted(days, key=self._order), self.keys, totals)
 
+    def library_figures(self, report: Mapping[str, Any]) -> Figures:
+        rows = sorted(_busy(report["rows"]), key=self._order)
+        return _keyed(rows, self.keys, report["totals"])
+
+
+class ThroughputFloor(DailyFloor):
+    """The overview's daily chart: the library lists only the days with work."""
+
+    report = "throughput"
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.throughput(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return raw_sql.throughput_maintained(q.con, q.window)
+
+
+class InsightsDailyFloor(DailyFloor):
+    """Insights by date: the library lists every date of the window once anything happened;
+    each floor counts a thing on the date of the row that counts it, and carries the approval
+    rate's parts (reviewed, first_pass), which are not figures of the report."""
+
+    report = "insights_daily"
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.insights_daily(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.insights_daily(q.con, q.window)
+
+    def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
+        figures = super().raw_figures(results)
+        parts = [k for k in figures if k.endswith((" reviewed", " first_pass"))]
+        for key in parts:
+            del figures[key]
+        return figures
+
 
 FLOORS: tuple[ReportFloor, ...] = (
     MemberFloor(),
@@ -298,6 +359,8 @@ FLOORS: tuple[ReportFloor, ...] = (
     ReviewersFloor(),
     ThroughputFloor(),
     InsightsFloor(),
+    InsightsProjectsFloor(),
+    InsightsDailyFloor(),
     WorkFloor(),
     ItemsFloor(),
 )

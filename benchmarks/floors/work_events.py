@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.floors import offset_case
 from benchmarks.floors.raw import (
     ITEMS_PAGE,
     Named,
+    by_day_insights,
     merged_insights,
     named,
     within,
@@ -36,6 +38,10 @@ def _first(prev: str, window: Window) -> str:
 def _last(next_: str, window: Window) -> str:
     """The row is its key's last in the window (`next_`: the key's next row's time)."""
     return f"{next_} >= {window.hi_us}"
+
+
+def _local_day(column: str, window: Window) -> str:
+    return f"({column} + {offset_case(column, window)}) // 86400000000"
 
 
 def work(con: Any, window: Window) -> list[Named]:
@@ -100,9 +106,9 @@ def reviewers(con: Any, window: Window) -> list[Named]:
     return [named(con, rows), named(con, totals)]
 
 
-def insights(con: Any, window: Window) -> list[Named]:
-    """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
-    labeling = f"""SELECT actor AS member, project,
+def _labeling(window: Window, keys: str) -> str:
+    """Insights' labeling counts per `keys` of the labeling rows in W."""
+    return f"""SELECT {keys},
           count(*) FILTER (WHERE {_first("labeling_prev_us", window)}) AS items_labeled,
           sum(regions_added) AS annotations_added, sum(regions_removed) AS annotations_removed,
           sum(regions_updated) AS annotations_updated,
@@ -110,23 +116,69 @@ def insights(con: Any, window: Window) -> list[Named]:
           count(*) FILTER (WHERE {_first("nulled_prev_us", window)}) AS marked_null
         FROM work_events
         WHERE labeling_prev_us IS NOT NULL AND {within("time_us", window)}
-        GROUP BY actor, project"""
-    # An annotation's first review in the window (per project of the review) stands for it:
-    # reviewed, and approved first pass when its first approval came before hi and no rejection.
+        GROUP BY ALL"""
+
+
+def _reviews(window: Window, keys: str) -> str:
+    """Insights' review counts per `keys` of the review rows in W: an annotation's first
+    review in the window (per project of the review) stands for it, reviewed, and approved
+    first pass when its first approval came before hi and no rejection."""
     reviewed = _first("outcome_prev_us", window)
     first_pass = (
         f"{reviewed} AND first_approval_us < {window.hi_us} "
         f"AND (first_rejection_us IS NULL OR first_rejection_us >= {window.hi_us})"
     )
-    reviews = f"""SELECT author AS member, project,
+    return f"""SELECT {keys},
           count(*) FILTER (WHERE {_first("approval_prev_us", window)}) AS approved,
           count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
           count(*) FILTER (WHERE {reviewed}) AS reviewed,
           count(*) FILTER (WHERE {first_pass}) AS first_pass
         FROM work_events
         WHERE outcome_prev_us IS NOT NULL AND {within("time_us", window)}
-        GROUP BY author, project"""
+        GROUP BY ALL"""
+
+
+def insights(con: Any, window: Window) -> list[Named]:
+    """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
+    labeling = _labeling(window, "actor AS member, project")
+    reviews = _reviews(window, "author AS member, project")
     return [named(con, merged_insights(labeling, reviews))]
+
+
+def insights_projects(con: Any, window: Window) -> list[Named]:
+    """Insights per project, and the totals row: the (member, project) rows added up."""
+    labeling = _labeling(window, "actor AS member, project")
+    reviews = _reviews(window, "author AS member, project")
+    return [named(con, merged_insights(labeling, reviews, keys="project"))]
+
+
+def insights_daily(con: Any, window: Window) -> list[Named]:
+    """Insights per local date of W and the totals row: each row of W counted on its own
+    date (a key's first row in W on the date of that row)."""
+    day = f"{_local_day('time_us', window)} AS day"
+    return [named(con, by_day_insights([_labeling(window, day), _reviews(window, day)]))]
+
+
+def member_work(con: Any, member: str, window: Window) -> Named:
+    """The member report's `work` section over `work_events`: the member's rows of W, their
+    keys (which hold the actor) counted by their first row in W, as `work.*` columns."""
+    figures = []
+    for name, key, kind in (
+        ("label", "done", "kind = 'label'"),
+        ("review", "review", "kind = 'review'"),
+        ("edit", "edit", "kind = 'edit'"),
+    ):
+        count = f"count(*) FILTER (WHERE {_first(f'{key}_prev_us', window)})"
+        us = f"sum(active_us) FILTER (WHERE {kind})"
+        figures.append(
+            f"""{count} AS "work.{name}ed", coalesce({us}, 0) / 1e6 AS "work.{name}_time",
+            coalesce({us}, 0) / 1e6 / nullif({count}, 0) AS "work.mean_{name}_time",
+            coalesce(sum(duration_us - active_us) FILTER (WHERE {kind}), 0) / 1e6
+              AS "work.{name}_idle_time\""""
+        )
+    sql = f"""SELECT {", ".join(figures)} FROM work_events
+        WHERE actor = $m AND {within("time_us", window)}"""
+    return named(con, sql, {"m": member})
 
 
 def items(con: Any, window: Window) -> list[Named]:
