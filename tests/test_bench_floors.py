@@ -56,7 +56,7 @@ def asked(bench_store: DuckDBStore) -> dict[str, Question]:
 
 
 @pytest.mark.parametrize("window", ["1 month", "1 year"])
-@pytest.mark.parametrize("floor", FLOORS, ids=[f.report for f in FLOORS])
+@pytest.mark.parametrize("floor", FLOORS, ids=[f.name for f in FLOORS])
 def test_floors_agree_with_the_library(
     bench_store: DuckDBStore, asked: dict[str, Question], floor: ReportFloor, window: str
 ) -> None:

@@ -370,9 +370,12 @@ def member_work(con: Any, member: str, window: Window) -> Named:
     return named(con, f"SELECT {_work_blocks('work.')}, {idle} FROM ({typed})", {"m": member})
 
 
-def items(con: Any, window: Window) -> list[Named]:
+def items(con: Any, window: Window, member: str | None = None) -> list[Named]:
     """The first page of items (by project name, task, project) with the totals over every item
-    and the number of items, computed before the page is cut, in one statement."""
+    and the number of items, computed before the page is cut, in one statement. With `member`,
+    the items are those the member acted on in W, each with every event on it in W."""
+    chosen = f"SELECT project, task FROM events WHERE actor = $m AND {within('time_us', window)}"
+    only = f"WHERE (project, task) IN ({chosen})" if member is not None else ""
     typed = _typed(
         window, "e.project, e.task, e.annotation, e.type, e.time_us, e.id, e.frames, e.regions"
     )
@@ -388,7 +391,7 @@ def items(con: Any, window: Window) -> list[Named]:
             coalesce(sum(active_us) FILTER (WHERE kind = 'edit'), 0) AS edit_us,
             count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
             arg_max(frames, (time_us, id)) FILTER (WHERE frames IS NOT NULL) AS frames
-          FROM typed GROUP BY project, task)
+          FROM typed {only} GROUP BY project, task)
         SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
           f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
           coalesce(c.annotations, 0) AS annotations,
@@ -401,7 +404,7 @@ def items(con: Any, window: Window) -> list[Named]:
         FROM figures f LEFT JOIN counted c USING (project, task)
         LEFT JOIN projects p ON p.id = f.project
         ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
-    return [named(con, sql)]
+    return [named(con, sql, {} if member is None else {"m": member})]
 
 
 INSIGHTS_COUNTS = (

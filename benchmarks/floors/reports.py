@@ -88,6 +88,7 @@ class ReportFloor(ABC):
     """A report's two floors and the check of each against the library's report."""
 
     report: ClassVar[str]  # the report's name in the registry
+    label: ClassVar[str] = ""  # what the benchmark calls it, when not the report's name
     keys: ClassVar[tuple[str, ...]]  # the ids that name a row
 
     def library_args(self, q: Question) -> dict[str, Any]:
@@ -114,6 +115,11 @@ class ReportFloor(ABC):
     def library_figures(self, report: Mapping[str, Any]) -> Figures:
         rows = sorted(report["rows"], key=self._order)
         return _keyed(rows, self.keys, report["totals"])
+
+    @property
+    def name(self) -> str:
+        """The floor's name in the benchmark's output (the report's, or its `label`)."""
+        return self.label or self.report
 
     def _order(self, row: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(str(row[k]) for k in self.keys)
@@ -298,6 +304,22 @@ class ItemsFloor(ReportFloor):
         return {**figures, "total_rows": report["page"]["total_rows"]}
 
 
+class MemberItemsFloor(ItemsFloor):
+    """The first page of items under a member filter (the window's busiest annotator): the
+    items the member acted on in W, each with everyone's events on it in W (a semi-join)."""
+
+    label = "items by member"
+
+    def library_args(self, q: Question) -> dict[str, Any]:
+        return {"paging": Paging(limit=raw_sql.ITEMS_PAGE), "members": [q.member]}
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.items(q.con, q.window, q.member)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.member_items(q.con, q.window, q.member)
+
+
 class DailyFloor(ReportFloor):
     """A report with a row per local date: the floors return a `day` number and the busy days
     only; the library's rows are compared on their busy days too."""
@@ -363,4 +385,5 @@ FLOORS: tuple[ReportFloor, ...] = (
     InsightsDailyFloor(),
     WorkFloor(),
     ItemsFloor(),
+    MemberItemsFloor(),
 )

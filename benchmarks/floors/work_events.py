@@ -237,3 +237,40 @@ def items(con: Any, window: Window) -> list[Named]:
         CROSS JOIN totals t CROSS JOIN away a
         ORDER BY k.project_key, k.task, k.project"""
     return [named(con, sql)]
+
+
+def member_items(con: Any, window: Window, member: str) -> list[Named]:
+    """The first page of the items `member` acted on in W, with the totals over every such item,
+    in one statement: the member's own rows of W choose the items, then every row of W of those
+    items gives their figures (frames and annotations from the latest rows, as the maintained
+    next times say), the totals as window sums over the chosen items."""
+    in_w = within("time_us", window)
+    sql = f"""WITH chosen AS (SELECT DISTINCT project, task FROM work_events
+            WHERE actor = $m AND {in_w}),
+        w AS (SELECT * FROM work_events WHERE {in_w}),
+        figures AS (SELECT w.project, w.task,
+            coalesce(sum(active_us) FILTER (WHERE kind = 'label'), 0) AS label_us,
+            coalesce(sum(active_us) FILTER (WHERE kind = 'review'), 0) AS review_us,
+            coalesce(sum(active_us) FILTER (WHERE kind = 'edit'), 0) AS edit_us,
+            count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
+            any_value(frames) FILTER (WHERE {_last("frames_next_us", window)}) AS frames
+          FROM w SEMI JOIN chosen c ON c.project = w.project AND c.task = w.task
+          GROUP BY w.project, w.task),
+        counted AS (SELECT annotation_project AS project, annotation_task AS task,
+            sum(regions) AS annotations
+          FROM w SEMI JOIN chosen c
+            ON c.project = w.annotation_project AND c.task = w.annotation_task
+          WHERE {_last("regions_next_us", window)} AND alive GROUP BY 1, 2)
+        SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
+          f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
+          coalesce(c.annotations, 0) AS annotations,
+          count(*) OVER () AS total_rows,
+          sum(f.label_us) OVER () / 1e6 AS total_label_time,
+          sum(f.review_us) OVER () / 1e6 AS total_review_time,
+          sum(f.edit_us) OVER () / 1e6 AS total_edit_time,
+          sum(f.rejected) OVER () AS total_rejected,
+          sum(coalesce(c.annotations, 0)) OVER () AS total_annotations
+        FROM figures f LEFT JOIN counted c USING (project, task)
+        LEFT JOIN projects p ON p.id = f.project
+        ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
+    return [named(con, sql, {"m": member})]
