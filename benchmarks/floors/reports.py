@@ -146,8 +146,7 @@ class MemberFloor(ReportFloor):
         return raw_sql.member(q.con, q.member, q.window, q.credit)
 
     def maintained(self, q: Question) -> Any:
-        found = DuckDBFloor(q.con).member_report(q.member, q.window)
-        return found, work_events.member_work(q.con, q.member, q.window)
+        return DuckDBFloor(q.con).member_report(q.member, q.window)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         summary, daily = _dicts(results[0])[0], _dicts(results[1])
@@ -166,13 +165,7 @@ class MemberFloor(ReportFloor):
         return {**summary, **_keyed(_busy(report["daily"]), self.keys, None)}
 
     def maintained_differences(self, results: Any, report: Mapping[str, Any]) -> list[str]:
-        found, work = results
-        library = {**library_member_figures(report), **_work_section(report)}
-        return differences(library, {**floor_member_figures(found), **_dicts(work)[0]})
-
-
-def _work_section(report: Mapping[str, Any]) -> Figures:
-    return {f"work.{k}": v for k, v in report["work"].items()}
+        return differences(library_member_figures(report), floor_member_figures(results))
 
 
 def _busy(days: list[dict[str, Any]]) -> list[dict[str, Any]]:

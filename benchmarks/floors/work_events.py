@@ -159,28 +159,6 @@ def insights_daily(con: Any, window: Window) -> list[Named]:
     return [named(con, by_day_insights([_labeling(window, day), _reviews(window, day)]))]
 
 
-def member_work(con: Any, member: str, window: Window) -> Named:
-    """The member report's `work` section over `work_events`: the member's rows of W, their
-    keys (which hold the actor) counted by their first row in W, as `work.*` columns."""
-    figures = []
-    for name, key, kind in (
-        ("label", "done", "kind = 'label'"),
-        ("review", "review", "kind = 'review'"),
-        ("edit", "edit", "kind = 'edit'"),
-    ):
-        count = f"count(*) FILTER (WHERE {_first(f'{key}_prev_us', window)})"
-        us = f"sum(active_us) FILTER (WHERE {kind})"
-        figures.append(
-            f"""{count} AS "work.{name}ed", coalesce({us}, 0) / 1e6 AS "work.{name}_time",
-            coalesce({us}, 0) / 1e6 / nullif({count}, 0) AS "work.mean_{name}_time",
-            coalesce(sum(duration_us - active_us) FILTER (WHERE {kind}), 0) / 1e6
-              AS "work.{name}_idle_time\""""
-        )
-    sql = f"""SELECT {", ".join(figures)} FROM work_events
-        WHERE actor = $m AND {within("time_us", window)}"""
-    return named(con, sql, {"m": member})
-
-
 def items(con: Any, window: Window) -> list[Named]:
     """The first page of items (by project name, task, project) with the totals over every item
     and the number of items, in one statement: the page's keys from each item's first row in
