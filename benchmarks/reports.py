@@ -1,7 +1,8 @@
 """Every report against two hand-written floors, at each size, over a month and over a year.
 
 `python -m benchmarks.reports` (also part of `make bench`). For each size (LABELPULSE_BENCH_SIZES,
-default "1000000,10000000") a DuckDB database of the cached demo NDJSON (`bench-<n>.duckdb` in
+default "1000000,10000000"; LABELPULSE_BENCH_REPORTS picks reports by name, default all) a
+DuckDB database of the cached demo NDJSON (`bench-<n>.duckdb` in
 the bench cache, imported when missing: delete it to import again), then for a 1-month (30 days)
 and a 1-year (365 days) window ending 2026-10-31 in Europe/Berlin, every report: member (the
 busiest annotator of the window, its `work` section included), members, reviewers, throughput,
@@ -162,6 +163,19 @@ def header() -> None:
     )
 
 
+def chosen_floors() -> tuple[ReportFloor, ...]:
+    """The floors LABELPULSE_BENCH_REPORTS names (comma-separated, e.g. "member,items by
+    member"), every one when it is unset or empty."""
+    names = [n.strip() for n in os.environ.get("LABELPULSE_BENCH_REPORTS", "").split(",")]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in {f.name for f in FLOORS}]
+    if unknown:
+        sys.exit(
+            f"LABELPULSE_BENCH_REPORTS: unknown {unknown}; {', '.join(f.name for f in FLOORS)}"
+        )
+    return tuple(f for f in FLOORS if not names or f.name in names)
+
+
 def bench_size(events: int, db: Path, repeat: int, budget: float) -> bool:
     """Every report at one size over both windows, one line each; False when a target is missed."""
     store = connect(str(db))
@@ -169,7 +183,7 @@ def bench_size(events: int, db: Path, repeat: int, budget: float) -> bool:
     con = store._con  # the store's own connection: the floors pay no connection of their own
     ok = True
     for label, q in questions(con):
-        for floor in FLOORS:
+        for floor in chosen_floors():
             found = compare(floor, store, q, repeat, budget)
             lead = f"{events:>12,}  {label:<8} {floor.name:<17}"
             if isinstance(found, list):
