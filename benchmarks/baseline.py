@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.floors import member_work_sql
+from benchmarks.floors.duckdb import WORK_COUNT, WORK_SUM
 from labelpulse.metrics import Window
 
 SUBMITTED = "('submitted','updated','accepted','fixed_and_accepted')"
@@ -63,6 +65,9 @@ def member_report_sql(con: Any, member: str, window: Window) -> list[Any]:
               count(*) FILTER (WHERE type = 'review.fixed_and_accepted'), sum(duration_us)
             FROM events WHERE actor = $m AND type LIKE 'review.%'
               AND time_us >= {lo} AND time_us < {hi} GROUP BY day""",
+        # The work section (issue 15): the member's Work figures and idle times.
+        f"""SELECT {member_work_sql(window, WORK_COUNT, WORK_SUM)} FROM work_events
+            WHERE actor = $m AND time_us >= {lo} AND time_us < {hi}""",
     ]
     return [con.execute(q, {"m": member}).fetchall() for q in queries]
 

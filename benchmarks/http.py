@@ -7,12 +7,19 @@ connection each, so the client adds next to nothing), after a few warm-up reques
 
 - member: GET /api/members/{member}/report, the member cycling through annotators and reviewers;
 - members, insights, work: GET /api/reports/{name}, as an owner (every member);
-- work page: GET /work, the Work page's HTML (its work and items reports, rendered), signed in.
+- work page: GET /work, the Work page's HTML (its work and items reports, rendered), signed in;
+- member work page: GET /work?member=M, the same page filtered to one member (the member cycling as
+  for the member report): its items are those M worked on (a semi-join), all of their events;
+- overview: GET /, the home page of an owner: six reports (members, reviewers and throughput
+  over the window, members and reviewers over the window before it, members over its last 7
+  days), compared and worded;
+- insights page: GET /insights, its three reports (insights, per project, by date), rendered.
 
 The API routes carry an owner's read token; the page, the session of a member made for the run
 (an owner with a random password, signed in through POST /login, removed at the end). The
-same-run baseline is `labelpulse.metrics.report` in-process for the same questions (the work
-page: work, and the first page of items in the page's sort and size): HTTP / in-process shows
+same-run baseline is `labelpulse.metrics.report` in-process for the same questions (a page: the
+reports it runs, e.g. the work page's work and first page of items in the page's sort and
+size; see `Plan.reports`): HTTP / in-process shows
 what the web layer adds, and the throughput at concurrency 8 over that at 1 shows whether
 requests wait for each other.
 
@@ -50,6 +57,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.common import TZ, demo_file, sizes_from_env
@@ -66,7 +74,12 @@ WARMUP = 5
 CONCURRENCY = (1, 8)
 # p50 at concurrency 1 (ms) per route, and throughput at 8 over throughput at 1 (issue 13).
 P50_TARGETS_MS = {"member": 50.0, "members": 150.0, "insights": 150.0, "work": 150.0,
-                  "work page": 150.0}  # fmt: skip
+                  "work page": 150.0, "member work page": 150.0, "overview": 150.0,
+                  "insights page": 150.0}  # fmt: skip
+# The routes that are pages (HTML, a signed-in session), and the path of each.
+PAGES = {"work page": "/work", "member work page": "/work", "overview": "/",
+         "insights page": "/insights"}  # fmt: skip
+RECENT_DAYS = 7  # the overview's "no activity" look-back (`labelpulse.web.overview`)
 THROUGHPUT_TARGET = 1.5
 ROUTES = tuple(P50_TARGETS_MS)
 STARTUP_SECONDS = 180.0
@@ -114,26 +127,56 @@ class Plan:
         return f"/api/members/{urllib.parse.quote(member, safe='')}/report?{self.window()}"
 
     def paths(self, route: str, requests: int) -> list[str]:
-        """`requests` paths of a route (only the member report's differ, by member)."""
+        """`requests` paths of a route (the member report's and the member work page differ, by
+        member)."""
         if route == "member":
             return [self.path(m) for m in self.members[:requests]]
-        if route == "work page":
-            return [f"/work?{self.window()}"] * requests
+        if route == "member work page":
+            return [
+                f"/work?{self.window()}&{urllib.parse.urlencode({'member': m})}"
+                for m in self.members[:requests]
+            ]
+        if route in PAGES:
+            return [f"{PAGES[route]}?{self.window()}"] * requests
         return [f"/api/reports/{route}?{self.window()}"] * requests
 
+    def reports(self, route: str, index: int) -> list[tuple[str, dict[str, Any]]]:
+        """The reports (name and arguments beside the settings) that request `index` of a route
+        computes: a page's are those it runs, in its sort and size."""
+        window = {"start": self.start, "end": self.end, "tz": TZ}
+        items = make_paging(SPECS["items"], sort=ITEMS_SORT, limit=ITEMS_SHOWN)
+        if route == "work page":
+            return [("work", window), ("items", {**window, "paging": items})]
+        if route == "member work page":
+            cut = {**window, "members": [self.members[index]]}
+            return [("work", cut), ("items", {**cut, "paging": items})]
+        if route == "insights page":
+            return [(name, window) for name in ("insights", "insights_projects", "insights_daily")]
+        if route == "overview":
+            start, end = dt.date.fromisoformat(self.start), dt.date.fromisoformat(self.end)
+            length = (end - start).days + 1
+            before = {
+                "start": (start - dt.timedelta(days=length)).isoformat(),
+                "end": (start - dt.timedelta(days=1)).isoformat(),
+                "tz": TZ,
+            }
+            recent = {**window, "start": (end - dt.timedelta(days=RECENT_DAYS - 1)).isoformat()}
+            return [
+                ("members", window),
+                ("reviewers", window),
+                ("throughput", window),
+                ("members", before),
+                ("reviewers", before),
+                ("members", recent),
+            ]
+        if route == "member":
+            return [("member", {**window, "member": self.members[index]})]
+        return [(route, window)]
+
     def in_process(self, store: Store, route: str, settings: Settings, index: int) -> None:
-        """The report(s) a route's request `index` computes, in-process: the work page's are
-        the work report and the first page of items the page shows (its sort and size)."""
-        names = ["work", "items"] if route == "work page" else [route]
-        member = self.members[index] if route == "member" else None
-        for name in names:
-            paging = None
-            if name == "items":
-                paging = make_paging(SPECS["items"], sort=ITEMS_SORT, limit=ITEMS_SHOWN)
-            report(
-                store, name, member=member, start=self.start, end=self.end, tz=TZ,
-                settings=settings, paging=paging,
-            )  # fmt: skip
+        """The report(s) a route's request `index` computes, in-process (`reports`)."""
+        for name, args in self.reports(route, index):
+            report(store, name, settings=settings, **args)
 
 
 @dataclass(frozen=True)
@@ -394,7 +437,8 @@ def routes_from_env() -> list[str]:
 
 
 def route_requests(route: str, requests: int) -> int:
-    """The member report gets `requests`; the heavier table reports a fifth (at least 10)."""
+    """The member report gets `requests`; the heavier table reports and pages a fifth (at
+    least 10)."""
     return requests if route == "member" else max(10, requests // 5)
 
 
@@ -413,7 +457,7 @@ def bench_http(
             server = Server(db)
             try:
                 server.wait_ready()
-                cookie = sign_in(server.port, plan) if route == "work page" else ""
+                cookie = sign_in(server.port, plan) if route in PAGES else ""
                 paths = plan.paths(route, count)
                 warm = Client(server.port, plan.token, cookie=cookie)
                 try:
@@ -438,7 +482,7 @@ def print_http(events: int, runs: list[RouteRun]) -> bool:
     for run in runs:
         base = run.baseline
         print(
-            f"{events:>12,}  {run.route + ' in-proc':<20} {base.p50_ms:>9.1f} ms {'':>12} "
+            f"{events:>12,}  {run.route + ' in-proc':<26} {base.p50_ms:>9.1f} ms {'':>12} "
             f"{'':>7}  p95 {base.p95_ms:.1f} ms, {base.throughput:.1f} req/s "
             f"({len(base.latencies)} requests)",
             flush=True,
@@ -446,7 +490,7 @@ def print_http(events: int, runs: list[RouteRun]) -> bool:
         by_concurrency = {t.label: t for t in run.timings}
         for timing in run.timings:
             line = (
-                f"{events:>12,}  {run.route + ' ' + timing.label:<20} {timing.p50_ms:>9.1f} ms "
+                f"{events:>12,}  {run.route + ' ' + timing.label:<26} {timing.p50_ms:>9.1f} ms "
                 f"{base.p50_ms:>9.1f} ms {timing.p50_ms / base.p50_ms:>6.2f}x  "
                 f"p95 {timing.p95_ms:.1f} ms, {timing.throughput:.1f} req/s"
             )
@@ -502,7 +546,7 @@ def main() -> None:
         f"labelpulse HTTP benchmark · {os.cpu_count()} cores · {requests} member reports, "
         f"{max(10, requests // 5)} of each other route"
     )
-    print(f"{'size':>12}  {'what':<20} {'p50':>12} {'in-process':>12} {'ratio':>7}")
+    print(f"{'size':>12}  {'what':<26} {'p50':>12} {'in-process':>12} {'ratio':>7}")
     met = True
     given = os.environ.get("LABELPULSE_BENCH_DB")
     for events in sizes_from_env():

@@ -1,11 +1,13 @@
 """Every report against two hand-written floors, at each size, over a month and over a year.
 
 `python -m benchmarks.reports` (also part of `make bench`). For each size (LABELPULSE_BENCH_SIZES,
-default "1000000,10000000") a DuckDB database of the cached demo NDJSON (`bench-<n>.duckdb` in
+default "1000000,10000000"; LABELPULSE_BENCH_REPORTS picks reports by name, default all) a
+DuckDB database of the cached demo NDJSON (`bench-<n>.duckdb` in
 the bench cache, imported when missing: delete it to import again), then for a 1-month (30 days)
 and a 1-year (365 days) window ending 2026-10-31 in Europe/Berlin, every report: member (the
-busiest annotator of the window), members, reviewers, insights, work, and the first page of items
-(50 rows, in the library's order; the call with `limit` needs the items paging of issue 13).
+busiest annotator of the window, its `work` section included), members, reviewers, throughput,
+insights, insights_projects, insights_daily, work, and the first page of items (50 rows, in the
+library's order), also under a member filter (the same annotator: the items they worked on).
 
 Each is `labelpulse.metrics.report(store, name, ...)` in-process, against (a) hand-written SQL
 over the raw `events` table alone and (b) hand-written SQL over the tables the library maintains
@@ -155,10 +157,23 @@ def target_ms(floor: ReportFloor, window: str) -> float:
 
 def header() -> None:
     print(
-        f"{'size':>12}  {'window':<8} {'report':<10} {'labelpulse':>11} {'floor raw':>11} "
+        f"{'size':>12}  {'window':<8} {'report':<17} {'labelpulse':>11} {'floor raw':>11} "
         f"{'ratio':>6} {'floor own':>11} {'ratio':>6}  target",
         flush=True,
     )
+
+
+def chosen_floors() -> tuple[ReportFloor, ...]:
+    """The floors LABELPULSE_BENCH_REPORTS names (comma-separated, e.g. "member,items by
+    member"), every one when it is unset or empty."""
+    names = [n.strip() for n in os.environ.get("LABELPULSE_BENCH_REPORTS", "").split(",")]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in {f.name for f in FLOORS}]
+    if unknown:
+        sys.exit(
+            f"LABELPULSE_BENCH_REPORTS: unknown {unknown}; {', '.join(f.name for f in FLOORS)}"
+        )
+    return tuple(f for f in FLOORS if not names or f.name in names)
 
 
 def bench_size(events: int, db: Path, repeat: int, budget: float) -> bool:
@@ -168,9 +183,9 @@ def bench_size(events: int, db: Path, repeat: int, budget: float) -> bool:
     con = store._con  # the store's own connection: the floors pay no connection of their own
     ok = True
     for label, q in questions(con):
-        for floor in FLOORS:
+        for floor in chosen_floors():
             found = compare(floor, store, q, repeat, budget)
-            lead = f"{events:>12,}  {label:<8} {floor.report:<10}"
+            lead = f"{events:>12,}  {label:<8} {floor.name:<17}"
             if isinstance(found, list):
                 ok = False
                 print(f"{lead} figures differ ({len(found)}):", flush=True)

@@ -15,6 +15,8 @@ member report
   2. performance score      score_sum, score_count
   3. review work totals     accepted, rejected, fixed, review_us, mean_review_us, median_review_us
   4. review work per day    day, accepted, rejected, fixed, review_us
+  5. work section           WORK_COLUMNS: the member's rows of `work_events` in W, each
+                            count a count of the rows that are their key's first in W
 members table
   0. activity per actor     actor, last_us, in_window
   1. annotations per author author, ANNOTATION_COLUMNS
@@ -50,6 +52,13 @@ ANNOTATION_COLUMNS = (
     "accepted",
     "fixed_and_accepted",
 )
+# The member report's `work` section: per kind its count (the rows whose `<key>_prev_us`, the
+# time of their key's previous row, is before the window), active time and idle time (µs).
+WORK_KINDS = (("label", "done", "labeled"), ("review", "review", "reviewed"),
+              ("edit", "edit", "edited"))  # fmt: skip
+WORK_COLUMNS = tuple(
+    column for kind, _, count in WORK_KINDS for column in (count, f"{kind}_us", f"{kind}_idle_us")
+)
 CREDIT = 0.5  # the fix-and-accept credit the benchmark's reports use (the default setting)
 US = 1_000_000
 _EPOCH = dt.date(1970, 1, 1)
@@ -61,6 +70,21 @@ class Floor(Protocol):
     def member_report(self, member: str, window: Window) -> Results: ...
 
     def members_table(self, window: Window) -> Results: ...
+
+
+def member_work_sql(window: Window, count: str, summed: str) -> str:
+    """The work section's columns (WORK_COLUMNS) in a dialect's words: `count` and `summed`
+    are its conditional count and sum, with `{cond}` and `{value}` where they go."""
+    lo = window.lo_us
+    columns = []
+    for kind, key, _ in WORK_KINDS:
+        cond = f"kind = '{kind}'"
+        columns += [
+            count.format(cond=f"{key}_prev_us < {lo}"),
+            summed.format(value="active_us", cond=cond),
+            summed.format(value="duration_us - active_us", cond=cond),
+        ]
+    return ", ".join(columns)
 
 
 def in_list(values: tuple[str, ...]) -> str:
@@ -108,7 +132,7 @@ def _annotations(row: tuple[Any, ...] | None) -> dict[str, Any]:
 
 
 def floor_member_figures(results: Results) -> dict[str, Any]:
-    totals, daily, score, reviews, reviews_daily = results
+    totals, daily, score, reviews, reviews_daily, work = results
     review = reviews[0] if reviews else (None,) * 6
     figures = {
         **{f"annotations.{k}": v for k, v in _annotations(totals[0] if totals else None).items()},
@@ -120,6 +144,13 @@ def floor_member_figures(results: Results) -> dict[str, Any]:
         "daily.submitted": {_date(r[0]): _int(r[1]) for r in daily if _int(r[1])},
         "daily.reviews_accepted": {_date(r[0]): _int(r[1]) for r in reviews_daily if _int(r[1])},
     }
+    values = dict(zip(WORK_COLUMNS, work[0] if work else (None,) * len(WORK_COLUMNS), strict=True))
+    for kind, _, count in WORK_KINDS:
+        n, spent = _int(values[count]), _seconds(values[f"{kind}_us"]) or 0.0
+        figures[f"work.{count}"] = n
+        figures[f"work.{kind}_time"] = spent
+        figures[f"work.mean_{kind}_time"] = spent / n if n else None
+        figures[f"work.{kind}_idle_time"] = _seconds(values[f"{kind}_idle_us"]) or 0.0
     return figures
 
 
@@ -135,6 +166,7 @@ def library_member_figures(report: Mapping[str, Any]) -> dict[str, Any]:
         "daily.reviews_accepted": {
             d["date"]: d["reviews_accepted"] for d in report["daily"] if d["reviews_accepted"]
         },
+        **{f"work.{k}": v for k, v in report["work"].items()},
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from benchmarks.floors import SUBMITTED, Results, Rows, in_list
+from benchmarks.floors import SUBMITTED, Results, Rows, in_list, member_work_sql
 from labelpulse.metrics import Window
 
 _DONE = f"last_action IN {in_list(SUBMITTED)}"
@@ -29,6 +29,10 @@ SCORE = """sum(multiIf(type = 'review.accepted', 1.0, type = 'review.rejected', 
                      coalesce(agreement, 0.5))), count()"""
 REVIEW_COUNTS = """countIf(type = 'review.accepted') AS a, countIf(type = 'review.rejected') AS r,
   countIf(type = 'review.fixed_and_accepted') AS f"""
+
+# The member report's work section (`member_work_sql`): a conditional count and sum.
+WORK_COUNT = "countIf({cond})"
+WORK_SUM = "sumIf({value}, {cond})"
 
 
 def _day(column: str, window: Window) -> str:
@@ -59,6 +63,10 @@ class ClickHouseFloor:
             "FROM events FINAL WHERE actor = {m:String} AND startsWith(type, 'review.') "
             f"AND time_us >= {lo} AND time_us < {hi}"
         )
+        work = (
+            f"SELECT {member_work_sql(window, WORK_COUNT, WORK_SUM)} FROM work_events FINAL "
+            f"WHERE actor = {{m:String}} AND time_us >= {lo} AND time_us < {hi}"
+        )
         return self._all(
             [
                 f"SELECT {ANNOTATIONS} {state}",
@@ -71,6 +79,7 @@ class ClickHouseFloor:
                     )""",
                 f"""SELECT {_day("time_us", window)} AS day, {REVIEW_COUNTS}, sum(duration_us)
                     {reviews} GROUP BY day""",
+                work,
             ],
             {"m": member},
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.floors import SUBMITTED, Results, in_list, offset_case
+from benchmarks.floors import SUBMITTED, Results, in_list, member_work_sql, offset_case
 from labelpulse.metrics import Window
 
 _DONE = f"last_action IN {in_list(SUBMITTED)}"
@@ -27,6 +27,10 @@ SCORE = """sum(CASE type WHEN 'review.accepted' THEN 1.0 WHEN 'review.rejected' 
 REVIEW_COUNTS = """count(*) FILTER (WHERE type = 'review.accepted'),
   count(*) FILTER (WHERE type = 'review.rejected'),
   count(*) FILTER (WHERE type = 'review.fixed_and_accepted')"""
+
+# The member report's work section (`member_work_sql`): a conditional count and sum.
+WORK_COUNT = "count(*) FILTER (WHERE {cond})"
+WORK_SUM = "sum({value}) FILTER (WHERE {cond})"
 
 
 def _day(column: str, window: Window) -> str:
@@ -50,6 +54,10 @@ class PostgresFloor:
             f"FROM events WHERE actor = %(m)s AND type LIKE 'review.%%' "
             f"AND time_us >= {lo} AND time_us < {hi}"
         )
+        work = (
+            f"SELECT {member_work_sql(window, WORK_COUNT, WORK_SUM)} FROM work_events "
+            f"WHERE actor = %(m)s AND time_us >= {lo} AND time_us < {hi}"
+        )
         return self._all(
             [
                 f"SELECT {ANNOTATIONS} {state}",
@@ -62,6 +70,7 @@ class PostgresFloor:
                     ) per (a, r, f, us)""",
                 f"""SELECT {_day("time_us", window)} AS day, {REVIEW_COUNTS}, sum(duration_us)
                     {reviews} GROUP BY 1""",
+                work,
             ],
             {"m": member},
         )

@@ -120,7 +120,8 @@ def _local_day(column: str, window: Window) -> str:
 
 
 def member(con: Any, member: str, window: Window, credit: float) -> list[Named]:
-    """The member report: the summary row, then a row per date with any figure."""
+    """The member report: the summary row, a row per date with any figure, then the `work`
+    section's row."""
     mine = _completed(window, "AND actor = $m")
     maybe_mine = "author = $m OR (actor = $m AND type LIKE 'annotation.%')"
     reviews = (
@@ -159,7 +160,11 @@ def member(con: Any, member: str, window: Window, credit: float) -> list[Named]:
                 AS reviews_fixed_and_accepted,
               sum(duration_us) / 1e6 AS review_time
             FROM ({reviews}) GROUP BY day) r ON a.day = r.day"""
-    return [named(con, summary, {"m": member}), named(con, daily, {"m": member})]
+    return [
+        named(con, summary, {"m": member}),
+        named(con, daily, {"m": member}),
+        member_work(con, member, window),
+    ]
 
 
 def members(con: Any, window: Window, credit: float) -> list[Named]:
@@ -214,8 +219,8 @@ def reviewers(con: Any, window: Window) -> list[Named]:
     return [named(con, rows), named(con, totals)]
 
 
-def insights(con: Any, window: Window) -> list[Named]:
-    """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
+def _insights_halves(window: Window) -> tuple[str, str]:
+    """Insights' labeling half and review half per (member, project), for `merged_insights`."""
     labeling = f"""SELECT actor AS member, project, count(DISTINCT task) AS items_labeled,
           sum(regions_added) AS annotations_added, sum(regions_removed) AS annotations_removed,
           sum(regions_updated) AS annotations_updated,
@@ -223,48 +228,109 @@ def insights(con: Any, window: Window) -> list[Named]:
           count(DISTINCT task) FILTER (WHERE marked_null) AS marked_null
         FROM events WHERE type IN {in_list(LABELING)} AND {within("time_us", window)}
         GROUP BY actor, project"""
+    reviews = f"""SELECT member, project, count(*) FILTER (WHERE approved) AS approved,
+          sum(rejected) AS rejected, count(*) AS reviewed,
+          count(*) FILTER (WHERE ever_approved AND NOT ever_rejected) AS first_pass
+        FROM ({_reviewed_annotations(window)}) WHERE reviewed GROUP BY member, project"""
+    return labeling, reviews
+
+
+def _reviewed_annotations(window: Window) -> str:
+    """Per (author, project, annotation) with a review action before hi: whether it was
+    reviewed and approved in W, its first review and first approval in W, its rejections in W,
+    and whether it was ever approved or rejected before hi (history before W included)."""
     reviewed = (
         f"SELECT annotation FROM events WHERE type IN {in_list(REVIEW_ACTIONS)} "
         f"AND {within('time_us', window)}"
     )
     in_w = within("e.time_us", window)
     approval = f"e.type IN {in_list(APPROVALS)}"
-    per = f"""SELECT o.author AS member, e.project, e.annotation,
+    return f"""SELECT o.author AS member, e.project, e.annotation,
           bool_or({in_w}) AS reviewed, bool_or({in_w} AND {approval}) AS approved,
+          min(e.time_us) FILTER (WHERE {in_w}) AS first_review_us,
+          min(e.time_us) FILTER (WHERE {in_w} AND {approval}) AS first_approval_us,
           count(*) FILTER (WHERE {in_w} AND e.type = 'review.rejected') AS rejected,
           bool_or({approval}) AS ever_approved, bool_or(e.type = 'review.rejected') AS ever_rejected
         FROM events e JOIN ({_owners(reviewed)}) o USING (annotation)
         WHERE e.type IN {in_list(REVIEW_ACTIONS)} AND e.time_us < {window.hi_us}
         GROUP BY o.author, e.project, e.annotation"""
-    reviews = f"""SELECT member, project, count(*) FILTER (WHERE approved) AS approved,
-          sum(rejected) AS rejected, count(*) AS reviewed,
-          count(*) FILTER (WHERE ever_approved AND NOT ever_rejected) AS first_pass
-        FROM ({per}) WHERE reviewed GROUP BY member, project"""
-    return [named(con, merged_insights(labeling, reviews))]
 
 
-def _typed(window: Window, columns: str) -> str:
+def insights(con: Any, window: Window) -> list[Named]:
+    """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
+    return [named(con, merged_insights(*_insights_halves(window)))]
+
+
+def insights_projects(con: Any, window: Window) -> list[Named]:
+    """Insights per project (its labelers added up) and the totals row, in one statement."""
+    return [named(con, merged_insights(*_insights_halves(window), keys="project"))]
+
+
+def insights_daily(con: Any, window: Window) -> list[Named]:
+    """Insights per local date of W and the totals row, in one statement: each thing counted
+    once on the date of the row that counts it (an item labeled on its first labeling row in
+    W per (labeler, project, task); an annotation reviewed, passed first time and approved on
+    its first review and first approval in W), every rejection and region change on its own."""
+    labeling = (
+        f"SELECT * FROM events WHERE type IN {in_list(LABELING)} AND {within('time_us', window)}"
+    )
+    firsts = f"""SELECT min(time_us) AS labeled_us,
+          min(time_us) FILTER (WHERE model_assisted) AS assisted_us,
+          min(time_us) FILTER (WHERE marked_null) AS nulled_us
+        FROM ({labeling}) GROUP BY actor, project, task"""
+    per = f"SELECT * FROM ({_reviewed_annotations(window)}) WHERE reviewed"
+    rejections = (
+        f"SELECT time_us FROM events WHERE type = 'review.rejected' AND {within('time_us', window)}"
+        f" AND annotation IS NOT NULL"
+    )
+
+    def day(column: str) -> str:
+        return _local_day(column, window)
+
+    parts = [
+        f"""SELECT {day("time_us")} AS day, sum(regions_added) AS annotations_added,
+              sum(regions_removed) AS annotations_removed,
+              sum(regions_updated) AS annotations_updated FROM ({labeling}) GROUP BY day""",
+        f"""SELECT {day("labeled_us")} AS day, count(*) AS items_labeled FROM ({firsts})
+            GROUP BY day""",
+        f"""SELECT {day("assisted_us")} AS day, count(*) AS model_assisted FROM ({firsts})
+            WHERE assisted_us IS NOT NULL GROUP BY day""",
+        f"""SELECT {day("nulled_us")} AS day, count(*) AS marked_null FROM ({firsts})
+            WHERE nulled_us IS NOT NULL GROUP BY day""",
+        f"""SELECT {day("first_review_us")} AS day, count(*) AS reviewed,
+              count(*) FILTER (WHERE ever_approved AND NOT ever_rejected) AS first_pass
+            FROM ({per}) GROUP BY day""",
+        f"""SELECT {day("first_approval_us")} AS day, count(*) AS approved FROM ({per})
+            WHERE first_approval_us IS NOT NULL GROUP BY day""",
+        f"SELECT {day('time_us')} AS day, count(*) AS rejected FROM ({rejections}) GROUP BY day",
+    ]
+    return [named(con, by_day_insights(parts))]
+
+
+def _typed(window: Window, columns: str, by: str = "") -> str:
     """Events in W with their work type (`kind`) and active time: the author is worked out for
-    the annotations of the `annotation.*` events that name no work type."""
+    the annotations of the `annotation.*` events that name no work type (`by`: a condition on
+    the events' actor, e.g. `= $m`, to keep one member's)."""
+    actor, outer = (f"AND actor {by}", f"AND e.actor {by}") if by else ("", "")
     untyped = (
         f"SELECT annotation FROM events WHERE {within('time_us', window)} "
-        "AND work_type IS NULL AND type LIKE 'annotation.%'"
+        f"AND work_type IS NULL AND type LIKE 'annotation.%' {actor}"
     )
     return f"""SELECT {columns}, e.duration_us - coalesce(e.idle_us, 0) AS active_us,
           coalesce(e.work_type, CASE WHEN e.type LIKE 'review.%' THEN 'review'
             WHEN e.type LIKE 'annotation.%' AND e.actor = o.author THEN 'label'
             WHEN e.type LIKE 'annotation.%' THEN 'edit' END) AS kind
         FROM events e LEFT JOIN ({_owners(untyped)}) o USING (annotation)
-        WHERE {within("e.time_us", window)}"""
+        WHERE {within("e.time_us", window)} {outer}"""
 
 
-def work(con: Any, window: Window) -> list[Named]:
-    """Work per member and the totals row (member NULL, `is_total` true), in one statement."""
-    typed = _typed(window, "e.actor, e.type, e.task, e.annotation")
+def _work_blocks(prefix: str = "") -> str:
+    """Work's figures over `_typed` rows: labeled, label_time, mean_label_time, … (`prefix`
+    before each name)."""
 
     def block(count: str, us: str, name: str) -> str:  # labeled, label_time, mean_label_time
-        return f"""{count} AS {name}ed, coalesce({us}, 0) / 1e6 AS {name}_time,
-          coalesce({us}, 0) / 1e6 / nullif({count}, 0) AS mean_{name}_time"""
+        return f"""{count} AS "{prefix}{name}ed", coalesce({us}, 0) / 1e6 AS "{prefix}{name}_time",
+          coalesce({us}, 0) / 1e6 / nullif({count}, 0) AS "{prefix}mean_{name}_time\""""
 
     label = block(
         f"count(DISTINCT task) FILTER (WHERE kind = 'label' AND type IN {in_list(COMPLETING)})",
@@ -281,14 +347,35 @@ def work(con: Any, window: Window) -> list[Named]:
         "sum(active_us) FILTER (WHERE kind = 'edit')",
         "edit",
     )
-    sql = f"""SELECT actor AS member, grouping(actor) > 0 AS is_total, {label}, {review}, {edit}
+    return f"{label}, {review}, {edit}"
+
+
+def work(con: Any, window: Window) -> list[Named]:
+    """Work per member and the totals row (member NULL, `is_total` true), in one statement."""
+    typed = _typed(window, "e.actor, e.type, e.task, e.annotation")
+    sql = f"""SELECT actor AS member, grouping(actor) > 0 AS is_total, {_work_blocks()}
         FROM ({typed}) GROUP BY GROUPING SETS ((actor), ())"""
     return [named(con, sql)]
 
 
-def items(con: Any, window: Window) -> list[Named]:
+def member_work(con: Any, member: str, window: Window) -> Named:
+    """The member report's `work` section: the member's Work figures with the idle time (lead
+    time less active time) of the same events beside each time, as `work.*` columns."""
+    typed = _typed(window, "e.type, e.task, e.annotation, e.duration_us", "= $m")
+    idle = ", ".join(
+        f"""coalesce(sum(duration_us - active_us) FILTER (WHERE kind = '{kind}'), 0) / 1e6
+          AS "work.{kind}_idle_time\""""
+        for kind in ("label", "review", "edit")
+    )
+    return named(con, f"SELECT {_work_blocks('work.')}, {idle} FROM ({typed})", {"m": member})
+
+
+def items(con: Any, window: Window, member: str | None = None) -> list[Named]:
     """The first page of items (by project name, task, project) with the totals over every item
-    and the number of items, computed before the page is cut, in one statement."""
+    and the number of items, computed before the page is cut, in one statement. With `member`,
+    the items are those the member acted on in W, each with every event on it in W."""
+    chosen = f"SELECT project, task FROM events WHERE actor = $m AND {within('time_us', window)}"
+    only = f"WHERE (project, task) IN ({chosen})" if member is not None else ""
     typed = _typed(
         window, "e.project, e.task, e.annotation, e.type, e.time_us, e.id, e.frames, e.regions"
     )
@@ -304,7 +391,7 @@ def items(con: Any, window: Window) -> list[Named]:
             coalesce(sum(active_us) FILTER (WHERE kind = 'edit'), 0) AS edit_us,
             count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
             arg_max(frames, (time_us, id)) FILTER (WHERE frames IS NOT NULL) AS frames
-          FROM typed GROUP BY project, task)
+          FROM typed {only} GROUP BY project, task)
         SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
           f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
           coalesce(c.annotations, 0) AS annotations,
@@ -317,7 +404,7 @@ def items(con: Any, window: Window) -> list[Named]:
         FROM figures f LEFT JOIN counted c USING (project, task)
         LEFT JOIN projects p ON p.id = f.project
         ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
-    return [named(con, sql)]
+    return [named(con, sql, {} if member is None else {"m": member})]
 
 
 INSIGHTS_COUNTS = (
@@ -332,13 +419,14 @@ INSIGHTS_COUNTS = (
 )
 
 
-def merged_insights(labeling: str, reviews: str) -> str:
-    """Insights' rows per (member, project) and the totals row (`is_total`), from the labeling
-    half (`labeling`: member, project and its counts) and the review half (`reviews`: member,
-    project, approved, rejected, reviewed, first_pass), as both floors compute them."""
+def merged_insights(labeling: str, reviews: str, keys: str = "member, project") -> str:
+    """Insights' rows per `keys` (member, project; or project) and the totals row
+    (`is_total`), from the labeling half (`labeling`: member, project and its counts) and the
+    review half (`reviews`: member, project, approved, rejected, reviewed, first_pass), as both
+    floors compute them (per project: its (member, project) rows added up)."""
     merged = ", ".join(f"coalesce({c}, 0) AS {c}" for c in INSIGHTS_COUNTS)
     sums = ", ".join(f"sum({c}) AS {c}" for c in INSIGHTS_COUNTS)
-    return f"""SELECT member, project, grouping(member, project) > 0 AS is_total, {sums},
+    return f"""SELECT {keys}, grouping({keys}) > 0 AS is_total, {sums},
           sum(annotations_added) - sum(annotations_removed) AS net_annotations,
           sum(first_pass) / nullif(sum(reviewed), 0) AS approval_rate
         FROM (SELECT coalesce(l.member, r.member) AS member,
@@ -346,7 +434,21 @@ def merged_insights(labeling: str, reviews: str) -> str:
                 coalesce(first_pass, 0) AS first_pass, coalesce(reviewed, 0) AS reviewed
               FROM ({labeling}) l FULL JOIN ({reviews}) r
                 ON l.member = r.member AND l.project = r.project)
-        GROUP BY GROUPING SETS ((member, project), ())"""
+        GROUP BY GROUPING SETS (({keys}), ())"""
+
+
+def by_day_insights(parts: list[str]) -> str:
+    """Insights per local date and the totals row (`is_total`), from `parts`: statements of a
+    `day` and some of the counts (and reviewed, first_pass) per day, as both floors compute
+    them; the approval rate from its parts."""
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM ({part})" for part in parts)
+    columns = (*INSIGHTS_COUNTS, "reviewed", "first_pass")
+    sums = ", ".join(f"coalesce(sum({c}), 0) AS {c}" for c in columns)
+    return f"""SELECT day, grouping(day) > 0 AS is_total, {sums},
+          coalesce(sum(annotations_added), 0) - coalesce(sum(annotations_removed), 0)
+            AS net_annotations,
+          sum(first_pass) / nullif(sum(reviewed), 0) AS approval_rate
+        FROM ({union}) GROUP BY GROUPING SETS ((day), ())"""
 
 
 def _per_day(annotations: str, reviews: str, window: Window, time: str) -> str:

@@ -88,6 +88,7 @@ class ReportFloor(ABC):
     """A report's two floors and the check of each against the library's report."""
 
     report: ClassVar[str]  # the report's name in the registry
+    label: ClassVar[str] = ""  # what the benchmark calls it, when not the report's name
     keys: ClassVar[tuple[str, ...]]  # the ids that name a row
 
     def library_args(self, q: Question) -> dict[str, Any]:
@@ -115,6 +116,11 @@ class ReportFloor(ABC):
         rows = sorted(report["rows"], key=self._order)
         return _keyed(rows, self.keys, report["totals"])
 
+    @property
+    def name(self) -> str:
+        """The floor's name in the benchmark's output (the report's, or its `label`)."""
+        return self.label or self.report
+
     def _order(self, row: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(str(row[k]) for k in self.keys)
 
@@ -127,6 +133,9 @@ class ReportFloor(ABC):
 
 
 class MemberFloor(ReportFloor):
+    """The summary, the busy days and the `work` section (the member's Work figures and idle
+    times: one more query the library runs, so each floor computes it too)."""
+
     report = "member"
     keys = ("date",)
 
@@ -143,12 +152,14 @@ class MemberFloor(ReportFloor):
         summary, daily = _dicts(results[0])[0], _dicts(results[1])
         for row in daily:
             row["date"] = (_EPOCH + dt.timedelta(days=row.pop("day"))).isoformat()
-        return {**summary, **_keyed(sorted(_busy(daily), key=self._order), self.keys, None)}
+        work = _dicts(results[2])[0]
+        days = _keyed(sorted(_busy(daily), key=self._order), self.keys, None)
+        return {**summary, **work, **days}
 
     def library_figures(self, report: Mapping[str, Any]) -> Figures:
         summary = {
             f"{block}.{k}": v
-            for block in ("annotations", "reviews")
+            for block in ("annotations", "reviews", "work")
             for k, v in report[block].items()
         }
         return {**summary, **_keyed(_busy(report["daily"]), self.keys, None)}
@@ -236,6 +247,24 @@ class WorkFloor(ReportFloor):
         return figures
 
 
+class InsightsProjectsFloor(ReportFloor):
+    """Insights per project: each project's (labeler, project) rows added up."""
+
+    report = "insights_projects"
+    keys = ("project",)
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.insights_projects(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.insights_projects(q.con, q.window)
+
+    def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
+        figures = super().raw_figures(results)
+        figures.pop("totals project", None)
+        return figures
+
+
 class ItemsFloor(ReportFloor):
     """The first page of items, in the library's order (project name, then task)."""
 
@@ -268,17 +297,27 @@ class ItemsFloor(ReportFloor):
         return {**figures, "total_rows": report["page"]["total_rows"]}
 
 
-class ThroughputFloor(ReportFloor):
-    """The overview's daily chart: the library lists only the days with work."""
+class MemberItemsFloor(ItemsFloor):
+    """The first page of items under a member filter (the window's busiest annotator): the
+    items the member acted on in W, each with everyone's events on it in W (a semi-join)."""
 
-    report = "throughput"
-    keys = ("date",)
+    label = "items by member"
+
+    def library_args(self, q: Question) -> dict[str, Any]:
+        return {"paging": Paging(limit=raw_sql.ITEMS_PAGE), "members": [q.member]}
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
-        return raw_sql.throughput(q.con, q.window)
+        return raw_sql.items(q.con, q.window, q.member)
 
     def maintained(self, q: Question) -> Any:
-        return raw_sql.throughput_maintained(q.con, q.window)
+        return work_events.member_items(q.con, q.window, q.member)
+
+
+class DailyFloor(ReportFloor):
+    """A report with a row per local date: the floors return a `day` number and the busy days
+    only; the library's rows are compared on their busy days too."""
+
+    keys = ("date",)
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = _dicts(results[0])
@@ -291,6 +330,43 @@ class ThroughputFloor(ReportFloor):
         days = _busy([r for r in rows if not r["is_total"]])
         return _keyed(sorted(days, key=self._order), self.keys, totals)
 
+    def library_figures(self, report: Mapping[str, Any]) -> Figures:
+        rows = sorted(_busy(report["rows"]), key=self._order)
+        return _keyed(rows, self.keys, report["totals"])
+
+
+class ThroughputFloor(DailyFloor):
+    """The overview's daily chart: the library lists only the days with work."""
+
+    report = "throughput"
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.throughput(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return raw_sql.throughput_maintained(q.con, q.window)
+
+
+class InsightsDailyFloor(DailyFloor):
+    """Insights by date: the library lists every date of the window once anything happened;
+    each floor counts a thing on the date of the row that counts it, and carries the approval
+    rate's parts (reviewed, first_pass), which are not figures of the report."""
+
+    report = "insights_daily"
+
+    def raw(self, q: Question) -> list[raw_sql.Named]:
+        return raw_sql.insights_daily(q.con, q.window)
+
+    def maintained(self, q: Question) -> Any:
+        return work_events.insights_daily(q.con, q.window)
+
+    def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
+        figures = super().raw_figures(results)
+        parts = [k for k in figures if k.endswith((" reviewed", " first_pass"))]
+        for key in parts:
+            del figures[key]
+        return figures
+
 
 FLOORS: tuple[ReportFloor, ...] = (
     MemberFloor(),
@@ -298,6 +374,9 @@ FLOORS: tuple[ReportFloor, ...] = (
     ReviewersFloor(),
     ThroughputFloor(),
     InsightsFloor(),
+    InsightsProjectsFloor(),
+    InsightsDailyFloor(),
     WorkFloor(),
     ItemsFloor(),
+    MemberItemsFloor(),
 )

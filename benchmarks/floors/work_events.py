@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.floors import offset_case
 from benchmarks.floors.raw import (
     ITEMS_PAGE,
     Named,
+    by_day_insights,
     merged_insights,
     named,
     within,
@@ -36,6 +38,10 @@ def _first(prev: str, window: Window) -> str:
 def _last(next_: str, window: Window) -> str:
     """The row is its key's last in the window (`next_`: the key's next row's time)."""
     return f"{next_} >= {window.hi_us}"
+
+
+def _local_day(column: str, window: Window) -> str:
+    return f"({column} + {offset_case(column, window)}) // 86400000000"
 
 
 def work(con: Any, window: Window) -> list[Named]:
@@ -100,9 +106,9 @@ def reviewers(con: Any, window: Window) -> list[Named]:
     return [named(con, rows), named(con, totals)]
 
 
-def insights(con: Any, window: Window) -> list[Named]:
-    """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
-    labeling = f"""SELECT actor AS member, project,
+def _labeling(window: Window, keys: str) -> str:
+    """Insights' labeling counts per `keys` of the labeling rows in W."""
+    return f"""SELECT {keys},
           count(*) FILTER (WHERE {_first("labeling_prev_us", window)}) AS items_labeled,
           sum(regions_added) AS annotations_added, sum(regions_removed) AS annotations_removed,
           sum(regions_updated) AS annotations_updated,
@@ -110,23 +116,47 @@ def insights(con: Any, window: Window) -> list[Named]:
           count(*) FILTER (WHERE {_first("nulled_prev_us", window)}) AS marked_null
         FROM work_events
         WHERE labeling_prev_us IS NOT NULL AND {within("time_us", window)}
-        GROUP BY actor, project"""
-    # An annotation's first review in the window (per project of the review) stands for it:
-    # reviewed, and approved first pass when its first approval came before hi and no rejection.
+        GROUP BY ALL"""
+
+
+def _reviews(window: Window, keys: str) -> str:
+    """Insights' review counts per `keys` of the review rows in W: an annotation's first
+    review in the window (per project of the review) stands for it, reviewed, and approved
+    first pass when its first approval came before hi and no rejection."""
     reviewed = _first("outcome_prev_us", window)
     first_pass = (
         f"{reviewed} AND first_approval_us < {window.hi_us} "
         f"AND (first_rejection_us IS NULL OR first_rejection_us >= {window.hi_us})"
     )
-    reviews = f"""SELECT author AS member, project,
+    return f"""SELECT {keys},
           count(*) FILTER (WHERE {_first("approval_prev_us", window)}) AS approved,
           count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
           count(*) FILTER (WHERE {reviewed}) AS reviewed,
           count(*) FILTER (WHERE {first_pass}) AS first_pass
         FROM work_events
         WHERE outcome_prev_us IS NOT NULL AND {within("time_us", window)}
-        GROUP BY author, project"""
+        GROUP BY ALL"""
+
+
+def insights(con: Any, window: Window) -> list[Named]:
+    """Insights per (member, project), and the totals row (`is_total` true), in one statement."""
+    labeling = _labeling(window, "actor AS member, project")
+    reviews = _reviews(window, "author AS member, project")
     return [named(con, merged_insights(labeling, reviews))]
+
+
+def insights_projects(con: Any, window: Window) -> list[Named]:
+    """Insights per project, and the totals row: the (member, project) rows added up."""
+    labeling = _labeling(window, "actor AS member, project")
+    reviews = _reviews(window, "author AS member, project")
+    return [named(con, merged_insights(labeling, reviews, keys="project"))]
+
+
+def insights_daily(con: Any, window: Window) -> list[Named]:
+    """Insights per local date of W and the totals row: each row of W counted on its own
+    date (a key's first row in W on the date of that row)."""
+    day = f"{_local_day('time_us', window)} AS day"
+    return [named(con, by_day_insights([_labeling(window, day), _reviews(window, day)]))]
 
 
 def items(con: Any, window: Window) -> list[Named]:
@@ -185,3 +215,40 @@ def items(con: Any, window: Window) -> list[Named]:
         CROSS JOIN totals t CROSS JOIN away a
         ORDER BY k.project_key, k.task, k.project"""
     return [named(con, sql)]
+
+
+def member_items(con: Any, window: Window, member: str) -> list[Named]:
+    """The first page of the items `member` acted on in W, with the totals over every such item,
+    in one statement: the member's own rows of W choose the items, then every row of W of those
+    items gives their figures (frames and annotations from the latest rows, as the maintained
+    next times say), the totals as window sums over the chosen items."""
+    in_w = within("time_us", window)
+    sql = f"""WITH chosen AS (SELECT DISTINCT project, task FROM work_events
+            WHERE actor = $m AND {in_w}),
+        w AS (SELECT * FROM work_events WHERE {in_w}),
+        figures AS (SELECT w.project, w.task,
+            coalesce(sum(active_us) FILTER (WHERE kind = 'label'), 0) AS label_us,
+            coalesce(sum(active_us) FILTER (WHERE kind = 'review'), 0) AS review_us,
+            coalesce(sum(active_us) FILTER (WHERE kind = 'edit'), 0) AS edit_us,
+            count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
+            any_value(frames) FILTER (WHERE {_last("frames_next_us", window)}) AS frames
+          FROM w SEMI JOIN chosen c ON c.project = w.project AND c.task = w.task
+          GROUP BY w.project, w.task),
+        counted AS (SELECT annotation_project AS project, annotation_task AS task,
+            sum(regions) AS annotations
+          FROM w SEMI JOIN chosen c
+            ON c.project = w.annotation_project AND c.task = w.annotation_task
+          WHERE {_last("regions_next_us", window)} AND alive GROUP BY 1, 2)
+        SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
+          f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
+          coalesce(c.annotations, 0) AS annotations,
+          count(*) OVER () AS total_rows,
+          sum(f.label_us) OVER () / 1e6 AS total_label_time,
+          sum(f.review_us) OVER () / 1e6 AS total_review_time,
+          sum(f.edit_us) OVER () / 1e6 AS total_edit_time,
+          sum(f.rejected) OVER () AS total_rejected,
+          sum(coalesce(c.annotations, 0)) OVER () AS total_annotations
+        FROM figures f LEFT JOIN counted c USING (project, task)
+        LEFT JOIN projects p ON p.id = f.project
+        ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
+    return [named(con, sql, {"m": member})]
