@@ -26,6 +26,20 @@ STATE_ACTIONS = (*COMPLETING, "annotation.deleted", *REVIEW_ACTIONS)
 LABELING = ("annotation.submitted", "annotation.updated")
 APPROVALS = ("review.accepted", "review.fixed_and_accepted")
 ITEMS_PAGE = 50  # the first page of the items report
+# The first page of items with the window's totals, from CTEs `figures` (per item: label_us,
+# review_us, edit_us, rejected, frames) and `counted` (per item: annotations): both floors end so.
+ITEMS_PAGE_SELECT = f"""SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
+          f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
+          coalesce(c.annotations, 0) AS annotations,
+          count(*) OVER () AS total_rows,
+          sum(f.label_us) OVER () / 1e6 AS total_label_time,
+          sum(f.review_us) OVER () / 1e6 AS total_review_time,
+          sum(f.edit_us) OVER () / 1e6 AS total_edit_time,
+          sum(f.rejected) OVER () AS total_rejected,
+          sum(coalesce(c.annotations, 0)) OVER () AS total_annotations
+        FROM figures f LEFT JOIN counted c USING (project, task)
+        LEFT JOIN projects p ON p.id = f.project
+        ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
 
 
 def named(con: Any, sql: str, params: dict[str, Any] | None = None) -> Named:
@@ -392,18 +406,7 @@ def items(con: Any, window: Window, member: str | None = None) -> list[Named]:
             count(*) FILTER (WHERE type = 'review.rejected') AS rejected,
             arg_max(frames, (time_us, id)) FILTER (WHERE frames IS NOT NULL) AS frames
           FROM typed {only} GROUP BY project, task)
-        SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
-          f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
-          coalesce(c.annotations, 0) AS annotations,
-          count(*) OVER () AS total_rows,
-          sum(f.label_us) OVER () / 1e6 AS total_label_time,
-          sum(f.review_us) OVER () / 1e6 AS total_review_time,
-          sum(f.edit_us) OVER () / 1e6 AS total_edit_time,
-          sum(f.rejected) OVER () AS total_rejected,
-          sum(coalesce(c.annotations, 0)) OVER () AS total_annotations
-        FROM figures f LEFT JOIN counted c USING (project, task)
-        LEFT JOIN projects p ON p.id = f.project
-        ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
+        {ITEMS_PAGE_SELECT}"""
     return [named(con, sql, {} if member is None else {"m": member})]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from benchmarks.floors import offset_case
 from benchmarks.floors.raw import (
     ITEMS_PAGE,
+    ITEMS_PAGE_SELECT,
     Named,
     by_day_insights,
     merged_insights,
@@ -239,16 +240,5 @@ def member_items(con: Any, window: Window, member: str) -> list[Named]:
           FROM w SEMI JOIN chosen c
             ON c.project = w.annotation_project AND c.task = w.annotation_task
           WHERE {_last("regions_next_us", window)} AND alive GROUP BY 1, 2)
-        SELECT f.project, f.task, f.label_us / 1e6 AS label_time,
-          f.review_us / 1e6 AS review_time, f.edit_us / 1e6 AS edit_time, f.rejected, f.frames,
-          coalesce(c.annotations, 0) AS annotations,
-          count(*) OVER () AS total_rows,
-          sum(f.label_us) OVER () / 1e6 AS total_label_time,
-          sum(f.review_us) OVER () / 1e6 AS total_review_time,
-          sum(f.edit_us) OVER () / 1e6 AS total_edit_time,
-          sum(f.rejected) OVER () AS total_rejected,
-          sum(coalesce(c.annotations, 0)) OVER () AS total_annotations
-        FROM figures f LEFT JOIN counted c USING (project, task)
-        LEFT JOIN projects p ON p.id = f.project
-        ORDER BY lower(coalesce(p.name, f.project)), f.task, f.project LIMIT {ITEMS_PAGE}"""
+        {ITEMS_PAGE_SELECT}"""
     return [named(con, sql, {"m": member})]
