@@ -32,20 +32,27 @@ def make_paging(
             raise UsageError(f"the {spec.name} report is not paged: it takes no sort, limit, "
                              "offset or search")  # fmt: skip
         return Paging(stream=stream)
-    key, descending = None, False
+    key: str | None = None
+    descending = False
     if sort:
-        key, _, direction = sort.partition(":")
+        key, descending = split_sort(sort)
         if key not in spec.sort_keys:
             raise _bad(
                 "sort", f"unknown sort key {key!r}: choose one of {', '.join(spec.sort_keys)}"
             )
-        if direction not in ("", ASCENDING, DESCENDING):
-            raise _bad("sort", f"sort order must be {ASCENDING} or {DESCENDING}, got {direction!r}")
-        descending = direction == DESCENDING
     for name, value in (("limit", limit), ("offset", offset)):
         if value is not None and not 0 <= value <= MOST:
             raise _bad(name, f"{name} must be from 0 to {MOST}, got {value}")
     return Paging(key, descending, limit, offset, search or None, stream)
+
+
+def split_sort(sort: str) -> tuple[str, bool]:
+    """`KEY`, `KEY:asc` or `KEY:desc` as (key, descending); a bad order is a UsageError naming
+    `sort`. The key is the caller's to check: a report's sort keys, a table's columns."""
+    key, _, direction = sort.partition(":")
+    if direction not in ("", ASCENDING, DESCENDING):
+        raise _bad("sort", f"sort order must be {ASCENDING} or {DESCENDING}, got {direction!r}")
+    return key, direction == DESCENDING
 
 
 def _bad(field: str, message: str) -> UsageError:

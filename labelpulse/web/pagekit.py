@@ -23,6 +23,7 @@ from labelpulse.config import all_timezones
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
 from labelpulse.metrics.glossary import help_for
+from labelpulse.metrics.paging import split_sort
 from labelpulse.metrics.registry import Column, ColumnKind
 from labelpulse.readable import format_value
 from labelpulse.web.query import ReportQuery
@@ -303,10 +304,7 @@ class TableState:
         for name, value in reversed(self.params):
             parts = value.split(":")
             if name == SORT_PARAM and len(parts) in (2, 3) and parts[0] == table:
-                if len(parts) == 3 and parts[2] not in ("asc", "desc"):
-                    message = f"sort: the order must be asc or desc, got {parts[2]!r}"
-                    raise UsageError(message, details=[{"field": "sort", "message": message}])
-                return parts[1], parts[-1] == "desc"
+                return split_sort(":".join(parts[1:]))
         return None
 
     def sort_href(self, table: str, key: str, descending: bool) -> str:
