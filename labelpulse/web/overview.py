@@ -111,14 +111,13 @@ def previous_window(q: ReportQuery) -> tuple[str, str] | None:
 def team_figures(members: dict[str, Any], reviewers: dict[str, Any]) -> dict[str, Any]:
     """The team's figures of a window, from the members and reviewers tables' totals."""
     t, r = members["totals"], reviewers["totals"]
-    acceptance = t["acceptance_score"]
     return {
         "submitted": t["submitted"],
         "reviews": r["total"],
         "total_time": t["total_time"],
         "active_time": t["active_time"],
-        "acceptance_score": acceptance,
-        "rejection_rate": None if acceptance is None else 1 - acceptance,
+        "acceptance_score": t["acceptance_score"],
+        "rejection_rate": _rejection(t),
         "active_members": len(members["rows"]),
     }
 
