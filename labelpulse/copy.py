@@ -21,7 +21,7 @@ from labelpulse.store.base import RECORD_TABLES, Store, ValidatedBatch
 BATCH = 250_000
 # Directory first (memberships name members), then what hangs off members.
 TABLES = ("workspaces", "projects", "members", "memberships", "accounts", "tokens", "secrets",
-          "external_ids", "disabled_members")  # fmt: skip
+          "external_ids", "disabled_members", "rates")  # fmt: skip
 # Sessions belong to the server that signed them in; a moved database signs everyone out.
 NOT_COPIED = ("sessions",)
 

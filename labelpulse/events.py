@@ -8,11 +8,19 @@ few, by the models here. Either way a broken rule becomes a `RecordError` naming
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from labelpulse.errors import RecordError
 
@@ -35,7 +43,7 @@ REVIEW_ACTIONS: tuple[str, ...] = (
 )
 WORK_TYPES: tuple[str, ...] = ("label", "review", "edit")
 ROLES: tuple[str, ...] = ("owner", "admin", "manager", "reviewer", "annotator")
-DIRECTORY_KINDS: tuple[str, ...] = ("member", "workspace", "project", "membership")
+DIRECTORY_KINDS: tuple[str, ...] = ("member", "workspace", "project", "membership", "rate")
 FUTURE_LIMIT_SECONDS = 24 * 3600
 
 FieldKind = Literal["id", "text", "timestamp", "number", "count", "boolean", "object"]
@@ -147,6 +155,21 @@ COMPLETING: frozenset[str] = frozenset(
 )
 
 
+# A calendar date as records write it (a project's deadline, a rate's first day).
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def calendar_date(text: str) -> dt.date:
+    """A YYYY-MM-DD date between 1970 and 2100, or a ValueError saying what is wrong."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a calendar date (YYYY-MM-DD)") from None
+    if not 1970 <= day.year <= 2100:
+        raise ValueError(f"{text!r} is outside 1970-2100")
+    return day
+
+
 class Member(BaseModel):
     """A person: `kind: member`."""
 
@@ -175,6 +198,18 @@ class Project(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=500)
     workspace: str | None = Field(default=None, min_length=1, max_length=200)
+    # The number of tasks the project has to do, and the date it is due (the forecast's
+    # inputs, docs/metrics-beyond.md). A record is the whole project: one without them clears
+    # them (Label Studio sync carries a stored deadline forward).
+    tasks: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    deadline: str | None = Field(default=None, pattern=DATE_PATTERN)
+
+    @field_validator("deadline")
+    @classmethod
+    def _real_deadline(cls, value: str | None) -> str | None:
+        if value is not None:
+            calendar_date(value)
+        return value
 
 
 class Membership(BaseModel):
@@ -193,12 +228,45 @@ class Membership(BaseModel):
         return self
 
 
-DirectoryRecord = Member | Workspace | Project | Membership
+class Rate(BaseModel):
+    """What a member is paid from a date on: `kind: rate` (docs/metrics-beyond.md, Pay).
+
+    A rate holds from `effective` (a date in the organisation's time zone) until the member's
+    next rate for the same project scope. `project` None is the member's rate in every
+    project that has no rate of its own. The amounts are per active hour, per accepted
+    annotation and per region added; any of them may be left out (0), not all of them.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["rate"] = "rate"
+    member: str = Field(min_length=1, max_length=200)
+    project: str | None = Field(default=None, min_length=1, max_length=200)
+    effective: str = Field(pattern=DATE_PATTERN)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    per_hour: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
+    per_accepted: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
+    per_region: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
+
+    @field_validator("effective")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        calendar_date(value)
+        return value
+
+    @model_validator(mode="after")
+    def _some_amount(self) -> Rate:
+        if self.per_hour is None and self.per_accepted is None and self.per_region is None:
+            raise ValueError("a rate needs at least one of per_hour, per_accepted, per_region")
+        return self
+
+
+DirectoryRecord = Member | Workspace | Project | Membership | Rate
 _DIRECTORY_MODELS: dict[str, type[BaseModel]] = {
     "member": Member,
     "workspace": Workspace,
     "project": Project,
     "membership": Membership,
+    "rate": Rate,
 }
 
 
@@ -221,5 +289,5 @@ def parse_directory_record(data: Any, position: int) -> DirectoryRecord | list[R
                 rule = rule.removeprefix("Value error, ")
             errors.append(RecordError(position, record_id, loc, rule))
         return errors
-    assert isinstance(record, Member | Workspace | Project | Membership)
+    assert isinstance(record, Member | Workspace | Project | Membership | Rate)
     return record

@@ -434,7 +434,7 @@ EVENT_RULES = [
     pytest.param(event(meta="x=1"), [msg("meta", "must be a JSON object")], id="meta-string"),
     pytest.param(
         event(kind="evnt"),
-        [msg("kind", "must be one of: event, member, workspace, project, membership")],
+        [msg("kind", "must be one of: event, member, workspace, project, membership, rate")],
         id="kind-invalid",
     ),
 ]
@@ -578,7 +578,9 @@ DIRECTORY_RULES = [
             msg("task", "is required", "t1"),
             msg("annotation", "is required", "t1"),
             msg("name", "is not a field of an event (unknown fields are rejected)", "t1"),
-            msg("kind", "must be one of: event, member, workspace, project, membership", "t1"),
+            msg(
+                "kind", "must be one of: event, member, workspace, project, membership, rate", "t1"
+            ),
         ],
         id="unknown-kind",
     ),

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pyarrow as pa
 
 from labelpulse.errors import InvalidRecordsError, RecordError, UsageError
-from labelpulse.events import DirectoryRecord, Member, Membership, Project, Workspace
+from labelpulse.events import DirectoryRecord, Member, Membership, Project, Rate, Workspace
 from labelpulse.store.columns import Dialect
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
     # Sign-in sessions (id: a SHA-256 of the cookie's random session id) and disabled members.
     "sessions": ("id",),
     "disabled_members": ("member",),
+    # Pay rates (directory records of kind `rate`); `project` "" is the member's rate in
+    # every project without one of its own.
+    "rates": ("member", "project", "effective"),
 }
 
 
@@ -254,8 +257,28 @@ def directory_row(record: DirectoryRecord) -> tuple[str, dict[str, Any]]:
         return "members", row
     if isinstance(record, Workspace):
         return "workspaces", {"id": record.id, "name": record.name}
+    if isinstance(record, Rate):
+        return "rates", rate_row(record)
     assert isinstance(record, Project)
-    return "projects", {"id": record.id, "name": record.name, "workspace": record.workspace}
+    row = {"id": record.id, "name": record.name, "workspace": record.workspace}
+    return "projects", row | {"tasks": record.tasks, "deadline": record.deadline}
+
+
+# The `rates` row's `project` for a rate of every project (a key column cannot be null).
+EVERY_PROJECT = ""
+
+
+def rate_row(record: Rate) -> dict[str, Any]:
+    """A rate record as its `rates` row (the columns in the table's order)."""
+    return {
+        "member": record.member,
+        "project": record.project or EVERY_PROJECT,
+        "effective": record.effective,
+        "currency": record.currency,
+        "per_hour": record.per_hour,
+        "per_accepted": record.per_accepted,
+        "per_region": record.per_region,
+    }
 
 
 def checked_rows(

@@ -27,7 +27,13 @@ SCHEMAS: dict[str, dict[str, str]] = {
     # The directory tables the reports name people and projects from.
     "members": {"id": _S, "name": _S, "email": "string", "role": _S},
     "workspaces": {"id": _S, "name": _S},
-    "projects": {"id": _S, "name": _S, "workspace": "string"},
+    "projects": {
+        "id": _S,
+        "name": _S,
+        "workspace": "string",
+        "tasks": "int64",
+        "deadline": "string",
+    },
     "memberships": {"member": _S, "target_kind": _S, "target": _S},
 }
 

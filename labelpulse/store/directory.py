@@ -34,7 +34,7 @@ class Directory:
                 )
             return cls(
                 members=rows("SELECT id, name, email, role FROM members"),
-                projects=rows("SELECT id, name, workspace FROM projects"),
+                projects=rows("SELECT id, name, workspace, tasks, deadline FROM projects"),
                 workspaces=rows("SELECT id, name FROM workspaces"),
                 memberships=memberships,
             )

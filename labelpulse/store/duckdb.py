@@ -107,6 +107,16 @@ MIGRATIONS: tuple[str, ...] = (
     f"DROP TABLE work_events; {WORK_EVENTS}",
     # `moved` (a row in another item than its annotation's): the table made again.
     f"DROP TABLE work_events; {WORK_EVENTS}",
+    # A project's task count and deadline (the forecast's), and pay rates (issue 16).
+    """
+    ALTER TABLE projects ADD COLUMN IF NOT EXISTS tasks BIGINT;
+    ALTER TABLE projects ADD COLUMN IF NOT EXISTS deadline VARCHAR;
+    CREATE TABLE IF NOT EXISTS rates (
+      member VARCHAR NOT NULL, project VARCHAR NOT NULL, effective VARCHAR NOT NULL,
+      currency VARCHAR NOT NULL, per_hour DOUBLE, per_accepted DOUBLE, per_region DOUBLE,
+      PRIMARY KEY (member, project, effective)
+    );
+    """,
 )
 
 _COLUMNS = EVENT_SCHEMA.names

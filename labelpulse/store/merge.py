@@ -44,6 +44,10 @@ MERGE_STATEMENTS: tuple[str, ...] = (
     "FROM disabled_members WHERE member = $old ON CONFLICT (member) DO NOTHING",
     "DELETE FROM disabled_members WHERE member = $old",
     "DELETE FROM sessions WHERE member = $old",
+    "INSERT INTO rates (member, project, effective, currency, per_hour, per_accepted, "
+    "per_region) SELECT $new, project, effective, currency, per_hour, per_accepted, per_region "
+    "FROM rates WHERE member = $old ON CONFLICT (member, project, effective) DO NOTHING",
+    "DELETE FROM rates WHERE member = $old",
     "UPDATE tokens SET member = $new WHERE member = $old",
     "UPDATE external_ids SET internal_id = $new WHERE kind = 'member' AND internal_id = $old",
     "UPDATE events SET actor = $new WHERE actor = $old",

@@ -56,7 +56,7 @@ MEDIA = {
 }
 # The POST route of each kind of directory record: /api/members stores members.
 DIRECTORY_ROUTES = {"members": "member", "workspaces": "workspace", "projects": "project",
-                   "memberships": "membership"}  # fmt: skip
+                   "memberships": "membership", "rates": "rate"}  # fmt: skip
 
 
 PAGING_PARAMS = ("search", "sort", "offset", "limit")

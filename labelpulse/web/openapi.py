@@ -16,7 +16,15 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from labelpulse.connectors.labelstudio import SECRET_HEADER
-from labelpulse.events import EVENT_FIELDS, FieldRule, Member, Membership, Project, Workspace
+from labelpulse.events import (
+    EVENT_FIELDS,
+    FieldRule,
+    Member,
+    Membership,
+    Project,
+    Rate,
+    Workspace,
+)
 from labelpulse.metrics import MEMBER_REPORTS
 from labelpulse.web.auth import SESSION_COOKIE
 
@@ -25,6 +33,7 @@ DIRECTORY_MODELS: dict[str, type[BaseModel]] = {
     "workspace": Workspace,
     "project": Project,
     "membership": Membership,
+    "rate": Rate,
 }
 
 

@@ -229,7 +229,13 @@ def test_import_maps_each_row(store: Store, tmp_path: Path) -> None:
         "rita@studio.test": ("rita", "Rita@Studio.test"),
     }
     assert store.get("projects") == [
-        {"id": "cvat-project-3", "name": "Street scenes", "workspace": "cvat-org-2"}
+        {
+            "id": "cvat-project-3",
+            "name": "Street scenes",
+            "workspace": "cvat-org-2",
+            "tasks": None,
+            "deadline": None,
+        }
     ]
     assert store.get("workspaces") == [{"id": "cvat-org-2", "name": "acme"}]
     assert People(store, "cvat").aliases() == {"5": "anna@studio.test", "9": "rita@studio.test"}

@@ -179,7 +179,9 @@ def test_ingest_records_stores_events_and_directory(store: Store) -> None:
     }
     assert [r["id"] for r in rows(store, "events")] == ["e1", "e2", "e3", "e4", "e5"]
     assert [r["name"] for r in rows(store, "members")] == ["Ann Annotator", "Rui Reviewer"]
-    assert rows(store, "projects") == [{"id": "p1", "name": "Street scenes", "workspace": "w1"}]
+    assert rows(store, "projects") == [
+        {"id": "p1", "name": "Street scenes", "workspace": "w1", "tasks": None, "deadline": None}
+    ]
     assert rows(store, "memberships") == [
         {"member": "ann", "target_kind": "project", "target": "p1"},
         {"member": "rev", "target_kind": "workspace", "target": "w1"},

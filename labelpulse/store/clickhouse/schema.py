@@ -35,7 +35,10 @@ WORK_EVENT_COLUMNS: dict[str, str] = {
 RECORD_COLUMNS: dict[str, dict[str, str]] = {
     "members": {"id": "String", "name": "String", "email": "Nullable(String)", "role": "String"},
     "workspaces": {"id": "String", "name": "String"},
-    "projects": {"id": "String", "name": "String", "workspace": "Nullable(String)"},
+    "projects": {
+        "id": "String", "name": "String", "workspace": "Nullable(String)",
+        "tasks": "Nullable(Int64)", "deadline": "Nullable(String)",
+    },
     "memberships": {"member": "String", "target_kind": "String", "target": "String"},
     "accounts": {"member": "String", "password_hash": "String", "updated_us": "Int64"},
     "tokens": {
@@ -51,6 +54,11 @@ RECORD_COLUMNS: dict[str, dict[str, str]] = {
         "expires_us": "Int64",
     },
     "disabled_members": {"member": "String", "disabled_us": "Int64"},
+    "rates": {
+        "member": "String", "project": "String", "effective": "String", "currency": "String",
+        "per_hour": "Nullable(Float64)", "per_accepted": "Nullable(Float64)",
+        "per_region": "Nullable(Float64)",
+    },
 }  # fmt: skip
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "events": EVENT_COLUMNS,
@@ -168,6 +176,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     REVIEWING_MIGRATION,
     # `moved` (a row in another item than its annotation's): the table made again, as above.
     REVIEWING_MIGRATION,
+    # A project's task count and deadline (the forecast's), and pay rates (issue 16).
+    (
+        "ALTER TABLE projects ADD COLUMN IF NOT EXISTS tasks Nullable(Int64) AFTER workspace",
+        "ALTER TABLE projects ADD COLUMN IF NOT EXISTS deadline Nullable(String) AFTER tasks",
+        _record_table("rates", ("member", "project", "effective")),
+    ),
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.

@@ -353,6 +353,15 @@ class ClickHouseStore(PlainImports):
         if tokens:  # keyed by their id: a new version moves them, a tombstone ends them
             moved = [{**row, "member": new} for row in tokens]
             self._write("tokens", moved if renamed else tokens, deleted=not renamed)
+        rates = self.get("rates", member=old)
+        if rates:  # the kept member's own rate for the same project and day wins
+            held = {(r["project"], r["effective"]) for r in self.get("rates", member=new)}
+            moved = [
+                {**r, "member": new} for r in rates if (r["project"], r["effective"]) not in held
+            ]
+            if moved:
+                self._write("rates", moved)
+            self._write("rates", rates, deleted=True)
         aliases = self.get("external_ids", kind="member", internal_id=old)
         if aliases:
             self._write("external_ids", [{**row, "internal_id": new} for row in aliases])

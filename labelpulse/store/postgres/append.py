@@ -55,7 +55,13 @@ import pyarrow.csv as pacsv
 
 from labelpulse.errors import InvalidRecordsError, RecordError
 from labelpulse.events import ARROW_TYPES, EVENT_SCHEMA, DirectoryRecord
-from labelpulse.store.base import AppendOutcome, count_repeat, directory_row, refuse_conflicts
+from labelpulse.store.base import (
+    RECORD_TABLES,
+    AppendOutcome,
+    count_repeat,
+    directory_row,
+    refuse_conflicts,
+)
 from labelpulse.store.columns import names
 from labelpulse.store.postgres.schema import EVENT_COLUMN_LIST, EVENT_DDL, T
 from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
@@ -562,10 +568,12 @@ def _upsert_directory(con: psycopg.Connection[Any], record: DirectoryRecord) -> 
         ).fetchall()
         return bool(inserted)
     names = list(values)
-    updated = [n for n in names if n != "id"]
+    key = RECORD_TABLES[table]
+    updated = [n for n in names if n not in key]
     sql = (
         f"INSERT INTO {table} AS t ({', '.join(names)}) "
-        f"VALUES ({', '.join(f'%({n})s' for n in names)}) ON CONFLICT (id) DO UPDATE SET "
+        f"VALUES ({', '.join(f'%({n})s' for n in names)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
         + ", ".join(f"{n} = excluded.{n}" for n in updated)
         + f" WHERE ({', '.join(f't.{n}' for n in updated)}) IS DISTINCT FROM "
         f"({', '.join(f'excluded.{n}' for n in updated)}) RETURNING 1"

@@ -93,6 +93,16 @@ MIGRATIONS: tuple[str, ...] = (
     f"DROP TABLE work_events; {_WORK_EVENTS}",
     # `moved` (a row in another item than its annotation's): the table made again.
     f"DROP TABLE work_events; {_WORK_EVENTS}",
+    # A project's task count and deadline (the forecast's), and pay rates (issue 16).
+    f"""
+    ALTER TABLE projects ADD COLUMN IF NOT EXISTS tasks BIGINT;
+    ALTER TABLE projects ADD COLUMN IF NOT EXISTS deadline {T};
+    CREATE TABLE IF NOT EXISTS rates (
+      member {T} NOT NULL, project {T} NOT NULL, effective {T} NOT NULL,
+      currency {T} NOT NULL, per_hour DOUBLE PRECISION, per_accepted DOUBLE PRECISION,
+      per_region DOUBLE PRECISION, PRIMARY KEY (member, project, effective)
+    );
+    """,
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation
