@@ -20,10 +20,10 @@ from labelpulse.access import Viewer
 from labelpulse.access.policy import visible_projects
 from labelpulse.errors import UsageError
 from labelpulse.metrics import Directory
-from labelpulse.metrics.team import TOTALS as TOTALS
-from labelpulse.metrics.team import rejection as _rejection
-from labelpulse.metrics.team import team_figures, totals
 from labelpulse.readable import format_value
+from labelpulse.team import TOTALS as TOTALS
+from labelpulse.team import rejection as _rejection
+from labelpulse.team import team_figures, totals
 from labelpulse.web.charts import throughput_chart
 from labelpulse.web.pagekit import (
     directory_of,
