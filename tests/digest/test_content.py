@@ -30,11 +30,12 @@ SPAN = "2026-02-24–2026-03-02"
 
 def figures(store: Store, member: str, week: Week) -> dict[str, Any]:
     viewer = viewer_for(Directory.load(store), member)
-    window = {"start": week.start.isoformat(), "end": week.end.isoformat(), "tz": "UTC"}
-    return team_figures(
-        report_for(store, viewer, "members", settings=SETTINGS, **window),
-        report_for(store, viewer, "reviewers", settings=SETTINGS, **window),
-    )
+    start, end = week.start.isoformat(), week.end.isoformat()
+
+    def run(name: str) -> dict[str, Any]:
+        return report_for(store, viewer, name, start=start, end=end, tz="UTC", settings=SETTINGS)
+
+    return team_figures(run("members"), run("reviewers"))
 
 
 def test_the_week_is_seven_days_and_the_previous_the_seven_before() -> None:
