@@ -84,7 +84,7 @@ def serve_command(
         jobs.append(
             label_studio_sync(label_studio_url, label_studio_token, sync_every, label_studio)
         )
-    jobs += _digest_jobs(app_state.settings)  # DIGEST
+    jobs += digest_jobs(app_state.settings)  # DIGEST
     app = create_app(app_state.store(), app_state.settings, jobs=jobs, label_studio=label_studio)
 
     Console(stderr=True).print(
@@ -121,7 +121,7 @@ def serve_command(
         _server(config, channel).run()
 
 
-def _digest_jobs(settings: Settings) -> list[Job]:
+def digest_jobs(settings: Settings) -> list[Job]:
     """DIGEST: the weekly digest's job when `digest_schedule` is set (checked now: a bad
     schedule or delivery setting stops `serve` before it starts, not on the day)."""
     if not settings.digest_schedule:
