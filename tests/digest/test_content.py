@@ -7,6 +7,7 @@ after 03-05, and before 03-03 only 03-02's work (a1, a2 submitted, a1 accepted).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -107,3 +108,27 @@ def test_a_managers_digest_holds_only_their_projects(org_store: Store) -> None:
     for words in (render.text(digest), render.html_body(digest), str(render.payload(digest))):
         assert "Anna Annotator" in words
         assert "Bianca" not in words and "ann2" not in words and "Invoices" not in words
+
+
+def test_the_flags_and_forecast_sections_read_their_reports_columns(org_store: Store) -> None:
+    """Rendering only: the flags and forecast reports come from other parts of issue 16; their
+    rows here carry just the columns the digest reads."""
+    directory = Directory.load(org_store)
+    digest = digest_for(org_store, viewer_for(directory, "own"), WEEK, SETTINGS, directory)
+    flags = [
+        {"member": "ann", "member_name": "Anna Annotator", "rule": "too_fast",
+         "reason": "3 annotations under 20% of the project's median time."},
+    ] * 12  # fmt: skip
+    at_risk = [
+        {"project": "p-cars", "project_name": "Cars", "deadline": "2026-03-20",
+         "expected_finish": "2026-04-02", "status": "at risk"},
+    ]  # fmt: skip
+    text = render.text(dataclasses.replace(digest, flags=flags, at_risk=at_risk))
+    assert text.count("- Anna Annotator: 3 annotations under 20% of the project") == 10
+    assert "- … and 2 more on the flags page." in text
+    assert "- Cars: at risk, expected to finish 2026-04-02, deadline 2026-03-20" in text
+    empty = render.text(dataclasses.replace(digest, flags=[], at_risk=[]))
+    assert "Flags\n- Nothing flagged." in empty
+    assert "Forecasts at risk\n- Every project with a deadline is on track." in empty
+    left_out = render.text(digest)
+    assert "Flags" not in left_out and "Forecasts" not in left_out
