@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from labelpulse.config import Settings
 from tests.web.conftest import org_store, org_template  # noqa: F401 (fixtures)
@@ -76,15 +77,39 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
+def authenticate(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+) -> AuthResult:
+    """The one login the authenticating server takes: digest / right password."""
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        b"digest",
+        b"right password",
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+@contextmanager
+def smtp_server(**options: Any) -> Iterator[Inbox]:
     box = Inbox(port=free_port())
-    controller = Controller(box, hostname=box.host, port=box.port)
+    controller = Controller(box, hostname=box.host, port=box.port, **options)
     controller.start()
     try:
         yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture
+def login_inbox() -> Iterator[Inbox]:
+    """An SMTP server that requires a login (over plain SMTP: these tests have no certificate)."""
+    with smtp_server(authenticator=authenticate, auth_required=True, auth_require_tls=False) as box:
+        yield box
 
 
 @dataclass
@@ -113,7 +138,11 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a client that gave up waiting (the timeout test) is no news
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     got.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/T0/B0/s3cret"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -147,3 +147,32 @@ def test_settings_that_cannot_send_are_refused(org_store: Store) -> None:
             org_store, Settings(digest_webhook_url="file:///etc/passwd", digest_webhook_as="own"),
             WEEK,
         )  # fmt: skip
+
+
+# The local server takes a login without TLS (there is no certificate here), and says so.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_a_login_is_sent_when_a_user_is_set(org_store: Store, login_inbox: Inbox) -> None:
+    right = mail_settings(login_inbox, smtp_user="digest", smtp_password="right password")
+    outcomes = send_digest(org_store, right, WEEK, only=["own"])
+    assert [o.error for o in outcomes] == [None] and len(login_inbox.mails) == 1
+    wrong = dataclasses.replace(right, smtp_password="wrong")
+    error = send_digest(org_store, wrong, WEEK, only=["own"])[0].error or ""
+    assert "refused the user name or password (535" in error
+    nobody = send_digest(org_store, mail_settings(login_inbox), WEEK, only=["own"])[0].error
+    assert nobody is not None and "refused the message (530" in nobody
+    assert "right password" not in repr(right)  # the password stays out of the settings' repr
+
+
+@pytest.mark.parametrize(
+    ("tls", "words"),
+    [
+        ("starttls", "does not offer STARTTLS: set smtp_tls to ssl or none"),
+        ("ssl", "TLS with the SMTP server 127.0.0.1:"),
+    ],
+)
+def test_tls_the_server_does_not_speak_is_a_failure_in_words(
+    org_store: Store, inbox: Inbox, tls: str, words: str
+) -> None:
+    settings = dataclasses.replace(mail_settings(inbox), smtp_tls=tls)
+    outcomes = send_digest(org_store, settings, WEEK, only=["own"], timeout=5)
+    assert words in (outcomes[0].error or "") and inbox.mails == []
