@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,16 @@ ENVIRONMENT = {
     "max_request_mb": "LABELPULSE_MAX_REQUEST_MB",
     "behind_proxy": "LABELPULSE_BEHIND_PROXY",
     "max_request_records": "LABELPULSE_MAX_REQUEST_RECORDS",
+    # DIGEST: the weekly digest's delivery and schedule (labelpulse/digest).
+    "smtp_host": "LABELPULSE_SMTP_HOST",
+    "smtp_port": "LABELPULSE_SMTP_PORT",
+    "smtp_tls": "LABELPULSE_SMTP_TLS",
+    "smtp_user": "LABELPULSE_SMTP_USER",
+    "smtp_password": "LABELPULSE_SMTP_PASSWORD",
+    "smtp_from": "LABELPULSE_SMTP_FROM",
+    "digest_webhook_url": "LABELPULSE_DIGEST_WEBHOOK_URL",
+    "digest_webhook_as": "LABELPULSE_DIGEST_WEBHOOK_AS",
+    "digest_schedule": "LABELPULSE_DIGEST_SCHEDULE",
 }
 
 
@@ -44,6 +54,20 @@ class Settings:
     # The most records one request body may hold; more get 413. Bounds what one request costs
     # to validate (and answer about), whatever its bytes: 3 MB holds a million `{}` records.
     max_request_records: int = 100_000
+    # DIGEST: the weekly digest (`labelpulse digest`, README "Weekly digest"). Email goes over
+    # SMTP when `smtp_host` is set: TLS "none", "starttls" or "ssl"; port 0 means the mode's
+    # usual one (25, 587, 465). The webhook gets one message, of `digest_webhook_as`'s scope
+    # (a member id). `digest_schedule` ("monday 08:00", org time zone) makes `serve` send it
+    # weekly; empty is off.
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_tls: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+    digest_webhook_url: str = ""
+    digest_webhook_as: str = ""
+    digest_schedule: str = ""
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -63,6 +87,16 @@ def load_settings(db: str | None = None) -> Settings:
         max_request_records=_count(
             "max_request_records", values.get("max_request_records", 100_000)
         ),
+        # DIGEST
+        smtp_host=str(values.get("smtp_host", "")).strip(),
+        smtp_port=_port(values.get("smtp_port", 0)),
+        smtp_tls=_choice("smtp_tls", values.get("smtp_tls", "starttls"), SMTP_TLS_MODES),
+        smtp_user=str(values.get("smtp_user", "")),
+        smtp_password=str(values.get("smtp_password", "")),
+        smtp_from=str(values.get("smtp_from", "")).strip(),
+        digest_webhook_url=str(values.get("digest_webhook_url", "")).strip(),
+        digest_webhook_as=str(values.get("digest_webhook_as", "")).strip(),
+        digest_schedule=str(values.get("digest_schedule", "")).strip(),
     )
     return settings
 
@@ -125,6 +159,28 @@ def _count(name: str, value: Any) -> int:
     if isinstance(value, bool | float) or number < 1:
         raise UsageError(f"{name} must be a whole number of at least 1, got {value!r}")
     return number
+
+
+# DIGEST: the SMTP connection's TLS modes.
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
+
+
+def _port(value: Any) -> int:
+    """A TCP port, or 0 for the TLS mode's usual one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool | float) or not 0 <= number <= 65535:
+        raise UsageError(f"smtp_port must be a whole number from 0 to 65535, got {value!r}")
+    return number
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise UsageError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return text
 
 
 def check_timezone(name: str) -> ZoneInfo:

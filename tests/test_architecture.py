@@ -33,6 +33,8 @@ BELOW_ENTRY_POINTS = frozenset(
         "labelpulse.access",
         "labelpulse.readable",
         "labelpulse.exports",
+        "labelpulse.digest",
+        "labelpulse.team",
     }
 )
 ALLOWED: dict[str, frozenset[str]] = {
@@ -79,6 +81,20 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     "labelpulse.copy": frozenset({"labelpulse.errors", "labelpulse.events", "labelpulse.store"}),
     "labelpulse.demo": frozenset({"labelpulse.errors", "labelpulse.events"}),
+    # DIGEST: the team's totals worded (the overview's and the digest's), and the weekly
+    # digest, which reads reports as each recipient (access) and words them.
+    "labelpulse.team": frozenset({"labelpulse.metrics", "labelpulse.readable"}),
+    "labelpulse.digest": frozenset(
+        {
+            "labelpulse.errors",
+            "labelpulse.config",
+            "labelpulse.store",
+            "labelpulse.metrics",
+            "labelpulse.access",
+            "labelpulse.readable",
+            "labelpulse.team",
+        }
+    ),
     # The entry points sit on top and may use anything below them; web and cli not each other,
     # except that `labelpulse serve` starts the web app.
     "labelpulse.web": BELOW_ENTRY_POINTS,

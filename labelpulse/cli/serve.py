@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import uvicorn
 
     from labelpulse.cli.channel import Channel
+    from labelpulse.config import Settings
+    from labelpulse.web.background import Job
 
 
 def serve_command(
@@ -82,6 +84,7 @@ def serve_command(
         jobs.append(
             label_studio_sync(label_studio_url, label_studio_token, sync_every, label_studio)
         )
+    jobs += digest_jobs(app_state.settings)  # DIGEST
     app = create_app(app_state.store(), app_state.settings, jobs=jobs, label_studio=label_studio)
 
     Console(stderr=True).print(
@@ -116,6 +119,23 @@ def serve_command(
                 highlight=False,
             )
         _server(config, channel).run()
+
+
+def digest_jobs(settings: Settings) -> list[Job]:
+    """DIGEST: the weekly digest's job when `digest_schedule` is set (checked now: a bad
+    schedule or delivery setting stops `serve` before it starts, not on the day)."""
+    if not settings.digest_schedule:
+        return []
+    from labelpulse.digest.deliver import check_delivery
+    from labelpulse.digest.schedule import EVERY, FIRST, parse_schedule, scheduled_digest
+    from labelpulse.web.background import Job
+
+    check_delivery(settings)
+    if not settings.smtp_host and not settings.digest_webhook_url:
+        raise UsageError("digest_schedule is set but neither smtp_host nor digest_webhook_url")
+    words = parse_schedule(settings.digest_schedule, settings.timezone).words
+    Console(stderr=True).print(f"Sending the weekly digest {words}.", highlight=False)
+    return [Job("weekly digest", EVERY, scheduled_digest(settings), first=FIRST)]
 
 
 def log_to_stderr() -> None:
