@@ -4,7 +4,9 @@ Six rules (docs/metrics-beyond-FLAGS.md), each with its default below:
 
 - `too_fast`: annotations completed in the window whose lead time (metrics.md's time per
   annotation) is under `flag_fast_fraction` (a setting, default 0.2) of their project's median
-  over the window, in projects with at least `FAST_MIN_ANNOTATIONS` submitted annotations in it;
+  over the window, in projects with at least `FAST_MIN_ANNOTATIONS` submitted annotations in it
+  (the `flagged_annotations` report); a member is flagged with at least `FAST_MEMBER_MIN` of
+  them making `FAST_MEMBER_SHARE` of their submitted annotations;
 - `rejection_rate`, `fix_rate`: a member's share of reviewed annotations (by state) rejected, or
   fixed and accepted, at least `RATE_FACTOR` times the team's and `RATE_MIN_POINTS` above it,
   with at least `RATE_MIN_REVIEWED` reviewed annotations;
@@ -48,6 +50,10 @@ from labelpulse.readable import format_value
 
 # too_fast: a project's median means something from this many submitted annotations in W.
 FAST_MIN_ANNOTATIONS = 20
+# too_fast, per member: at least 2 such annotations and 5% of the member's submitted ones (one
+# quick annotation among hundreds is not a habit; the per-annotation report lists it anyway).
+FAST_MEMBER_MIN = 2
+FAST_MEMBER_SHARE = 0.05
 # rejection_rate, fix_rate: "far above" the team's: at least twice it and 10 points above it,
 # over at least 10 reviewed annotations (the overview's "needs attention" minimum).
 RATE_FACTOR = 2.0
@@ -331,6 +337,8 @@ def flags_table(q: ReportInput) -> dict[str, Any]:
     for member, count in fast_counts.items():
         mine = [r for r in fast if r["member"] == member]
         submitted = int(by_author[member]["submitted"]) if member in by_author else count
+        if count < FAST_MEMBER_MIN or count < FAST_MEMBER_SHARE * submitted:
+            continue
         fraction = q.settings.flag_fast_fraction
         fastest = min(mine, key=lambda r: r["ratio"])
         reason = (

@@ -18,6 +18,8 @@ from labelpulse.access import Viewer
 from labelpulse.metrics.flags import (
     DROP_MIN_SUBMITTED,
     DROP_SHARE,
+    FAST_MEMBER_MIN,
+    FAST_MEMBER_SHARE,
     FAST_MIN_ANNOTATIONS,
     RATE_FACTOR,
     RATE_MIN_POINTS,
@@ -80,7 +82,8 @@ def rule_words(fast_fraction: float) -> list[tuple[str, str]]:
             "Too fast",
             f"an annotation completed in under {_pct(fast_fraction)} of its project's median "
             f"time per annotation over the window (projects with {FAST_MIN_ANNOTATIONS}+ "
-            "submitted annotations).",
+            f"submitted annotations); a member, with {FAST_MEMBER_MIN}+ of them making "
+            f"{_pct(FAST_MEMBER_SHARE)}+ of their submitted annotations.",
         ),
         (
             "Rejection rate / Fix rate",

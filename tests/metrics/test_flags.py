@@ -20,7 +20,7 @@ def _submitted(who: str, name: str, when: str, seconds: float, **fields: Any) ->
     return ev("submitted", when, who, name, duration=seconds, **fields)
 
 
-def _too_fast_org(store: Store) -> None:
+def _too_fast_org(store: Store, fast: int = 2) -> None:
     # p1: ann submits 10 annotations of 100 s, bob 8 of 120 s and 2 of 10 s: 20 annotations,
     # sorted 10, 10, 100 x 10, 120 x 8: the 10th and 11th are 100 and 100, median 100 s.
     # p2: 5 annotations (1 s, 50 s x 4): under 20, so no median is judged there.
@@ -31,8 +31,8 @@ def _too_fast_org(store: Store) -> None:
         project("p2", "Dogs"),
     ]
     records += [_submitted("ann", f"a{i}", f"03-02 10:{i:02d}", 100) for i in range(10)]
-    records += [_submitted("bob", f"b{i}", f"03-03 10:{i:02d}", 120) for i in range(8)]
-    records += [_submitted("bob", f"f{i}", f"03-04 10:{i:02d}", 10) for i in range(2)]
+    records += [_submitted("bob", f"b{i}", f"03-03 10:{i:02d}", 120) for i in range(10 - fast)]
+    records += [_submitted("bob", f"f{i}", f"03-04 10:{i:02d}", 10) for i in range(fast)]
     records += [_submitted("ann", "q0", "03-05 10:00", 1, project="p2")]
     records += [_submitted("bob", f"q{i}", "03-05 11:00", 50, project="p2") for i in range(1, 5)]
     load(store, *records)
@@ -68,6 +68,14 @@ def test_too_fast_annotations_against_their_projects_median(store: Store) -> Non
     )
     assert bob["too_fast"]["reason"].startswith("2 of 14 submitted annotations took under 20")
     assert _flags(flags, "ann") == {}
+
+
+def test_one_quick_annotation_is_listed_but_flags_no_member(store: Store) -> None:
+    # bob: 9 of 120 s and 1 of 10 s in p1: sorted 10, 100 x 10, 120 x 9, median still 100 s.
+    _too_fast_org(store, fast=1)
+    assert [r["annotation"] for r in run(store, "flagged_annotations")["rows"]] == ["f0"]
+    # 1 too-fast annotation: under FAST_MEMBER_MIN (2), so bob has no too_fast flag.
+    assert _flags(run(store, "flags"), "bob") == {}
 
 
 def test_the_fast_fraction_is_a_setting(store: Store) -> None:
