@@ -30,7 +30,6 @@ their project's median), `review_actions` (scores, both windows at once) and `wo
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -151,16 +150,22 @@ def _fast(con: Any, p: Params, scope: Scope) -> ir.Table:
     mine = in_scope(s, scope, p, member_column="author")
     joined = mine.join(medians, "project")
     joined = joined.filter(joined.lead_us < joined.median_us * p.real("fast"))
-    return joined.select(
-        "project",
-        "task",
-        "annotation",
-        "author",
-        "completed_us",
-        "lead_us",
-        "median_us",
-        "project_annotations",
+    return joined.mutate(ratio=joined.lead_us.cast("float64") / joined.median_us)
+
+
+def _fast_annotations(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Each too-fast annotation, fastest against its project's median first (then by ids)."""
+    fast = _fast(con, p, scope)
+    columns = ("project", "task", "annotation", "author", "completed_us", "lead_us", "median_us")
+    return fast.select(*columns, "project_annotations", "ratio").order_by(
+        "ratio", "project", "annotation"
     )
+
+
+def _fast_authors(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """Per author: how many too-fast annotations, and the lowest share of a median among them."""
+    fast = _fast(con, p, scope)
+    return fast.group_by("author").aggregate(count=fast.count(), fastest=fast.ratio.min())
 
 
 # -- the reports ---------------------------------------------------------------------------------
@@ -175,25 +180,34 @@ def _values(q: ReportInput, previous: Window | None) -> dict[str, Any]:
 
 
 def _fast_rows(q: ReportInput, values: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = run(q.store, ("flags", "fast", q.scope.shape), lambda c, p: _fast(c, p, q.scope), values)
+    rows = run(
+        q.store,
+        ("flags", "fast", q.scope.shape),
+        lambda c, p: _fast_annotations(c, p, q.scope),
+        values,
+    )
+    projects: dict[str, dict[str, Any]] = {}
+    members: dict[str, dict[str, Any]] = {}
     out = []
     for row in rows:
-        median = float(row["median_us"]) / US
-        time = seconds(row["lead_us"]) or 0.0
+        project, author = row["project"], row["author"]
+        if project not in projects:
+            projects[project] = q.directory.project_columns(project)
+        if author not in members:
+            members[author] = q.directory.member_columns(author)
         out.append(
             {
-                **q.directory.project_columns(row["project"]),
+                **projects[project],
                 "task": row["task"],
                 "annotation": row["annotation"],
-                **q.directory.member_columns(row["author"]),
+                **members[author],
                 "completed_at": iso_time(row["completed_us"]),
-                "time": time,
-                "project_median": median,
-                "ratio": time / median if median else None,
+                "time": row["lead_us"] / US,
+                "project_median": float(row["median_us"]) / US,
+                "ratio": float(row["ratio"]),
                 "project_annotations": int(row["project_annotations"]),
             }
         )
-    out.sort(key=lambda r: (r["ratio"], str(r["project_name"]), r["annotation"]))
     return out
 
 
@@ -321,7 +335,12 @@ def flags_table(q: ReportInput) -> dict[str, Any]:
         lambda c, p: _reviewers_work(c, p, q.scope, per_actor=True),
         values,
     )
-    fast = _fast_rows(q, values)
+    fast = run(
+        q.store,
+        ("flags", "fast authors", shape),
+        lambda c, p: _fast_authors(c, p, q.scope),
+        values,
+    )
     wanted = None if q.scope.members is None else set(q.scope.members)
 
     def shown(member: str | None) -> bool:
@@ -333,18 +352,15 @@ def flags_table(q: ReportInput) -> dict[str, Any]:
     if previous is not None:
         span = f"{previous.start.isoformat()}–{previous.end.isoformat()}"
     out: list[dict[str, Any]] = []
-    fast_counts = Counter(str(r["member"]) for r in fast)
-    for member, count in fast_counts.items():
-        mine = [r for r in fast if r["member"] == member]
+    fraction = q.settings.flag_fast_fraction
+    for found in fast:
+        member, count = str(found["author"]), int(found["count"])
         submitted = int(by_author[member]["submitted"]) if member in by_author else count
         if count < FAST_MEMBER_MIN or count < FAST_MEMBER_SHARE * submitted:
             continue
-        fraction = q.settings.flag_fast_fraction
-        fastest = min(mine, key=lambda r: r["ratio"])
         reason = (
             f"{count:,} of {submitted:,} submitted annotations took under {_pct(fraction)} of "
-            f"their project's median time (fastest {_secs(fastest['time'])} vs a median of "
-            f"{_secs(fastest['project_median'])})"
+            f"their project's median time (the fastest at {_pct(float(found['fastest']))} of it)"
         )
         columns = q.directory.member_columns(member)
         out.append(_flag(columns, "too_fast", reason, count, fraction, submitted))

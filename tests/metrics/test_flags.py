@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from labelpulse.config import Settings
+from labelpulse.ingest import ingest_records
 from labelpulse.metrics import report
-from labelpulse.store import Store
+from labelpulse.store import Store, connect
 from tests.metrics.org import ev, load, member, project, row_of, run
 
 
@@ -200,3 +205,61 @@ def test_a_rubber_stamping_reviewer(store: Store) -> None:
     assert rex["rubber_stamp"]["basis"] == 20
     assert rex["rubber_stamp"]["reason"].startswith("Accepted 20 of 20 review actions (100%)")
     assert _flags(flags, "slow") == {} and _flags(flags, "few") == {}
+
+
+# ---- arrival order and duplicates never change a flag ------------------------------------------
+
+
+def _flagged_org() -> list[dict[str, Any]]:
+    """Every rule fires at least once: too fast (bob), rejection rate (cy), rubber stamp (rev),
+    a throughput drop (ann: 20 in February, 10 in March)."""
+    records: list[dict[str, Any]] = [member("rev", "Rex", "reviewer")]
+    for i in range(20):
+        records.append(_submitted("ann", f"old{i}", f"02-10 10:{i:02d}", 100))
+    for i in range(10):
+        records.append(_submitted("ann", f"a{i}", f"03-02 10:{i:02d}", 100))
+        records.append(ev("accepted", f"03-05 10:{i:02d}", "rev", f"a{i}", duration=3))
+        bob_time = 10 if i < 2 else 120
+        records.append(_submitted("bob", f"b{i}", f"03-03 10:{i:02d}", bob_time))
+        records.append(ev("accepted", f"03-05 11:{i:02d}", "rev", f"b{i}", duration=3))
+        records.append(_submitted("cy", f"c{i}", f"03-04 10:{i:02d}", 100))
+        records.append(ev("rejected" if i < 6 else "accepted", f"03-06 10:{i:02d}", "lee", f"c{i}"))
+    return [{"id": f"e{n:03d}", **r} if "kind" not in r else r for n, r in enumerate(records)]
+
+
+def _both(store: Store) -> tuple[Any, Any]:
+    return run(store, "flags")["rows"], run(store, "flagged_annotations")["rows"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.randoms(use_true_random=False),
+    repeats=st.lists(st.integers(0, 200), max_size=20),
+    cuts=st.lists(st.integers(1, 200), max_size=4),
+)
+def test_arrival_order_and_duplicates_change_no_flag(
+    order: Any, repeats: list[int], cuts: list[int]
+) -> None:
+    records = _flagged_org()
+    with tempfile.TemporaryDirectory() as folder:
+        reference = connect(str(Path(folder) / "reference.duckdb"))
+        ingest_records(reference, records)
+        expected = _both(reference)
+        reference.close()
+        rules = {(row["member"], row["rule"]) for row in expected[0]}
+        assert rules == {
+            ("ann", "throughput_drop"),
+            ("bob", "too_fast"),
+            ("cy", "rejection_rate"),
+            ("rev", "rubber_stamp"),
+        }
+        shuffled = records + [records[i % len(records)] for i in repeats]
+        order.shuffle(shuffled)
+        other = connect(str(Path(folder) / "other.duckdb"))
+        start = 0
+        for cut in [*sorted(set(cuts)), len(shuffled)]:
+            if cut > start:
+                ingest_records(other, shuffled[start:cut])
+                start = cut
+        assert _both(other) == expected
+        other.close()
