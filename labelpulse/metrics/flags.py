@@ -39,7 +39,6 @@ from labelpulse.metrics.performance import (
     SCORE_UNIT,
     SUBMITTED_STATES,
     _reviewers_work,
-    iso_time,
     seconds,
 )
 from labelpulse.metrics.query import Params, run
@@ -154,12 +153,21 @@ def _fast(con: Any, p: Params, scope: Scope) -> ir.Table:
 
 
 def _fast_annotations(con: Any, p: Params, scope: Scope) -> ir.Table:
-    """Each too-fast annotation, fastest against its project's median first (then by ids)."""
+    """Each too-fast annotation, fastest against its project's median first (then by ids), in
+    the report's columns but names and `completed_at` (seconds from exact microseconds, as the
+    other reports divide them)."""
     fast = _fast(con, p, scope)
-    columns = ("project", "task", "annotation", "author", "completed_us", "lead_us", "median_us")
-    return fast.select(*columns, "project_annotations", "ratio").order_by(
-        "ratio", "project", "annotation"
-    )
+    return fast.select(
+        "project",
+        "task",
+        "annotation",
+        "author",
+        "completed_us",
+        time=fast.lead_us.cast("float64") / US,
+        project_median=fast.median_us.cast("float64") / US,
+        ratio=fast.ratio,
+        project_annotations=fast.project_annotations,
+    ).order_by("ratio", "project", "annotation")
 
 
 def _fast_authors(con: Any, p: Params, scope: Scope) -> ir.Table:
@@ -179,6 +187,16 @@ def _values(q: ReportInput, previous: Window | None) -> dict[str, Any]:
     }
 
 
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _iso(us: int) -> str:
+    """`performance.iso_time` of a time that is there, without a time zone lookup per row (a
+    year's too-fast annotations are many rows)."""
+    moment = _EPOCH + dt.timedelta(microseconds=us)
+    return moment.isoformat(timespec="microseconds" if us % US else "seconds") + "Z"
+
+
 def _fast_rows(q: ReportInput, values: dict[str, Any]) -> list[dict[str, Any]]:
     rows = run(
         q.store,
@@ -186,26 +204,28 @@ def _fast_rows(q: ReportInput, values: dict[str, Any]) -> list[dict[str, Any]]:
         lambda c, p: _fast_annotations(c, p, q.scope),
         values,
     )
-    projects: dict[str, dict[str, Any]] = {}
-    members: dict[str, dict[str, Any]] = {}
+    projects: dict[str, str | None] = {}
+    members: dict[str, str | None] = {}
     out = []
     for row in rows:
         project, author = row["project"], row["author"]
         if project not in projects:
-            projects[project] = q.directory.project_columns(project)
+            projects[project] = q.directory.project_name(project)
         if author not in members:
-            members[author] = q.directory.member_columns(author)
+            members[author] = q.directory.member_name(author)
         out.append(
             {
-                **projects[project],
+                "project": project,
+                "project_name": projects[project],
                 "task": row["task"],
                 "annotation": row["annotation"],
-                **members[author],
-                "completed_at": iso_time(row["completed_us"]),
-                "time": row["lead_us"] / US,
-                "project_median": float(row["median_us"]) / US,
-                "ratio": float(row["ratio"]),
-                "project_annotations": int(row["project_annotations"]),
+                "member": author,
+                "member_name": members[author],
+                "completed_at": _iso(row["completed_us"]),
+                "time": row["time"],
+                "project_median": row["project_median"],
+                "ratio": row["ratio"],
+                "project_annotations": row["project_annotations"],
             }
         )
     return out
