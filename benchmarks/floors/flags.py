@@ -34,7 +34,7 @@ def _bounds(window: Window) -> tuple[int, int, int]:
 
 def _raw_sources(window: Window, credit: float) -> dict[str, str]:
     """The state rows completed in [prev_lo, hi) and the review actions in it, from events."""
-    prev_lo, lo, hi = _bounds(window)
+    prev_lo, _, hi = _bounds(window)
     span = f"BETWEEN {prev_lo} AND {hi - 1}"
     candidates = (
         f"SELECT annotation FROM events WHERE type IN {in_list(raw_sql.COMPLETING)} "
@@ -109,7 +109,9 @@ def _flags_sql(window: Window, credit: float, sources: dict[str, str]) -> str:
         rates += f"""
         UNION ALL SELECT author, '{rule}', {mine}, {team}, {reviewed} FROM a, team
           WHERE {reviewed} >= {rules.RATE_MIN_REVIEWED} AND {team_reviewed} > 0
-            AND {mine} >= {rules.RATE_FACTOR} * {team} AND {mine} - {team} >= {rules.RATE_MIN_POINTS}"""
+            AND {mine} >= {rules.RATE_FACTOR} * {team}
+            AND {mine} - {team} >= {rules.RATE_MIN_POINTS}"""
+    fast = _fast_sql(window, sources["states"])
     return f"""WITH a AS (SELECT author,
             count(*) FILTER (WHERE {now} AND {DONE}) AS submitted,
             count(*) FILTER (WHERE NOT ({now}) AND {DONE}) AS submitted_before,
@@ -124,8 +126,7 @@ def _flags_sql(window: Window, credit: float, sources: dict[str, str]) -> str:
             sum({credit_of}) FILTER (WHERE time_us < {lo}) AS s_before,
             count(*) FILTER (WHERE time_us < {lo}) AS c_before
           FROM ({sources["actions"]}) WHERE author IS NOT NULL GROUP BY author),
-        fast AS (SELECT member AS author, count(*) AS c FROM ({_fast_sql(window, sources["states"])})
-          GROUP BY member),
+        fast AS (SELECT member AS author, count(*) AS c FROM ({fast}) GROUP BY member),
         rv AS (SELECT actor, sum(a) AS accepted, sum(n) AS total,
             quantile_cont(us, 0.5) / 1e6 AS median FROM ({sources["reviews"]}) GROUP BY actor)
         SELECT f.author AS member, 'too_fast' AS rule, f.c::DOUBLE AS value,
