@@ -396,9 +396,9 @@ def flags_table(q: ReportInput) -> dict[str, Any]:
                 out.extend(_drop_flags(columns, by_author.get(member), scores.get(member), span))
     for row in reviewers:
         if shown(row["actor"]):
-            found = _stamp_flag(q.directory.member_columns(row["actor"]), row)
-            if found is not None:
-                out.append(found)
+            stamp = _stamp_flag(q.directory.member_columns(row["actor"]), row)
+            if stamp is not None:
+                out.append(stamp)
     out.sort(key=lambda r: (str(r["member_name"]).lower(), r["member"], RULES.index(r["rule"])))
     return {
         "window": q.window.as_dict(),
