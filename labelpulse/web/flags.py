@@ -58,7 +58,7 @@ ANNOTATION_COLUMNS = SPECS["flagged_annotations"].pick(
     "project_median", "ratio",
 )  # fmt: skip
 # The page shows at most this many too-fast annotations, fastest first; the exports hold all.
-ANNOTATIONS_SHOWN = 100
+ANNOTATIONS_SHOWN = 50
 
 # Each rule in words, as the page's legend says it (its defaults from metrics/flags.py).
 RULE_LABELS = {
