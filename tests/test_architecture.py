@@ -78,7 +78,10 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "labelpulse.copy": frozenset({"labelpulse.errors", "labelpulse.events", "labelpulse.store"}),
-    "labelpulse.demo": frozenset({"labelpulse.errors", "labelpulse.events"}),
+    "labelpulse.demo": frozenset(
+        {"labelpulse.errors", "labelpulse.events", "labelpulse.demo_flags"}  # FLAGS (issue 16)
+    ),
+    "labelpulse.demo_flags": frozenset(),  # FLAGS (issue 16): the demo's flagged work
     # The entry points sit on top and may use anything below them; web and cli not each other,
     # except that `labelpulse serve` starts the web app.
     "labelpulse.web": BELOW_ENTRY_POINTS,

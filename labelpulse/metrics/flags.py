@@ -38,13 +38,12 @@ import ibis.expr.types as ir
 from labelpulse.metrics.performance import (
     SCORE_UNIT,
     SUBMITTED_STATES,
-    _reviewers_work,
+    reviewers_per_actor,
     seconds,
 )
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import ReportInput
 from labelpulse.metrics.scope import US, Scope, Window, in_scope, in_window, make_window
-from labelpulse.readable import format_value
 
 # too_fast: a project's median means something from this many submitted annotations in W.
 FAST_MIN_ANNOTATIONS = 20
@@ -242,12 +241,14 @@ def flagged_annotations(q: ReportInput) -> dict[str, Any]:
     }
 
 
-def _pct(value: float | None) -> str:
-    return format_value("score", value, "UTC")
+def _pct(value: float) -> str:
+    """A share as the pages show a score: 0.6 as "60%"."""
+    return f"{value:.0%}"
 
 
-def _secs(value: float | None) -> str:
-    return format_value("duration", value, "UTC")
+def _secs(value: float) -> str:
+    """Seconds under a minute as the pages show a duration: "3 s", "6.7 s"."""
+    return f"{value:.1f} s" if value % 1 else f"{int(value)} s"
 
 
 def _flag(
@@ -352,7 +353,7 @@ def flags_table(q: ReportInput) -> dict[str, Any]:
     reviewers = run(
         q.store,
         ("flags", "reviewers", shape),
-        lambda c, p: _reviewers_work(c, p, q.scope, per_actor=True),
+        lambda c, p: reviewers_per_actor(c, p, q.scope),
         values,
     )
     fast = run(

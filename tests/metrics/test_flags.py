@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labelpulse.config import Settings
+from labelpulse.exports.tabular import COLUMNS
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
@@ -72,6 +73,9 @@ def test_too_fast_annotations_against_their_projects_median(store: Store) -> Non
         14,
     )
     assert bob["too_fast"]["reason"].startswith("2 of 14 submitted annotations took under 20")
+    # The exports' declared columns are a row's keys (tests/test_exports.py skips these two).
+    assert list(flags["rows"][0]) == list(COLUMNS["flags"])
+    assert list(fast["rows"][0]) == list(COLUMNS["flagged_annotations"])
     assert _flags(flags, "ann") == {}
 
 
