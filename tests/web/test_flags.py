@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typer.testing import CliRunner
 from labelpulse.cli import app as cli
 from labelpulse.ingest import ingest_records
 from labelpulse.store import Store
+from tests.web.test_access_matrix import xlsx_text
 from tests.web.test_pages import api, get_page
 
 SignedIn = Callable[[str], TestClient]
@@ -105,6 +107,16 @@ def test_flags_are_cut_by_role(
     rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert {(r["member"], r["rule"]) for r in rows} == expected
     assert {"member", "member_name", "rule", "reason", "value", "baseline", "basis"} <= set(rows[0])
+
+
+def test_the_excel_and_json_downloads(april: Store, signed_in: SignedIn) -> None:
+    client = signed_in("manager")
+    response = client.get("/api/reports/flags", params={**APRIL, "format": "xlsx"})
+    assert response.status_code == 200
+    text = xlsx_text(response.content)
+    assert "rubber_stamp" in text and "too_fast" in text and "Bianca Books" not in text
+    response = client.get("/api/reports/flagged_annotations", params={**APRIL, "format": "json"})
+    assert {row["member"] for row in json.loads(response.content)["rows"]} == {"ann"}
 
 
 def test_the_reasons_say_the_figures(april: Store, signed_in: SignedIn) -> None:
