@@ -4,7 +4,7 @@ Each comes from, first to last: the command line (`--db`), the environment (`LAB
 `LABELPULSE_TZ`, `LABELPULSE_FIX_ACCEPT_CREDIT`, `LABELPULSE_MAX_REQUEST_MB`,
 `LABELPULSE_MAX_REQUEST_RECORDS`, `LABELPULSE_BEHIND_PROXY`), a TOML file (`LABELPULSE_CONFIG`,
 else `./labelpulse.toml` when present, with the keys `db`, `timezone`, `fix_accept_credit`,
-`max_request_mb`, `max_request_records`, `behind_proxy`), the defaults below.
+`max_request_mb`, `max_request_records`, `behind_proxy`, `flag_fast_fraction`), the defaults below.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ ENVIRONMENT = {
     "digest_webhook_url": "LABELPULSE_DIGEST_WEBHOOK_URL",
     "digest_webhook_as": "LABELPULSE_DIGEST_WEBHOOK_AS",
     "digest_schedule": "LABELPULSE_DIGEST_SCHEDULE",
+    # FLAGS (issue 16): quality flags.
+    "flag_fast_fraction": "LABELPULSE_FLAG_FAST_FRACTION",
 }
 
 
@@ -68,6 +70,9 @@ class Settings:
     digest_webhook_url: str = ""
     digest_webhook_as: str = ""
     digest_schedule: str = ""
+    # FLAGS (issue 16): an annotation is "too fast" under this share of its project's median
+    # time per annotation over the window (`labelpulse.metrics.flags`).
+    flag_fast_fraction: float = 0.2
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -97,6 +102,8 @@ def load_settings(db: str | None = None) -> Settings:
         digest_webhook_url=str(values.get("digest_webhook_url", "")).strip(),
         digest_webhook_as=str(values.get("digest_webhook_as", "")).strip(),
         digest_schedule=str(values.get("digest_schedule", "")).strip(),
+        # FLAGS (issue 16)
+        flag_fast_fraction=_fraction("flag_fast_fraction", values.get("flag_fast_fraction", 0.2)),
     )
     return settings
 
@@ -257,3 +264,15 @@ def _zones_by_folded_name() -> dict[str, str]:
 def all_timezones() -> tuple[str, ...]:
     """Every IANA zone name, sorted (the time-zone field's list)."""
     return tuple(sorted(available_timezones() | {"UTC"}))
+
+
+# FLAGS (issue 16)
+def _fraction(name: str, value: Any) -> float:
+    """A share above 0 and at most 1 (`flag_fast_fraction`)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if isinstance(value, bool) or not 0.0 < number <= 1.0:
+        raise UsageError(f"{name} must be a number above 0 and at most 1, got {value!r}")
+    return number

@@ -26,6 +26,8 @@ from statistics import NormalDist
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from labelpulse import demo_flags  # FLAGS (issue 16): a rubber stamp and a rushing annotator
+
 __all__ = ["generate", "write_ndjson"]
 
 # One sign-in per role, for `make run` and the browser tests; a demo, never a real password.
@@ -113,6 +115,8 @@ class _Member:
     projects: list[_Project] = field(default_factory=list)
     zoff: list[int] = field(default_factory=list)  # true UTC offset per day
     offs: list[tuple[int, str]] = field(default_factory=list)  # offset and suffix written
+    stamps: bool = False  # FLAGS: accepts everything in seconds (demo_flags)
+    rushes: bool = False  # FLAGS: submits some annotations far too fast (demo_flags)
 
 
 def _organisation(
@@ -278,6 +282,7 @@ def _stream(
         raise ValueError(f"the {days} days ending {end} are all in the future")
     rng = random.Random(seed)
     people, records = _organisation(rng, members, first, last)
+    demo_flags.mark(people)
     return records, _lines(rng, people, first, last, limit, events)
 
 
@@ -344,6 +349,8 @@ def _lines(
         ftail = f',"frames":{frames}' if frames else ""
         ltail = lwt + ftail
         ms = ldur(scale)
+        if a.rushes and rnd() < demo_flags.RUSHED_SHARE:  # FLAGS
+            ms = demo_flags.rushed_ms(rnd())
         secs = ms / 1000
         t = t0 + int(secs + rnd() * (width - secs) if secs < width else rnd() * width)
         r = rnd()
@@ -391,6 +398,9 @@ def _lines(
             t = later(t, 1200)
         rounds = 0
         while True:
+            if rv.stamps:  # FLAGS: a rubber stamp accepts at once
+                put("review.accepted", t, rv, demo_flags.stamp_ms(rnd()), rtail)
+                break
             r = rnd()
             if r < reject and rounds < 3:
                 put("review.rejected", t, rv, rdur(), rtail)

@@ -80,7 +80,6 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "labelpulse.copy": frozenset({"labelpulse.errors", "labelpulse.events", "labelpulse.store"}),
-    "labelpulse.demo": frozenset({"labelpulse.errors", "labelpulse.events"}),
     # DIGEST: the team's totals worded (the overview's and the digest's), and the weekly
     # digest, which reads reports as each recipient (access) and words them.
     "labelpulse.team": frozenset({"labelpulse.metrics", "labelpulse.readable"}),
@@ -95,6 +94,10 @@ ALLOWED: dict[str, frozenset[str]] = {
             "labelpulse.team",
         }
     ),
+    "labelpulse.demo": frozenset(
+        {"labelpulse.errors", "labelpulse.events", "labelpulse.demo_flags"}  # FLAGS (issue 16)
+    ),
+    "labelpulse.demo_flags": frozenset(),  # FLAGS (issue 16): the demo's flagged work
     # The entry points sit on top and may use anything below them; web and cli not each other,
     # except that `labelpulse serve` starts the web app.
     "labelpulse.web": BELOW_ENTRY_POINTS,

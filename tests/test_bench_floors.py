@@ -34,6 +34,9 @@ MAINTAINED = {
     "insights_daily",
     "work",
     "items",
+    # FLAGS (issue 16)
+    "flags",
+    "flagged_annotations",
 }
 
 

@@ -190,6 +190,8 @@ def test_declared_columns_match_the_rows_of_every_table(store: Store) -> None:
     ]
     ingest_records(store, records)
     for name, columns in COLUMNS.items():
+        if name in ("flags", "flagged_annotations"):  # FLAGS: tests/metrics/test_flags.py
+            continue
         data = report(store, name, start="2026-03-01", end="2026-03-31", member="ann")
         assert data["rows"], name
         assert list(data["rows"][0].keys()) == list(columns), name

@@ -380,3 +380,8 @@ FLOORS: tuple[ReportFloor, ...] = (
     ItemsFloor(),
     MemberItemsFloor(),
 )
+
+# FLAGS (issue 16): the quality flags' floors, in a module of their own (which reads this one).
+from benchmarks.floors.flags import FLAG_FLOORS  # noqa: E402
+
+FLOORS += FLAG_FLOORS

@@ -259,6 +259,45 @@ _THROUGHPUT: dict[str, str] = {
     ),
 }
 
+# ---- FLAGS (issue 16): quality flags (metrics/flags.py, docs/metrics-beyond-FLAGS.md) ----
+_FLAGS: dict[str, str] = {
+    "rule": (
+        "Which rule flagged the member: too_fast, rejection_rate, fix_rate, throughput_drop, "
+        "score_drop or rubber_stamp (each documented with its default)."
+    ),
+    "reason": "Why the member is flagged, in words, with the figures behind it.",
+    "value": (
+        "The member's own figure the rule judged: too-fast annotations, a rate, annotations "
+        "submitted, a performance score, or a share of accepts (the rule says which)."
+    ),
+    "baseline": (
+        "What the figure was compared with: the fraction of the project median, the team's "
+        "rate, the previous window's figure, or the median review time in seconds."
+    ),
+    "basis": (
+        "How much work the flag rests on: annotations submitted or reviewed, or review actions."
+    ),
+}
+_FLAGGED: dict[str, str] = {
+    "task": _EVENTS["task"],
+    "annotation": _EVENTS["annotation"],
+    "completed_at": "When the author last submitted, updated or skipped the annotation.",
+    "time": (
+        "The annotation's lead time: its author's working sessions on it, drafts and idle "
+        "time included."
+    ),
+    "project_median": (
+        "The median lead time of the project's submitted annotations completed in the window "
+        "(every member's)."
+    ),
+    "ratio": "The annotation's time as a share of its project's median (under 20% by default).",
+    "project_annotations": (
+        "Submitted annotations of the project completed in the window: the median's basis "
+        "(at least 20)."
+    ),
+}
+# ---- end FLAGS ----
+
 # Insights by date and by project add up the labeler × project rows; rates are recomputed.
 _INSIGHTS_SUMMED: dict[str, str] = {
     key: text if key == "approval_rate" else f"Summed over the labelers in scope: {text}"
@@ -278,6 +317,9 @@ _BY_REPORT: dict[str, dict[str, str]] = {
     "insights": _INSIGHTS,
     "work": _WORK,
     "items": _ITEMS,
+    # FLAGS (issue 16)
+    "flags": _FLAGS,
+    "flagged_annotations": _FLAGGED,
 }
 
 # (report, key) → help text; report "*" applies to every report with that key.

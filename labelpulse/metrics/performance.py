@@ -180,6 +180,11 @@ def _reviewers_work(con: Any, p: Params, scope: Scope, *, per_actor: bool) -> ir
     return per.group_by("actor").aggregate(**figures)
 
 
+def reviewers_per_actor(con: Any, p: Params, scope: Scope) -> ir.Table:
+    """The reviewers table's rows (`_reviewers_work` per reviewer): FLAGS' rubber stamps."""
+    return _reviewers_work(con, p, scope, per_actor=True)
+
+
 def _with_total(daily: ir.Table, total: ir.Table) -> ir.Table:
     """Rows per day and one more for the whole window (its `day` null), in one query.
 

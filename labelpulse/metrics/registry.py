@@ -369,5 +369,43 @@ SPECS: dict[str, ReportSpec] = {
             # Label, review and edit time together: what the Work page shows items by.
             extra_sort_keys=("total_time",),
         ),
+        # ---- FLAGS (issue 16): quality flags, per member and per annotation ----
+        ReportSpec(
+            "flags",
+            "table",
+            "Quality flags: one row per member flag, with the reason in words",
+            "Quality flags: members whose work to look at, each rule with its figures.",
+            "labelpulse.metrics.flags:flags_table",
+            (
+                MEMBER_ID,
+                Column("member_name", "Member", "name"),
+                Column("rule", "Rule", "text"),
+                Column("reason", "Reason", "text"),
+                Column("value", "Value", "number"),
+                Column("baseline", "Compared with", "number", short="compared with"),
+                Column("basis", "Out of"),
+            ),
+        ),
+        ReportSpec(
+            "flagged_annotations",
+            "table",
+            "Too-fast annotations: under a share of their project's median time",
+            "Annotations completed much faster than their project's median time.",
+            "labelpulse.metrics.flags:flagged_annotations",
+            (
+                PROJECT_ID,
+                PROJECT,
+                Column("task", "Item", "id"),
+                Column("annotation", "Annotation", "id"),
+                MEMBER_ID,
+                Column("member_name", "Member", "name"),
+                Column("completed_at", "Completed at", "datetime"),
+                Column("time", "Time", "duration"),
+                Column("project_median", "Project median", "duration", short="median"),
+                Column("ratio", "Share of median", "score", short="share"),
+                Column("project_annotations", "Project annotations", short="of"),
+            ),
+        ),
+        # ---- end FLAGS ----
     )
 }

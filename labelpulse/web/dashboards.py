@@ -14,6 +14,7 @@ from labelpulse.errors import ForbiddenError
 from labelpulse.metrics import Directory
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
+from labelpulse.web.flags import badges, with_badges
 from labelpulse.web.pagekit import (
     Link,
     TableView,
@@ -69,7 +70,7 @@ def members_tables(
     _, reviewers = run_report(request, viewer, "reviewers", resolved)
     params = resolved.params()
     among = f" among {_role_words(roles)}" if roles else ""
-    return asked, [
+    views = [
         table_view(
             id="members",
             title="Annotation summary",
@@ -93,6 +94,8 @@ def members_tables(
             request=request,
         ),
     ]
+    flagged = badges(request, viewer, resolved)  # FLAGS (issue 16): one report per page
+    return asked, [with_badges(view, flagged) for view in views]
 
 
 def role_members(directory: Directory, roles: list[str], chosen: list[str]) -> list[str]:

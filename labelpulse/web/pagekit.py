@@ -391,6 +391,9 @@ class Cell:
     key: str
     value: Any = None
     href: str | None = None
+    # FLAGS (issue 16): a member's quality-flags badge beside their name, and its words.
+    badge: Link | None = None
+    badge_title: str | None = None
 
     @property
     def sort_value(self) -> str | None:

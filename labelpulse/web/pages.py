@@ -15,7 +15,7 @@ from labelpulse.access import Viewer
 from labelpulse.metrics.glossary import TIME_HELP, help_for
 from labelpulse.metrics.registry import SPECS
 from labelpulse.readable import format_value
-from labelpulse.web import dashboards, tables
+from labelpulse.web import dashboards, flags, tables
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.charts import member_charts
 from labelpulse.web.overview import overview_page
@@ -39,6 +39,7 @@ from labelpulse.web.times import member_times
 router = APIRouter(include_in_schema=False)
 router.include_router(dashboards.router)
 router.include_router(tables.router)
+router.include_router(flags.router)  # FLAGS (issue 16)
 
 Asker = Annotated[Viewer, Depends(page_viewer)]
 Question = Annotated[ReportQuery, Depends(report_query)]
@@ -151,7 +152,10 @@ def member_page(
             f"{directory.project_name(project)} members",
             url(f"/projects/{segment(project)}/members", [p for p in params if p[0] != "project"]),
         )
+    # FLAGS (issue 16): the member's quality flags in this window, as a badge by the name.
+    badge = flags.badges(request, viewer, keep_query(q, members=[member_id])).get(member_id)
     context = {
+        "flag_badge": badge,
         "title": f"{person['name']} · performance",
         "nav": nav,
         "person": person,

@@ -56,6 +56,7 @@ ALL_PAGES = (
     "/projects/p1/members",
     "/insights",
     "/work",
+    "/flags",  # FLAGS (issue 16)
     "/admin/members",
     "/admin/tokens",
     "/members/no-such-member",  # an error page, whichever status the role gets
@@ -160,6 +161,7 @@ def test_without_script_the_navigation_wraps_and_stays_usable(
             "Projects",
             "Insights",
             "Work",
+            "Flags",  # FLAGS (issue 16)
             "Manage members",
             "API tokens",
         ]

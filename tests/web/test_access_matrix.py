@@ -217,6 +217,9 @@ ENDPOINTS = (
     Endpoint("/api/reports/insights_projects", "insights_projects"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
+    # FLAGS (issue 16)
+    Endpoint("/api/reports/flags", "flags"),
+    Endpoint("/api/reports/flagged_annotations", "flagged_annotations"),
 )
 ENDPOINT_IDS = [e.path.replace("/api/", "").replace("{member}", "_") for e in ENDPOINTS]
 
@@ -605,6 +608,7 @@ PAGES = (
     Page("/projects/{project}/members", frozenset({"owner", "admin", "manager"})),
     Page("/insights", EVERY_PAGE_ROLE),
     Page("/work", EVERY_PAGE_ROLE),
+    Page("/flags", EVERY_PAGE_ROLE),  # FLAGS (issue 16): cut like the reports
     Page("/admin/members", frozenset({"owner", "admin"})),
 )
 PAGE_MEMBERS = ("self", "ann", "ann2", "rev", "zzz")
@@ -627,10 +631,10 @@ def page_requests(page: Page, scope: RoleScope) -> Iterator[tuple[str, dict[str,
             yield page.path.format(project=p), dict(WINDOW), f"project={p}"
         return
     yield page.path, dict(WINDOW), "unscoped"
-    if page.path in ("/", "/insights", "/work"):
+    if page.path in ("/", "/insights", "/work", "/flags"):
         for p in PAGE_PROJECTS:
             yield page.path, {**WINDOW, "project": p}, f"project={p}"
-    if page.path in ("/insights", "/work"):  # ("/" moves a member filter to their page)
+    if page.path in ("/insights", "/work", "/flags"):  # ("/" moves a member filter to their page)
         for kind, value in (("workspace", "ws99"), ("member", "zzz")):
             yield page.path, {**WINDOW, kind: value}, f"{kind}={value}"
 
