@@ -1,0 +1,91 @@
+"""Pay rates as the pay report reads them: which rate a member earns on a day, in a project.
+
+A rate record (`kind: rate`, labelpulse/events.py) holds from its `effective` date (in the
+organisation's time zone) until the member's next rate of the same scope. A member's rate for
+one project wins over their every-project rate (`project` None) whenever one of the project's
+rates has begun by that day, even if the every-project rate began later
+(docs/metrics-beyond-RATES.md, "Which rate applies").
+
+Amounts are `Decimal`s (money): the stored doubles are read through their shortest text
+(`repr`), so a rate written as 12.5 or 0.1 is exactly Decimal("12.5") or Decimal("0.1").
+An amount the record left out is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from labelpulse.store.base import EVERY_PROJECT, Store
+
+ZERO = Decimal(0)
+RATES_SQL = (
+    "SELECT member, project, effective, currency, per_hour, per_accepted, per_region "
+    "FROM rates ORDER BY member, project, effective"
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One rate: `project` None is the member's rate in every project without one of its own."""
+
+    member: str
+    project: str | None
+    effective: dt.date
+    currency: str
+    per_hour: Decimal = ZERO
+    per_accepted: Decimal = ZERO
+    per_region: Decimal = ZERO
+
+
+def money(value: float | int | str | Decimal | None) -> Decimal:
+    """An amount as a Decimal: None is 0; a float goes through its shortest text (a whole
+    one without a fraction: 14.0 is Decimal(14))."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
+    return Decimal(value)
+
+
+def rate_from_row(row: Mapping[str, Any]) -> Rate:
+    """A `rates` row (or a rate record's fields) as a Rate."""
+    project = row.get("project")
+    effective = row["effective"]
+    return Rate(
+        member=str(row["member"]),
+        project=None if project in (None, EVERY_PROJECT) else str(project),
+        effective=effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective),
+        currency=str(row["currency"]),
+        per_hour=money(row.get("per_hour")),
+        per_accepted=money(row.get("per_accepted")),
+        per_region=money(row.get("per_region")),
+    )
+
+
+def load_rates(store: Store) -> list[Rate]:
+    """Every stored rate, by member, then project (every-project first), then date."""
+    rates = [rate_from_row(row) for row in store.rows(RATES_SQL)]
+    return sorted(rates, key=lambda rate: (rate.member, rate.project or "", rate.effective))
+
+
+def _latest(rates: Iterable[Rate], day: dt.date) -> Rate | None:
+    begun = [rate for rate in rates if rate.effective <= day]
+    return max(begun, key=lambda rate: rate.effective) if begun else None
+
+
+def rate_on(rates: Iterable[Rate], member: str, project: str | None, day: dt.date) -> Rate | None:
+    """The rate `member` earns on `day` in `project`: their rate for that project with the
+    latest `effective` on or before `day`, else their every-project rate likewise, else None.
+    `project` None asks for the every-project rate only."""
+    own = [rate for rate in rates if rate.member == member]
+    if project is not None:
+        found = _latest((rate for rate in own if rate.project == project), day)
+        if found is not None:
+            return found
+    return _latest((rate for rate in own if rate.project is None), day)
