@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from labelpulse.store.base import EVERY_PROJECT, Store
+from labelpulse.store.directory import Directory
 
 ZERO = Decimal(0)
 RATES_SQL = (
@@ -89,3 +90,41 @@ def rate_on(rates: Iterable[Rate], member: str, project: str | None, day: dt.dat
         if found is not None:
             return found
     return _latest((rate for rate in own if rate.project is None), day)
+
+
+# The columns of the rates table (page, API, CSV/XLSX, CLI): ids and names side by side.
+RATE_COLUMNS = ("member", "member_name", "project", "project_name", "effective", "currency",
+                "per_hour", "per_accepted", "per_region")  # fmt: skip
+EVERY_PROJECT_NAME = "every project"
+
+
+def rate_rows(rates: Iterable[Rate], directory: Directory) -> list[dict[str, Any]]:
+    """The rates as table rows with the member's and project's names (an every-project rate:
+    project None, named `every project`), by member name, project name, then date."""
+    rows = []
+    for rate in rates:
+        project_name = (
+            EVERY_PROJECT_NAME if rate.project is None else directory.project_name(rate.project)
+        )
+        rows.append(
+            {
+                "member": rate.member,
+                "member_name": directory.member_name(rate.member),
+                "project": rate.project,
+                "project_name": project_name,
+                "effective": rate.effective.isoformat(),
+                "currency": rate.currency,
+                "per_hour": rate.per_hour,
+                "per_accepted": rate.per_accepted,
+                "per_region": rate.per_region,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            str(r["member_name"]).casefold(),
+            r["project"] is not None,
+            str(r["project_name"]).casefold(),
+            r["effective"],
+        )
+    )
+    return rows
