@@ -100,8 +100,11 @@ def rate_record(given: dict[str, Any], directory: Directory) -> RateRecord:
         errors += parsed
     if errors:
         raise RateProblems(
-            "the rate has problems: " + "; ".join(f"{e.field}: {e.rule}" for e in errors),
-            details=[e.as_dict() for e in errors],
+            "the rate was not saved",
+            details=[
+                {"field": e.field, "rule": e.rule, "message": f"{e.field or 'rate'}: {e.rule}"}
+                for e in errors
+            ],
         )
     assert isinstance(parsed, RateRecord)
     return parsed
