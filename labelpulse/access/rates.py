@@ -17,7 +17,7 @@ from labelpulse.errors import ForbiddenError, InvalidRecordsError, NotFoundError
 from labelpulse.events import Rate as RateRecord
 from labelpulse.events import calendar_date, parse_directory_record
 from labelpulse.metrics.rates import Rate
-from labelpulse.store.base import EVERY_PROJECT, Store
+from labelpulse.store.base import EVERY_PROJECT, Store, rate_row
 from labelpulse.store.directory import Directory
 
 # The fields of a rate record, in the order forms and files show them.
@@ -111,13 +111,11 @@ def rate_record(given: dict[str, Any], directory: Directory) -> RateRecord:
 
 
 def set_rate(store: Store, record: RateRecord, *, by: Viewer | None = None) -> None:
-    """Store a rate (replacing the member's rate for the same project and date), as the
-    ingest API would: owners, admins and the operator (`by` None) only."""
-    from labelpulse.ingest import ingest_records
-
+    """Store a rate (replacing the member's rate for the same project and date), the row the
+    ingest API would write: owners, admins and the operator (`by` None) only."""
     check_may_write_rates(by)
     check_rates(by, [(1, record.member)])
-    ingest_records(store, [record.model_dump(exclude_none=True)])
+    store.put("rates", rate_row(record))
 
 
 def remove_rate(

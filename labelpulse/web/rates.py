@@ -169,7 +169,19 @@ def remove(
 # ---------------------------------------------------------------- the API
 
 
-@api.get("/rates", responses=errors(400, 401, 403, 500))
+RATES_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The rates: JSON inline, or with `format` a download (JSON, CSV, Excel).",
+        "content": {
+            "application/json": {},
+            "text/csv": {"schema": {"type": "string"}},
+            MEDIA["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@api.get("/rates", responses={**RATES_FORMATS, **errors(400, 401, 403, 500)})
 def get_rates(
     request: Request,
     viewer: Annotated[Viewer, Depends(read_viewer)],
