@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from labelpulse.cli import app
 from labelpulse.errors import InvalidRecordsError, NotFoundError
+from labelpulse.metrics import Directory
 from labelpulse.metrics.rates import load_rates
 from labelpulse.store import connect
 from tests.cli.test_cli import invoke, run
@@ -157,3 +158,21 @@ def test_rates_import_from_a_file_and_rejects_name_record_and_field(tmp_path: Pa
         assert [(r.member, str(r.per_hour)) for r in load_rates(store)] == [("ann", "12.5")]
     finally:
         store.close()
+
+
+def test_the_demo_has_rates(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    done = invoke(db, "demo", "--events", "300", "--members", "10", "--days", "10", "--no-logins")
+    assert done.exit_code == 0, done.output
+    store = connect(str(db))
+    try:
+        rates = load_rates(store)
+        roles = {m: r["role"] for m, r in Directory.load(store).members.items()}
+    finally:
+        store.close()
+    paid = {rate.member for rate in rates}
+    assert paid == {m for m, role in roles.items() if role in ("annotator", "reviewer")}
+    assert {rate.currency for rate in rates} == {"EUR", "USD"}
+    # ann-01's raise from mid-window, ann-02's project rate from then on
+    assert len([r for r in rates if r.member == "ann-01"]) == 2
+    assert [r.project is not None for r in rates if r.member == "ann-02"] == [False, True]
