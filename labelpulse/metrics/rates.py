@@ -13,6 +13,7 @@ An amount the record left out is 0.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,30 @@ def rate_on(rates: Iterable[Rate], member: str, project: str | None, day: dt.dat
         if found is not None:
             return found
     return _latest((rate for rate in own if rate.project is None), day)
+
+
+class RateBook:
+    """`rate_on` for many questions: the rates indexed by (member, project), each scope's
+    dates sorted, so a question costs a dictionary look-up and a binary search."""
+
+    def __init__(self, rates: Iterable[Rate]) -> None:
+        scopes: dict[tuple[str, str | None], list[Rate]] = {}
+        for rate in rates:
+            scopes.setdefault((rate.member, rate.project), []).append(rate)
+        self._rates = {key: sorted(held, key=lambda r: r.effective) for key, held in scopes.items()}
+        self._days = {key: [r.effective for r in held] for key, held in self._rates.items()}
+
+    def _latest(self, key: tuple[str, str | None], day: dt.date) -> Rate | None:
+        days = self._days.get(key)
+        if not days:
+            return None
+        index = bisect.bisect_right(days, day)
+        return self._rates[key][index - 1] if index else None
+
+    def on(self, member: str, project: str | None, day: dt.date) -> Rate | None:
+        """What `rate_on(rates, member, project, day)` answers."""
+        found = self._latest((member, project), day) if project is not None else None
+        return found if found is not None else self._latest((member, None), day)
 
 
 # The columns of the rates table (page, API, CSV/XLSX, CLI): ids and names side by side.

@@ -7,7 +7,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from labelpulse.metrics.rates import Rate, load_rates, money, rate_on
+from hypothesis import given
+from hypothesis import strategies as st
+
+from labelpulse.metrics.rates import Rate, RateBook, load_rates, money, rate_on
 from labelpulse.store import Store
 from tests.metrics.org import load, member, project
 
@@ -105,3 +108,38 @@ def test_money_reads_floats_through_their_shortest_text() -> None:
     assert money(3) == Decimal(3)
     assert str(money(14.0)) == "14"
     assert money("2.50") == Decimal("2.50")
+
+
+DAYS = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2026, 3, 31))
+RATES = st.lists(
+    st.builds(
+        Rate,
+        member=st.sampled_from(("ann", "bob")),
+        project=st.sampled_from((None, "cats", "dogs")),
+        effective=DAYS,
+        currency=st.just("EUR"),
+        per_hour=st.integers(0, 50).map(Decimal),
+    ),
+    max_size=8,
+    unique_by=lambda r: (r.member, r.project, r.effective),  # the table's key
+)
+
+
+@given(RATES, st.sampled_from(("ann", "bob")), st.sampled_from(("cats", "dogs")), DAYS)
+def test_rate_on_picks_the_newest_begun_rate_of_the_most_specific_scope(
+    rates: list[Rate], member: str, project: str, on: dt.date
+) -> None:
+    found = rate_on(rates, member, project, on)
+    assert RateBook(rates).on(member, project, on) == found
+    begun = [r for r in rates if r.member == member and r.effective <= on]
+    own = [r for r in begun if r.project == project]
+    every = [r for r in begun if r.project is None]
+    if not own and not every:
+        assert found is None
+        return
+    assert found is not None and found.member == member and found.effective <= on
+    scope = own or every
+    assert found in scope
+    assert found.effective == max(r.effective for r in scope)
+    # a rate of another project never applies
+    assert found.project in (None, project)
