@@ -60,6 +60,7 @@ SHOTS = (
     Shot("work", "owner", "/work", "Labeling, review and edit work; time per item"),
     Shot("admin-members", "admin", "/admin/members", "Manage members"),
     Shot("flags", "owner", "/flags", "Quality flags: flagged members and too-fast annotations"),
+    Shot("pay-rates", "owner", "/pay/rates", "Pay rates: who earns what, from when"),  # RATES
     Shot("phone-home", "ann-01", "/", "An annotator's own report on a phone", PHONE),
     Shot(
         "phone-project-members",

@@ -10,7 +10,9 @@ directory POSTs all describe what they are about to do to members as `Change`s a
   lock the owner out);
 - the organisation keeps at least one owner who can sign in: a change (or a whole batch) that
   would leave none is refused whole, whoever asks; the CLI (the operator) is held to this rule
-  and to no other.
+  and to no other;
+- pay rates (`kind: rate` records) are written by owners and admins only: a batch holding one
+  from anyone else is refused whole, naming the record (`check_rates`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import Any
 
 from labelpulse.access.policy import Viewer
 from labelpulse.errors import ForbiddenError
-from labelpulse.events import DirectoryRecord, Member
+from labelpulse.events import DirectoryRecord, Member, Rate
 from labelpulse.store.base import Store
 from labelpulse.store.cache import remembered
 from labelpulse.store.directory import Directory
 
 OWNER = "owner"
+# Who may write pay rates (RATES, issue 16): the roles that manage members.
+RATE_WRITERS = frozenset({"owner", "admin"})
 LAST_OWNER = "the last owner stays owner: make someone else owner first"
 # What a change does to a member; `record` is a whole directory record (name, email, role).
 ACTIONS = ("record", "role", "password", "tokens", "sessions", "disable", "enable", "remove")
@@ -167,8 +171,41 @@ def member_changes(records: Iterable[Any]) -> list[Change]:
     return changes
 
 
+def rate_records(records: Iterable[Any]) -> list[tuple[int, str | None]]:
+    """(position, member) of each rate record of a batch: decoded records or NDJSON lines,
+    read as `member_changes` reads them (a line is decoded only when it could be one)."""
+    found = []
+    for position, record in enumerate(records, start=1):
+        if isinstance(record, str):
+            if "rate" not in record and "\\" not in record:
+                continue
+            try:
+                record = json.loads(record)
+            except ValueError:
+                continue
+        if isinstance(record, dict) and record.get("kind") == "rate":
+            member = record.get("member")
+            found.append((position, member if isinstance(member, str) else None))
+    return found
+
+
+def check_rates(viewer: Viewer | None, rates: Sequence[tuple[int, str | None]]) -> None:
+    """ForbiddenError naming the first rate record (position, member) when `viewer` may not
+    write pay rates: only owners and admins may (None: the operator, who may)."""
+    if viewer is None or viewer.role in RATE_WRITERS or not rates:
+        return
+    position, member = rates[0]
+    whose = f" (the rate of {member!r})" if member is not None else ""
+    raise ForbiddenError(
+        f"record {position}{whose}: only owners and admins may write pay rates",
+        details=[{"position": position, "id": member, "field": "kind", "value": "rate"}],
+    )
+
+
 def check_batch(store: Store, viewer: Viewer | None, records: Sequence[Any]) -> None:
-    """Refuse (403, naming the record) a batch whose member records `viewer` may not write."""
+    """Refuse (403, naming the record) a batch whose member or rate records `viewer` may not
+    write."""
+    check_rates(viewer, rate_records(records))
     changes = member_changes(records)
     if changes:
         check_changes(viewer, Directory.load(store), disabled_members(store), changes)
@@ -178,6 +215,7 @@ def check_directory_records(
     store: Store, viewer: Viewer | None, records: Sequence[tuple[int, DirectoryRecord]]
 ) -> None:
     """`check_batch` for validated directory records (position, record): a file import's."""
+    check_rates(viewer, [(p, r.member) for p, r in records if isinstance(r, Rate)])
     changes = [
         Change(r.id, "record", role=r.role, name=r.name, email=r.email, position=position)
         for position, r in records

@@ -9,7 +9,19 @@ import typer
 from rich.console import Console
 
 from labelpulse import __version__
-from labelpulse.cli import check, copy, demo, hook, imports, members, report, serve, sync, tokens
+from labelpulse.cli import (
+    check,
+    copy,
+    demo,
+    hook,
+    imports,
+    members,
+    pay,
+    report,
+    serve,
+    sync,
+    tokens,
+)
 from labelpulse.cli.context import AppState
 from labelpulse.cli.digest import digest_command  # DIGEST
 from labelpulse.errors import LabelpulseError, UsageError
@@ -33,6 +45,7 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(sync.app, name="sync")
 app.add_typer(hook.app, name="hook")
 app.command("digest")(digest_command)  # DIGEST
+app.add_typer(pay.app, name="pay")
 
 
 def _version(value: bool) -> None:

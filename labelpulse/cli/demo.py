@@ -15,6 +15,7 @@ from rich.console import Console
 
 from labelpulse import demo
 from labelpulse.cli.context import state
+from labelpulse.cli.rates import add_demo_rates
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def demo_command(
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [str(path)], rejects=None, quiet=False)
+    add_demo_rates(app_state.store(), days)  # RATES: pay rates
     console.print(f"Demo organisation loaded into {redacted(app_state.settings.db)}.")
     if logins:
         _logins(app_state.store())

@@ -20,6 +20,7 @@ HEADINGS = {
     "Work": "Work by type",
     "Manage members": "Manage members",
     "API tokens": "API tokens",
+    "Pay rates": "Pay rates",
 }
 PATHS = {
     "Home": "/",
@@ -29,6 +30,7 @@ PATHS = {
     "Work": "/work",
     "Manage members": "/admin/members",
     "API tokens": "/admin/tokens",
+    "Pay rates": "/pay/rates",
 }
 
 
@@ -46,12 +48,16 @@ ROLES = {
     "owner": Role(EVERYTHING, ("/members/ann-01", "/projects/p1/members"), (), True, True),
     # An admin sees what an owner sees (checked above): only the pages of an owner's rights.
     "admin": Role(
-        ("Organisation", "Manage members", "API tokens"), ("/projects/p6/members",), (), True, True
+        ("Organisation", "Manage members", "API tokens", "Pay rates"),
+        ("/projects/p6/members",),
+        (),
+        True,
+        True,
     ),
     "mgr-01": Role(
         ("Home", "Projects", "Insights", "Work"),
         ("/members/ann-01", "/projects/p1/members"),
-        ("/org/members", "/admin/members", "/admin/tokens", "/projects/p4/members"),
+        ("/org/members", "/admin/members", "/admin/tokens", "/projects/p4/members", "/pay/rates"),
         True,
         True,
     ),

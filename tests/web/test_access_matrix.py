@@ -466,8 +466,16 @@ CALLS: list[tuple[str, str, bytes | None, dict[str, int]]] = [
         ("POST", path, NOT_JSON, {**WRITERS, "ingest": 403, "read": 403, "session": 401,
                                   "none": 401})
         for path in ("/api/events", "/api/members", "/api/workspaces", "/api/projects",
-                     "/api/memberships")
+                     "/api/memberships", "/api/rates")
     ),
+    # Pay rates (RATES): owners and admins read them (a session or a read token); removing one
+    # takes an owner's or admin's ingest token (404 here: there is no such rate).
+    ("GET", "/api/rates", None, {"owner": 200, "admin": 200, "owner read token": 200,
+                                 "admin read token": 200, "session": 403, "read": 403,
+                                 "ingest": 403, "none": 401}),
+    ("DELETE", "/api/rates?member=ann&effective=2026-01-01", None,
+     {"owner ingest token": 404, "admin ingest token": 404, "ingest": 403, "read": 403,
+      "session": 401, "none": 401}),
 ]  # fmt: skip
 
 
@@ -610,6 +618,7 @@ PAGES = (
     Page("/work", EVERY_PAGE_ROLE),
     Page("/flags", EVERY_PAGE_ROLE),  # FLAGS (issue 16): cut like the reports
     Page("/admin/members", frozenset({"owner", "admin"})),
+    Page("/pay/rates", frozenset({"owner", "admin"})),  # RATES
 )
 PAGE_MEMBERS = ("self", "ann", "ann2", "rev", "zzz")
 # What "/" is for each role: the team's overview, or one's own report (issue 15).

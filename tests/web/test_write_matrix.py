@@ -109,7 +109,7 @@ class World:
     def snapshot(self) -> dict[str, Any]:
         """Everything a write could change: the directory, accounts, tokens, sessions, events."""
         tables = ("members", "memberships", "workspaces", "projects", "accounts", "tokens",
-                  "sessions", "disabled_members")  # fmt: skip
+                  "sessions", "disabled_members", "rates")  # fmt: skip
         out: dict[str, Any] = {t: sorted(map(repr, self.store.get(t))) for t in tables}
         out["events"] = self.store.rows("SELECT count(*) AS n FROM events")[0]["n"]
         return out
@@ -412,3 +412,57 @@ def test_an_escaped_kind_is_still_a_member_record(world: Any) -> None:
     )  # fmt: skip
     assert response.status_code == 403
     assert w.snapshot() == before
+
+
+# ---------------------------------------------------------------- pay rates × roles (RATES)
+
+RATE = {"member": "ann", "project": "p-cars", "effective": "2026-03-01", "currency": "EUR",
+        "per_hour": 12.5}  # fmt: skip
+RATE_FORM = {k: str(v) for k, v in RATE.items()}
+RATE_KEY = {k: RATE_FORM[k] for k in ("member", "project", "effective")}
+RATE_WRITES = ("page", "/api/rates", "/api/events", "ndjson", "remove page", "remove api")
+
+
+def rate_write(w: World, route: str) -> Any:
+    """One write of a rate by `route`; the removals remove the rate seeded before."""
+    if route == "page":
+        return w.form("/pay/rates", RATE_FORM)
+    if route == "remove page":
+        return w.form("/pay/rates/remove", RATE_KEY)
+    token = {"authorization": f"Bearer {w.credentials.token}"}
+    if route == "remove api":
+        return w.client.delete("/api/rates", params=RATE_KEY, headers=token)
+    if route == "ndjson":
+        line = json.dumps({"kind": "rate", **RATE})
+        return w.client.post(
+            "/api/events", content=line + "\n",
+            headers={**token, "content-type": "application/x-ndjson"},
+        )  # fmt: skip
+    kind = {"kind": "rate"} if route == "/api/events" else {}
+    return w.api(route, [{**kind, **RATE}])
+
+
+@pytest.mark.parametrize("route", RATE_WRITES)
+@pytest.mark.parametrize("asker", list(ASKERS))
+def test_rate_writes(world: Any, asker: str, route: str) -> None:
+    """Only owners and admins write pay rates, on every route; everyone else gets 403 and the
+    database stays as it was."""
+    w = world(asker)
+    if route.startswith("remove"):
+        from labelpulse.ingest import ingest_records
+
+        ingest_records(w.store, [{"kind": "rate", **RATE}])
+    before = w.snapshot()
+    response = rate_write(w, route)
+    case = (asker, route, response.text[:300])
+    if asker not in WRITERS:
+        assert response.status_code == 403, case
+        if "page" not in route:
+            assert response.json()["error"]["code"] == "forbidden", case
+        assert w.snapshot() == before, case
+        return
+    assert response.status_code == (303 if "page" in route else 200), case
+    held = w.store.get("rates", member="ann", project="p-cars", effective="2026-03-01")
+    assert (held == []) == route.startswith("remove"), case
+    if held:
+        assert (held[0]["currency"], held[0]["per_hour"]) == ("EUR", 12.5), case
