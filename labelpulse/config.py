@@ -29,6 +29,8 @@ ENVIRONMENT = {
     "max_request_mb": "LABELPULSE_MAX_REQUEST_MB",
     "behind_proxy": "LABELPULSE_BEHIND_PROXY",
     "max_request_records": "LABELPULSE_MAX_REQUEST_RECORDS",
+    # FC (forecasts): the days of throughput a forecast reads.
+    "forecast_days": "LABELPULSE_FORECAST_DAYS",
 }
 
 
@@ -44,6 +46,9 @@ class Settings:
     # The most records one request body may hold; more get 413. Bounds what one request costs
     # to validate (and answer about), whatever its bytes: 3 MB holds a million `{}` records.
     max_request_records: int = 100_000
+    # FC (forecasts): a project's daily throughput is read over this many days, ending on the
+    # window's last day (docs/metrics-beyond-FC.md).
+    forecast_days: int = 14
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -63,6 +68,8 @@ def load_settings(db: str | None = None) -> Settings:
         max_request_records=_count(
             "max_request_records", values.get("max_request_records", 100_000)
         ),
+        # FC (forecasts)
+        forecast_days=_count("forecast_days", values.get("forecast_days", 14)),
     )
     return settings
 
