@@ -217,6 +217,9 @@ ENDPOINTS = (
     Endpoint("/api/reports/insights_projects", "insights_projects"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
+    # FC (deadline forecasts)
+    Endpoint("/api/reports/forecast", "forecast"),
+    Endpoint("/api/reports/forecast_members", "forecast_members"),
 )
 ENDPOINT_IDS = [e.path.replace("/api/", "").replace("{member}", "_") for e in ENDPOINTS]
 
