@@ -18,6 +18,7 @@ from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
+    from labelpulse.config import Settings
     from labelpulse.store import Store
 
 
@@ -59,9 +60,20 @@ def demo_command(
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [str(path)], rejects=None, quiet=False)
+    _plan_projects(app_state.store(), app_state.settings)  # FC: task counts and deadlines
     console.print(f"Demo organisation loaded into {redacted(app_state.settings.db)}.")
     if logins:
         _logins(app_state.store())
+
+
+def _plan_projects(store: Store, settings: Settings) -> None:
+    """FC (issue 16): the demo's projects get task counts and deadlines, one at risk."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from labelpulse.cli.demo_plans import plan_projects
+
+    plan_projects(store, settings, dt.datetime.now(ZoneInfo(settings.timezone)).date())
 
 
 def _logins(store: Store) -> None:

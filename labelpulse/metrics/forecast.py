@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -23,6 +23,10 @@ from labelpulse.metrics.performance import SUBMITTED_STATES
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import ReportInput
 from labelpulse.metrics.scope import Scope, Window, day_number, in_scope, local_day, make_window
+
+if TYPE_CHECKING:
+    from labelpulse.store.base import Store
+    from labelpulse.store.directory import Directory
 
 # The words of a forecast's `status`.
 DONE, ON_TRACK, AT_RISK, LATE = "done", "on track", "at risk", "late"
@@ -166,23 +170,26 @@ def _values(window: Window, scope: Scope) -> dict[str, Any]:
     return {**window.values(), **scope.values()}
 
 
-def _projects(q: ReportInput, found: set[str]) -> list[str]:
+def _projects(directory: Directory, scope: Scope, found: set[str]) -> list[str]:
     """The projects with a row: the directory's in scope, and any in scope with done tasks."""
-    known = set(q.directory.projects)
-    if q.scope.projects is not None:
-        known &= set(q.scope.projects)
+    known = set(directory.projects)
+    if scope.projects is not None:
+        known &= set(scope.projects)
     ids = known | found
-    return sorted(ids, key=lambda p: (str(q.directory.project_name(p)).lower(), p))
+    return sorted(ids, key=lambda p: (str(directory.project_name(p)).lower(), p))
 
 
-def forecast_table(q: ReportInput) -> dict[str, Any]:
-    """One row per project in scope: done, remaining, throughput, finish dates and status."""
-    window = throughput_window(q.window, q.settings.forecast_days)
+def forecasts(
+    store: Store, window: Window, scope: Scope, directory: Directory, days: int
+) -> dict[str, Forecast]:
+    """Each project's forecast as of the window's last day, over `days` throughput days: the
+    projects of `_projects`, in their order."""
+    throughput = throughput_window(window, days)
     rows = run(
-        q.store,
-        ("forecast", "done", window.shape, q.scope.shape),
-        lambda c, p: _done_per_day(c, p, window, q.scope),
-        _values(window, q.scope),
+        store,
+        ("forecast", "done", throughput.shape, scope.shape),
+        lambda c, p: _done_per_day(c, p, throughput, scope),
+        _values(throughput, scope),
     )
     totals: dict[str, int] = {}
     per_day: dict[str, dict[int, int]] = {}
@@ -191,19 +198,28 @@ def forecast_table(q: ReportInput) -> dict[str, Any]:
             totals[row["project"]] = int(row["done"])
         else:
             per_day.setdefault(row["project"], {})[int(row["day"])] = int(row["done"])
-    out = []
-    for project in _projects(q, set(totals)):
-        known = q.directory.projects.get(project) or {}
-        days = per_day.get(project, {})
+    out: dict[str, Forecast] = {}
+    for project in _projects(directory, scope, set(totals)):
+        known = directory.projects.get(project) or {}
+        counts = per_day.get(project, {})
         tasks = known.get("tasks")
-        forecast = Forecast(
+        out[project] = Forecast(
             tasks=None if tasks is None else int(tasks),
             deadline=known.get("deadline") or None,
             done=totals.get(project, 0),
-            daily=tuple(days.get(day_number(day), 0) for day in window.days),
-            as_of=window.end,
+            daily=tuple(counts.get(day_number(day), 0) for day in throughput.days),
+            as_of=throughput.end,
         )
-        out.append({**q.directory.project_columns(project), **forecast.row()})
+    return out
+
+
+def forecast_table(q: ReportInput) -> dict[str, Any]:
+    """One row per project in scope: done, remaining, throughput, finish dates and status."""
+    found = forecasts(q.store, q.window, q.scope, q.directory, q.settings.forecast_days)
+    out = [
+        {**q.directory.project_columns(project), **forecast.row()}
+        for project, forecast in found.items()
+    ]
     return {
         "window": q.window.as_dict(),
         "scope": q.scope.as_dict(),
