@@ -55,13 +55,25 @@ def _done_annotations(con: Any, p: Params, scope: Scope) -> ir.Table:
 
 def _firsts(con: Any, p: Params, scope: Scope) -> ir.Table:
     """One row per done task: its project, done time (`first_us`) and carrier (`author`), the
-    earliest such annotation's (ties by annotation id), cut to the scope's members."""
+    earliest such annotation's (ties by annotation id), cut to the scope's members.
+
+    By an aggregate that keeps the author of the least (time, annotation) pair: DuckDB and
+    ClickHouse order the pair as the columns are. PostgreSQL's compiled pair casts the
+    annotation to a text of the database's collation, not the column's byte order, so there
+    the annotations are ranked instead (slower, same answer).
+    """
     s = _done_annotations(con, p, scope)
-    order = ibis.window(group_by=[s.project, s.task], order_by=[s.completed_us, s.annotation])
-    ranked = s.mutate(rank=ibis.row_number().over(order))
-    firsts = ranked.filter(ranked["rank"] == 0).select(
-        "project", "task", "author", first_us=ranked.completed_us
-    )
+    if p.dialect == "postgres":
+        order = ibis.window(group_by=[s.project, s.task], order_by=[s.completed_us, s.annotation])
+        ranked = s.mutate(rank=ibis.row_number().over(order))
+        firsts = ranked.filter(ranked["rank"] == 0).select(
+            "project", "task", "author", first_us=ranked.completed_us
+        )
+    else:
+        pair = ibis.struct({"time": s.completed_us, "annotation": s.annotation})
+        firsts = s.group_by("project", "task").aggregate(
+            author=s.author.argmin(pair), first_us=s.completed_us.min()
+        )
     return in_scope(firsts, scope, p, member_column="author")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from labelpulse.metrics import report
 from labelpulse.store import Store, connect
 from tests.metrics import test_forecast as example
+from tests.metrics.org import ev, load
 
 
 def figures(store: Store) -> dict[str, Any]:
@@ -50,3 +51,28 @@ def test_every_backend_gives_the_worked_examples_figures(
     assert carried[:3] == [("p1", "ann", 6), ("p1", "bob", 4), ("p1", "cy", 2)]
     cut = next(row for row in found["forecast:UTC:['ann', 'bob']"] if row["project"] == "p1")
     assert cut["done"] == 10
+
+
+def test_a_tie_goes_to_the_smaller_annotation_id(backend_store: Store) -> None:
+    # Both annotations of t1 are completed in the same microsecond: y1 (bob's) sorts first.
+    load(
+        backend_store,
+        ev("submitted", "03-05 10:00", "ann", "z1", task="t1"),
+        ev("submitted", "03-05 10:00", "bob", "y1", task="t1"),
+        ev("submitted", "03-05 11:00", "ann", "Y2", task="t2"),
+        ev("submitted", "03-05 11:00", "bob", "a2", task="t2"),
+    )
+    rows = report(
+        backend_store, "forecast_members", start="2026-03-01", end="2026-03-10", tz="UTC"
+    )["rows"]
+    # Y2 sorts before a2 by bytes (capitals first), as every backend compares ids.
+    assert [(r["member"], r["done"]) for r in rows] == [("ann", 1), ("bob", 1)]
+    cut = report(
+        backend_store,
+        "forecast",
+        start="2026-03-01",
+        end="2026-03-10",
+        tz="UTC",
+        members=["bob"],
+    )["rows"]
+    assert [(r["project"], r["done"]) for r in cut] == [("p1", 1)]
