@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from benchmarks.floors import SUBMITTED, in_list, offset_case
 from benchmarks.floors import raw as raw_sql
@@ -115,7 +115,7 @@ _STATE = "SELECT annotation, author, project, task, last_action, completed_us FR
 
 class ForecastFloor(ReportFloor):
     report = "forecast"
-    keys = ("project",)
+    keys: ClassVar[tuple[str, ...]] = ("project",)
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
         return [raw_sql.named(q.con, _forecast_sql(_raw_states(q.window), q.window))]
@@ -138,7 +138,7 @@ class ForecastFloor(ReportFloor):
 
 class ForecastMembersFloor(ForecastFloor):
     report = "forecast_members"
-    keys = ("project", "member")
+    keys: ClassVar[tuple[str, ...]] = ("project", "member")
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
         return [raw_sql.named(q.con, _members_sql(_raw_states(q.window), q.window))]
