@@ -1,5 +1,6 @@
-"""`labelpulse demo`'s project plans (FC, issue 16): task counts and deadlines for the demo's projects,
-chosen from the work the demo holds so that its forecasts show every status, one project at risk.
+"""`labelpulse demo`'s project plans (FC, issue 16): task counts and deadlines for the demo's
+projects, chosen from the work the demo holds so that its forecasts show every status, one
+project at risk.
 
 The generator streams its events, so it cannot know beforehand how much of each project gets
 done; `labelpulse demo` calls `plan_projects` once they are stored. Each project, in id order,
