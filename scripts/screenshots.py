@@ -59,6 +59,9 @@ SHOTS = (
     Shot("insights", "owner", "/insights", "Annotation insights"),
     Shot("work", "owner", "/work", "Labeling, review and edit work; time per item"),
     Shot("admin-members", "admin", "/admin/members", "Manage members"),
+    # FC (issue 16): the demo's first project is planned at risk (cli/demo_plans.py).
+    Shot("project-forecast", "owner", "/projects/p1/members", "A project's deadline forecast"),
+    Shot("projects-forecast", "mgr-01", "/projects", "Projects with their forecasts"),
     Shot("phone-home", "ann-01", "/", "An annotator's own report on a phone", PHONE),
     Shot(
         "phone-project-members",

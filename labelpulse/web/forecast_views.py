@@ -156,6 +156,7 @@ def forecast_chart(row: dict[str, Any], as_of: str) -> Chart | None:
         {
             "type": "line",
             "unit": "count",
+            "ytitle": "tasks done",
             "x": dates,
             "xaxis": "date",
             "series": [
