@@ -11,22 +11,16 @@ own throughput as of `today`, and checked with the forecast itself (`Forecast`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labelpulse.config import Settings
-from labelpulse.ingest import ingest_records
-from labelpulse.metrics.forecast import (
-    AT_RISK,
-    DONE,
-    LATE,
-    NO_DEADLINE,
-    ON_TRACK,
-    Forecast,
-    forecasts,
-)
-from labelpulse.metrics.scope import Scope, make_window
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
+
+if TYPE_CHECKING:
+    from labelpulse.store.base import Store
+
+# The status words of `labelpulse.metrics.forecast` (imported, with Ibis, only when the demo
+# runs: a command module imports no heavy library).
+AT_RISK, ON_TRACK, LATE, DONE, NO_DEADLINE = "at risk", "on track", "late", "done", "no deadline"
 
 # The status each project aims at, in turn: at risk first, so that even a demo with one
 # project shows one.
@@ -35,6 +29,11 @@ PLANS = (AT_RISK, ON_TRACK, LATE, DONE, NO_DEADLINE)
 
 def plan_projects(store: Store, settings: Settings, today: dt.date) -> dict[str, str]:
     """Give every project with work a task count and a deadline; the status each now has."""
+    from labelpulse.ingest import ingest_records
+    from labelpulse.metrics.forecast import Forecast, forecasts
+    from labelpulse.metrics.scope import Scope, make_window
+    from labelpulse.store.directory import Directory
+
     directory = Directory.load(store)
     window = make_window(today, today, settings.timezone)
     found = forecasts(store, window, Scope(), directory, settings.forecast_days)
@@ -67,6 +66,8 @@ def _plan(
     aim: str, done: int, daily: tuple[int, ...], today: dt.date
 ) -> tuple[int, dt.date | None]:
     """A task count and deadline that give `aim` (as far as the throughput allows)."""
+    from labelpulse.metrics.forecast import Forecast
+
     per_day = max(sum(daily) / len(daily), 1 / len(daily))
     if aim == DONE:
         return done, today - dt.timedelta(days=3)

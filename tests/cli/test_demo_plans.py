@@ -9,6 +9,7 @@ from labelpulse.config import Settings
 from labelpulse.demo import generate
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import Directory, report
+from labelpulse.metrics.forecast import STATUSES
 from labelpulse.store import Store
 
 END = dt.date(2024, 6, 28)  # a past date: the demo is then a pure function of its arguments
@@ -29,3 +30,7 @@ def test_the_demos_projects_get_plans_one_at_risk(store: Store) -> None:
     for project in statuses:  # the rest of the project record is kept
         assert directory.projects[project]["name"] == names[project]
         assert directory.projects[project]["tasks"] is not None
+
+
+def test_the_plans_are_the_forecasts_status_words() -> None:
+    assert set(PLANS) <= set(STATUSES)
