@@ -41,6 +41,8 @@ ENVIRONMENT = {
     "digest_schedule": "LABELPULSE_DIGEST_SCHEDULE",
     # FLAGS (issue 16): quality flags.
     "flag_fast_fraction": "LABELPULSE_FLAG_FAST_FRACTION",
+    # FC (forecasts): the days of throughput a forecast reads.
+    "forecast_days": "LABELPULSE_FORECAST_DAYS",
 }
 
 
@@ -73,6 +75,9 @@ class Settings:
     # FLAGS (issue 16): an annotation is "too fast" under this share of its project's median
     # time per annotation over the window (`labelpulse.metrics.flags`).
     flag_fast_fraction: float = 0.2
+    # FC (forecasts): a project's daily throughput is read over this many days, ending on the
+    # window's last day (docs/metrics-beyond-FC.md).
+    forecast_days: int = 14
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -104,6 +109,8 @@ def load_settings(db: str | None = None) -> Settings:
         digest_schedule=str(values.get("digest_schedule", "")).strip(),
         # FLAGS (issue 16)
         flag_fast_fraction=_fraction("flag_fast_fraction", values.get("flag_fast_fraction", 0.2)),
+        # FC (forecasts)
+        forecast_days=_count("forecast_days", values.get("forecast_days", 14)),
     )
     return settings
 

@@ -61,6 +61,9 @@ SHOTS = (
     Shot("admin-members", "admin", "/admin/members", "Manage members"),
     Shot("flags", "owner", "/flags", "Quality flags: flagged members and too-fast annotations"),
     Shot("pay-rates", "owner", "/pay/rates", "Pay rates: who earns what, from when"),  # RATES
+    # FC (issue 16): the demo's first project is planned at risk (cli/demo_plans.py).
+    Shot("project-forecast", "owner", "/projects/p1/members", "A project's deadline forecast"),
+    Shot("projects-forecast", "mgr-01", "/projects", "Projects with their forecasts"),
     Shot("phone-home", "ann-01", "/", "An annotator's own report on a phone", PHONE),
     Shot(
         "phone-project-members",

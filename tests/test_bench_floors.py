@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.common import END
-from benchmarks.floors.reports import FLOORS, Question, ReportFloor
-from benchmarks.reports import ask, check, questions
+from benchmarks.common import END, TZ
+from benchmarks.floors.forecast import FORECAST_FLOORS
+from benchmarks.floors.reports import Question, ReportFloor
+from benchmarks.reports import FLOORS, ask, check, questions
+from labelpulse.cli.demo_plans import plan_projects
+from labelpulse.config import Settings
 from labelpulse.demo import write_ndjson
 from labelpulse.ingest import import_file
 from labelpulse.store import connect
@@ -37,6 +40,9 @@ MAINTAINED = {
     # FLAGS (issue 16)
     "flags",
     "flagged_annotations",
+    # FC (deadline forecasts)
+    "forecast",
+    "forecast_members",
 }
 
 
@@ -69,3 +75,15 @@ def test_floors_agree_with_the_library(
     wrong, written = check(floor, bench_store, q)
     assert wrong == []
     assert written == (floor.report in MAINTAINED)
+
+
+# FC (deadline forecasts): the benchmark's demo has no task counts; with the demo's plans
+# (every status, finish dates, open ends) the forecasts' floors must still agree.
+@pytest.mark.parametrize("floor", FORECAST_FLOORS, ids=[f.name for f in FORECAST_FLOORS])
+def test_forecast_floors_agree_on_planned_projects(
+    bench_store: DuckDBStore, asked: dict[str, Question], floor: ReportFloor
+) -> None:
+    q = asked["1 month"]
+    statuses = plan_projects(bench_store, Settings(timezone=TZ), q.window.end)
+    assert "at risk" in statuses.values()
+    assert check(floor, bench_store, q) == ([], True)

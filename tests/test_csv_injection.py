@@ -71,6 +71,9 @@ SHOWN: dict[str, set[str]] = {
     "insights_projects": {PROJECT, PROJECT_NAME},
     "work": {ANN, ANN_NAME, REVIEWER_NAME, OWNER_NAME},
     "items": {PROJECT, PROJECT_NAME, TASK},
+    # FC (deadline forecasts)
+    "forecast": {PROJECT, PROJECT_NAME},
+    "forecast_members": {PROJECT, PROJECT_NAME, ANN, ANN_NAME},
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

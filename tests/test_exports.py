@@ -187,7 +187,10 @@ def test_declared_columns_match_the_rows_of_every_table(store: Store) -> None:
             "task": "t1",
             "annotation": "a1",
         },
-    ]
+        # FC: a task done, so that the forecasts have rows.
+        {"id": "e4", "type": "annotation.submitted", "time": "2026-03-03T10:00:00Z",
+         "actor": "ann", "project": "p1", "task": "t2", "annotation": "a2", "duration": 10},
+    ]  # fmt: skip
     ingest_records(store, records)
     for name, columns in COLUMNS.items():
         if name in ("flags", "flagged_annotations"):  # FLAGS: tests/metrics/test_flags.py

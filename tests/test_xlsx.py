@@ -34,6 +34,9 @@ PARAMS: dict[str, dict[str, Any]] = {
     "throughput": {},
     "timeline": {"member": "ann"},
     "comments": {"member": "ann"},
+    # FC (deadline forecasts)
+    "forecast": {},
+    "forecast_members": {},
 }
 SHEETS = {
     "member": ["about", "summary", "daily"],
@@ -51,6 +54,8 @@ SHEETS = {
             "insights_daily",
             "insights_projects",
             "throughput",
+            "forecast",  # FC
+            "forecast_members",  # FC
         )
     },
 }

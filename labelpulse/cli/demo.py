@@ -19,6 +19,7 @@ from labelpulse.cli.rates import add_demo_rates
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
+    from labelpulse.config import Settings
     from labelpulse.store import Store
 
 
@@ -61,9 +62,20 @@ def demo_command(
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [str(path)], rejects=None, quiet=False)
     add_demo_rates(app_state.store(), days)  # RATES: pay rates
+    _plan_projects(app_state.store(), app_state.settings)  # FC: task counts and deadlines
     console.print(f"Demo organisation loaded into {redacted(app_state.settings.db)}.")
     if logins:
         _logins(app_state.store())
+
+
+def _plan_projects(store: Store, settings: Settings) -> None:
+    """FC (issue 16): the demo's projects get task counts and deadlines, one at risk."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from labelpulse.cli.demo_plans import plan_projects
+
+    plan_projects(store, settings, dt.datetime.now(ZoneInfo(settings.timezone)).date())
 
 
 def _logins(store: Store) -> None:

@@ -304,6 +304,39 @@ _INSIGHTS_SUMMED: dict[str, str] = {
     for key, text in _INSIGHTS.items()
 }
 
+# ---- FC (deadline forecasts, issue 16: docs/metrics-beyond-FC.md) ----
+_FC_DONE = (
+    "Tasks with at least one annotation counted as submitted (latest action submitted, updated, "
+    "accepted or fixed-and-accepted), completed by the end of the window's last day; each task "
+    "once, on the day of its earliest such completion."
+)
+_FORECAST: dict[str, str] = {
+    "tasks": "The number of tasks the project has to do, from its directory record (or the "
+    "Label Studio sync).",
+    "deadline": "The date the project should be finished by, from its directory record.",
+    "done": _FC_DONE,
+    "remaining": "Tasks minus done, never below 0; blank when the project has no task count.",
+    "daily_throughput": "Mean tasks done per day over the last forecast_days days (default 14) "
+    "up to the window's last day, in the organisation's time zone; days without work count 0.",
+    "throughput_spread": "The standard deviation of those daily counts: the range of the "
+    "finish date is the remaining tasks at the mean plus and minus this many per day.",
+    "expected_finish": "The window's last day plus the remaining tasks divided by the mean "
+    "daily throughput, rounded up to whole days. Blank when done or with no throughput.",
+    "earliest_finish": "The finish date at the mean plus one standard deviation a day: the "
+    "fast end of the range. Blank when done or with no throughput.",
+    "latest_finish": "The finish date at the mean minus one standard deviation a day: the slow "
+    "end of the range. Blank (open) when that rate is 0 or less.",
+    "status": "done; on track (even the slow end meets the deadline); at risk (the deadline "
+    "lies inside the range); late (even the fast end misses it); no deadline; no data (no task "
+    "count).",
+}
+_FORECAST_MEMBERS: dict[str, str] = {
+    "done": "Done tasks this member carried: those whose earliest submitted annotation "
+    "(the one that made the task done) is theirs; each task counts for one member only.",
+    "share": "The member's done tasks over the project's done tasks in scope.",
+}
+# ---- end FC ----
+
 _BY_REPORT: dict[str, dict[str, str]] = {
     "overview": _OVERVIEW,
     "insights_daily": _INSIGHTS_SUMMED,
@@ -320,6 +353,9 @@ _BY_REPORT: dict[str, dict[str, str]] = {
     # FLAGS (issue 16)
     "flags": _FLAGS,
     "flagged_annotations": _FLAGGED,
+    # FC (deadline forecasts)
+    "forecast": _FORECAST,
+    "forecast_members": _FORECAST_MEMBERS,
 }
 
 # (report, key) → help text; report "*" applies to every report with that key.

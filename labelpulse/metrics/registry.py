@@ -407,5 +407,43 @@ SPECS: dict[str, ReportSpec] = {
             ),
         ),
         # ---- end FLAGS ----
+        # ---- FC (deadline forecasts, issue 16: docs/metrics-beyond-FC.md) ----
+        ReportSpec(
+            "forecast",
+            "table",
+            "Deadline forecasts: per project, done and remaining tasks, throughput, finish dates",
+            "Per project: tasks done and remaining, daily throughput, expected finish, status.",
+            "labelpulse.metrics.forecast:forecast_table",
+            (
+                PROJECT_ID,
+                PROJECT,
+                Column("tasks", "Tasks"),
+                Column("deadline", "Deadline", "date"),
+                Column("done", "Done"),
+                Column("remaining", "Remaining"),
+                Column("daily_throughput", "Per day", "number", short="per day"),
+                Column("throughput_spread", "Spread per day", "number", short="spread"),
+                Column("expected_finish", "Expected finish", "date", short="expected"),
+                Column("earliest_finish", "Earliest finish", "date", short="earliest"),
+                Column("latest_finish", "Latest finish", "date", short="latest"),
+                Column("status", "Status", "text"),
+            ),
+        ),
+        ReportSpec(
+            "forecast_members",
+            "table",
+            "Deadline forecasts per member: the done tasks each member carried, per project",
+            "Per project and member: done tasks the member carried, and their share.",
+            "labelpulse.metrics.forecast:forecast_members",
+            (
+                PROJECT_ID,
+                PROJECT,
+                MEMBER_ID,
+                Column("member_name", "Member", "name"),
+                Column("done", "Done"),
+                Column("share", "Share", "score"),
+            ),
+        ),
+        # ---- end FC ----
     )
 }

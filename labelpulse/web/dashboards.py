@@ -15,6 +15,7 @@ from labelpulse.metrics import Directory
 from labelpulse.metrics.registry import SPECS
 from labelpulse.web.auth import page_viewer
 from labelpulse.web.flags import badges, with_badges
+from labelpulse.web.forecast_views import project_forecasts, project_tables
 from labelpulse.web.pagekit import (
     Link,
     TableView,
@@ -172,6 +173,9 @@ def projects(request: Request, viewer: Asker) -> Response:
         for p, row in sorted(directory.projects.items(), key=lambda kv: str(kv[1]["name"]))
         if allowed is None or p in allowed
     ]
+    forecasts = project_forecasts(request, viewer)  # FC: each project's forecast, as of today
+    for one in rows:
+        one["forecast"] = forecasts.get(str(one["id"]))
     if rows:
         empty = ""
     elif allowed is None:
@@ -202,6 +206,7 @@ def project_members(request: Request, viewer: Asker, project_id: str, query: Que
         return [Link("Annotator performance report", member_href(str(row["member"]), q))]
 
     q, views = members_tables(request, viewer, q, menu=menu)
+    forecast, chart = project_tables(request, viewer, q)  # FC: the project's forecast
     name = directory.project_name(project_id)
     action = f"/projects/{segment(project_id)}/members"
     return page(
@@ -215,7 +220,8 @@ def project_members(request: Request, viewer: Asker, project_id: str, query: Que
             "nav": "projects",
             "q": q,
             "form": filter_form(request, viewer, q, action=action, scope_fields=False, roles=True),
-            "tables": views,
+            "tables": [*forecast, *views],
+            "forecast_chart": chart,
             "twin": url("/api/reports/members", q.params()),
             "back": Link("All projects", "/projects"),
         },

@@ -25,6 +25,7 @@ from labelpulse.team import TOTALS as TOTALS
 from labelpulse.team import rejection as _rejection
 from labelpulse.team import team_figures, totals
 from labelpulse.web.charts import throughput_chart
+from labelpulse.web.forecast_views import deadlines
 from labelpulse.web.pagekit import (
     directory_of,
     filter_form,
@@ -285,5 +286,8 @@ def overview_page(request: Request, viewer: Viewer, query: ReportQuery) -> Respo
         # The page's JSON twin: the chart's report (the totals are the members and reviewers
         # reports' own, at /api/reports/members and /api/reports/reviewers).
         "twin": url("/api/reports/throughput", params),
+        # FC: the projects at risk or late, as of the window's end.
+        "deadlines": deadlines(request, viewer, q),
+        "deadlines_twin": url("/api/reports/forecast", params),
     }
     return page(request, "overview.html", context)

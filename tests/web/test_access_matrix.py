@@ -220,6 +220,9 @@ ENDPOINTS = (
     # FLAGS (issue 16)
     Endpoint("/api/reports/flags", "flags"),
     Endpoint("/api/reports/flagged_annotations", "flagged_annotations"),
+    # FC (deadline forecasts)
+    Endpoint("/api/reports/forecast", "forecast"),
+    Endpoint("/api/reports/forecast_members", "forecast_members"),
 )
 ENDPOINT_IDS = [e.path.replace("/api/", "").replace("{member}", "_") for e in ENDPOINTS]
 

@@ -61,6 +61,8 @@ class Batch:
     comments: list[LsComment] = field(default_factory=list)
     projects: dict[int, str | None] = field(default_factory=dict)
     users: list[LsUser] = field(default_factory=list)
+    # FC: the projects' task counts (Label Studio's `task_number`), where the step read them.
+    project_tasks: dict[int, int] = field(default_factory=dict)
 
 
 # The member a version is credited to when its `completed_by` is null (the user was deleted)
@@ -302,7 +304,7 @@ def _records(
         else:
             already += 1
     projects = [
-        project_record(n, title)
+        project_record(n, title, batch.project_tasks.get(n), directory.projects.get(project_id(n)))
         for n, title in sorted(batch.projects.items())
         if title is not None or project_id(n) not in directory.projects
     ]

@@ -71,9 +71,26 @@ def project_id(project: int) -> str:
     return f"ls-{project}"
 
 
-def project_record(project: int, title: str | None) -> dict[str, Any]:
+def project_record(
+    project: int,
+    title: str | None,
+    tasks: int | None = None,
+    stored: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The project's whole record: Label Studio's title and task count (`task_number`), with
+    what only labelpulse holds carried forward from the `stored` row (its workspace and
+    deadline, and its task count when the server gave none), so that a sync clears nothing."""
     name = (title or "").strip()[:500] or f"Label Studio project {project}"
-    return {"kind": "project", "id": project_id(project), "name": name}
+    record: dict[str, Any] = {"kind": "project", "id": project_id(project), "name": name}
+    kept = stored or {}
+    if kept.get("workspace"):
+        record["workspace"] = kept["workspace"]
+    count = tasks if tasks is not None else kept.get("tasks")
+    if count is not None:
+        record["tasks"] = int(count)
+    if kept.get("deadline"):
+        record["deadline"] = kept["deadline"]
+    return record
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,10 @@ def sync_label_studio(
     for project in chosen:
         number, title = int(project["id"]), str(project.get("title") or "").strip()
         result.projects.append(title or f"Label Studio project {number}")
+        tasks = project.get("task_number")  # FC: the project's task count
+        counted = {number: tasks} if isinstance(tasks, int) and tasks >= 0 else {}
         _sync_project(
-            applier, client, people, number, title, progress, page_size, result, lead_time
+            applier, client, people, number, title, progress, page_size, result, lead_time, counted
         )
     return result
 
@@ -119,8 +121,9 @@ def _sync_project(
     page_size: int,
     result: SyncResult,
     lead_time: LeadTime,
+    counted: dict[int, int],
 ) -> None:
-    result.add(applier.apply(Batch(projects={project: title}), people))
+    result.add(applier.apply(Batch(projects={project: title}, project_tasks=counted), people))
     seen: set[str] = set()
     done = 0
     for ids, total in client.task_pages(project, page_size):
