@@ -29,6 +29,8 @@ ENVIRONMENT = {
     "max_request_mb": "LABELPULSE_MAX_REQUEST_MB",
     "behind_proxy": "LABELPULSE_BEHIND_PROXY",
     "max_request_records": "LABELPULSE_MAX_REQUEST_RECORDS",
+    # PAY
+    "pay_visible_to_managers": "LABELPULSE_PAY_VISIBLE_TO_MANAGERS",
 }
 
 
@@ -44,6 +46,8 @@ class Settings:
     # The most records one request body may hold; more get 413. Bounds what one request costs
     # to validate (and answer about), whatever its bytes: 3 MB holds a million `{}` records.
     max_request_records: int = 100_000
+    # PAY: whether managers see pay (cut to their projects); owners and admins always do.
+    pay_visible_to_managers: bool = False
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -62,6 +66,10 @@ def load_settings(db: str | None = None) -> Settings:
         behind_proxy=_flag("behind_proxy", values.get("behind_proxy", False)),
         max_request_records=_count(
             "max_request_records", values.get("max_request_records", 100_000)
+        ),
+        # PAY
+        pay_visible_to_managers=_flag(
+            "pay_visible_to_managers", values.get("pay_visible_to_managers", False)
         ),
     )
     return settings

@@ -94,6 +94,9 @@ class ReportSpec:
     # Sorted, searched and paged in SQL (`Paging`): the keys it sorts by beyond its columns.
     paged: bool = False
     extra_sort_keys: tuple[str, ...] = ()
+    # Who may see it: "everyone" (cut to their scope), or "pay": owners and admins, and
+    # managers when the `pay_visible_to_managers` setting allows (PAY, `access.reports`).
+    audience: Literal["everyone", "pay"] = "everyone"
 
     def run(self, q: ReportInput) -> dict[str, Any]:
         module, _, function = self.compute.partition(":")
@@ -369,5 +372,56 @@ SPECS: dict[str, ReportSpec] = {
             # Label, review and edit time together: what the Work page shows items by.
             extra_sort_keys=("total_time",),
         ),
+        # ---- PAY: the pay report and its audit list (issue 16) ----
+        ReportSpec(
+            "pay",
+            "table",
+            "Pay per member and project: quantities, amounts and adjustments",
+            "Pay per member, project and currency: accepted annotations, active hours, "
+            "regions, the amount they earned, adjustments for closed periods, totals per "
+            "currency.",
+            "labelpulse.metrics.pay:pay_table",
+            (
+                MEMBER_ID,
+                Column("member_name", "Member", "name"),
+                PROJECT_ID,
+                PROJECT,
+                Column("currency", "Currency", "text"),
+                Column("accepted", "Accepted annotations", short="accepted"),
+                Column("active_hours", "Active hours", "number", short="hours"),
+                Column("regions", "Regions"),
+                Column("earned", "Earned", "number"),
+                Column("adjustment", "Adjustment", "number"),
+                Column("amount", "Amount", "number"),
+                Column("note", "Note", "text"),
+            ),
+            audience="pay",
+        ),
+        ReportSpec(
+            "pay_lines",
+            "table",
+            "The pay audit list: every annotation and time that earned an amount",
+            "Every accepted annotation, its regions, and each item-day of active time that "
+            "earned pay in the window, with the rate and amount (paged).",
+            "labelpulse.metrics.pay:pay_lines_table",
+            (
+                Column("date", "Date", "date"),
+                MEMBER_ID,
+                Column("member_name", "Member", "name"),
+                PROJECT_ID,
+                PROJECT,
+                Column("task", "Item", "id"),
+                Column("annotation", "Annotation", "id"),
+                Column("quantity", "Earned for", "text"),
+                Column("count", "Quantity", "number"),
+                Column("rate", "Rate", "text"),
+                Column("currency", "Currency", "text"),
+                Column("amount", "Amount", "text"),
+                Column("note", "Note", "text"),
+            ),
+            paged=True,
+            audience="pay",
+        ),
+        # ---- end PAY ----
     )
 }

@@ -1,0 +1,492 @@
+"""Pay: what each member earned per project in a period, priced by their rates (PAY, issue 16).
+
+The definitions are docs/metrics-beyond-PAY.md's. In short, per member and project, on each
+local date of the period (the organisation's time zone):
+
+- accepted annotations: the member's annotations whose completed-at falls on that date and
+  whose last action is `review.accepted` or `.fixed_and_accepted` (metrics.md's
+  `annotations.accepted + annotations.fixed_and_accepted`), from the `state` table;
+- regions: the `regions_added` of the author's own `annotation.submitted` and `.updated`
+  events on those accepted annotations, earned on the same date;
+- active time: the member's active time (`duration - idle`) of their label, review and edit
+  events on that date (the Work report's three times), from `work_events`.
+
+SQL groups these per (member, project, date) — or per annotation and per (member, project,
+item, date) for the audit list — and Python prices each group with the rate in effect on its
+date, exactly (`Fraction`), rounding half-up to cents once per report row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import ibis.expr.types as ir
+
+from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.registry import ReportInput
+from labelpulse.metrics.scope import Scope, Window, in_scope, in_window, local_day
+from labelpulse.store.base import EVERY_PROJECT, Store
+from labelpulse.store.directory import Directory
+
+HOUR_US = 3_600_000_000
+CENT = Decimal("0.01")
+ACCEPTED = ("accepted", "fixed_and_accepted")
+WORK_KINDS = ("label", "review", "edit")
+LABELING = ("annotation.submitted", "annotation.updated")
+NO_RATE = "no rate"
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def money(value: Fraction | Decimal | int) -> Decimal:
+    """An amount rounded half-up to cents."""
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        # 28 significant digits: far more than any amount's cents need.
+        return exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def text(amount: Decimal) -> str:
+    """An amount as JSON and CSV carry it: a decimal string with two places ("12.50")."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+
+
+def _price(value: float | None) -> Fraction:
+    """A stored rate (a float) as the exact decimal its shortest text names: 0.1 is 1/10."""
+    return Fraction(Decimal(repr(float(value)))) if value is not None else Fraction(0)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One `rates` row: the prices from `effective` on, exact."""
+
+    member: str
+    project: str  # EVERY_PROJECT for every project without a rate of its own
+    effective: dt.date
+    currency: str
+    per_hour: Fraction
+    per_accepted: Fraction
+    per_region: Fraction
+
+    def describe(self) -> str:
+        parts = [
+            f"{_decimal(self.per_hour)}/h" if self.per_hour else "",
+            f"{_decimal(self.per_accepted)}/accepted" if self.per_accepted else "",
+            f"{_decimal(self.per_region)}/region" if self.per_region else "",
+        ]
+        return f"{self.currency} " + ", ".join(p for p in parts if p)
+
+
+def _decimal(value: Fraction) -> str:
+    return f"{(Decimal(value.numerator) / Decimal(value.denominator)).normalize():f}"
+
+
+class Rates:
+    """Every member's rates; `for_day` picks the one in effect (most specific first)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._by_key: dict[tuple[str, str], list[Rate]] = {}
+        for row in rows:
+            rate = Rate(
+                member=str(row["member"]),
+                project=str(row["project"] or EVERY_PROJECT),
+                effective=dt.date.fromisoformat(str(row["effective"])),
+                currency=str(row["currency"]),
+                per_hour=_price(row["per_hour"]),
+                per_accepted=_price(row["per_accepted"]),
+                per_region=_price(row["per_region"]),
+            )
+            self._by_key.setdefault((rate.member, rate.project), []).append(rate)
+        for rates in self._by_key.values():
+            rates.sort(key=lambda r: r.effective)
+
+    def for_day(self, member: str, project: str, day: dt.date) -> Rate | None:
+        """The member's rate for this project with the latest `effective` on or before `day`;
+        else their every-project rate the same way; None when neither has begun."""
+        for key in ((member, project), (member, EVERY_PROJECT)):
+            found = [r for r in self._by_key.get(key, ()) if r.effective <= day]
+            if found:
+                return found[-1]
+        return None
+
+
+def load_rates(store: Store) -> Rates:
+    return Rates(
+        store.rows(
+            "SELECT member, project, effective, currency, per_hour, per_accepted, per_region "
+            "FROM rates"
+        )
+    )
+
+
+# ---- what SQL groups -------------------------------------------------------------------------
+
+
+def _accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """The accepted annotations completed in the window and scope, with their regions and the
+    local date they were completed on."""
+    s = con.table("state")
+    s = s.filter(in_window(s.completed_us, p), s.last_action.isin(ACCEPTED), s.author.notnull())
+    s = in_scope(s, scope, p, member_column="author")
+    w = con.table("work_events")
+    w = w.filter(w.type.isin(LABELING), w.actor == w.author)
+    w = w.semi_join(s.select("annotation"), "annotation")
+    regions = w.group_by("annotation").aggregate(regions=w.regions_added.sum())
+    joined = s.left_join(regions, "annotation")
+    return joined.select(
+        member=joined.author,
+        project=joined.project,
+        task=joined.task,
+        annotation=joined.annotation,
+        day=local_day(joined.completed_us, window, p),
+        regions=joined.regions.fill_null(0),
+    )
+
+
+def _active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """The member's label, review and edit events in the window and scope, with local dates."""
+    e = con.table("work_events")
+    e = e.filter(in_window(e.time_us, p), e.kind.isin(WORK_KINDS))
+    e = in_scope(e, scope, p, member_column="actor")
+    return e.select(
+        member=e.actor,
+        project=e.project,
+        task=e.task,
+        day=local_day(e.time_us, window, p),
+        active_us=e.active_us,
+    )
+
+
+def _daily_accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    a = _accepted(con, p, window, scope)
+    return a.group_by("member", "project", "day").aggregate(
+        accepted=a.annotation.count(), regions=a.regions.sum()
+    )
+
+
+def _daily_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    e = _active(con, p, window, scope)
+    return e.group_by("member", "project", "day").aggregate(active_us=e.active_us.sum())
+
+
+def _item_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    e = _active(con, p, window, scope)
+    return e.group_by("member", "project", "task", "day").aggregate(active_us=e.active_us.sum())
+
+
+def _values(window: Window, scope: Scope) -> dict[str, Any]:
+    return {**window.values(), **scope.values()}
+
+
+def _shape(window: Window, scope: Scope) -> tuple[Any, ...]:
+    return (window.shape, scope.shape)
+
+
+def _date(day: Any) -> dt.date:
+    return _EPOCH + dt.timedelta(days=int(day))
+
+
+@dataclass
+class Quantities:
+    accepted: int = 0
+    active_us: int = 0
+    regions: int = 0
+
+
+Key = tuple[str, str, dt.date]  # member, project, date
+
+
+def daily_quantities(store: Store, window: Window, scope: Scope) -> dict[Key, Quantities]:
+    """Per (member, project, local date) of the window and scope: what was earned that day."""
+    values, shape = _values(window, scope), _shape(window, scope)
+    out: dict[Key, Quantities] = {}
+    accepted = run(
+        store,
+        ("pay", "accepted", shape),
+        lambda c, p: _daily_accepted(c, p, window, scope),
+        values,
+    )
+    for row in accepted:
+        q = out.setdefault((row["member"], row["project"], _date(row["day"])), Quantities())
+        q.accepted += int(row["accepted"] or 0)
+        q.regions += int(row["regions"] or 0)
+    active = run(
+        store, ("pay", "active", shape), lambda c, p: _daily_active(c, p, window, scope), values
+    )
+    for row in active:
+        q = out.setdefault((row["member"], row["project"], _date(row["day"])), Quantities())
+        q.active_us += int(row["active_us"] or 0)
+    return out
+
+
+# ---- pricing ---------------------------------------------------------------------------------
+
+RowKey = tuple[str, str, str]  # member, project, currency ("" when no rate applies)
+
+
+@dataclass
+class Figures:
+    """One report row's figures: quantities and the exact amount they earned."""
+
+    accepted: int = 0
+    active_us: int = 0
+    regions: int = 0
+    exact: Fraction = field(default_factory=Fraction)
+    no_rate: bool = False
+
+    @property
+    def amount(self) -> Decimal:
+        return money(self.exact)
+
+
+def earned(quantities: Mapping[Key, Quantities], rates: Rates) -> dict[RowKey, Figures]:
+    """The quantities priced day by day, summed per (member, project, currency)."""
+    out: dict[RowKey, Figures] = {}
+    for (member, project, day), q in quantities.items():
+        rate = rates.for_day(member, project, day)
+        currency = rate.currency if rate else ""
+        f = out.setdefault((member, project, currency), Figures())
+        f.accepted += q.accepted
+        f.active_us += q.active_us
+        f.regions += q.regions
+        if rate is None:
+            f.no_rate = True
+            continue
+        f.exact += (
+            q.accepted * rate.per_accepted
+            + q.regions * rate.per_region
+            + Fraction(q.active_us, HOUR_US) * rate.per_hour
+        )
+    return out
+
+
+def period_figures(
+    store: Store, window: Window, scope: Scope, rates: Rates | None = None
+) -> dict[RowKey, Figures]:
+    """What the window earned now, per (member, project, currency)."""
+    return earned(daily_quantities(store, window, scope), rates or load_rates(store))
+
+
+def in_cut(scope: Scope, member: str, project: str) -> bool:
+    """Whether a kept row (member, project) lies in the scope."""
+    if scope.projects is not None and project not in scope.projects:
+        return False
+    return scope.members is None or member in scope.members
+
+
+# ---- the report ------------------------------------------------------------------------------
+
+
+def _row(key: RowKey, f: Figures, adjustment: Decimal, directory: Directory) -> dict[str, Any]:
+    member, project, currency = key
+    amount = f.amount
+    return {
+        **directory.member_columns(member),
+        **directory.project_columns(project),
+        "currency": currency,
+        "accepted": f.accepted,
+        "active_hours": f.active_us / HOUR_US,
+        "regions": f.regions,
+        "earned": text(amount),
+        "adjustment": text(adjustment),
+        "amount": text(amount + adjustment),
+        "note": NO_RATE if f.no_rate else "",
+    }
+
+
+def currency_totals(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per currency ("" for work with no rate): the sums of the rows' figures. Two currencies
+    are never added together."""
+    sums: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        t = sums.setdefault(
+            row["currency"],
+            {
+                "currency": row["currency"],
+                "accepted": 0,
+                "active_hours": 0.0,
+                "regions": 0,
+                "earned": Decimal(0),
+                "adjustment": Decimal(0),
+                "amount": Decimal(0),
+            },
+        )
+        t["accepted"] += row["accepted"]
+        t["active_hours"] += row["active_hours"]
+        t["regions"] += row["regions"]
+        for name in ("earned", "adjustment", "amount"):
+            t[name] += Decimal(row[name])
+    return [
+        {**t, **{n: text(t[n]) for n in ("earned", "adjustment", "amount")}}
+        for _, t in sorted(sums.items())
+    ]
+
+
+def pay_table(q: ReportInput) -> dict[str, Any]:
+    """Per member, project and currency: quantities, earned, adjustment and amount.
+
+    A window that is exactly a closed period shows the figures kept when it was closed; any
+    other window is computed now, with the pending adjustments of the closed periods that end
+    before it starts (`labelpulse.metrics.pay_periods`)."""
+    from labelpulse.metrics import pay_periods
+
+    store, window, scope, directory = q.store, q.window, q.scope, q.directory
+    closed = pay_periods.closed_period(store, window)
+    if closed is not None:
+        figures, adjustments = pay_periods.kept(store, closed, scope)
+        status: dict[str, Any] = {"status": "closed", **closed.as_dict()}
+    else:
+        figures = period_figures(store, window, scope)
+        adjustments = pay_periods.pending(store, window.start, scope)
+        status = {"status": "open"}
+    keys = set(figures) | set(adjustments)
+    rows = [
+        _row(k, figures.get(k, Figures()), adjustments.get(k, Decimal(0)), directory) for k in keys
+    ]
+    rows.sort(
+        key=lambda r: (str(r["member_name"]).lower(), r["member"], r["project"], r["currency"])
+    )
+    return {
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "period": status,
+        "rows": rows,
+        "currency_totals": currency_totals(rows),
+    }
+
+
+# ---- the audit list --------------------------------------------------------------------------
+
+
+def audit_lines(
+    store: Store, window: Window, scope: Scope, directory: Directory, rates: Rates
+) -> list[dict[str, Any]]:
+    """Every annotation and every item-day of active time that earned the window's amounts."""
+    values, shape = _values(window, scope), _shape(window, scope)
+    lines: list[dict[str, Any]] = []
+
+    def line(
+        member: str,
+        project: str,
+        task: str,
+        annotation: str,
+        day: dt.date,
+        quantity: str,
+        amount: Fraction,
+        price: str,
+    ) -> None:
+        rate = rates.for_day(member, project, day)
+        each = getattr(rate, price) if rate else Fraction(0)
+        lines.append(
+            {
+                "date": day.isoformat(),
+                **directory.member_columns(member),
+                **directory.project_columns(project),
+                "task": task,
+                "annotation": annotation,
+                "quantity": quantity,
+                "count": float(amount),
+                "rate": _decimal(each) if rate else "",
+                "currency": rate.currency if rate else "",
+                "amount": _exact(amount * each),
+                "note": "" if rate else NO_RATE,
+            }
+        )
+
+    accepted = run(
+        store, ("pay", "audit_accepted", shape), lambda c, p: _accepted(c, p, window, scope), values
+    )
+    for row in accepted:
+        day = _date(row["day"])
+        who, project, task, annotation = (
+            row["member"],
+            row["project"],
+            row["task"],
+            row["annotation"],
+        )
+        line(who, project, task, annotation, day, "accepted", Fraction(1), "per_accepted")
+        if int(row["regions"] or 0):
+            n = Fraction(int(row["regions"]))
+            line(who, project, task, annotation, day, "regions", n, "per_region")
+    active = run(
+        store,
+        ("pay", "audit_active", shape),
+        lambda c, p: _item_active(c, p, window, scope),
+        values,
+    )
+    for row in active:
+        hours = Fraction(int(row["active_us"] or 0), HOUR_US)
+        line(
+            row["member"],
+            row["project"],
+            row["task"],
+            "",
+            _date(row["day"]),
+            "active_hours",
+            hours,
+            "per_hour",
+        )
+    return lines
+
+
+def _exact(value: Fraction) -> str:
+    """A line's amount to six places: a line is not rounded to cents, its report row is."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return f"{exact.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP):f}"
+
+
+AUDIT_ORDER = ("date", "member", "project", "task", "annotation", "quantity")
+
+
+def pay_lines_table(q: ReportInput) -> dict[str, Any]:
+    """The audit list: every line that earned the pay report's amounts, sorted and paged."""
+    store, window, scope, directory, paging = q.store, q.window, q.scope, q.directory, q.paging
+    lines = audit_lines(store, window, scope, directory, load_rates(store))
+    if paging.search:
+        needle = paging.search.lower()
+        words = ("member_name", "project_name", "task", "annotation", "member", "project")
+        lines = [r for r in lines if any(needle in str(r[w]).lower() for w in words)]
+    lines.sort(key=lambda r: tuple(str(r[k]) for k in AUDIT_ORDER))
+    sort = paging.sort or "date"
+    if paging.sort:
+        lines.sort(key=lambda r: _sortable(r[sort]), reverse=paging.descending)
+    elif paging.descending:
+        lines.reverse()
+    total_rows = len(lines)
+    end = None if paging.limit is None else paging.offset + paging.limit
+    page = lines[paging.offset : end]
+    totals = _line_totals(lines)
+    return {
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": iter(page) if paging.stream else page,
+        "currency_totals": totals,
+        "page": {
+            "total_rows": total_rows,
+            "limit": paging.limit,
+            "offset": paging.offset,
+            "sort": f"{sort}:{'desc' if paging.descending else 'asc'}",
+            "search": paging.search,
+        },
+    }
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int | float):
+        return (0, value)
+    try:
+        return (0, Decimal(str(value)))
+    except ArithmeticError:
+        return (1, str(value))
+
+
+def _line_totals(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    sums: dict[str, Decimal] = {}
+    for line in lines:
+        sums[line["currency"]] = sums.get(line["currency"], Decimal(0)) + Decimal(line["amount"])
+    return [{"currency": c, "amount": _exact(Fraction(v))} for c, v in sorted(sums.items())]
