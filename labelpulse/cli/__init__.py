@@ -10,6 +10,7 @@ from rich.console import Console
 
 from labelpulse import __version__
 from labelpulse.cli import check, copy, demo, hook, imports, members, report, serve, sync, tokens
+from labelpulse.cli import pay  # PAY
 from labelpulse.cli.context import AppState
 from labelpulse.errors import LabelpulseError, UsageError
 
@@ -31,6 +32,7 @@ app.add_typer(members.app, name="members")
 app.add_typer(tokens.app, name="token")
 app.add_typer(sync.app, name="sync")
 app.add_typer(hook.app, name="hook")
+app.add_typer(pay.app, name="pay")  # PAY
 
 
 def _version(value: bool) -> None:

@@ -25,7 +25,7 @@ from labelpulse.cli.channel import VERSION, probe, send
 from labelpulse.errors import LabelpulseError
 
 # The commands a running server runs for the CLI (the first name below `labelpulse`).
-FORWARDED = frozenset({"import", "report", "members", "token", "sync", "check"})
+FORWARDED = frozenset({"import", "report", "members", "token", "sync", "check", "pay"})
 # Parameters that name files though they are not typed as paths: (command, parameter).
 PATH_LISTS: dict[tuple[str, ...], str] = {("import",): "files"}
 _LOCK = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
