@@ -38,7 +38,7 @@ def demo_rates(directory: Directory, effective: dt.date) -> list[dict[str, Any]]
                     "per_hour": 6.0,
                     "per_accepted": 0.4,
                     "per_region": 0.05,
-                }  # fmt: skip
+                }
             )
         elif row["role"] == "reviewer":
             records.append(base | {"currency": "EUR", "per_hour": 18.0})

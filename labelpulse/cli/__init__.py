@@ -9,8 +9,19 @@ import typer
 from rich.console import Console
 
 from labelpulse import __version__
-from labelpulse.cli import check, copy, demo, hook, imports, members, report, serve, sync, tokens
-from labelpulse.cli import pay  # PAY
+from labelpulse.cli import (
+    check,
+    copy,
+    demo,
+    hook,
+    imports,
+    members,
+    pay,  # PAY
+    report,
+    serve,
+    sync,
+    tokens,
+)
 from labelpulse.cli.context import AppState
 from labelpulse.errors import LabelpulseError, UsageError
 
