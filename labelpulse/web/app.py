@@ -24,6 +24,7 @@ from labelpulse.web import (
     hooks,
     openapi,
     pages,
+    pay,  # PAY
     signin,
 )
 from labelpulse.web.assets import Assets, StaticAssets
@@ -99,6 +100,8 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(pay.router)  # PAY
+    app.include_router(pay.api_router)  # PAY
     openapi.install(app)
     apidocs.install(app, assets)
     # The app's own files, plotly.js (charts work with no network) and Swagger UI (/docs).
