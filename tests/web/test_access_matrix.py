@@ -217,6 +217,9 @@ ENDPOINTS = (
     Endpoint("/api/reports/insights_projects", "insights_projects"),
     Endpoint("/api/reports/work", "work"),
     Endpoint("/api/reports/items", "items"),
+    # PAY: pay is for owners and admins (managers only when a setting allows: test_pay_pages)
+    Endpoint("/api/reports/pay", "pay", roles=frozenset({"owner", "admin"})),
+    Endpoint("/api/reports/pay_lines", "pay_lines", roles=frozenset({"owner", "admin"})),
 )
 ENDPOINT_IDS = [e.path.replace("/api/", "").replace("{member}", "_") for e in ENDPOINTS]
 
@@ -459,6 +462,12 @@ WRITERS = {"owner ingest token": 400, "admin ingest token": 400}
 CALLS: list[tuple[str, str, bytes | None, dict[str, int]]] = [
     ("GET", "/api/health", None, {"*": 200}),
     ("GET", "/api/me", None, {"session": 200, "read": 200, "ingest": 403, "none": 401}),
+    # PAY: the closed periods (owners' and admins' sessions and read tokens) and closing them
+    ("GET", "/api/pay/periods", None, {"owner": 200, "admin": 200, "owner read token": 200,
+                                       "admin read token": 200, "session": 403, "read": 403,
+                                       "ingest": 403, "none": 401}),
+    ("POST", "/api/pay/close", None, {**WRITERS, "ingest": 403, "read": 403, "session": 401,
+                                      "none": 401}),
     *(
         ("POST", path, NOT_JSON, {**WRITERS, "ingest": 403, "read": 403, "session": 401,
                                   "none": 401})
@@ -606,6 +615,8 @@ PAGES = (
     Page("/insights", EVERY_PAGE_ROLE),
     Page("/work", EVERY_PAGE_ROLE),
     Page("/admin/members", frozenset({"owner", "admin"})),
+    Page("/pay", frozenset({"owner", "admin"})),  # PAY
+    Page("/pay/lines", frozenset({"owner", "admin"})),  # PAY
 )
 PAGE_MEMBERS = ("self", "ann", "ann2", "rev", "zzz")
 # What "/" is for each role: the team's overview, or one's own report (issue 15).

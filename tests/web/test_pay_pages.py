@@ -62,7 +62,9 @@ def test_managers_see_pay_of_their_projects_when_the_setting_allows(rated: Store
 
 
 def _row(data: dict[str, Any], member: str, project: str) -> dict[str, Any]:
-    found = [r for r in data["rows"] if (r["member"], r["project"]) == (member, project)]
+    found: list[dict[str, Any]] = [
+        r for r in data["rows"] if (r["member"], r["project"]) == (member, project)
+    ]
     assert len(found) == 1
     return found[0]
 
