@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Query, Request
 
 from labelpulse.access import Viewer, report_for
-from labelpulse.access.reports import check_audience
 from labelpulse.access.policy import check_known
+from labelpulse.access.reports import check_audience
 from labelpulse.config import Settings, normalize_timezone
 from labelpulse.errors import UsageError
 from labelpulse.metrics.registry import Paging
