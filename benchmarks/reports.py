@@ -39,12 +39,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import CACHE, END, TZ, demo_file, own_peak_rss_mb, sizes_from_env
-from benchmarks.floors.reports import FLOORS, Question, ReportFloor
+from benchmarks.floors import pay as pay_floors
+from benchmarks.floors.reports import FLOORS as REPORT_FLOORS
+from benchmarks.floors.reports import Question, ReportFloor
 from labelpulse.config import Settings
 from labelpulse.ingest import import_file
 from labelpulse.metrics import Window, make_window, report
 from labelpulse.store import connect
 from labelpulse.store.duckdb import DuckDBStore
+
+FLOORS = (*REPORT_FLOORS, *pay_floors.FLOORS)  # PAY: the pay report and its audit list
 
 WINDOWS = {"1 month": 30, "1 year": 365}
 TARGET_MS = {"1 month": 300.0, "1 year": 1000.0}

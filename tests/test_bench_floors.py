@@ -8,17 +8,20 @@ that drifts from the library (or a report whose figures change under a floor) fa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from benchmarks.common import END
-from benchmarks.floors.reports import FLOORS, Question, ReportFloor
-from benchmarks.reports import ask, check, questions
+from benchmarks.floors.reports import Question, ReportFloor
+from benchmarks.reports import FLOORS, ask, check, questions
 from labelpulse.demo import write_ndjson
-from labelpulse.ingest import import_file
+from labelpulse.ingest import import_file, ingest_records
+from labelpulse.pay_demo import demo_rates
 from labelpulse.store import connect
+from labelpulse.store.directory import Directory
 from labelpulse.store.duckdb import DuckDBStore
 
 # Enough events that every report has rows over the month window too.
@@ -34,6 +37,8 @@ MAINTAINED = {
     "insights_daily",
     "work",
     "items",
+    "pay",  # PAY
+    "pay_lines",  # PAY
 }
 
 
@@ -46,6 +51,8 @@ def bench_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStor
     store = connect(str(folder / "bench.duckdb"))
     assert isinstance(store, DuckDBStore)
     assert import_file(store, Path(source)).stored == EVENTS
+    # PAY: the demo's rates, so that the pay floors price something
+    ingest_records(store, demo_rates(Directory.load(store), END - dt.timedelta(days=400)))
     yield store
     store.close()
 
