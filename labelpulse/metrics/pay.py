@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from labelpulse.metrics.query import Params, run
@@ -362,42 +363,19 @@ def pay_table(q: ReportInput) -> dict[str, Any]:
 
 # ---- the audit list --------------------------------------------------------------------------
 
+# One line before it is priced: date, member, project, task, annotation, quantity, count.
+Line = tuple[dt.date, str, str, str, str, str, Fraction]
+PRICE_OF = {"accepted": "per_accepted", "regions": "per_region", "active_hours": "per_hour"}
+AUDIT_ORDER = ("date", "member", "project", "task", "annotation", "quantity")
+# Sort keys known before a line is priced or named: the rest need every line priced.
+_CHEAP_SORTS = (*AUDIT_ORDER, "count")
 
-def audit_lines(
-    store: Store, window: Window, scope: Scope, directory: Directory, rates: Rates
-) -> list[dict[str, Any]]:
-    """Every annotation and every item-day of active time that earned the window's amounts."""
+
+def audit_lines(store: Store, window: Window, scope: Scope) -> list[Line]:
+    """Every annotation and every item-day of active time that earned the window's amounts,
+    not yet priced (`priced_line` prices one)."""
     values, shape = _values(window, scope), _shape(window, scope)
-    lines: list[dict[str, Any]] = []
-
-    def line(
-        member: str,
-        project: str,
-        task: str,
-        annotation: str,
-        day: dt.date,
-        quantity: str,
-        amount: Fraction,
-        price: str,
-    ) -> None:
-        rate = rates.for_day(member, project, day)
-        each = getattr(rate, price) if rate else Fraction(0)
-        lines.append(
-            {
-                "date": day.isoformat(),
-                **directory.member_columns(member),
-                **directory.project_columns(project),
-                "task": task,
-                "annotation": annotation,
-                "quantity": quantity,
-                "count": float(amount),
-                "rate": _decimal(each) if rate else "",
-                "currency": rate.currency if rate else "",
-                "amount": _exact(amount * each),
-                "note": "" if rate else NO_RATE,
-            }
-        )
-
+    lines: list[Line] = []
     accepted = run(
         store, ("pay", "audit_accepted", shape), lambda c, p: _accepted(c, p, window, scope), values
     )
@@ -409,10 +387,10 @@ def audit_lines(
             row["task"],
             row["annotation"],
         )
-        line(who, project, task, annotation, day, "accepted", Fraction(1), "per_accepted")
+        lines.append((day, who, project, task, annotation, "accepted", Fraction(1)))
         if int(row["regions"] or 0):
-            n = Fraction(int(row["regions"]))
-            line(who, project, task, annotation, day, "regions", n, "per_region")
+            regions = Fraction(int(row["regions"]))
+            lines.append((day, who, project, task, annotation, "regions", regions))
     active = run(
         store,
         ("pay", "audit_active", shape),
@@ -421,17 +399,29 @@ def audit_lines(
     )
     for row in active:
         hours = Fraction(int(row["active_us"] or 0), HOUR_US)
-        line(
-            row["member"],
-            row["project"],
-            row["task"],
-            "",
-            _date(row["day"]),
-            "active_hours",
-            hours,
-            "per_hour",
-        )
+        lines.append((_date(row["day"]), row["member"], row["project"], row["task"], "",
+                      "active_hours", hours))  # fmt: skip
     return lines
+
+
+def priced_line(line: Line, rates: Rates, directory: Directory) -> dict[str, Any]:
+    """One audit line as the report shows it: named, with its rate and exact amount."""
+    day, member, project, task, annotation, quantity, count = line
+    rate = rates.for_day(member, project, day)
+    each: Fraction = getattr(rate, PRICE_OF[quantity]) if rate else Fraction(0)
+    return {
+        "date": day.isoformat(),
+        **directory.member_columns(member),
+        **directory.project_columns(project),
+        "task": task,
+        "annotation": annotation,
+        "quantity": quantity,
+        "count": float(count),
+        "rate": _decimal(each) if rate else "",
+        "currency": rate.currency if rate else "",
+        "amount": _exact(count * each),
+        "note": "" if rate else NO_RATE,
+    }
 
 
 def _exact(value: Fraction) -> str:
@@ -440,27 +430,117 @@ def _exact(value: Fraction) -> str:
     return f"{exact.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP):f}"
 
 
-AUDIT_ORDER = ("date", "member", "project", "task", "annotation", "quantity")
+def _line_union(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """Every audit line as (day, member, project, task, annotation, quantity, n): n is 1, the
+    regions, or the active microseconds."""
+
+    def part(t: ir.Table, annotation: Any, quantity: str, n: Any) -> ir.Table:
+        return t.select(
+            day=t.day.cast("int64"),
+            member=t.member.cast("string"),
+            project=t.project.cast("string"),
+            task=t.task.cast("string"),
+            annotation=annotation.cast("string"),
+            quantity=ibis.literal(quantity).cast("string"),
+            n=n.cast("int64"),
+        )
+
+    a = _accepted(con, p, window, scope)
+    withr = a.filter(a.regions > 0)
+    t = _item_active(con, p, window, scope)
+    return ibis.union(
+        part(a, a.annotation, "accepted", ibis.literal(1)),
+        part(withr, withr.annotation, "regions", withr.regions),
+        part(t, ibis.literal(""), "active_hours", t.active_us),
+    )
+
+
+def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
+    """The default order's page of lines, sorted and cut in SQL, and the number of lines."""
+    store, window, scope, paging = q.store, q.window, q.scope, q.paging
+    values: dict[str, Any] = _values(window, scope)
+    limited, skipped = paging.limit is not None, paging.offset > 0
+    if limited:
+        values["limit"] = paging.limit
+    if skipped:
+        values["offset"] = paging.offset
+    order = ("day", "member", "project", "task", "annotation", "quantity")
+
+    def page(c: Any, p: Params) -> ir.Table:
+        u = _line_union(c, p, window, scope)
+        keys = [ibis.desc(u[k]) if paging.descending else u[k] for k in order]
+        ordered = u.order_by(keys)
+        if not (limited or skipped):
+            return ordered
+        return ordered.limit(
+            p.literal("limit") if limited else None, offset=p.literal("offset") if skipped else 0
+        )
+
+    def count(c: Any, p: Params) -> ir.Table:
+        return _line_union(c, p, window, scope).aggregate(n=ibis._.count())
+
+    shape = _shape(window, scope)
+    found = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
+    total = run(store, ("pay", "lines_count", shape), count, _values(window, scope))
+    lines: list[Line] = []
+    for row in found:
+        n = int(row["n"] or 0)
+        amount = Fraction(n, HOUR_US) if row["quantity"] == "active_hours" else Fraction(n)
+        lines.append((_date(row["day"]), row["member"], row["project"], row["task"],
+                      row["annotation"], row["quantity"], amount))  # fmt: skip
+    return lines, int(total[0]["n"])
 
 
 def pay_lines_table(q: ReportInput) -> dict[str, Any]:
-    """The audit list: every line that earned the pay report's amounts, sorted and paged."""
+    """The audit list: every line that earned the pay report's amounts, sorted and paged.
+
+    Lines are sorted and cut to the page before they are priced and named (unless the sort or
+    the search needs names or prices); the totals per currency are the exact sums of every
+    line, from the same daily groups as the pay report (to six places)."""
     store, window, scope, directory, paging = q.store, q.window, q.scope, q.directory, q.paging
-    lines = audit_lines(store, window, scope, directory, load_rates(store))
-    if paging.search:
-        needle = paging.search.lower()
-        words = ("member_name", "project_name", "task", "annotation", "member", "project")
-        lines = [r for r in lines if any(needle in str(r[w]).lower() for w in words)]
-    lines.sort(key=lambda r: tuple(str(r[k]) for k in AUDIT_ORDER))
+    rates = load_rates(store)
     sort = paging.sort or "date"
-    if paging.sort:
-        lines.sort(key=lambda r: _sortable(r[sort]), reverse=paging.descending)
-    elif paging.descending:
-        lines.reverse()
-    total_rows = len(lines)
+    in_sql = paging.sort is None and paging.search is None and not paging.stream
+    lines, total_rows = _sql_page(q) if in_sql else (audit_lines(store, window, scope), 0)
+    lines.sort(
+        key=lambda line: (line[0].isoformat(), *line[1:6]), reverse=in_sql and paging.descending
+    )
+    named = paging.search is not None or sort not in _CHEAP_SORTS
+    rows: list[dict[str, Any]] | None = None
+    if in_sql:
+        rows = [priced_line(line, rates, directory) for line in lines]
+    elif named:
+        rows = [priced_line(line, rates, directory) for line in lines]
+        if paging.search:
+            needle = paging.search.lower()
+            words = ("member_name", "project_name", "task", "annotation", "member", "project")
+            rows = [r for r in rows if any(needle in str(r[w]).lower() for w in words)]
+        if paging.sort:
+            rows.sort(key=lambda r: _sortable(r[sort]), reverse=paging.descending)
+        elif paging.descending:
+            rows.reverse()
+        total_rows = len(rows)
+    else:
+        if paging.sort:
+            at = {k: i for i, k in enumerate(_CHEAP_SORTS)}[sort]
+            lines.sort(key=lambda line: _sortable(line[at]), reverse=paging.descending)
+        elif paging.descending:
+            lines.reverse()
+        total_rows = len(lines)
     end = None if paging.limit is None else paging.offset + paging.limit
-    page = lines[paging.offset : end]
-    totals = _line_totals(lines)
+    if in_sql:
+        page = rows or []
+    elif rows is None:
+        page = [priced_line(line, rates, directory) for line in lines[paging.offset : end]]
+    else:
+        page = rows[paging.offset : end]
+    if paging.search:
+        totals = _line_totals(rows or [])
+    else:
+        exact: dict[str, Fraction] = {}
+        for (_, _, currency), f in period_figures(store, window, scope, rates).items():
+            exact[currency] = exact.get(currency, Fraction(0)) + f.exact
+        totals = [{"currency": c, "amount": _exact(v)} for c, v in sorted(exact.items())]
     return {
         "window": window.as_dict(),
         "scope": scope.as_dict(),
@@ -477,10 +557,12 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
-    if isinstance(value, int | float):
+    if isinstance(value, dt.date):
+        return (1, value.isoformat())
+    if isinstance(value, Fraction | int | float):
         return (0, value)
     try:
-        return (0, Decimal(str(value)))
+        return (0, Fraction(Decimal(str(value))))
     except ArithmeticError:
         return (1, str(value))
 
