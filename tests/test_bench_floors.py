@@ -17,9 +17,9 @@ import pytest
 from benchmarks.common import END
 from benchmarks.floors.reports import Question, ReportFloor
 from benchmarks.reports import FLOORS, ask, check, questions
+from labelpulse.cli.pay_demo import demo_rates
 from labelpulse.demo import write_ndjson
 from labelpulse.ingest import import_file, ingest_records
-from labelpulse.pay_demo import demo_rates
 from labelpulse.store import connect
 from labelpulse.store.directory import Directory
 from labelpulse.store.duckdb import DuckDBStore

@@ -59,7 +59,7 @@ def demo_command(
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [str(path)], rejects=None, quiet=False)
-    from labelpulse.pay_demo import add_demo_pay  # PAY: rates, a closed period, a late event
+    from labelpulse.cli.pay_demo import add_demo_pay  # PAY: rates, a closed period, a late event
 
     add_demo_pay(app_state.store(), days, app_state.settings.timezone)
     console.print(f"Demo organisation loaded into {redacted(app_state.settings.db)}.")

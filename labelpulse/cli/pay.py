@@ -24,7 +24,7 @@ from labelpulse.cli.report import (
     To,
     Tz,
     Workspaces,
-    _emit,
+    emit,
 )
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def report_command(
 ) -> None:
     """Pay per member, project and currency: quantities, earned, adjustment, amount; totals
     per currency. A period that was closed shows the figures it kept."""
-    _emit(ctx, "pay", fmt, output, start=start, end=end, tz=tz, projects=project,
+    emit(ctx, "pay", fmt, output, start=start, end=end, tz=tz, projects=project,
           workspaces=workspace, members=member)  # fmt: skip
 
 
@@ -72,7 +72,7 @@ def lines_command(
     """The audit list: every accepted annotation, its regions and each item-day of active time
     that earned pay, with the rate and amount."""
     paging = {"limit": limit, "offset": offset}
-    _emit(ctx, "pay_lines", fmt, output, paging, start=start, end=end, tz=tz, projects=project,
+    emit(ctx, "pay_lines", fmt, output, paging, start=start, end=end, tz=tz, projects=project,
           workspaces=workspace, members=member)  # fmt: skip
 
 

@@ -283,7 +283,7 @@ def in_cut(scope: Scope, member: str, project: str) -> bool:
 # ---- the report ------------------------------------------------------------------------------
 
 
-def _row(key: RowKey, f: Figures, adjustment: Decimal, directory: Directory) -> dict[str, Any]:
+def pay_row(key: RowKey, f: Figures, adjustment: Decimal, directory: Directory) -> dict[str, Any]:
     member, project, currency = key
     amount = f.amount
     return {
@@ -326,39 +326,6 @@ def currency_totals(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         {**t, **{n: text(t[n]) for n in ("earned", "adjustment", "amount")}}
         for _, t in sorted(sums.items())
     ]
-
-
-def pay_table(q: ReportInput) -> dict[str, Any]:
-    """Per member, project and currency: quantities, earned, adjustment and amount.
-
-    A window that is exactly a closed period shows the figures kept when it was closed; any
-    other window is computed now, with the pending adjustments of the closed periods that end
-    before it starts (`labelpulse.metrics.pay_periods`)."""
-    from labelpulse.metrics import pay_periods
-
-    store, window, scope, directory = q.store, q.window, q.scope, q.directory
-    closed = pay_periods.closed_period(store, window)
-    if closed is not None:
-        figures, adjustments = pay_periods.kept(store, closed, scope)
-        status: dict[str, Any] = {"status": "closed", **closed.as_dict()}
-    else:
-        figures = period_figures(store, window, scope)
-        adjustments = pay_periods.pending(store, window.start, scope)
-        status = {"status": "open"}
-    keys = set(figures) | set(adjustments)
-    rows = [
-        _row(k, figures.get(k, Figures()), adjustments.get(k, Decimal(0)), directory) for k in keys
-    ]
-    rows.sort(
-        key=lambda r: (str(r["member_name"]).lower(), r["member"], r["project"], r["currency"])
-    )
-    return {
-        "window": window.as_dict(),
-        "scope": scope.as_dict(),
-        "period": status,
-        "rows": rows,
-        "currency_totals": currency_totals(rows),
-    }
 
 
 # ---- the audit list --------------------------------------------------------------------------

@@ -380,7 +380,7 @@ SPECS: dict[str, ReportSpec] = {
             "Pay per member, project and currency: accepted annotations, active hours, "
             "regions, the amount they earned, adjustments for closed periods, totals per "
             "currency.",
-            "labelpulse.metrics.pay:pay_table",
+            "labelpulse.metrics.pay_report:pay_table",
             (
                 MEMBER_ID,
                 Column("member_name", "Member", "name"),

@@ -29,6 +29,7 @@ from labelpulse.metrics.registry import SPECS
 from labelpulse.readable import format_value
 from labelpulse.store.base import Store
 from labelpulse.web.auth import check_csrf, ingest_viewer, page_viewer, read_viewer
+from labelpulse.web.openapi import errors
 from labelpulse.web.pagekit import Link, export_links, filter_form, url, without
 from labelpulse.web.query import ReportQuery, report_query, run_report
 from labelpulse.web.templating import page
@@ -166,7 +167,9 @@ def close_form(
     return RedirectResponse(back, status_code=303)
 
 
-@api_router.get("/periods", summary="The closed pay periods, oldest first")
+@api_router.get(
+    "/periods", summary="The closed pay periods, oldest first", responses=errors(401, 403, 500)
+)
 def api_periods(
     request: Request, viewer: Annotated[Viewer, Depends(read_viewer)]
 ) -> dict[str, Any]:
@@ -175,7 +178,12 @@ def api_periods(
     return periods_report(_store(request))
 
 
-@api_router.post("/close", summary="Close a pay period: keep its figures, pay adjustments")
+@api_router.post(
+    "/close",
+    summary="Close a pay period: keep its figures, pay adjustments",
+    status_code=201,
+    responses=errors(400, 401, 403, 500),
+)
 def api_close(
     request: Request,
     viewer: Annotated[Viewer, Depends(ingest_viewer)],
