@@ -59,6 +59,7 @@ SHOTS = (
     Shot("insights", "owner", "/insights", "Annotation insights"),
     Shot("work", "owner", "/work", "Labeling, review and edit work; time per item"),
     Shot("admin-members", "admin", "/admin/members", "Manage members"),
+    Shot("pay", "owner", "/pay", "Pay: amounts per member and project, adjustments"),  # PAY
     Shot("phone-home", "ann-01", "/", "An annotator's own report on a phone", PHONE),
     Shot(
         "phone-project-members",

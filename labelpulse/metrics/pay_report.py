@@ -28,7 +28,11 @@ def pay_table(q: ReportInput) -> dict[str, Any]:
     else:
         figures = period_figures(store, window, scope)
         adjustments = pay_periods.pending(store, window.start, scope)
-        status = {"status": "open"}
+        overlapping = [
+            p.as_dict() for p in pay_periods.periods(store)
+            if p.first <= window.end and window.start <= p.last
+        ]  # fmt: skip
+        status = {"status": "open", "overlaps": overlapping}
     keys = set(figures) | set(adjustments)
     rows = [
         pay_row(k, figures.get(k, Figures()), adjustments.get(k, Decimal(0)), directory)

@@ -71,7 +71,7 @@ def test_the_worked_example(example: Store) -> None:
     assert got["rev", "p2", "USD"]["earned"] == "1.33"
     totals = {t["currency"]: t["amount"] for t in data["currency_totals"]}
     assert totals == {"": "0.00", "EUR": "17.20", "USD": "2.39"}
-    assert data["period"] == {"status": "open"}
+    assert data["period"] == {"status": "open", "overlaps": []}
 
 
 def test_the_audit_lines_add_up_to_the_rows(example: Store) -> None:
@@ -113,6 +113,8 @@ def test_a_closed_period_keeps_its_figures_and_late_events_adjust_the_next(
     assert got["ann", "p1", "EUR"]["accepted"] == 1
     assert ("rev", "p1", "USD") not in got
     assert got["rev", "p2", "USD"]["amount"] == "1.33"
+    overlapping = run(example, "pay", "2026-03-10", "2026-03-20")["period"]
+    assert [(p["from"], p["to"]) for p in overlapping["overlaps"]] == [("2026-03-01", "2026-03-15")]
     later = rows(run(example, "pay", "2026-03-16", "2026-03-31"))
     assert [later["ann", "p1", "EUR"][k] for k in ("earned", "adjustment", "amount")] == [
         "8.30", "1.90", "10.20"]  # fmt: skip
