@@ -135,7 +135,9 @@ def _accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     s = s.filter(in_window(s.completed_us, p), s.last_action.isin(ACCEPTED), s.author.notnull())
     s = in_scope(s, scope, p, member_column="author")
     w = con.table("work_events")
-    w = w.filter(w.type.isin(LABELING), w.actor == w.author)
+    # The author's submits and updates of an annotation completed in W all lie before W's end
+    # (completed-at is the latest of them): no later event needs reading.
+    w = w.filter(w.time_us < p.integer("hi"), w.type.isin(LABELING), w.actor == w.author)
     w = w.semi_join(s.select("annotation"), "annotation")
     regions = w.group_by("annotation").aggregate(regions=w.regions_added.sum())
     joined = s.left_join(regions, "annotation")
