@@ -79,7 +79,9 @@ def pay_page(request: Request, viewer: Asker, query: Question) -> Response:
     params = q.params()
     rows = []
     for row in data["rows"]:
-        lines = url("/pay/lines", [*without(params, "member"), ("member", str(row["member"]))])
+        # The row's own lines: its member and project (the row's currency is in them).
+        only = [("member", str(row["member"])), ("project", str(row["project"]))]
+        lines = url("/pay/lines", [*without(params, "member", "project", "workspace"), *only])
         rows.append({"cells": _cells(PAY_COLUMNS, row, tz), "lines": lines, "row": row})
     totals = [
         _cells(PAY_COLUMNS, {**t, "member_name": "Total"}, tz) for t in data["currency_totals"]

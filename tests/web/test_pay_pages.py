@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -130,3 +131,17 @@ def test_closing_through_the_api_needs_an_owners_or_admins_ingest_token(
                               headers={"authorization": f"Bearer {read}"})  # fmt: skip
         assert refused.status_code == 403
     assert ROLES["admin"] == "adm"
+
+
+def test_a_rows_lines_link_lists_that_rows_lines(
+    rated: Store, signed_in: Callable[[str], TestClient]
+) -> None:
+    client = signed_in("owner")
+    html = client.get("/pay", params=WINDOW, headers=HTML).text
+    links = re.findall(r'href="(/pay/lines\?[^"]+)" data-lines', html)
+    ann = next(link for link in links if "member=ann&" in link and "project=p-cars" in link)
+    page = client.get(ann.replace("&amp;", "&"), headers=HTML)
+    assert page.status_code == 200
+    # ann on p-cars: a1 accepted, and two item-days of time (t-a1, t-a2): 3 lines
+    assert page.text.count("<tr>") - 1 == 3
+    assert "Signs" not in page.text.split("<tbody>")[1]
