@@ -10,12 +10,12 @@ report shows it as an adjustment.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from labelpulse.ingest import ingest_records
-from labelpulse.metrics.pay_periods import Period, close
-from labelpulse.store.base import Store
-from labelpulse.store.directory import Directory
+if TYPE_CHECKING:  # the CLI starts without the library (`labelpulse --help` stays fast)
+    from labelpulse.metrics.pay_periods import Period
+    from labelpulse.store.base import Store
+    from labelpulse.store.directory import Directory
 
 UNPAID = "ann-15"
 LATE_ANNOTATION = "pay-late-a1"
@@ -53,6 +53,10 @@ def demo_rates(directory: Directory, effective: dt.date) -> list[dict[str, Any]]
 
 def add_demo_pay(store: Store, days: int, tz: str, today: dt.date | None = None) -> Period | None:
     """Rates, the demo's first two weeks closed, then a late accepted annotation in them."""
+    from labelpulse.ingest import ingest_records
+    from labelpulse.metrics.pay_periods import close
+    from labelpulse.store.directory import Directory
+
     directory = Directory.load(store)
     today = today or dt.datetime.now(dt.UTC).date()
     first = today - dt.timedelta(days=days - 1)
