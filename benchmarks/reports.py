@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import CACHE, END, TZ, demo_file, own_peak_rss_mb, sizes_from_env
+from benchmarks.floors import pay as pay_floors
 from benchmarks.floors.forecast import FORECAST_FLOORS
 from benchmarks.floors.reports import FLOORS as REPORT_FLOORS
 from benchmarks.floors.reports import Question, ReportFloor
@@ -48,8 +49,8 @@ from labelpulse.metrics import Window, make_window, report
 from labelpulse.store import connect
 from labelpulse.store.duckdb import DuckDBStore
 
-# FC (issue 16): the forecasts' floors, from their own module.
-FLOORS: tuple[ReportFloor, ...] = (*REPORT_FLOORS, *FORECAST_FLOORS)
+# Issue 16's floors, each from its own module: the forecasts (FC), pay and its audit list (PAY).
+FLOORS: tuple[ReportFloor, ...] = (*REPORT_FLOORS, *FORECAST_FLOORS, *pay_floors.FLOORS)
 
 WINDOWS = {"1 month": 30, "1 year": 365}
 TARGET_MS = {"1 month": 300.0, "1 year": 1000.0}

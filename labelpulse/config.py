@@ -43,6 +43,8 @@ ENVIRONMENT = {
     "flag_fast_fraction": "LABELPULSE_FLAG_FAST_FRACTION",
     # FC (forecasts): the days of throughput a forecast reads.
     "forecast_days": "LABELPULSE_FORECAST_DAYS",
+    # PAY
+    "pay_visible_to_managers": "LABELPULSE_PAY_VISIBLE_TO_MANAGERS",
 }
 
 
@@ -78,6 +80,8 @@ class Settings:
     # FC (forecasts): a project's daily throughput is read over this many days, ending on the
     # window's last day (docs/metrics-beyond-FC.md).
     forecast_days: int = 14
+    # PAY: whether managers see pay (cut to their projects); owners and admins always do.
+    pay_visible_to_managers: bool = False
 
 
 def load_settings(db: str | None = None) -> Settings:
@@ -111,6 +115,10 @@ def load_settings(db: str | None = None) -> Settings:
         flag_fast_fraction=_fraction("flag_fast_fraction", values.get("flag_fast_fraction", 0.2)),
         # FC (forecasts)
         forecast_days=_count("forecast_days", values.get("forecast_days", 14)),
+        # PAY
+        pay_visible_to_managers=_flag(
+            "pay_visible_to_managers", values.get("pay_visible_to_managers", False)
+        ),
     )
     return settings
 

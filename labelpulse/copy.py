@@ -19,9 +19,10 @@ from labelpulse.events import EVENT_SCHEMA
 from labelpulse.store.base import RECORD_TABLES, Store, ValidatedBatch
 
 BATCH = 250_000
-# Directory first (memberships name members), then what hangs off members.
+# Directory first (memberships name members), then what hangs off members; closed pay periods
+# and what they kept (PAY) last.
 TABLES = ("workspaces", "projects", "members", "memberships", "accounts", "tokens", "secrets",
-          "external_ids", "disabled_members", "rates")  # fmt: skip
+          "external_ids", "disabled_members", "rates", "pay_periods", "pay_paid")  # fmt: skip
 # Sessions belong to the server that signed them in; a moved database signs everyone out.
 NOT_COPIED = ("sessions",)
 

@@ -64,6 +64,7 @@ SHOTS = (
     # FC (issue 16): the demo's first project is planned at risk (cli/demo_plans.py).
     Shot("project-forecast", "owner", "/projects/p1/members", "A project's deadline forecast"),
     Shot("projects-forecast", "mgr-01", "/projects", "Projects with their forecasts"),
+    Shot("pay", "owner", "/pay", "Pay: amounts per member and project, adjustments"),  # PAY
     Shot("phone-home", "ann-01", "/", "An annotator's own report on a phone", PHONE),
     Shot(
         "phone-project-members",

@@ -8,6 +8,7 @@ that drifts from the library (or a report whose figures change under a floor) fa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from benchmarks.floors.forecast import FORECAST_FLOORS
 from benchmarks.floors.reports import Question, ReportFloor
 from benchmarks.reports import FLOORS, ask, check, questions
 from labelpulse.cli.demo_plans import plan_projects
+from labelpulse.cli.pay_demo import demo_rates
 from labelpulse.config import Settings
 from labelpulse.demo import write_ndjson
-from labelpulse.ingest import import_file
+from labelpulse.ingest import import_file, ingest_records
 from labelpulse.store import connect
+from labelpulse.store.directory import Directory
 from labelpulse.store.duckdb import DuckDBStore
 
 # Enough events that every report has rows over the month window too.
@@ -43,6 +46,8 @@ MAINTAINED = {
     # FC (deadline forecasts)
     "forecast",
     "forecast_members",
+    "pay",  # PAY
+    "pay_lines",  # PAY
 }
 
 
@@ -55,6 +60,8 @@ def bench_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStor
     store = connect(str(folder / "bench.duckdb"))
     assert isinstance(store, DuckDBStore)
     assert import_file(store, Path(source)).stored == EVENTS
+    # PAY: the demo's rates, so that the pay floors price something
+    ingest_records(store, demo_rates(Directory.load(store), END - dt.timedelta(days=400)))
     yield store
     store.close()
 

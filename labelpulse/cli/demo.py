@@ -15,7 +15,6 @@ from rich.console import Console
 
 from labelpulse import demo
 from labelpulse.cli.context import state
-from labelpulse.cli.rates import add_demo_rates
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
@@ -61,8 +60,10 @@ def demo_command(
         with console.status(f"Generating {events:,} events for {members} members..."):
             demo.write_ndjson(path, members=members, days=days, events=events, seed=seed)
         import_command(ctx, [str(path)], rejects=None, quiet=False)
-    add_demo_rates(app_state.store(), days)  # RATES: pay rates
     _plan_projects(app_state.store(), app_state.settings)  # FC: task counts and deadlines
+    from labelpulse.cli.pay_demo import add_demo_pay  # PAY: rates, a closed period, a late event
+
+    add_demo_pay(app_state.store(), days, app_state.settings.timezone)
     console.print(f"Demo organisation loaded into {redacted(app_state.settings.db)}.")
     if logins:
         _logins(app_state.store())

@@ -6,7 +6,6 @@ only). Rates also import with `labelpulse import rates.ndjson` like any director
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +17,7 @@ from labelpulse.cli.context import state
 from labelpulse.errors import UsageError
 
 if TYPE_CHECKING:
-    from labelpulse.store import Store
+    pass
 
 app = typer.Typer(
     help="Pay rates: what each member earns per hour, per accepted annotation and per region, "
@@ -145,41 +144,3 @@ def remove_rate(
     drop(state(ctx).store(), member, project, effective)
     where = f"project {project}" if project else "every project"
     typer.echo(f"Rate of {member} in {where} from {effective} removed.")
-
-
-def add_demo_rates(store: Store, days: int, today: dt.date | None = None) -> int:
-    """Pay rates for the demo organisation (`labelpulse demo`): every reviewer and annotator
-    paid from well before the window, by the hour, per accepted annotation, or a mix; one
-    raise and one project rate starting mid-window, and one member paid in USD. Derived from
-    the member ids alone, so the demo's random data stays as it was. The number of rates."""
-    from labelpulse.access.rates import rate_record, set_rate
-    from labelpulse.metrics import Directory
-
-    directory = Directory.load(store)
-    end = today or dt.date.today()
-    start = (end - dt.timedelta(days=days + 60)).isoformat()
-    middle = (end - dt.timedelta(days=max(days // 2, 1))).isoformat()
-    given: list[dict[str, object]] = []
-    for member, row in sorted(directory.members.items()):
-        if row["role"] == "reviewer":
-            given.append({"member": member, "effective": start, "currency": "EUR",
-                          "per_hour": 18})  # fmt: skip
-        if row["role"] != "annotator":
-            continue
-        number = int(member.rsplit("-", 1)[-1]) if member[-1:].isdigit() else 0
-        currency = "USD" if number == 5 else "EUR"
-        ways: list[dict[str, object]] = [
-            {"per_hour": 15}, {"per_accepted": 0.45}, {"per_hour": 8, "per_region": 0.05}
-        ]  # fmt: skip
-        given.append({"member": member, "effective": start, "currency": currency,
-                      **ways[number % 3]})  # fmt: skip
-        if number == 1:  # a raise mid-window
-            given.append({"member": member, "effective": middle, "currency": currency,
-                          **ways[number % 3], "per_accepted": 0.55})  # fmt: skip
-        projects = sorted(directory.member_projects(member))
-        if number == 2 and projects:  # a project of their own pays more from mid-window
-            given.append({"member": member, "project": projects[0], "effective": middle,
-                          "currency": currency, "per_accepted": 0.6})  # fmt: skip
-    for rate in given:
-        set_rate(store, rate_record(rate, directory))
-    return len(given)

@@ -137,6 +137,10 @@ def _emit(
                 typer.echo(chunk, nl=False)
 
 
+# PAY: `labelpulse pay report|lines` write their reports as the report commands do.
+emit = _emit
+
+
 def _member_command(spec: ReportSpec) -> None:
     name = spec.name
 

@@ -70,6 +70,8 @@ def streamed_tables(name: str, data: dict[str, Any]) -> list[StreamedTable]:
         columns = list(rows[0].keys()) if rows else list(COLUMNS.get(name, ()))
     else:
         columns = list(COLUMNS[name])
+    if data.get("currency_totals") is not None:  # PAY: one totals row per currency
+        return [(name, columns, _with_currency_totals(rows, columns, data["currency_totals"]))]
     if data.get("totals") is None:
         return [(name, columns, rows)]
     return [(name, columns, _with_totals(rows, columns, data["totals"]))]
@@ -81,6 +83,15 @@ def _with_totals(
     """The rows, then the totals under the same columns, marked `total` in the first one."""
     yield from rows
     yield {**totals, columns[0]: TOTAL} if columns else dict(totals)
+
+
+def _with_currency_totals(
+    rows: Iterable[dict[str, Any]], columns: list[str], totals: list[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """PAY: the rows, then a totals row per currency (two currencies are never added)."""
+    yield from rows
+    for total in totals:
+        yield {**total, columns[0]: TOTAL} if columns else dict(total)
 
 
 def is_multi_table(name: str, data: dict[str, Any]) -> bool:

@@ -336,6 +336,48 @@ _FORECAST_MEMBERS: dict[str, str] = {
     "share": "The member's done tasks over the project's done tasks in scope.",
 }
 # ---- end FC ----
+# ---- PAY: the pay report and its audit list (docs/metrics-beyond.md, Pay) ----
+_PAY: dict[str, str] = {
+    "currency": "The currency of the rate the work was priced at; blank for work with no rate.",
+    "accepted": (
+        "The member's annotations completed in the period whose latest action is accepted or "
+        "fixed-and-accepted, each once, on the day they were completed."
+    ),
+    "active_hours": (
+        "Hours of the member's active time (without idle time) on label, review and edit work "
+        "in the period."
+    ),
+    "regions": (
+        "Regions the member added (submitted and updated events) on their accepted annotations."
+    ),
+    "earned": (
+        "What the quantities earned at the rate in effect on each day (the member's rate for "
+        "the project, else their rate for every project), rounded half-up to cents."
+    ),
+    "adjustment": (
+        "Late changes to closed periods ending before this one: their figures now minus what "
+        "was paid for them. In a closed period, the adjustments its closing paid."
+    ),
+    "amount": "Earned plus adjustment: what is owed for the period, in its currency.",
+    "note": "Says 'no rate' when some of the work had no rate in effect (its amount is 0).",
+}
+_PAY_LINES: dict[str, str] = {
+    "task": "The item (task) the annotation or the active time belongs to.",
+    "annotation": "The accepted annotation this line pays for; blank for a line of active time.",
+    "quantity": (
+        "What the line pays for: an accepted annotation, its regions, or active hours on the "
+        "item that day."
+    ),
+    "count": "How much of it: 1 annotation, the number of regions, or the hours (a fraction).",
+    "rate": "The price per unit of the rate in effect that day; blank when no rate applies.",
+    "currency": "The currency of that rate; blank when no rate applies.",
+    "amount": (
+        "Quantity times rate, to six places: lines are not rounded, the pay report's row "
+        "(the sum of its lines) is rounded half-up to cents."
+    ),
+    "note": "Says 'no rate' when no rate of the member applied on that day (amount 0).",
+}
+# ---- end PAY ----
 
 _BY_REPORT: dict[str, dict[str, str]] = {
     "overview": _OVERVIEW,
@@ -356,6 +398,8 @@ _BY_REPORT: dict[str, dict[str, str]] = {
     # FC (deadline forecasts)
     "forecast": _FORECAST,
     "forecast_members": _FORECAST_MEMBERS,
+    "pay": _PAY,  # PAY
+    "pay_lines": _PAY_LINES,  # PAY
 }
 
 # (report, key) → help text; report "*" applies to every report with that key.

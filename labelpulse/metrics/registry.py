@@ -94,6 +94,9 @@ class ReportSpec:
     # Sorted, searched and paged in SQL (`Paging`): the keys it sorts by beyond its columns.
     paged: bool = False
     extra_sort_keys: tuple[str, ...] = ()
+    # Who may see it: "everyone" (cut to their scope), or "pay": owners and admins, and
+    # managers when the `pay_visible_to_managers` setting allows (PAY, `access.reports`).
+    audience: Literal["everyone", "pay"] = "everyone"
 
     def run(self, q: ReportInput) -> dict[str, Any]:
         module, _, function = self.compute.partition(":")
@@ -393,57 +396,104 @@ SPECS: dict[str, ReportSpec] = {
             "Annotations completed much faster than their project's median time.",
             "labelpulse.metrics.flags:flagged_annotations",
             (
-                PROJECT_ID,
-                PROJECT,
-                Column("task", "Item", "id"),
-                Column("annotation", "Annotation", "id"),
-                MEMBER_ID,
-                Column("member_name", "Member", "name"),
-                Column("completed_at", "Completed at", "datetime"),
-                Column("time", "Time", "duration"),
-                Column("project_median", "Project median", "duration", short="median"),
-                Column("ratio", "Share of median", "score", short="share"),
-                Column("project_annotations", "Project annotations", short="of"),
+                # ---- PAY: the pay report and its audit list (issue 16) ----
+                ReportSpec(
+                    "pay",
+                    "table",
+                    "Pay per member and project: quantities, amounts and adjustments",
+                    "Pay per member, project and currency: accepted annotations, active hours, "
+                    "regions, the amount they earned, adjustments for closed periods, totals per "
+                    "currency.",
+                    "labelpulse.metrics.pay_report:pay_table",
+                    (
+                        MEMBER_ID,
+                        Column("member_name", "Member", "name"),
+                        PROJECT_ID,
+                        PROJECT,
+                        Column("currency", "Currency", "text"),
+                        Column("accepted", "Accepted annotations", short="accepted"),
+                        Column("active_hours", "Active hours", "number", short="hours"),
+                        Column("regions", "Regions"),
+                        Column("earned", "Earned", "number"),
+                        Column("adjustment", "Adjustment", "number"),
+                        Column("amount", "Amount", "number"),
+                        Column("note", "Note", "text"),
+                    ),
+                    audience="pay",
+                ),
+                ReportSpec(
+                    "pay_lines",
+                    "table",
+                    "The pay audit list: every annotation and time that earned an amount",
+                    "Every accepted annotation, its regions, and each item-day of active time that "
+                    "earned pay in the window, with the rate and amount (paged).",
+                    "labelpulse.metrics.pay:pay_lines_table",
+                    (
+                        Column("date", "Date", "date"),
+                        MEMBER_ID,
+                        Column("member_name", "Member", "name"),
+                        PROJECT_ID,
+                        PROJECT,
+                        Column("task", "Item", "id"),
+                        Column("annotation", "Annotation", "id"),
+                        MEMBER_ID,
+                        Column("member_name", "Member", "name"),
+                        Column("completed_at", "Completed at", "datetime"),
+                        Column("time", "Time", "duration"),
+                        Column("project_median", "Project median", "duration", short="median"),
+                        Column("ratio", "Share of median", "score", short="share"),
+                        Column("project_annotations", "Project annotations", short="of"),
+                    ),
+                ),
+                # ---- end FLAGS ----
+                # ---- FC (deadline forecasts, issue 16: docs/metrics-beyond-FC.md) ----
+                ReportSpec(
+                    "forecast",
+                    "table",
+                    "Deadline forecasts: per project, done and remaining tasks, throughput, finish dates",
+                    "Per project: tasks done and remaining, daily throughput, expected finish, status.",
+                    "labelpulse.metrics.forecast:forecast_table",
+                    (
+                        PROJECT_ID,
+                        PROJECT,
+                        Column("tasks", "Tasks"),
+                        Column("deadline", "Deadline", "date"),
+                        Column("done", "Done"),
+                        Column("remaining", "Remaining"),
+                        Column("daily_throughput", "Per day", "number", short="per day"),
+                        Column("throughput_spread", "Spread per day", "number", short="spread"),
+                        Column("expected_finish", "Expected finish", "date", short="expected"),
+                        Column("earliest_finish", "Earliest finish", "date", short="earliest"),
+                        Column("latest_finish", "Latest finish", "date", short="latest"),
+                        Column("status", "Status", "text"),
+                    ),
+                ),
+                ReportSpec(
+                    "forecast_members",
+                    "table",
+                    "Deadline forecasts per member: the done tasks each member carried, per project",
+                    "Per project and member: done tasks the member carried, and their share.",
+                    "labelpulse.metrics.forecast:forecast_members",
+                    (
+                        PROJECT_ID,
+                        PROJECT,
+                        MEMBER_ID,
+                        Column("member_name", "Member", "name"),
+                        Column("done", "Done"),
+                        Column("share", "Share", "score"),
+                    ),
+                ),
+                # ---- end FC ----
+                Column("quantity", "Earned for", "text"),
+                Column("count", "Quantity", "number"),
+                Column("rate", "Rate", "text"),
+                Column("currency", "Currency", "text"),
+                Column("amount", "Amount", "text"),
+                Column("note", "Note", "text"),
             ),
+            paged=True,
+            audience="pay",
         ),
-        # ---- end FLAGS ----
-        # ---- FC (deadline forecasts, issue 16: docs/metrics-beyond-FC.md) ----
-        ReportSpec(
-            "forecast",
-            "table",
-            "Deadline forecasts: per project, done and remaining tasks, throughput, finish dates",
-            "Per project: tasks done and remaining, daily throughput, expected finish, status.",
-            "labelpulse.metrics.forecast:forecast_table",
-            (
-                PROJECT_ID,
-                PROJECT,
-                Column("tasks", "Tasks"),
-                Column("deadline", "Deadline", "date"),
-                Column("done", "Done"),
-                Column("remaining", "Remaining"),
-                Column("daily_throughput", "Per day", "number", short="per day"),
-                Column("throughput_spread", "Spread per day", "number", short="spread"),
-                Column("expected_finish", "Expected finish", "date", short="expected"),
-                Column("earliest_finish", "Earliest finish", "date", short="earliest"),
-                Column("latest_finish", "Latest finish", "date", short="latest"),
-                Column("status", "Status", "text"),
-            ),
-        ),
-        ReportSpec(
-            "forecast_members",
-            "table",
-            "Deadline forecasts per member: the done tasks each member carried, per project",
-            "Per project and member: done tasks the member carried, and their share.",
-            "labelpulse.metrics.forecast:forecast_members",
-            (
-                PROJECT_ID,
-                PROJECT,
-                MEMBER_ID,
-                Column("member_name", "Member", "name"),
-                Column("done", "Done"),
-                Column("share", "Share", "score"),
-            ),
-        ),
-        # ---- end FC ----
+        # ---- end PAY ----
     )
 }

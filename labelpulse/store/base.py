@@ -38,6 +38,10 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
     # Pay rates (directory records of kind `rate`); `project` "" is the member's rate in
     # every project without one of its own.
     "rates": ("member", "project", "effective"),
+    # PAY: closed pay periods (by first day) and the figures each closing kept: its own
+    # (`for_period` = `period`) and the adjustments it paid for earlier closed periods.
+    "pay_periods": ("first_day",),
+    "pay_paid": ("period", "for_period", "member", "project", "currency"),
 }
 
 

@@ -117,6 +117,19 @@ MIGRATIONS: tuple[str, ...] = (
       PRIMARY KEY (member, project, effective)
     );
     """,
+    # PAY: closed pay periods and the figures they kept (issue 16).
+    """
+    CREATE TABLE IF NOT EXISTS pay_periods (
+      first_day VARCHAR PRIMARY KEY, last_day VARCHAR NOT NULL, tz VARCHAR NOT NULL,
+      closed_us BIGINT NOT NULL, closed_by VARCHAR NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS pay_paid (
+      period VARCHAR NOT NULL, for_period VARCHAR NOT NULL, member VARCHAR NOT NULL,
+      project VARCHAR NOT NULL, currency VARCHAR NOT NULL, accepted BIGINT NOT NULL,
+      active_us BIGINT NOT NULL, regions BIGINT NOT NULL, amount VARCHAR NOT NULL,
+      PRIMARY KEY (period, for_period, member, project, currency)
+    );
+    """,
 )
 
 _COLUMNS = EVENT_SCHEMA.names

@@ -24,6 +24,7 @@ from labelpulse.web import (
     hooks,
     openapi,
     pages,
+    pay,  # PAY
     rates,
     signin,
 )
@@ -102,6 +103,8 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(rates.api)  # RATES: GET and DELETE /api/rates
     app.include_router(rates.pages)  # RATES: /pay/rates
+    app.include_router(pay.router)  # PAY
+    app.include_router(pay.api_router)  # PAY
     openapi.install(app)
     apidocs.install(app, assets)
     # The app's own files, plotly.js (charts work with no network) and Swagger UI (/docs).

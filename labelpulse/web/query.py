@@ -11,6 +11,7 @@ from fastapi import Query, Request
 
 from labelpulse.access import Viewer, report_for
 from labelpulse.access.policy import check_known
+from labelpulse.access.reports import check_audience
 from labelpulse.config import Settings, normalize_timezone
 from labelpulse.errors import UsageError
 from labelpulse.metrics.registry import Paging
@@ -122,6 +123,7 @@ def run_report(
     if q.tz_error:
         # The page is answered (other filters kept, the message beside the field), as a 400.
         request.state.input_error = True
+    check_audience(viewer, name, settings)  # PAY: who may see the report at all, first
     asked = [member] if member else q.members
     check_known(
         viewer,

@@ -371,7 +371,9 @@ def test_directory_records_are_upserted(pg: Store) -> None:
     )
     assert (again.directory_stored, again.directory_unchanged) == (2, 2)
     assert pg.get("members") == [{"id": "ann", "name": "Ann B", "email": None, "role": "annotator"}]
-    assert pg.get("projects") == [{"id": "p1", "name": "Street", "workspace": None}]
+    assert pg.get("projects") == [
+        {"id": "p1", "name": "Street", "workspace": None, "tasks": None, "deadline": None}
+    ]
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -112,9 +112,9 @@ def test_the_webhook_gets_one_message_of_the_chosen_members_scope(
     assert body["recipient"]["id"] == "mgr" and body["scope"] == "projects Cars, Signs"
     assert {t["key"]: t["value"] for t in body["totals"]} == {t.key: t.value for t in digest.totals}
     assert "Bianca" not in str(body)
-    # The flags the manager's own digest holds (their projects' members only), as JSON.
+    # The flags and forecasts the manager's own digest holds (their projects only), as JSON.
     assert body["flags"] == json.loads(json.dumps(digest.flags, default=str))
-    assert body["forecasts_at_risk"] is None  # no such report yet
+    assert body["forecasts_at_risk"] == json.loads(json.dumps(digest.at_risk, default=str))
     assert host.startswith("http://127.0.0.1:")
 
 

@@ -223,6 +223,9 @@ ENDPOINTS = (
     # FC (deadline forecasts)
     Endpoint("/api/reports/forecast", "forecast"),
     Endpoint("/api/reports/forecast_members", "forecast_members"),
+    # PAY: pay is for owners and admins (managers only when a setting allows: test_pay_pages)
+    Endpoint("/api/reports/pay", "pay", roles=frozenset({"owner", "admin"})),
+    Endpoint("/api/reports/pay_lines", "pay_lines", roles=frozenset({"owner", "admin"})),
 )
 ENDPOINT_IDS = [e.path.replace("/api/", "").replace("{member}", "_") for e in ENDPOINTS]
 
@@ -465,6 +468,12 @@ WRITERS = {"owner ingest token": 400, "admin ingest token": 400}
 CALLS: list[tuple[str, str, bytes | None, dict[str, int]]] = [
     ("GET", "/api/health", None, {"*": 200}),
     ("GET", "/api/me", None, {"session": 200, "read": 200, "ingest": 403, "none": 401}),
+    # PAY: the closed periods (owners' and admins' sessions and read tokens) and closing them
+    ("GET", "/api/pay/periods", None, {"owner": 200, "admin": 200, "owner read token": 200,
+                                       "admin read token": 200, "session": 403, "read": 403,
+                                       "ingest": 403, "none": 401}),
+    ("POST", "/api/pay/close", None, {**WRITERS, "ingest": 403, "read": 403, "session": 401,
+                                      "none": 401}),
     *(
         ("POST", path, NOT_JSON, {**WRITERS, "ingest": 403, "read": 403, "session": 401,
                                   "none": 401})
@@ -622,6 +631,8 @@ PAGES = (
     Page("/flags", EVERY_PAGE_ROLE),  # FLAGS (issue 16): cut like the reports
     Page("/admin/members", frozenset({"owner", "admin"})),
     Page("/pay/rates", frozenset({"owner", "admin"})),  # RATES
+    Page("/pay", frozenset({"owner", "admin"})),  # PAY
+    Page("/pay/lines", frozenset({"owner", "admin"})),  # PAY
 )
 PAGE_MEMBERS = ("self", "ann", "ann2", "rev", "zzz")
 # What "/" is for each role: the team's overview, or one's own report (issue 15).

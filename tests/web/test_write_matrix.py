@@ -109,7 +109,7 @@ class World:
     def snapshot(self) -> dict[str, Any]:
         """Everything a write could change: the directory, accounts, tokens, sessions, events."""
         tables = ("members", "memberships", "workspaces", "projects", "accounts", "tokens",
-                  "sessions", "disabled_members", "rates")  # fmt: skip
+                  "sessions", "disabled_members", "rates", "pay_periods")  # fmt: skip
         out: dict[str, Any] = {t: sorted(map(repr, self.store.get(t))) for t in tables}
         out["events"] = self.store.rows("SELECT count(*) AS n FROM events")[0]["n"]
         return out
@@ -466,3 +466,29 @@ def test_rate_writes(world: Any, asker: str, route: str) -> None:
     assert (held == []) == route.startswith("remove"), case
     if held:
         assert (held[0]["currency"], held[0]["per_hour"]) == ("EUR", 12.5), case
+
+
+# ---------------------------------------------------------------- PAY: closing a pay period
+
+PAY_PERIOD = {"from": "2026-03-01", "to": "2026-03-31", "tz": "UTC"}
+
+
+@pytest.mark.parametrize("asker", list(ASKERS))
+def test_closing_a_pay_period_on_the_page(world: Any, asker: str) -> None:
+    w = world(asker)
+    before = w.snapshot()
+    response = w.form("/pay/close", PAY_PERIOD)
+    assert response.status_code == (303 if asker in WRITERS else 403), response.text[:300]
+    assert (w.snapshot() != before) == (asker in WRITERS)
+
+
+@pytest.mark.parametrize("asker", list(ASKERS))
+def test_closing_a_pay_period_through_the_api(world: Any, asker: str) -> None:
+    w = world(asker)
+    before = w.snapshot()
+    response = w.client.post(
+        "/api/pay/close", params=PAY_PERIOD,
+        headers={"authorization": f"Bearer {w.credentials.token}"},
+    )  # fmt: skip
+    assert response.status_code == (201 if asker in WRITERS else 403), response.text[:300]
+    assert (w.snapshot() != before) == (asker in WRITERS)

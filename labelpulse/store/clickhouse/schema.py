@@ -59,6 +59,16 @@ RECORD_COLUMNS: dict[str, dict[str, str]] = {
         "per_hour": "Nullable(Float64)", "per_accepted": "Nullable(Float64)",
         "per_region": "Nullable(Float64)",
     },
+    # PAY: closed pay periods and the figures they kept (issue 16).
+    "pay_periods": {
+        "first_day": "String", "last_day": "String", "tz": "String", "closed_us": "Int64",
+        "closed_by": "String",
+    },
+    "pay_paid": {
+        "period": "String", "for_period": "String", "member": "String", "project": "String",
+        "currency": "String", "accepted": "Int64", "active_us": "Int64", "regions": "Int64",
+        "amount": "String",
+    },
 }  # fmt: skip
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "events": EVENT_COLUMNS,
@@ -181,6 +191,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE projects ADD COLUMN IF NOT EXISTS tasks Nullable(Int64) AFTER workspace",
         "ALTER TABLE projects ADD COLUMN IF NOT EXISTS deadline Nullable(String) AFTER tasks",
         _record_table("rates", ("member", "project", "effective")),
+    ),
+    # PAY: closed pay periods and the figures they kept (issue 16).
+    (
+        _record_table("pay_periods", ("first_day",)),
+        _record_table("pay_paid", ("period", "for_period", "member", "project", "currency")),
     ),
 )
 

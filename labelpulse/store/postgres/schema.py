@@ -103,6 +103,19 @@ MIGRATIONS: tuple[str, ...] = (
       per_region DOUBLE PRECISION, PRIMARY KEY (member, project, effective)
     );
     """,
+    # PAY: closed pay periods and the figures they kept (issue 16).
+    f"""
+    CREATE TABLE IF NOT EXISTS pay_periods (
+      first_day {T} PRIMARY KEY, last_day {T} NOT NULL, tz {T} NOT NULL,
+      closed_us BIGINT NOT NULL, closed_by {T} NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS pay_paid (
+      period {T} NOT NULL, for_period {T} NOT NULL, member {T} NOT NULL,
+      project {T} NOT NULL, currency {T} NOT NULL, accepted BIGINT NOT NULL,
+      active_us BIGINT NOT NULL, regions BIGINT NOT NULL, amount {T} NOT NULL,
+      PRIMARY KEY (period, for_period, member, project, currency)
+    );
+    """,
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation

@@ -1,0 +1,554 @@
+"""Pay: what each member earned per project in a period, priced by their rates (PAY, issue 16).
+
+The definitions are docs/metrics-beyond-PAY.md's. In short, per member and project, on each
+local date of the period (the organisation's time zone):
+
+- accepted annotations: the member's annotations whose completed-at falls on that date and
+  whose last action is `review.accepted` or `.fixed_and_accepted` (metrics.md's
+  `annotations.accepted + annotations.fixed_and_accepted`), from the `state` table;
+- regions: the `regions_added` of the author's own `annotation.submitted` and `.updated`
+  events on those accepted annotations, earned on the same date;
+- active time: the member's active time (`duration - idle`) of their label, review and edit
+  events on that date (the Work report's three times), from `work_events`.
+
+SQL groups these per (member, project, date) — or per annotation and per (member, project,
+item, date) for the audit list — and Python prices each group with the rate in effect on its
+date, exactly (`Fraction`), rounding half-up to cents once per report row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.registry import ReportInput
+from labelpulse.metrics.scope import Scope, Window, in_scope, in_window, local_day
+from labelpulse.store.base import EVERY_PROJECT, Store
+from labelpulse.store.directory import Directory
+
+HOUR_US = 3_600_000_000
+CENT = Decimal("0.01")
+ACCEPTED = ("accepted", "fixed_and_accepted")
+WORK_KINDS = ("label", "review", "edit")
+LABELING = ("annotation.submitted", "annotation.updated")
+NO_RATE = "no rate"
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def money(value: Fraction | Decimal | int) -> Decimal:
+    """An amount rounded half-up to cents."""
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        # 28 significant digits: far more than any amount's cents need.
+        return exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def text(amount: Decimal) -> str:
+    """An amount as JSON and CSV carry it: a decimal string with two places ("12.50")."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+
+
+def _price(value: float | None) -> Fraction:
+    """A stored rate (a float) as the exact decimal its shortest text names: 0.1 is 1/10."""
+    return Fraction(Decimal(repr(float(value)))) if value is not None else Fraction(0)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One `rates` row: the prices from `effective` on, exact."""
+
+    member: str
+    project: str  # EVERY_PROJECT for every project without a rate of its own
+    effective: dt.date
+    currency: str
+    per_hour: Fraction
+    per_accepted: Fraction
+    per_region: Fraction
+
+    def describe(self) -> str:
+        parts = [
+            f"{_decimal(self.per_hour)}/h" if self.per_hour else "",
+            f"{_decimal(self.per_accepted)}/accepted" if self.per_accepted else "",
+            f"{_decimal(self.per_region)}/region" if self.per_region else "",
+        ]
+        return f"{self.currency} " + ", ".join(p for p in parts if p)
+
+
+def _decimal(value: Fraction) -> str:
+    return f"{(Decimal(value.numerator) / Decimal(value.denominator)).normalize():f}"
+
+
+class Rates:
+    """Every member's rates; `for_day` picks the one in effect (most specific first)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._by_key: dict[tuple[str, str], list[Rate]] = {}
+        for row in rows:
+            rate = Rate(
+                member=str(row["member"]),
+                project=str(row["project"] or EVERY_PROJECT),
+                effective=dt.date.fromisoformat(str(row["effective"])),
+                currency=str(row["currency"]),
+                per_hour=_price(row["per_hour"]),
+                per_accepted=_price(row["per_accepted"]),
+                per_region=_price(row["per_region"]),
+            )
+            self._by_key.setdefault((rate.member, rate.project), []).append(rate)
+        for rates in self._by_key.values():
+            rates.sort(key=lambda r: r.effective)
+
+    def for_day(self, member: str, project: str, day: dt.date) -> Rate | None:
+        """The member's rate for this project with the latest `effective` on or before `day`;
+        else their every-project rate the same way; None when neither has begun."""
+        for key in ((member, project), (member, EVERY_PROJECT)):
+            found = [r for r in self._by_key.get(key, ()) if r.effective <= day]
+            if found:
+                return found[-1]
+        return None
+
+
+def load_rates(store: Store) -> Rates:
+    return Rates(
+        store.rows(
+            "SELECT member, project, effective, currency, per_hour, per_accepted, per_region "
+            "FROM rates"
+        )
+    )
+
+
+# ---- what SQL groups -------------------------------------------------------------------------
+
+
+def _accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """The accepted annotations completed in the window and scope, with their regions and the
+    local date they were completed on."""
+    s = con.table("state")
+    s = s.filter(in_window(s.completed_us, p), s.last_action.isin(ACCEPTED), s.author.notnull())
+    s = in_scope(s, scope, p, member_column="author")
+    w = con.table("work_events")
+    # The author's submits and updates of an annotation completed in W all lie before W's end
+    # (completed-at is the latest of them): no later event needs reading.
+    w = w.filter(w.time_us < p.integer("hi"), w.type.isin(LABELING), w.actor == w.author)
+    w = w.semi_join(s.select("annotation"), "annotation")
+    regions = w.group_by("annotation").aggregate(regions=w.regions_added.sum())
+    joined = s.left_join(regions, "annotation")
+    return joined.select(
+        member=joined.author,
+        project=joined.project,
+        task=joined.task,
+        annotation=joined.annotation,
+        day=local_day(joined.completed_us, window, p),
+        regions=joined.regions.fill_null(0),
+    )
+
+
+def _active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """The member's label, review and edit events in the window and scope, with local dates."""
+    e = con.table("work_events")
+    e = e.filter(in_window(e.time_us, p), e.kind.isin(WORK_KINDS))
+    e = in_scope(e, scope, p, member_column="actor")
+    return e.select(
+        member=e.actor,
+        project=e.project,
+        task=e.task,
+        day=local_day(e.time_us, window, p),
+        active_us=e.active_us,
+    )
+
+
+def _daily_accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    a = _accepted(con, p, window, scope)
+    return a.group_by("member", "project", "day").aggregate(
+        accepted=a.annotation.count(), regions=a.regions.sum()
+    )
+
+
+def _daily_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    e = _active(con, p, window, scope)
+    return e.group_by("member", "project", "day").aggregate(active_us=e.active_us.sum())
+
+
+def _item_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    e = _active(con, p, window, scope)
+    return e.group_by("member", "project", "task", "day").aggregate(active_us=e.active_us.sum())
+
+
+def _values(window: Window, scope: Scope) -> dict[str, Any]:
+    return {**window.values(), **scope.values()}
+
+
+def _shape(window: Window, scope: Scope) -> tuple[Any, ...]:
+    return (window.shape, scope.shape)
+
+
+def _date(day: Any) -> dt.date:
+    return _EPOCH + dt.timedelta(days=int(day))
+
+
+@dataclass
+class Quantities:
+    accepted: int = 0
+    active_us: int = 0
+    regions: int = 0
+
+
+Key = tuple[str, str, dt.date]  # member, project, date
+
+
+def daily_quantities(store: Store, window: Window, scope: Scope) -> dict[Key, Quantities]:
+    """Per (member, project, local date) of the window and scope: what was earned that day."""
+    values, shape = _values(window, scope), _shape(window, scope)
+    out: dict[Key, Quantities] = {}
+    accepted = run(
+        store,
+        ("pay", "accepted", shape),
+        lambda c, p: _daily_accepted(c, p, window, scope),
+        values,
+    )
+    for row in accepted:
+        q = out.setdefault((row["member"], row["project"], _date(row["day"])), Quantities())
+        q.accepted += int(row["accepted"] or 0)
+        q.regions += int(row["regions"] or 0)
+    active = run(
+        store, ("pay", "active", shape), lambda c, p: _daily_active(c, p, window, scope), values
+    )
+    for row in active:
+        q = out.setdefault((row["member"], row["project"], _date(row["day"])), Quantities())
+        q.active_us += int(row["active_us"] or 0)
+    return out
+
+
+# ---- pricing ---------------------------------------------------------------------------------
+
+RowKey = tuple[str, str, str]  # member, project, currency ("" when no rate applies)
+
+
+@dataclass
+class Figures:
+    """One report row's figures: quantities and the exact amount they earned."""
+
+    accepted: int = 0
+    active_us: int = 0
+    regions: int = 0
+    exact: Fraction = field(default_factory=Fraction)
+    no_rate: bool = False
+
+    @property
+    def amount(self) -> Decimal:
+        return money(self.exact)
+
+
+def earned(quantities: Mapping[Key, Quantities], rates: Rates) -> dict[RowKey, Figures]:
+    """The quantities priced day by day, summed per (member, project, currency).
+
+    The days' quantities are first summed per rate (integers), then each sum priced once:
+    the same exact amount as pricing each day, with a few multiplications instead of one per
+    day."""
+    out: dict[RowKey, Figures] = {}
+    per_rate: dict[tuple[RowKey, Rate], Quantities] = {}
+    for (member, project, day), q in quantities.items():
+        rate = rates.for_day(member, project, day)
+        currency = rate.currency if rate else ""
+        key = (member, project, currency)
+        f = out.setdefault(key, Figures())
+        f.accepted += q.accepted
+        f.active_us += q.active_us
+        f.regions += q.regions
+        if rate is None:
+            f.no_rate = True
+            continue
+        summed = per_rate.setdefault((key, rate), Quantities())
+        summed.accepted += q.accepted
+        summed.active_us += q.active_us
+        summed.regions += q.regions
+    for (key, rate), q in per_rate.items():
+        out[key].exact += (
+            q.accepted * rate.per_accepted
+            + q.regions * rate.per_region
+            + Fraction(q.active_us, HOUR_US) * rate.per_hour
+        )
+    return out
+
+
+def period_figures(
+    store: Store, window: Window, scope: Scope, rates: Rates | None = None
+) -> dict[RowKey, Figures]:
+    """What the window earned now, per (member, project, currency)."""
+    return earned(daily_quantities(store, window, scope), rates or load_rates(store))
+
+
+def in_cut(scope: Scope, member: str, project: str) -> bool:
+    """Whether a kept row (member, project) lies in the scope."""
+    if scope.projects is not None and project not in scope.projects:
+        return False
+    return scope.members is None or member in scope.members
+
+
+# ---- the report ------------------------------------------------------------------------------
+
+
+def pay_row(key: RowKey, f: Figures, adjustment: Decimal, directory: Directory) -> dict[str, Any]:
+    member, project, currency = key
+    amount = f.amount
+    return {
+        **directory.member_columns(member),
+        **directory.project_columns(project),
+        "currency": currency,
+        "accepted": f.accepted,
+        "active_hours": f.active_us / HOUR_US,
+        "regions": f.regions,
+        "earned": text(amount),
+        "adjustment": text(adjustment),
+        "amount": text(amount + adjustment),
+        "note": NO_RATE if f.no_rate else "",
+    }
+
+
+def currency_totals(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per currency ("" for work with no rate): the sums of the rows' figures. Two currencies
+    are never added together."""
+    sums: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        t = sums.setdefault(
+            row["currency"],
+            {
+                "currency": row["currency"],
+                "accepted": 0,
+                "active_hours": 0.0,
+                "regions": 0,
+                "earned": Decimal(0),
+                "adjustment": Decimal(0),
+                "amount": Decimal(0),
+            },
+        )
+        t["accepted"] += row["accepted"]
+        t["active_hours"] += row["active_hours"]
+        t["regions"] += row["regions"]
+        for name in ("earned", "adjustment", "amount"):
+            t[name] += Decimal(row[name])
+    return [
+        {**t, **{n: text(t[n]) for n in ("earned", "adjustment", "amount")}}
+        for _, t in sorted(sums.items())
+    ]
+
+
+# ---- the audit list --------------------------------------------------------------------------
+
+# One line before it is priced: date, member, project, task, annotation, quantity, count.
+Line = tuple[dt.date, str, str, str, str, str, Fraction]
+PRICE_OF = {"accepted": "per_accepted", "regions": "per_region", "active_hours": "per_hour"}
+AUDIT_ORDER = ("date", "member", "project", "task", "annotation", "quantity")
+# Sort keys known before a line is priced or named: the rest need every line priced.
+_CHEAP_SORTS = (*AUDIT_ORDER, "count")
+
+
+def audit_lines(store: Store, window: Window, scope: Scope) -> list[Line]:
+    """Every annotation and every item-day of active time that earned the window's amounts,
+    not yet priced (`priced_line` prices one)."""
+    values, shape = _values(window, scope), _shape(window, scope)
+    lines: list[Line] = []
+    accepted = run(
+        store, ("pay", "audit_accepted", shape), lambda c, p: _accepted(c, p, window, scope), values
+    )
+    for row in accepted:
+        day = _date(row["day"])
+        who, project, task, annotation = (
+            row["member"],
+            row["project"],
+            row["task"],
+            row["annotation"],
+        )
+        lines.append((day, who, project, task, annotation, "accepted", Fraction(1)))
+        if int(row["regions"] or 0):
+            regions = Fraction(int(row["regions"]))
+            lines.append((day, who, project, task, annotation, "regions", regions))
+    active = run(
+        store,
+        ("pay", "audit_active", shape),
+        lambda c, p: _item_active(c, p, window, scope),
+        values,
+    )
+    for row in active:
+        hours = Fraction(int(row["active_us"] or 0), HOUR_US)
+        lines.append((_date(row["day"]), row["member"], row["project"], row["task"], "",
+                      "active_hours", hours))  # fmt: skip
+    return lines
+
+
+def priced_line(line: Line, rates: Rates, directory: Directory) -> dict[str, Any]:
+    """One audit line as the report shows it: named, with its rate and exact amount."""
+    day, member, project, task, annotation, quantity, count = line
+    rate = rates.for_day(member, project, day)
+    each: Fraction = getattr(rate, PRICE_OF[quantity]) if rate else Fraction(0)
+    return {
+        "date": day.isoformat(),
+        **directory.member_columns(member),
+        **directory.project_columns(project),
+        "task": task,
+        "annotation": annotation,
+        "quantity": quantity,
+        "count": float(count),
+        "rate": _decimal(each) if rate else "",
+        "currency": rate.currency if rate else "",
+        "amount": _exact(count * each),
+        "note": "" if rate else NO_RATE,
+    }
+
+
+def _exact(value: Fraction) -> str:
+    """A line's amount to six places: a line is not rounded to cents, its report row is."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return f"{exact.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP):f}"
+
+
+def _line_union(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """Every audit line as (day, member, project, task, annotation, quantity, n): n is 1, the
+    regions, or the active microseconds."""
+
+    def part(t: ir.Table, annotation: Any, quantity: str, n: Any) -> ir.Table:
+        return t.select(
+            day=t.day.cast("int64"),
+            member=t.member.cast("string"),
+            project=t.project.cast("string"),
+            task=t.task.cast("string"),
+            annotation=annotation.cast("string"),
+            quantity=ibis.literal(quantity).cast("string"),
+            n=n.cast("int64"),
+        )
+
+    a = _accepted(con, p, window, scope)
+    withr = a.filter(a.regions > 0)
+    t = _item_active(con, p, window, scope)
+    return ibis.union(
+        part(a, a.annotation, "accepted", ibis.literal(1)),
+        part(withr, withr.annotation, "regions", withr.regions),
+        part(t, ibis.literal(""), "active_hours", t.active_us),
+    )
+
+
+def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
+    """The default order's page of lines, sorted and cut in SQL, and the number of lines."""
+    store, window, scope, paging = q.store, q.window, q.scope, q.paging
+    values: dict[str, Any] = _values(window, scope)
+    limited, skipped = paging.limit is not None, paging.offset > 0
+    if limited:
+        values["limit"] = paging.limit
+    if skipped:
+        values["offset"] = paging.offset
+    order = ("day", "member", "project", "task", "annotation", "quantity")
+
+    def page(c: Any, p: Params) -> ir.Table:
+        u = _line_union(c, p, window, scope)
+        keys = [ibis.desc(u[k]) if paging.descending else u[k] for k in order]
+        ordered = u.order_by(keys)
+        if not (limited or skipped):
+            return ordered
+        return ordered.limit(
+            p.literal("limit") if limited else None, offset=p.literal("offset") if skipped else 0
+        )
+
+    def count(c: Any, p: Params) -> ir.Table:
+        return _line_union(c, p, window, scope).aggregate(n=ibis._.count())
+
+    shape = _shape(window, scope)
+    found = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
+    total = run(store, ("pay", "lines_count", shape), count, _values(window, scope))
+    lines: list[Line] = []
+    for row in found:
+        n = int(row["n"] or 0)
+        amount = Fraction(n, HOUR_US) if row["quantity"] == "active_hours" else Fraction(n)
+        lines.append((_date(row["day"]), row["member"], row["project"], row["task"],
+                      row["annotation"], row["quantity"], amount))  # fmt: skip
+    return lines, int(total[0]["n"])
+
+
+def pay_lines_table(q: ReportInput) -> dict[str, Any]:
+    """The audit list: every line that earned the pay report's amounts, sorted and paged.
+
+    Lines are sorted and cut to the page before they are priced and named (unless the sort or
+    the search needs names or prices); the totals per currency are the exact sums of every
+    line, from the same daily groups as the pay report (to six places)."""
+    store, window, scope, directory, paging = q.store, q.window, q.scope, q.directory, q.paging
+    rates = load_rates(store)
+    sort = paging.sort or "date"
+    in_sql = paging.sort is None and paging.search is None and not paging.stream
+    lines, total_rows = _sql_page(q) if in_sql else (audit_lines(store, window, scope), 0)
+    lines.sort(
+        key=lambda line: (line[0].isoformat(), *line[1:6]), reverse=in_sql and paging.descending
+    )
+    named = paging.search is not None or sort not in _CHEAP_SORTS
+    rows: list[dict[str, Any]] | None = None
+    if in_sql:
+        rows = [priced_line(line, rates, directory) for line in lines]
+    elif named:
+        rows = [priced_line(line, rates, directory) for line in lines]
+        if paging.search:
+            needle = paging.search.lower()
+            words = ("member_name", "project_name", "task", "annotation", "member", "project")
+            rows = [r for r in rows if any(needle in str(r[w]).lower() for w in words)]
+        if paging.sort:
+            rows.sort(key=lambda r: _sortable(r[sort]), reverse=paging.descending)
+        elif paging.descending:
+            rows.reverse()
+        total_rows = len(rows)
+    else:
+        if paging.sort:
+            at = {k: i for i, k in enumerate(_CHEAP_SORTS)}[sort]
+            lines.sort(key=lambda line: _sortable(line[at]), reverse=paging.descending)
+        elif paging.descending:
+            lines.reverse()
+        total_rows = len(lines)
+    end = None if paging.limit is None else paging.offset + paging.limit
+    if in_sql:
+        page = rows or []
+    elif rows is None:
+        page = [priced_line(line, rates, directory) for line in lines[paging.offset : end]]
+    else:
+        page = rows[paging.offset : end]
+    if paging.search:
+        totals = _line_totals(rows or [])
+    else:
+        exact: dict[str, Fraction] = {}
+        for (_, _, currency), f in period_figures(store, window, scope, rates).items():
+            exact[currency] = exact.get(currency, Fraction(0)) + f.exact
+        totals = [{"currency": c, "amount": _exact(v)} for c, v in sorted(exact.items())]
+    return {
+        "window": window.as_dict(),
+        "scope": scope.as_dict(),
+        "rows": iter(page) if paging.stream else page,
+        "currency_totals": totals,
+        "page": {
+            "total_rows": total_rows,
+            "limit": paging.limit,
+            "offset": paging.offset,
+            "sort": f"{sort}:{'desc' if paging.descending else 'asc'}",
+            "search": paging.search,
+        },
+    }
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    if isinstance(value, dt.date):
+        return (1, value.isoformat())
+    if isinstance(value, Fraction | int | float):
+        return (0, value)
+    try:
+        return (0, Fraction(Decimal(str(value))))
+    except ArithmeticError:
+        return (1, str(value))
+
+
+def _line_totals(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    sums: dict[str, Decimal] = {}
+    for line in lines:
+        sums[line["currency"]] = sums.get(line["currency"], Decimal(0)) + Decimal(line["amount"])
+    return [{"currency": c, "amount": _exact(Fraction(v))} for c, v in sorted(sums.items())]
