@@ -74,6 +74,14 @@ SHOWN: dict[str, set[str]] = {
     # FC (deadline forecasts)
     "forecast": {PROJECT, PROJECT_NAME},
     "forecast_members": {PROJECT, PROJECT_NAME, ANN, ANN_NAME},
+    # FLAGS: four events raise no flag (the rules need tens of annotations); the flags' own
+    # tests check their words.
+    "flags": set(),
+    "flagged_annotations": set(),
+    # PAY: everyone's active time, unpaid ("no rate"), per member and project; the audit list
+    # names the item too.
+    "pay": {ANN, ANN_NAME, OWNER_NAME, REVIEWER_NAME, PROJECT, PROJECT_NAME},
+    "pay_lines": {ANN, ANN_NAME, OWNER_NAME, REVIEWER_NAME, PROJECT, PROJECT_NAME, TASK},
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -37,6 +37,10 @@ PARAMS: dict[str, dict[str, Any]] = {
     # FC (deadline forecasts)
     "forecast": {},
     "forecast_members": {},
+    "flags": {},
+    "flagged_annotations": {},
+    "pay": {},
+    "pay_lines": {},
 }
 SHEETS = {
     "member": ["about", "summary", "daily"],
@@ -56,9 +60,16 @@ SHEETS = {
             "throughput",
             "forecast",  # FC
             "forecast_members",  # FC
+            "flags",
+            "flagged_annotations",
+            "pay",
+            "pay_lines",
         )
     },
 }
+# The flags need tens of annotations to fire: these small organisations raise none, and their
+# sheets are a header alone (tests/web/test_flags.py reads a workbook of flags with rows).
+NO_ROWS_HERE = ("flags", "flagged_annotations")
 FORMULAS = ("=cmd()", "+Rui", "@SUM(A1)", "-1 looks off", "=1+1", "#N/A")
 
 
@@ -96,6 +107,8 @@ def expected(value: Any, tz: str) -> Any:
     if isinstance(value, str) and "T" in value and value.endswith("Z"):
         moment = dt.datetime.fromisoformat(value).astimezone(ZoneInfo(tz))
         return moment.replace(tzinfo=None)
+    if value == "":
+        return None  # a workbook holds no empty text: an empty cell
     return value
 
 
@@ -118,7 +131,7 @@ def test_every_table_is_a_sheet_with_real_cell_types(loaded: Store, name: str) -
     assert book.sheetnames == SHEETS[name] == ["about", *(title for title, _, _ in tables)]
     for title, columns, rows in tables:
         sheet = book[title]
-        assert rows, f"{name}/{title} should have rows in this organisation"
+        assert bool(rows) != (name in NO_ROWS_HERE), f"{name}/{title}: rows in this organisation"
         header, *body = cells(sheet)
         assert header == columns
         assert len(body) == len(rows)
@@ -254,7 +267,8 @@ def test_demo_organisation_exports_every_report(store: Store) -> None:
         for title, columns, rows in report_tables(name, data):
             header, *body = cells(book[title])
             assert header == columns
-            assert rows and len(body) == len(rows), title
+            # (its rubber-stamping reviewer is flagged; none of its annotations is too fast)
+            assert (rows or name == "flagged_annotations") and len(body) == len(rows), title
             for row, got in zip(rows, body, strict=True):
                 assert all(
                     same(g, expected(row.get(c), TZ)) for c, g in zip(columns, got, strict=True)

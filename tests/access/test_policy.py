@@ -6,6 +6,7 @@ The organisation is the one of tests/web/conftest.py: Vision (Cars, Signs), Docu
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from labelpulse.config import Settings
 from labelpulse.errors import ForbiddenError, NotFoundError, UsageError
 from labelpulse.ingest import ingest_records
 from labelpulse.metrics import MEMBER_REPORTS, REPORTS, TABLE_REPORTS, Directory, report
+from labelpulse.metrics.registry import SPECS
 from labelpulse.metrics.scope import Scope
 from labelpulse.store import Store, connect
 from tests.report_arguments import ScopeArguments, WindowArguments
@@ -240,8 +242,10 @@ def test_manager_without_memberships_has_an_empty_scope(store: Store) -> None:
         with pytest.raises(ForbiddenError):
             cut_scope(lonely, directory, **asked)
     # And the reports built on that scope are empty, not the whole organisation.
+    # (Pay too, where managers may see it: cut to no project, it pays nobody.)
+    paying = dataclasses.replace(SETTINGS, pay_visible_to_managers=True)
     for name in TABLE_REPORTS:
-        data = report_for(store, lonely, name, **window(), settings=SETTINGS)
+        data = report_for(store, lonely, name, **window(), settings=paying)
         assert data["rows"] == [], name
     member = report_for(store, lonely, "member", member="ann", **window(), settings=SETTINGS)
     assert member["annotations"]["submitted"] == 0
@@ -298,7 +302,15 @@ def test_report_for_equals_the_library_report_over_the_cut_scope(
     org: Store, directory: Directory, name: str, member: str, cut: dict[str, Any]
 ) -> None:
     subject = member if name in MEMBER_REPORTS else None
-    got = report_for(org, viewer(directory, member), name, **window(), settings=SETTINGS)
+    settings = SETTINGS
+    if SPECS[name].audience == "pay":  # pay: refused to all but owners and admins...
+        with pytest.raises(ForbiddenError):
+            report_for(org, viewer(directory, member), name, **window(), settings=SETTINGS)
+        if member != "mgr":
+            return
+        # ...and a manager's is cut like any report where the setting lets managers see pay
+        settings = dataclasses.replace(SETTINGS, pay_visible_to_managers=True)
+    got = report_for(org, viewer(directory, member), name, **window(), settings=settings)
     members = cut.get("members") if subject is None else None
     want = library(org, name, member=subject, projects=cut["projects"], members=members)
     assert without_scope(got) == without_scope(want)
