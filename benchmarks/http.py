@@ -10,10 +10,13 @@ connection each, so the client adds next to nothing), after a few warm-up reques
 - work page: GET /work, the Work page's HTML (its work and items reports, rendered), signed in;
 - member work page: GET /work?member=M, the same page filtered to one member (the member cycling as
   for the member report): its items are those M worked on (a semi-join), all of their events;
-- overview: GET /, the home page of an owner: six reports (members, reviewers and throughput
+- overview: GET /, the home page of an owner: seven reports (members, reviewers and throughput
   over the window, members and reviewers over the window before it, members over its last 7
-  days), compared and worded;
-- insights page: GET /insights, its three reports (insights, per project, by date), rendered.
+  days, the forecasts of the Deadlines card), compared and worded;
+- insights page: GET /insights, its three reports (insights, per project, by date), rendered;
+- flags, pay, forecast: GET /api/reports/{name} (issue 16), as an owner;
+- flags page: GET /flags, the flags and the too-fast annotations, rendered;
+- pay page: GET /pay, the pay report (priced, with the closed periods' adjustments), rendered.
 
 The API routes carry an owner's read token; the page, the session of a member made for the run
 (an owner with a random password, signed in through POST /login, removed at the end). The
@@ -75,10 +78,13 @@ CONCURRENCY = (1, 8)
 # p50 at concurrency 1 (ms) per route, and throughput at 8 over throughput at 1 (issue 13).
 P50_TARGETS_MS = {"member": 50.0, "members": 150.0, "insights": 150.0, "work": 150.0,
                   "work page": 150.0, "member work page": 150.0, "overview": 150.0,
-                  "insights page": 150.0}  # fmt: skip
+                  "insights page": 150.0,
+                  # issue 16: the flags, pay and forecast reports and their pages
+                  "flags": 150.0, "pay": 150.0, "forecast": 150.0, "flags page": 150.0,
+                  "pay page": 150.0}  # fmt: skip
 # The routes that are pages (HTML, a signed-in session), and the path of each.
 PAGES = {"work page": "/work", "member work page": "/work", "overview": "/",
-         "insights page": "/insights"}  # fmt: skip
+         "insights page": "/insights", "flags page": "/flags", "pay page": "/pay"}  # fmt: skip
 RECENT_DAYS = 7  # the overview's "no activity" look-back (`labelpulse.web.overview`)
 THROUGHPUT_TARGET = 1.5
 ROUTES = tuple(P50_TARGETS_MS)
@@ -152,6 +158,10 @@ class Plan:
             return [("work", cut), ("items", {**cut, "paging": items})]
         if route == "insights page":
             return [(name, window) for name in ("insights", "insights_projects", "insights_daily")]
+        if route == "flags page":  # the flags, and the too-fast annotations (the 50 fastest)
+            return [("flags", window), ("flagged_annotations", window)]
+        if route == "pay page":
+            return [("pay", window)]
         if route == "overview":
             start, end = dt.date.fromisoformat(self.start), dt.date.fromisoformat(self.end)
             length = (end - start).days + 1
@@ -168,6 +178,7 @@ class Plan:
                 ("members", before),
                 ("reviewers", before),
                 ("members", recent),
+                ("forecast", window),  # the Deadlines card (issue 16)
             ]
         if route == "member":
             return [("member", {**window, "member": self.members[index]})]
@@ -523,7 +534,10 @@ def _standalone_db(events: int) -> Path:
     cache = source.parent
     db = cache / f"http-{events}.duckdb"
     inputs = [source, Path(store_module.__file__), Path(state_sql.__file__), Path(ingest.__file__)]
+    from benchmarks.reports import with_pay_and_plans
+
     if db.exists() and db.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
+        with_pay_and_plans(db)
         return db
     for stale in (db, Path(str(db) + ".wal")):
         stale.unlink(missing_ok=True)
@@ -536,6 +550,7 @@ def _standalone_db(events: int) -> Path:
     if summary.stored != events:
         db.unlink(missing_ok=True)
         sys.exit(f"import stored {summary.stored:,} of {events:,} events: {summary.errors[:3]}")
+    with_pay_and_plans(db)
     return db
 
 

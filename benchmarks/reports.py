@@ -43,10 +43,13 @@ from benchmarks.floors import pay as pay_floors
 from benchmarks.floors.forecast import FORECAST_FLOORS
 from benchmarks.floors.reports import FLOORS as REPORT_FLOORS
 from benchmarks.floors.reports import Question, ReportFloor
+from labelpulse.cli.demo_plans import plan_projects
+from labelpulse.cli.pay_demo import demo_rates
 from labelpulse.config import Settings
-from labelpulse.ingest import import_file
+from labelpulse.ingest import import_file, ingest_records
 from labelpulse.metrics import Window, make_window, report
 from labelpulse.store import connect
+from labelpulse.store.directory import Directory
 from labelpulse.store.duckdb import DuckDBStore
 
 # Issue 16's floors, each from its own module: the forecasts (FC), pay and its audit list (PAY).
@@ -106,7 +109,22 @@ def database(events: int) -> Path:
         store.close()
         if summary.stored != events:
             sys.exit(f"import stored {summary.stored:,} of {events:,} events")
+    with_pay_and_plans(db)
     return db
+
+
+def with_pay_and_plans(db: Path) -> None:
+    """The demo's pay rates and project plans (task counts, deadlines) in the benchmark's
+    database, once: `labelpulse demo` adds them after its import, and without them the pay
+    reports would price nothing and every forecast would be "no data"."""
+    store = connect(str(db))
+    try:
+        if store.rows("SELECT count(*) AS n FROM rates")[0]["n"] == 0:
+            directory = Directory.load(store)
+            ingest_records(store, demo_rates(directory, END - dt.timedelta(days=400)))
+            plan_projects(store, Settings(timezone=TZ), END)
+    finally:
+        store.close()
 
 
 def ask(store: DuckDBStore, floor: ReportFloor, q: Question) -> dict[str, Any]:

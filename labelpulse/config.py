@@ -78,7 +78,7 @@ class Settings:
     # time per annotation over the window (`labelpulse.metrics.flags`).
     flag_fast_fraction: float = 0.2
     # FC (forecasts): a project's daily throughput is read over this many days, ending on the
-    # window's last day (docs/metrics-beyond-FC.md).
+    # window's last day (docs/metrics-beyond.md).
     forecast_days: int = 14
     # PAY: whether managers see pay (cut to their projects); owners and admins always do.
     pay_visible_to_managers: bool = False

@@ -1,7 +1,7 @@
 """Floors of the quality flags (issue 16, FLAGS): `flags` and `flagged_annotations`.
 
 Both floors are hand-written DuckDB SQL that ends in the reports' own rows: the rules' tests
-(docs/metrics-beyond-FLAGS.md) are SQL here, one SELECT per rule. They differ only in where the
+(docs/metrics-beyond.md) are SQL here, one SELECT per rule. They differ only in where the
 per-annotation state and the review actions come from: (a) derived from `events` alone (the
 annotations completed in the previous window or this one, `raw._states`); (b) the maintained
 `state`, `review_actions` and `work_events`. The reason (words) is not a figure: the checks

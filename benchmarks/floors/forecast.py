@@ -5,7 +5,7 @@ SQL, over `events` alone (floor a: each annotation's state derived from its even
 A forecast reads all history up to the window's last day (the tasks done so far), and the
 `forecast_days` days (default 14) ending there (the daily throughput); `projects` gives the task
 counts and deadlines. The finish dates and status are worked out in the SQL too, as
-docs/metrics-beyond-FC.md defines them.
+docs/metrics-beyond.md defines them.
 """
 
 from __future__ import annotations

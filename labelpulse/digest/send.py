@@ -6,7 +6,7 @@ is theirs alone and the run goes on to the next.
 
 The webhook gets ONE message, of the scope of the member `digest_webhook_as` names: a chat
 channel is read by whoever is in it, so it must never carry a wider scope than the person the
-organisation chose for it (README "Weekly digest"; docs/decisions-DIGEST.md).
+organisation chose for it (README "Weekly digest"; docs/decisions.md, "Weekly digest").
 """
 
 from __future__ import annotations

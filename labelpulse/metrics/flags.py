@@ -1,6 +1,6 @@
 """Quality flags (issue 16): whose work to look at before it ships, and why, in words.
 
-Six rules (docs/metrics-beyond-FLAGS.md), each with its default below:
+Six rules (docs/metrics-beyond.md), each with its default below:
 
 - `too_fast`: annotations completed in the window whose lead time (metrics.md's time per
   annotation) is under `flag_fast_fraction` (a setting, default 0.2) of their project's median

@@ -1,4 +1,4 @@
-"""Deadline forecasts (issue 16, docs/metrics-beyond-FC.md): per project, the tasks done and
+"""Deadline forecasts (issue 16, docs/metrics-beyond.md): per project, the tasks done and
 remaining, the daily throughput over the last `forecast_days` days, the expected finish date with
 a range, and whether the deadline holds; per member, the done tasks they carried.
 

@@ -259,7 +259,7 @@ _THROUGHPUT: dict[str, str] = {
     ),
 }
 
-# ---- FLAGS (issue 16): quality flags (metrics/flags.py, docs/metrics-beyond-FLAGS.md) ----
+# ---- FLAGS (issue 16): quality flags (metrics/flags.py, docs/metrics-beyond.md) ----
 _FLAGS: dict[str, str] = {
     "rule": (
         "Which rule flagged the member: too_fast, rejection_rate, fix_rate, throughput_drop, "
@@ -304,7 +304,7 @@ _INSIGHTS_SUMMED: dict[str, str] = {
     for key, text in _INSIGHTS.items()
 }
 
-# ---- FC (deadline forecasts, issue 16: docs/metrics-beyond-FC.md) ----
+# ---- FC (deadline forecasts, issue 16: docs/metrics-beyond.md) ----
 _FC_DONE = (
     "Tasks with at least one annotation counted as submitted (latest action submitted, updated, "
     "accepted or fixed-and-accepted), completed by the end of the window's last day; each task "

@@ -1,6 +1,6 @@
 """Pay: what each member earned per project in a period, priced by their rates (PAY, issue 16).
 
-The definitions are docs/metrics-beyond-PAY.md's. In short, per member and project, on each
+The definitions are docs/metrics-beyond.md's (Pay). In short, per member and project, on each
 local date of the period (the organisation's time zone):
 
 - accepted annotations: the member's annotations whose completed-at falls on that date and

@@ -4,7 +4,7 @@ A rate record (`kind: rate`, labelpulse/events.py) holds from its `effective` da
 organisation's time zone) until the member's next rate of the same scope. A member's rate for
 one project wins over their every-project rate (`project` None) whenever one of the project's
 rates has begun by that day, even if the every-project rate began later
-(docs/metrics-beyond-RATES.md, "Which rate applies").
+(docs/metrics-beyond.md, "Which rate applies").
 
 Amounts are `Decimal`s (money): the stored doubles are read through their shortest text
 (`repr`), so a rate written as 12.5 or 0.1 is exactly Decimal("12.5") or Decimal("0.1").

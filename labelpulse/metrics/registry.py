@@ -410,7 +410,7 @@ SPECS: dict[str, ReportSpec] = {
             ),
         ),
         # ---- end FLAGS ----
-        # ---- FC (deadline forecasts, issue 16: docs/metrics-beyond-FC.md) ----
+        # ---- FC (deadline forecasts, issue 16: docs/metrics-beyond.md) ----
         ReportSpec(
             "forecast",
             "table",

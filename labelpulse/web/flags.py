@@ -3,7 +3,7 @@ report show beside a flagged member.
 
 Every role may open /flags; the access layer cuts it like every report: owners and admins see
 every member's flags, managers those of their projects' work, annotators and reviewers only
-their own (docs/decisions-FLAGS.md). One `flags` report per page, never one per row.
+their own (docs/decisions.md, "Quality flags"). One `flags` report per page, never one per row.
 """
 
 from __future__ import annotations

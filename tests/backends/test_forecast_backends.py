@@ -1,4 +1,4 @@
-"""The forecasts' worked example (docs/metrics-beyond-FC.md) on DuckDB, PostgreSQL and
+"""The forecasts' worked example (docs/metrics-beyond.md) on DuckDB, PostgreSQL and
 ClickHouse: the same figures, with and without a members cut (which ranks each task's
 annotations to find who carried it), in UTC and in a zone east of it."""
 

@@ -20,6 +20,7 @@ from labelpulse.digest import render
 from labelpulse.digest.content import digest_for, recipients, scope_words
 from labelpulse.digest.week import Week, last_full_week, parse_week_ending, week_ending
 from labelpulse.errors import UsageError
+from labelpulse.ingest import ingest_records
 from labelpulse.metrics import Directory
 from labelpulse.store import Store
 from labelpulse.team import team_figures
@@ -133,3 +134,28 @@ def test_the_flags_and_forecast_sections_read_their_reports_columns(org_store: S
     # A section whose report is not in the registry (None) is left out, not shown empty.
     left_out = render.text(dataclasses.replace(digest, flags=None, at_risk=None))
     assert "Flags" not in left_out and "Forecasts" not in left_out
+
+
+def test_the_forecast_and_flags_sections_are_the_reports_own(org_store: Store) -> None:
+    """With the merged `forecast` and `flags` reports: a project due before the week ends with
+    tasks left is late, and in the digest of those who see it (not of a manager of others)."""
+    ingest_records(
+        org_store,
+        [{"kind": "project", "id": "p-cars", "name": "Cars", "workspace": "ws-vis",
+          "tasks": 100, "deadline": "2026-03-08"}],
+    )  # fmt: skip
+    directory = Directory.load(org_store)
+    owner = digest_for(org_store, viewer_for(directory, "own"), WEEK, SETTINGS, directory)
+    forecast = report_for(
+        org_store, viewer_for(directory, "own"), "forecast", start=WEEK.start.isoformat(),
+        end=WEEK.end.isoformat(), tz="UTC", settings=SETTINGS,
+    )  # fmt: skip
+    late = [r for r in forecast["rows"] if r["status"] in ("at risk", "late")]
+    assert [r["project"] for r in late] == ["p-cars"] and late[0]["status"] == "late"
+    assert owner.at_risk == late
+    assert "- Cars: late" in render.text(owner)
+    flags = report_for(
+        org_store, viewer_for(directory, "own"), "flags", start=WEEK.start.isoformat(),
+        end=WEEK.end.isoformat(), tz="UTC", settings=SETTINGS,
+    )  # fmt: skip
+    assert owner.flags == flags["rows"]

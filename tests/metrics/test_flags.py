@@ -1,4 +1,4 @@
-"""Quality flags (issue 16): the worked examples of docs/metrics-beyond-FLAGS.md, exactly."""
+"""Quality flags (issue 16): the worked examples of docs/metrics-beyond.md, exactly."""
 
 from __future__ import annotations
 

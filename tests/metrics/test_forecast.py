@@ -1,4 +1,4 @@
-"""Deadline forecasts: the worked example of docs/metrics-beyond-FC.md, figure for figure."""
+"""Deadline forecasts: the worked example of docs/metrics-beyond.md, figure for figure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pay: docs/metrics-beyond-PAY.md's worked example, exactly, and its closed periods."""
+"""Pay: docs/metrics-beyond.md's worked example, exactly, and its closed periods."""
 
 from __future__ import annotations
 

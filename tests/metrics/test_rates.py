@@ -1,4 +1,4 @@
-"""Which rate applies (docs/metrics-beyond-RATES.md, "Which rate applies"): the worked example's
+"""Which rate applies (docs/metrics-beyond.md, "Which rate applies"): the worked example's
 rates, stored through ingest and read back with load_rates, then asked day by day."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def rate(
     return record | amounts
 
 
-# The worked example of docs/metrics-beyond-RATES.md.
+# The worked example of docs/metrics-beyond.md.
 EXAMPLE = (
     member("ann", "Ann Annotator"),
     member("bob", "Bob Builder"),
