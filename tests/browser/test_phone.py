@@ -162,8 +162,10 @@ def test_without_script_the_navigation_wraps_and_stays_usable(
             "Insights",
             "Work",
             "Flags",  # FLAGS (issue 16)
+            "Pay",  # PAY (issue 16)
             "Manage members",
             "API tokens",
+            "Pay rates",  # RATES (issue 16)
         ]
         links = page.locator("header nav a")
         for i in range(links.count()):

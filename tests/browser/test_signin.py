@@ -11,14 +11,17 @@ from tests.browser.harness import DemoOrg, sign_in
 ROLE = {"owner": "owner", "admin": "admin", "mgr-01": "manager", "rev-01": "reviewer",
         "ann-01": "annotator"}  # fmt: skip
 # Top navigation per role: which links each role sees.
-ADMIN_LINKS = {"Manage members", "API tokens"}
-EVERY_LINK = {"Home", "My report", "Organisation", "Projects", "Insights", "Work"} | ADMIN_LINKS
+# (issue 16: Flags for everyone, cut to their share; Pay and Pay rates for owners and admins)
+ADMIN_LINKS = {"Manage members", "API tokens", "Pay", "Pay rates"}
+EVERY_LINK = {
+    "Home", "My report", "Organisation", "Projects", "Insights", "Work", "Flags"
+} | ADMIN_LINKS  # fmt: skip
 NAV = {
     "owner": EVERY_LINK,
     "admin": EVERY_LINK,
-    "manager": {"Home", "My report", "Projects", "Insights", "Work"},
-    "reviewer": {"Home", "Insights", "Work"},
-    "annotator": {"Home", "Insights", "Work"},
+    "manager": {"Home", "My report", "Projects", "Insights", "Work", "Flags"},
+    "reviewer": {"Home", "Insights", "Work", "Flags"},
+    "annotator": {"Home", "Insights", "Work", "Flags"},
 }
 
 

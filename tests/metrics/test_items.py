@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -212,6 +213,9 @@ def test_an_excel_export_of_a_stream_is_the_same_workbook_split_at_the_sheet_lim
     from labelpulse.exports import report_xlsx, xlsx
 
     world(store)
+    # One "generated at" for every workbook: two made a second apart differ only there.
+    made = dt.datetime(2026, 4, 1, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(xlsx, "_now", lambda: made)
 
     def sheets(data: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
         book = load_workbook(io.BytesIO(report_xlsx("items", data)))
