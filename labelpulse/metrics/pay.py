@@ -457,8 +457,9 @@ def _line_union(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     )
 
 
-def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
-    """The default order's page of lines, sorted and cut in SQL, and the number of lines."""
+def _sql_page(q: ReportInput) -> tuple[list[Line], int, dict[Key, Quantities]]:
+    """The default order's page of lines, sorted and cut in SQL, the number of lines, and the
+    daily quantities of every line (`daily_quantities`'), all from one statement."""
     store, window, scope, paging = q.store, q.window, q.scope, q.paging
     values: dict[str, Any] = _values(window, scope)
     limited, skipped = paging.limit is not None, paging.offset > 0
@@ -471,20 +472,49 @@ def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
     def page(c: Any, p: Params) -> ir.Table:
         u = _line_union(c, p, window, scope)
         # Every line's number on each row of the page: the count needs no statement of its own.
-        u = u.mutate(total_rows=u.quantity.count().over(ibis.window()))
-        keys = [ibis.desc(u[k]) if paging.descending else u[k] for k in order]
-        ordered = u.order_by(keys)
-        if not (limited or skipped):
-            return ordered
-        return ordered.limit(
-            p.literal("limit") if limited else None, offset=p.literal("offset") if skipped else 0
-        )
+        t = u.mutate(total_rows=u.quantity.count().over(ibis.window()))
+        keys = [ibis.desc(t[k]) if paging.descending else t[k] for k in order]
+        shown = t.order_by(keys)
+        if limited or skipped:
+            shown = shown.limit(
+                p.literal("limit") if limited else None,
+                offset=p.literal("offset") if skipped else 0,
+            )
+        # The same lines summed per (member, project, day, quantity): the totals' quantities,
+        # read in the same statement as the page (one scan of the events, not two).
+        d = u.group_by("day", "member", "project", "quantity").aggregate(n=u.n.sum())
+        none = ibis.literal("").cast("string")
+        columns = (*order, "n", "total_rows", "part")
+        return ibis.union(
+            shown.mutate(part=ibis.literal("page").cast("string")).select(*columns),
+            d.select(
+                d.day, d.member, d.project, task=none, annotation=none, quantity=d.quantity,
+                n=d.n.cast("int64"), total_rows=ibis.literal(-1).cast("int64"),
+                part=ibis.literal("daily").cast("string"),
+            ),
+        )  # fmt: skip
 
     def count(c: Any, p: Params) -> ir.Table:
         return _line_union(c, p, window, scope).aggregate(n=ibis._.count())
 
     shape = _shape(window, scope)
-    found = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
+    got = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
+    found = [row for row in got if row["part"] == "page"]
+    daily: dict[Key, Quantities] = {}
+    for row in got:
+        if row["part"] != "daily":
+            continue
+        key = (row["member"], row["project"], _date(row["day"]))
+        q = daily.get(key)
+        if q is None:
+            q = daily[key] = Quantities()
+        n = int(row["n"] or 0)
+        if row["quantity"] == "accepted":
+            q.accepted += n
+        elif row["quantity"] == "regions":
+            q.regions += n
+        else:
+            q.active_us += n
     if found:
         total = int(found[0]["total_rows"])
     elif skipped:  # a page past the end: the lines are counted on their own
@@ -499,7 +529,7 @@ def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
         amount = Fraction(n, HOUR_US) if row["quantity"] == "active_hours" else Fraction(n)
         lines.append((_date(row["day"]), row["member"], row["project"], row["task"],
                       row["annotation"], row["quantity"], amount))  # fmt: skip
-    return lines, total
+    return lines, total, daily
 
 
 def pay_lines_table(q: ReportInput) -> dict[str, Any]:
@@ -512,7 +542,11 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
     rates = load_rates(store)
     sort = paging.sort or "date"
     in_sql = paging.sort is None and paging.search is None and not paging.stream
-    lines, total_rows = _sql_page(q) if in_sql else (audit_lines(store, window, scope), 0)
+    daily: dict[Key, Quantities] | None = None
+    if in_sql:
+        lines, total_rows, daily = _sql_page(q)
+    else:
+        lines, total_rows = audit_lines(store, window, scope), 0
     lines.sort(
         key=lambda line: (line[0].isoformat(), *line[1:6]), reverse=in_sql and paging.descending
     )
@@ -549,7 +583,9 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
         totals = _line_totals(rows or [])
     else:
         exact: dict[str, Fraction] = {}
-        for (_, _, currency), f in period_figures(store, window, scope, rates).items():
+        if daily is None:
+            daily = daily_quantities(store, window, scope)
+        for (_, _, currency), f in earned(daily, rates).items():
             exact[currency] = exact.get(currency, Fraction(0)) + f.exact
         totals = [{"currency": c, "amount": _exact(v)} for c, v in sorted(exact.items())]
     return {
