@@ -505,16 +505,16 @@ def _sql_page(q: ReportInput) -> tuple[list[Line], int, dict[Key, Quantities]]:
         if row["part"] != "daily":
             continue
         key = (row["member"], row["project"], _date(row["day"]))
-        q = daily.get(key)
-        if q is None:
-            q = daily[key] = Quantities()
+        day_q = daily.get(key)
+        if day_q is None:
+            day_q = daily[key] = Quantities()
         n = int(row["n"] or 0)
         if row["quantity"] == "accepted":
-            q.accepted += n
+            day_q.accepted += n
         elif row["quantity"] == "regions":
-            q.regions += n
+            day_q.regions += n
         else:
-            q.active_us += n
+            day_q.active_us += n
     if found:
         total = int(found[0]["total_rows"])
     elif skipped:  # a page past the end: the lines are counted on their own
