@@ -19,10 +19,12 @@ date, exactly (`Fraction`), rounding half-up to cents once per report row.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import ibis
@@ -105,14 +107,18 @@ class Rates:
             self._by_key.setdefault((rate.member, rate.project), []).append(rate)
         for rates in self._by_key.values():
             rates.sort(key=lambda r: r.effective)
+        # The effective dates of each key's rates, in order: a bisection finds the one in effect.
+        self._dates = {key: [r.effective for r in rates] for key, rates in self._by_key.items()}
 
     def for_day(self, member: str, project: str, day: dt.date) -> Rate | None:
         """The member's rate for this project with the latest `effective` on or before `day`;
         else their every-project rate the same way; None when neither has begun."""
         for key in ((member, project), (member, EVERY_PROJECT)):
-            found = [r for r in self._by_key.get(key, ()) if r.effective <= day]
-            if found:
-                return found[-1]
+            dates = self._dates.get(key)
+            if dates:
+                at = bisect_right(dates, day)
+                if at:
+                    return self._by_key[key][at - 1]
         return None
 
 
@@ -165,16 +171,28 @@ def _active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     )
 
 
-def _daily_accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+def _daily(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
+    """Per (member, project, day): the accepted annotations and their regions, in rows of their
+    own, and the active time, in others; one statement, so one round trip and one plan."""
     a = _accepted(con, p, window, scope)
-    return a.group_by("member", "project", "day").aggregate(
+    a = a.group_by("member", "project", "day").aggregate(
         accepted=a.annotation.count(), regions=a.regions.sum()
     )
-
-
-def _daily_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     e = _active(con, p, window, scope)
-    return e.group_by("member", "project", "day").aggregate(active_us=e.active_us.sum())
+    e = e.group_by("member", "project", "day").aggregate(active_us=e.active_us.sum())
+    zero = ibis.literal(0).cast("int64")
+
+    def part(t: ir.Table, accepted: Any, regions: Any, active_us: Any) -> ir.Table:
+        return t.select(
+            member=t.member.cast("string"),
+            project=t.project.cast("string"),
+            day=t.day.cast("int64"),
+            accepted=accepted.cast("int64"),
+            regions=regions.cast("int64"),
+            active_us=active_us.cast("int64"),
+        )
+
+    return ibis.union(part(a, a.accepted, a.regions, zero), part(e, zero, zero, e.active_us))
 
 
 def _item_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
@@ -191,7 +209,12 @@ def _shape(window: Window, scope: Scope) -> tuple[Any, ...]:
 
 
 def _date(day: Any) -> dt.date:
-    return _EPOCH + dt.timedelta(days=int(day))
+    return _day(int(day))
+
+
+@lru_cache(maxsize=8192)
+def _day(days: int) -> dt.date:
+    return _EPOCH + dt.timedelta(days=days)
 
 
 @dataclass
@@ -208,21 +231,14 @@ def daily_quantities(store: Store, window: Window, scope: Scope) -> dict[Key, Qu
     """Per (member, project, local date) of the window and scope: what was earned that day."""
     values, shape = _values(window, scope), _shape(window, scope)
     out: dict[Key, Quantities] = {}
-    accepted = run(
-        store,
-        ("pay", "accepted", shape),
-        lambda c, p: _daily_accepted(c, p, window, scope),
-        values,
-    )
-    for row in accepted:
-        q = out.setdefault((row["member"], row["project"], _date(row["day"])), Quantities())
+    daily = run(store, ("pay", "daily", shape), lambda c, p: _daily(c, p, window, scope), values)
+    for row in daily:
+        key = (row["member"], row["project"], _date(row["day"]))
+        q = out.get(key)
+        if q is None:
+            q = out[key] = Quantities()
         q.accepted += int(row["accepted"] or 0)
         q.regions += int(row["regions"] or 0)
-    active = run(
-        store, ("pay", "active", shape), lambda c, p: _daily_active(c, p, window, scope), values
-    )
-    for row in active:
-        q = out.setdefault((row["member"], row["project"], _date(row["day"])), Quantities())
         q.active_us += int(row["active_us"] or 0)
     return out
 
@@ -254,23 +270,29 @@ def earned(quantities: Mapping[Key, Quantities], rates: Rates) -> dict[RowKey, F
     the same exact amount as pricing each day, with a few multiplications instead of one per
     day."""
     out: dict[RowKey, Figures] = {}
-    per_rate: dict[tuple[RowKey, Rate], Quantities] = {}
+    # Keyed by the rate's identity: hashing a Rate hashes its Fractions, slow per day.
+    per_rate: dict[tuple[RowKey, int], tuple[Rate, Quantities]] = {}
     for (member, project, day), q in quantities.items():
         rate = rates.for_day(member, project, day)
         currency = rate.currency if rate else ""
         key = (member, project, currency)
-        f = out.setdefault(key, Figures())
+        f = out.get(key)
+        if f is None:
+            f = out[key] = Figures()
         f.accepted += q.accepted
         f.active_us += q.active_us
         f.regions += q.regions
         if rate is None:
             f.no_rate = True
             continue
-        summed = per_rate.setdefault((key, rate), Quantities())
+        found = per_rate.get((key, id(rate)))
+        if found is None:
+            found = per_rate[(key, id(rate))] = (rate, Quantities())
+        summed = found[1]
         summed.accepted += q.accepted
         summed.active_us += q.active_us
         summed.regions += q.regions
-    for (key, rate), q in per_rate.items():
+    for (key, _), (rate, q) in per_rate.items():
         out[key].exact += (
             q.accepted * rate.per_accepted
             + q.regions * rate.per_region
@@ -435,8 +457,9 @@ def _line_union(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     )
 
 
-def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
-    """The default order's page of lines, sorted and cut in SQL, and the number of lines."""
+def _sql_page(q: ReportInput) -> tuple[list[Line], int, dict[Key, Quantities]]:
+    """The default order's page of lines, sorted and cut in SQL, the number of lines, and the
+    daily quantities of every line (`daily_quantities`'), all from one statement."""
     store, window, scope, paging = q.store, q.window, q.scope, q.paging
     values: dict[str, Any] = _values(window, scope)
     limited, skipped = paging.limit is not None, paging.offset > 0
@@ -448,27 +471,65 @@ def _sql_page(q: ReportInput) -> tuple[list[Line], int]:
 
     def page(c: Any, p: Params) -> ir.Table:
         u = _line_union(c, p, window, scope)
-        keys = [ibis.desc(u[k]) if paging.descending else u[k] for k in order]
-        ordered = u.order_by(keys)
-        if not (limited or skipped):
-            return ordered
-        return ordered.limit(
-            p.literal("limit") if limited else None, offset=p.literal("offset") if skipped else 0
-        )
+        # Every line's number on each row of the page: the count needs no statement of its own.
+        t = u.mutate(total_rows=u.quantity.count().over(ibis.window()))
+        keys = [ibis.desc(t[k]) if paging.descending else t[k] for k in order]
+        shown = t.order_by(keys)
+        if limited or skipped:
+            shown = shown.limit(
+                p.literal("limit") if limited else None,
+                offset=p.literal("offset") if skipped else 0,
+            )
+        # The same lines summed per (member, project, day, quantity): the totals' quantities,
+        # read in the same statement as the page (one scan of the events, not two).
+        d = u.group_by("day", "member", "project", "quantity").aggregate(n=u.n.sum())
+        none = ibis.literal("").cast("string")
+        columns = (*order, "n", "total_rows", "part")
+        return ibis.union(
+            shown.mutate(part=ibis.literal("page").cast("string")).select(*columns),
+            d.select(
+                d.day, d.member, d.project, task=none, annotation=none, quantity=d.quantity,
+                n=d.n.cast("int64"), total_rows=ibis.literal(-1).cast("int64"),
+                part=ibis.literal("daily").cast("string"),
+            ),
+        )  # fmt: skip
 
     def count(c: Any, p: Params) -> ir.Table:
         return _line_union(c, p, window, scope).aggregate(n=ibis._.count())
 
     shape = _shape(window, scope)
-    found = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
-    total = run(store, ("pay", "lines_count", shape), count, _values(window, scope))
+    got = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
+    found = [row for row in got if row["part"] == "page"]
+    daily: dict[Key, Quantities] = {}
+    for row in got:
+        if row["part"] != "daily":
+            continue
+        key = (row["member"], row["project"], _date(row["day"]))
+        day_q = daily.get(key)
+        if day_q is None:
+            day_q = daily[key] = Quantities()
+        n = int(row["n"] or 0)
+        if row["quantity"] == "accepted":
+            day_q.accepted += n
+        elif row["quantity"] == "regions":
+            day_q.regions += n
+        else:
+            day_q.active_us += n
+    if found:
+        total = int(found[0]["total_rows"])
+    elif skipped:  # a page past the end: the lines are counted on their own
+        total = int(
+            run(store, ("pay", "lines_count", shape), count, _values(window, scope))[0]["n"]
+        )
+    else:
+        total = 0
     lines: list[Line] = []
     for row in found:
         n = int(row["n"] or 0)
         amount = Fraction(n, HOUR_US) if row["quantity"] == "active_hours" else Fraction(n)
         lines.append((_date(row["day"]), row["member"], row["project"], row["task"],
                       row["annotation"], row["quantity"], amount))  # fmt: skip
-    return lines, int(total[0]["n"])
+    return lines, total, daily
 
 
 def pay_lines_table(q: ReportInput) -> dict[str, Any]:
@@ -481,7 +542,11 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
     rates = load_rates(store)
     sort = paging.sort or "date"
     in_sql = paging.sort is None and paging.search is None and not paging.stream
-    lines, total_rows = _sql_page(q) if in_sql else (audit_lines(store, window, scope), 0)
+    daily: dict[Key, Quantities] | None = None
+    if in_sql:
+        lines, total_rows, daily = _sql_page(q)
+    else:
+        lines, total_rows = audit_lines(store, window, scope), 0
     lines.sort(
         key=lambda line: (line[0].isoformat(), *line[1:6]), reverse=in_sql and paging.descending
     )
@@ -518,7 +583,9 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
         totals = _line_totals(rows or [])
     else:
         exact: dict[str, Fraction] = {}
-        for (_, _, currency), f in period_figures(store, window, scope, rates).items():
+        if daily is None:
+            daily = daily_quantities(store, window, scope)
+        for (_, _, currency), f in earned(daily, rates).items():
             exact[currency] = exact.get(currency, Fraction(0)) + f.exact
         totals = [{"currency": c, "amount": _exact(v)} for c, v in sorted(exact.items())]
     return {

@@ -92,6 +92,9 @@ def test_the_audit_lines_add_up_to_the_rows(example: Store) -> None:
     page = run(example, "pay_lines", paging=_paging(limit=3, offset=2))
     assert len(page["rows"]) == 3 and page["page"]["total_rows"] == len(lines)
     assert page["rows"] == lines[2:5]
+    # A page past the end still counts every line (the count rides on the page's rows).
+    past = run(example, "pay_lines", paging=_paging(limit=3, offset=len(lines) + 5))
+    assert past["rows"] == [] and past["page"]["total_rows"] == len(lines)
 
 
 def _paging(**kw: Any) -> Any:
