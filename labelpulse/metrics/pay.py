@@ -19,7 +19,6 @@ date, exactly (`Fraction`), rounding half-up to cents once per report row.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,9 +30,11 @@ import ibis
 import ibis.expr.types as ir
 
 from labelpulse.metrics.query import Params, run
+from labelpulse.metrics.rates import Rate, RateBook
+from labelpulse.metrics.rates import load_rates as stored_rates
 from labelpulse.metrics.registry import ReportInput
 from labelpulse.metrics.scope import Scope, Window, in_scope, in_window, local_day
-from labelpulse.store.base import EVERY_PROJECT, Store
+from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
 HOUR_US = 3_600_000_000
@@ -59,76 +60,18 @@ def text(amount: Decimal) -> str:
     return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):f}"
 
 
-def _price(value: float | None) -> Fraction:
-    """A stored rate (a float) as the exact decimal its shortest text names: 0.1 is 1/10."""
-    return Fraction(Decimal(repr(float(value)))) if value is not None else Fraction(0)
-
-
-@dataclass(frozen=True)
-class Rate:
-    """One `rates` row: the prices from `effective` on, exact."""
-
-    member: str
-    project: str  # EVERY_PROJECT for every project without a rate of its own
-    effective: dt.date
-    currency: str
-    per_hour: Fraction
-    per_accepted: Fraction
-    per_region: Fraction
-
-    def describe(self) -> str:
-        parts = [
-            f"{_decimal(self.per_hour)}/h" if self.per_hour else "",
-            f"{_decimal(self.per_accepted)}/accepted" if self.per_accepted else "",
-            f"{_decimal(self.per_region)}/region" if self.per_region else "",
-        ]
-        return f"{self.currency} " + ", ".join(p for p in parts if p)
-
-
 def _decimal(value: Fraction) -> str:
     return f"{(Decimal(value.numerator) / Decimal(value.denominator)).normalize():f}"
 
 
-class Rates:
-    """Every member's rates; `for_day` picks the one in effect (most specific first)."""
-
-    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self._by_key: dict[tuple[str, str], list[Rate]] = {}
-        for row in rows:
-            rate = Rate(
-                member=str(row["member"]),
-                project=str(row["project"] or EVERY_PROJECT),
-                effective=dt.date.fromisoformat(str(row["effective"])),
-                currency=str(row["currency"]),
-                per_hour=_price(row["per_hour"]),
-                per_accepted=_price(row["per_accepted"]),
-                per_region=_price(row["per_region"]),
-            )
-            self._by_key.setdefault((rate.member, rate.project), []).append(rate)
-        for rates in self._by_key.values():
-            rates.sort(key=lambda r: r.effective)
-        # The effective dates of each key's rates, in order: a bisection finds the one in effect.
-        self._dates = {key: [r.effective for r in rates] for key, rates in self._by_key.items()}
-
-    def for_day(self, member: str, project: str, day: dt.date) -> Rate | None:
-        """The member's rate for this project with the latest `effective` on or before `day`;
-        else their every-project rate the same way; None when neither has begun."""
-        for key in ((member, project), (member, EVERY_PROJECT)):
-            dates = self._dates.get(key)
-            if dates:
-                at = bisect_right(dates, day)
-                if at:
-                    return self._by_key[key][at - 1]
-        return None
+# Which rate applies is `labelpulse.metrics.rates`' rule (a project rate once it has begun,
+# else the member's every-project rate): pay asks its `RateBook`, never a rule of its own.
+Rates = RateBook
 
 
 def load_rates(store: Store) -> Rates:
-    return Rates(
-        store.rows(
-            "SELECT member, project, effective, currency, per_hour, per_accepted, per_region "
-            "FROM rates"
-        )
-    )
+    """Every stored rate, indexed for many questions (`RateBook.on`)."""
+    return RateBook(stored_rates(store))
 
 
 # ---- what SQL groups -------------------------------------------------------------------------
@@ -270,10 +213,10 @@ def earned(quantities: Mapping[Key, Quantities], rates: Rates) -> dict[RowKey, F
     the same exact amount as pricing each day, with a few multiplications instead of one per
     day."""
     out: dict[RowKey, Figures] = {}
-    # Keyed by the rate's identity: hashing a Rate hashes its Fractions, slow per day.
+    # Keyed by the rate's identity: hashing a Rate hashes its Decimals, slow per day.
     per_rate: dict[tuple[RowKey, int], tuple[Rate, Quantities]] = {}
     for (member, project, day), q in quantities.items():
-        rate = rates.for_day(member, project, day)
+        rate = rates.on(member, project, day)
         currency = rate.currency if rate else ""
         key = (member, project, currency)
         f = out.get(key)
@@ -294,9 +237,9 @@ def earned(quantities: Mapping[Key, Quantities], rates: Rates) -> dict[RowKey, F
         summed.regions += q.regions
     for (key, _), (rate, q) in per_rate.items():
         out[key].exact += (
-            q.accepted * rate.per_accepted
-            + q.regions * rate.per_region
-            + Fraction(q.active_us, HOUR_US) * rate.per_hour
+            q.accepted * Fraction(rate.per_accepted)
+            + q.regions * Fraction(rate.per_region)
+            + Fraction(q.active_us, HOUR_US) * Fraction(rate.per_hour)
         )
     return out
 
@@ -409,8 +352,8 @@ def audit_lines(store: Store, window: Window, scope: Scope) -> list[Line]:
 def priced_line(line: Line, rates: Rates, directory: Directory) -> dict[str, Any]:
     """One audit line as the report shows it: named, with its rate and exact amount."""
     day, member, project, task, annotation, quantity, count = line
-    rate = rates.for_day(member, project, day)
-    each: Fraction = getattr(rate, PRICE_OF[quantity]) if rate else Fraction(0)
+    rate = rates.on(member, project, day)
+    each = Fraction(getattr(rate, PRICE_OF[quantity])) if rate else Fraction(0)
     return {
         "date": day.isoformat(),
         **directory.member_columns(member),
