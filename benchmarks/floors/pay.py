@@ -29,24 +29,21 @@ _EPOCH = dt.date(1970, 1, 1)
 
 
 def _accepted(window: Window, maintained: bool) -> str:
-    """Per accepted annotation completed in W: member, project, task, annotation, day, regions."""
+    """Per accepted annotation completed in W: member, project, task, annotation, day, regions
+    (floor b: the state's own `regions`; floor a: summed from the author's events)."""
     day = raw_sql._local_day("s.completed_us", window)
     if maintained:
-        states = f"""SELECT annotation, author, project, task, completed_us FROM state
+        return f"""SELECT author AS member, project, task, annotation,
+              {raw_sql._local_day("completed_us", window)} AS day, regions FROM state
             WHERE {raw_sql.within("completed_us", window)} AND author IS NOT NULL
             AND last_action IN {in_list(ACCEPTED)}"""
-        labeled = f"""SELECT w.annotation, sum(w.regions_added) AS regions FROM work_events w
-            JOIN ({states}) s USING (annotation)
-            WHERE w.type IN {in_list(raw_sql.LABELING)} AND w.actor = w.author
-            GROUP BY w.annotation"""
-    else:
-        states = f"""SELECT annotation, author, project, task, completed_us
-            FROM ({raw_sql._completed(window)})
-            WHERE author IS NOT NULL AND last_action IN {in_list(ACCEPTED)}"""
-        labeled = f"""SELECT e.annotation, sum(e.regions_added) AS regions FROM events e
-            JOIN ({states}) s USING (annotation)
-            WHERE e.type IN {in_list(raw_sql.LABELING)} AND e.actor = s.author
-            GROUP BY e.annotation"""
+    states = f"""SELECT annotation, author, project, task, completed_us
+        FROM ({raw_sql._completed(window)})
+        WHERE author IS NOT NULL AND last_action IN {in_list(ACCEPTED)}"""
+    labeled = f"""SELECT e.annotation, sum(e.regions_added) AS regions FROM events e
+        JOIN ({states}) s USING (annotation)
+        WHERE e.type IN {in_list(raw_sql.LABELING)} AND e.actor = s.author
+        GROUP BY e.annotation"""
     return f"""SELECT s.author AS member, s.project, s.task, s.annotation, {day} AS day,
           coalesce(l.regions, 0) AS regions
         FROM ({states}) s LEFT JOIN ({labeled}) l USING (annotation)"""

@@ -7,13 +7,14 @@ local date of the period (the organisation's time zone):
   whose last action is `review.accepted` or `.fixed_and_accepted` (metrics.md's
   `annotations.accepted + annotations.fixed_and_accepted`), from the `state` table;
 - regions: the `regions_added` of the author's own `annotation.submitted` and `.updated`
-  events on those accepted annotations, earned on the same date;
+  events on those accepted annotations (the state's `regions`), earned on the same date;
 - active time: the member's active time (`duration - idle`) of their label, review and edit
   events on that date (the Work report's three times), from `work_events`.
 
-SQL groups these per (member, project, date) — or per annotation and per (member, project,
-item, date) for the audit list — and Python prices each group with the rate in effect on its
-date, exactly (`Fraction`), rounding half-up to cents once per report row.
+SQL groups these per (member, project, stretch of days in which no rate begins) — or per
+annotation and per (member, project, item, date) for the audit list — and Python prices each
+group with the rate in effect on its days, exactly (`Fraction`), rounding half-up to cents once
+per report row.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.rates import Rate, RateBook
 from labelpulse.metrics.rates import load_rates as stored_rates
 from labelpulse.metrics.registry import ReportInput
-from labelpulse.metrics.scope import Scope, Window, in_scope, in_window, local_day
+from labelpulse.metrics.scope import Scope, Window, day_number, in_scope, in_window, local_day
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
@@ -78,25 +79,19 @@ def load_rates(store: Store) -> Rates:
 
 
 def _accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
-    """The accepted annotations completed in the window and scope, with their regions and the
-    local date they were completed on."""
+    """The accepted annotations completed in the window and scope, with their regions (the
+    state's: what the author added in their own submits and updates) and the local date they
+    were completed on."""
     s = con.table("state")
     s = s.filter(in_window(s.completed_us, p), s.last_action.isin(ACCEPTED), s.author.notnull())
     s = in_scope(s, scope, p, member_column="author")
-    w = con.table("work_events")
-    # The author's submits and updates of an annotation completed in W all lie before W's end
-    # (completed-at is the latest of them): no later event needs reading.
-    w = w.filter(w.time_us < p.integer("hi"), w.type.isin(LABELING), w.actor == w.author)
-    w = w.semi_join(s.select("annotation"), "annotation")
-    regions = w.group_by("annotation").aggregate(regions=w.regions_added.sum())
-    joined = s.left_join(regions, "annotation")
-    return joined.select(
-        member=joined.author,
-        project=joined.project,
-        task=joined.task,
-        annotation=joined.annotation,
-        day=local_day(joined.completed_us, window, p),
-        regions=joined.regions.fill_null(0),
+    return s.select(
+        member=s.author,
+        project=s.project,
+        task=s.task,
+        annotation=s.annotation,
+        day=local_day(s.completed_us, window, p),
+        regions=s.regions,
     )
 
 
@@ -114,9 +109,28 @@ def _active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     )
 
 
-def _daily(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
-    """Per (member, project, day): the accepted annotations and their regions, in rows of their
-    own, and the active time, in others; one statement, so one round trip and one plan."""
+# At most this many rate start dates split the days into stretches in SQL; past it, each day
+# is a stretch of its own (priced alike, with more rows for Python to price).
+MAX_STARTS = 64
+
+
+def _stretch(day: Any, p: Params, starts: int) -> Any:
+    """The number of the stretch of days `day` lies in, between the rate start dates given as
+    parameters `start_0` < `start_1` < ... (day numbers): -1 before the first; the day itself
+    when there are too many dates to list."""
+    if starts > MAX_STARTS:
+        return day
+    found: Any = ibis.literal(-1).cast("int64")
+    for i in range(starts):
+        found = ibis.ifelse(day >= p.integer(f"start_{i}"), i, found)
+    return found
+
+
+def _daily(con: Any, p: Params, window: Window, scope: Scope, starts: int) -> ir.Table:
+    """Per (member, project, stretch of days with one rate): the accepted annotations, their
+    regions and the active time, and the stretch's first day with work (`day`), which names
+    the rate. One statement, so one round trip and one plan; grouped per day first (the
+    stretch is found once a day, not once an event)."""
     a = _accepted(con, p, window, scope)
     a = a.group_by("member", "project", "day").aggregate(
         accepted=a.annotation.count(), regions=a.regions.sum()
@@ -135,7 +149,14 @@ def _daily(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
             active_us=active_us.cast("int64"),
         )
 
-    return ibis.union(part(a, a.accepted, a.regions, zero), part(e, zero, zero, e.active_us))
+    u = ibis.union(part(a, a.accepted, a.regions, zero), part(e, zero, zero, e.active_us))
+    u = u.mutate(stretch=_stretch(u.day, p, starts))
+    return u.group_by("member", "project", "stretch").aggregate(
+        day=u.day.min(),
+        accepted=u.accepted.sum().cast("int64"),
+        regions=u.regions.sum().cast("int64"),
+        active_us=u.active_us.sum().cast("int64"),
+    )
 
 
 def _item_active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
@@ -170,19 +191,29 @@ class Quantities:
 Key = tuple[str, str, dt.date]  # member, project, date
 
 
-def daily_quantities(store: Store, window: Window, scope: Scope) -> dict[Key, Quantities]:
-    """Per (member, project, local date) of the window and scope: what was earned that day."""
-    values, shape = _values(window, scope), _shape(window, scope)
+def daily_quantities(
+    store: Store, window: Window, scope: Scope, rates: Rates | None = None
+) -> dict[Key, Quantities]:
+    """What the window and scope earned, per (member, project, day): summed over each stretch
+    of days in which no rate begins (`rates`' start dates), and keyed by the stretch's first
+    day with work. Priced by that day's rate, each sum earns what its days would one by one."""
+    starts = [day_number(day) for day in (rates or load_rates(store)).starts()]
+    values: dict[str, Any] = _values(window, scope)
+    if len(starts) <= MAX_STARTS:
+        values.update({f"start_{i}": day for i, day in enumerate(starts)})
+    shape = (_shape(window, scope), min(len(starts), MAX_STARTS + 1))
     out: dict[Key, Quantities] = {}
-    daily = run(store, ("pay", "daily", shape), lambda c, p: _daily(c, p, window, scope), values)
+    count = len(starts)
+    daily = run(
+        store, ("pay", "daily", shape), lambda c, p: _daily(c, p, window, scope, count), values
+    )
     for row in daily:
         key = (row["member"], row["project"], _date(row["day"]))
-        q = out.get(key)
-        if q is None:
-            q = out[key] = Quantities()
-        q.accepted += int(row["accepted"] or 0)
-        q.regions += int(row["regions"] or 0)
-        q.active_us += int(row["active_us"] or 0)
+        out[key] = Quantities(
+            accepted=int(row["accepted"] or 0),
+            regions=int(row["regions"] or 0),
+            active_us=int(row["active_us"] or 0),
+        )
     return out
 
 
@@ -248,7 +279,8 @@ def period_figures(
     store: Store, window: Window, scope: Scope, rates: Rates | None = None
 ) -> dict[RowKey, Figures]:
     """What the window earned now, per (member, project, currency)."""
-    return earned(daily_quantities(store, window, scope), rates or load_rates(store))
+    rates = rates or load_rates(store)
+    return earned(daily_quantities(store, window, scope, rates), rates)
 
 
 def in_cut(scope: Scope, member: str, project: str) -> bool:
@@ -527,7 +559,7 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
     else:
         exact: dict[str, Fraction] = {}
         if daily is None:
-            daily = daily_quantities(store, window, scope)
+            daily = daily_quantities(store, window, scope, rates)
         for (_, _, currency), f in earned(daily, rates).items():
             exact[currency] = exact.get(currency, Fraction(0)) + f.exact
         totals = [{"currency": c, "amount": _exact(v)} for c, v in sorted(exact.items())]

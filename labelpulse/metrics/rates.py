@@ -111,6 +111,11 @@ class RateBook:
         index = bisect.bisect_right(days, day)
         return self._rates[key][index - 1] if index else None
 
+    def starts(self) -> list[dt.date]:
+        """Every date on which some rate begins, ascending: between two of them (and before
+        the first) no one's rate changes, in any project."""
+        return sorted({day for days in self._days.values() for day in days})
+
     def on(self, member: str, project: str | None, day: dt.date) -> Rate | None:
         """What `rate_on(rates, member, project, day)` answers."""
         found = self._latest((member, project), day) if project is not None else None

@@ -25,6 +25,8 @@ STATE_COLUMNS: tuple[Column, ...] = (
     Column("completed_us", "int64", nullable=True),
     Column("lead_us", "int64"),
     Column("active_us", "int64"),
+    # The regions its author added (their submits' and updates' `regions_added`): pay's.
+    Column("regions", "int64"),
 )
 # Every review action with the author and project its annotation has in the state: the
 # performance score's inputs, kept beside the state so that a member's score reads one table.

@@ -50,6 +50,13 @@ WORK_EVENTS = (
     f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;"
 )
 
+# The `state` table made again from the whole log (a migration that adds a column).
+STATE_AGAIN = (
+    f"DROP TABLE state; "
+    f"CREATE TABLE state ({columns_ddl(STATE_COLUMNS, 'duckdb')}, PRIMARY KEY (annotation)); "
+    f"INSERT INTO state {state_sql('duckdb', ALL_EVENTS)} ORDER BY completed_us NULLS LAST;"
+)
+
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
 MIGRATIONS: tuple[str, ...] = (
     f"""
@@ -130,6 +137,9 @@ MIGRATIONS: tuple[str, ...] = (
       PRIMARY KEY (period, for_period, member, project, currency)
     );
     """,
+    # The state's `regions` (what its author added; pay's): the table made again from the log,
+    # in completion order, as batches leave it (the reports' windows skip row groups by it).
+    STATE_AGAIN,
 )
 
 _COLUMNS = EVENT_SCHEMA.names

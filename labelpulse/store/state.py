@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from labelpulse.events import COMPLETING, REVIEW_ACTIONS, STATE_ACTIONS
 from labelpulse.store.columns import SQL_TYPES, Dialect, names, table_columns
-from labelpulse.store.work import WORK_INPUT, in_list, typed_sql, work_sql
+from labelpulse.store.work import LABELING, WORK_INPUT, in_list, typed_sql, work_sql
 
 # The columns of the events that the state and review SQL read.
 TOUCHED_COLUMNS = (
-    "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us, agreement"
+    "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us, agreement,"
+    " regions_added"
 )
 # Those columns of every stored event: the state's input for a rebuild.
 ALL_EVENTS = f"SELECT {TOUCHED_COLUMNS} FROM events"
@@ -83,6 +84,8 @@ def state_sql(dialect: Dialect, events: str) -> str:
     work = "ev.type LIKE 'annotation.%'"
     own_work = f"ev.actor = a.owner AND {work}"
     completing = f"ev.actor = a.owner AND ev.type IN ({in_list(COMPLETING)})"
+    # The regions the author added in their own submits and updates: what pay prices per region.
+    labeling = f"ev.actor = a.owner AND ev.type IN ({in_list(LABELING)})"
     # The action with its prefix dropped: 'annotation.submitted' → 'submitted'.
     latest = f.last("ev.type", "ev.", f"ev.type IN ({in_list(STATE_ACTIONS)})")
     last_action = " ".join(
@@ -102,7 +105,8 @@ SELECT ev.annotation AS annotation,
   CASE {latest} {last_action} END AS last_action,
   {f.where("max", "ev.time_us", completing)} AS completed_us,
   CAST(coalesce({f.where("sum", "ev.duration_us", own_work)}, 0) AS {bigint}) AS lead_us,
-  CAST(coalesce({f.where("sum", active, own_work)}, 0) AS {bigint}) AS active_us
+  CAST(coalesce({f.where("sum", active, own_work)}, 0) AS {bigint}) AS active_us,
+  CAST(coalesce({f.where("sum", "ev.regions_added", labeling)}, 0) AS {bigint}) AS regions
 FROM ev INNER JOIN a ON ev.annotation = a.annotation
 GROUP BY ev.annotation, a.owner
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from labelpulse.events import EVENT_COLUMNS as EVENTS
 from labelpulse.store.columns import column_type, table_columns
-from labelpulse.store.state import ALL_EVENTS, reviews_sql
+from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
 from labelpulse.store.work import rebuild_sql
 
 _HIDDEN_DDL = "_version UInt64 MATERIALIZED 0, _deleted UInt8 MATERIALIZED 0"
@@ -196,6 +196,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         _record_table("pay_periods", ("first_day",)),
         _record_table("pay_paid", ("period", "for_period", "member", "project", "currency")),
+    ),
+    # The state's `regions` (what its author added; pay's): the table made again from the log
+    # (the drop makes a migration cut short safe to run again).
+    (
+        "DROP TABLE IF EXISTS state SYNC",
+        _STATE,
+        f"INSERT INTO state ({', '.join(STATE_COLUMNS)}) " + state_sql("clickhouse", ALL_EVENTS),
     ),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from labelpulse.events import EVENT_COLUMNS
 from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, columns_ddl, names
-from labelpulse.store.state import ALL_EVENTS, reviews_sql
+from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
 from labelpulse.store.work import WORK_COLUMNS, rebuild_sql
 
 T = 'TEXT COLLATE "C"'
@@ -115,6 +115,15 @@ MIGRATIONS: tuple[str, ...] = (
       active_us BIGINT NOT NULL, regions BIGINT NOT NULL, amount {T} NOT NULL,
       PRIMARY KEY (period, for_period, member, project, currency)
     );
+    """,
+    # The state's `regions` (what its author added; pay's): the table made again from the log.
+    f"""
+    SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}';
+    DROP TABLE state;
+    CREATE TABLE state ({columns_ddl(STATE_COLUMNS, "postgres")}, PRIMARY KEY (annotation));
+    INSERT INTO state {state_sql("postgres", ALL_EVENTS)} ORDER BY completed_us;
+    CREATE INDEX state_author_completed ON state (author, completed_us);
+    CREATE INDEX state_task ON state (task);
     """,
 )
 
