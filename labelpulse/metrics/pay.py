@@ -34,7 +34,15 @@ from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.rates import Rate, RateBook
 from labelpulse.metrics.rates import load_rates as stored_rates
 from labelpulse.metrics.registry import ReportInput
-from labelpulse.metrics.scope import Scope, Window, day_number, in_scope, in_window, local_day
+from labelpulse.metrics.scope import (
+    Scope,
+    Window,
+    day_number,
+    in_scope,
+    in_window,
+    local_day,
+    make_window,
+)
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
 
@@ -126,6 +134,21 @@ def _stretch(day: Any, p: Params, starts: int) -> Any:
     return found
 
 
+def _tally(rows: ir.BooleanColumn) -> ir.IntegerScalar:
+    """The rows of a group for which `rows` is true, as a sum of 64-bit ones: ClickHouse's
+    count() is unsigned, and a union of it with a signed column is a Variant its SUM refuses
+    (Ibis drops a cast between integer types it thinks the same)."""
+    return ibis.ifelse(rows, 1, 0).cast("int64").sum()
+
+
+def _with_starts(values: dict[str, Any], rates: Rates) -> int:
+    """The rates' start dates as `_stretch`'s parameters, put into `values`; their number."""
+    starts = [day_number(day) for day in rates.starts()]
+    if len(starts) <= MAX_STARTS:
+        values.update({f"start_{i}": day for i, day in enumerate(starts)})
+    return len(starts)
+
+
 def _daily(con: Any, p: Params, window: Window, scope: Scope, starts: int) -> ir.Table:
     """Per (member, project, stretch of days with one rate): the accepted annotations, their
     regions and the active time, and the stretch's first day with work (`day`), which names
@@ -133,7 +156,7 @@ def _daily(con: Any, p: Params, window: Window, scope: Scope, starts: int) -> ir
     stretch is found once a day, not once an event)."""
     a = _accepted(con, p, window, scope)
     a = a.group_by("member", "project", "day").aggregate(
-        accepted=a.annotation.count(), regions=a.regions.sum()
+        accepted=_tally(a.annotation.notnull()), regions=a.regions.sum()
     )
     e = _active(con, p, window, scope)
     e = e.group_by("member", "project", "day").aggregate(active_us=e.active_us.sum())
@@ -197,13 +220,10 @@ def daily_quantities(
     """What the window and scope earned, per (member, project, day): summed over each stretch
     of days in which no rate begins (`rates`' start dates), and keyed by the stretch's first
     day with work. Priced by that day's rate, each sum earns what its days would one by one."""
-    starts = [day_number(day) for day in (rates or load_rates(store)).starts()]
     values: dict[str, Any] = _values(window, scope)
-    if len(starts) <= MAX_STARTS:
-        values.update({f"start_{i}": day for i, day in enumerate(starts)})
-    shape = (_shape(window, scope), min(len(starts), MAX_STARTS + 1))
+    count = _with_starts(values, rates or load_rates(store))
+    shape = (_shape(window, scope), min(count, MAX_STARTS + 1))
     out: dict[Key, Quantities] = {}
-    count = len(starts)
     daily = run(
         store, ("pay", "daily", shape), lambda c, p: _daily(c, p, window, scope, count), values
     )
@@ -432,52 +452,103 @@ def _line_union(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     )
 
 
-def _sql_page(q: ReportInput) -> tuple[list[Line], int, dict[Key, Quantities]]:
+def _day_lines(con: Any, p: Params, window: Window, scope: Scope, starts: int) -> ir.Table:
+    """Per day of the window, the number of audit lines (`lines`; other columns null); and
+    per (member, project, quantity, stretch of days with one rate, as `_daily`'s), the
+    quantity summed (`n`) and the stretch's first day with work (`day`). The lines are
+    counted without being grouped: an item-day of active time at its first row (its
+    `work_events.pay_prev_us`, the same member's previous row of the item, lies on an earlier
+    local date or before the window)."""
+    a = _accepted(con, p, window, scope)
+    every = _tally(a.annotation.notnull())
+    accepted = a.group_by("day", "member", "project").aggregate(n=every, lines=every)
+    withr = a.filter(a.regions > 0)
+    regions = withr.group_by("day", "member", "project").aggregate(
+        n=withr.regions.sum(), lines=_tally(withr.annotation.notnull())
+    )
+    e = con.table("work_events")
+    e = e.filter(in_window(e.time_us, p), e.kind.isin(WORK_KINDS))
+    e = in_scope(e, scope, p, member_column="actor")
+    lo = p.integer("lo")
+    day = local_day(e.time_us, window, p)
+    # A previous row before the window is on an earlier date than any in it: the last
+    # microsecond before the window stands for it (no date is computed far outside it).
+    previous = ibis.ifelse(e.pay_prev_us < lo, lo - 1, e.pay_prev_us)
+    e = e.mutate(day=day, starts=local_day(previous, window, p) < day)
+    active = e.group_by("day", e.actor.name("member"), "project").aggregate(
+        n=e.active_us.sum(), lines=_tally(e.starts)
+    )
+
+    def part(t: ir.Table, quantity: str) -> ir.Table:
+        return t.select(
+            day=t.day.cast("int64"),
+            member=t.member.cast("string"),
+            project=t.project.cast("string"),
+            quantity=ibis.literal(quantity).cast("string"),
+            n=t.n.cast("int64"),
+            lines=t.lines.cast("int64"),
+        )
+
+    u = ibis.union(
+        part(accepted, "accepted"), part(regions, "regions"), part(active, "active_hours")
+    )
+    # Two small answers from those rows: the lines per day (where the page lies), and each
+    # quantity per stretch of days with one rate (the totals, priced as the pay report's).
+    days = u.group_by("day").aggregate(lines=u.lines.sum())
+    u = u.mutate(stretch=_stretch(u.day, p, starts))
+    sums = u.group_by("member", "project", "quantity", "stretch").aggregate(
+        day=u.day.min(), n=u.n.sum()
+    )
+    none = ibis.literal(None).cast("string")
+    return ibis.union(
+        days.select(
+            day=days.day, member=none, project=none, quantity=none,
+            n=ibis.literal(None).cast("int64"), lines=days.lines.cast("int64"),
+        ),
+        sums.select(
+            day=sums.day, member=sums.member, project=sums.project, quantity=sums.quantity,
+            n=sums.n.cast("int64"), lines=ibis.literal(None).cast("int64"),
+        ),
+    )  # fmt: skip
+
+
+def _page_days(per_day: Mapping[int, int], offset: int, limit: int | None, descending: bool
+               ) -> tuple[int, int, int] | None:  # fmt: skip
+    """The first and last day (day numbers, in the list's order) whose lines hold the page,
+    and how many lines of the list come before the first; None when the page is empty."""
+    before, first = 0, None
+    for day in sorted(per_day, reverse=descending):
+        count = per_day[day]
+        if first is None:
+            if before + count <= offset:
+                before += count
+                continue
+            first, seen = day, before
+        before += count
+        if limit is not None and before >= offset + limit:
+            return first, day, seen
+    return None if first is None else (first, day, seen)
+
+
+def _sql_page(q: ReportInput, rates: Rates) -> tuple[list[Line], int, dict[Key, Quantities]]:
     """The default order's page of lines, sorted and cut in SQL, the number of lines, and the
-    daily quantities of every line (`daily_quantities`'), all from one statement."""
+    quantities of every line as `daily_quantities` gives them (per stretch of days with one
+    rate). One statement counts the window's lines per day and sums its quantities; a second
+    builds the lines of only the days the page lies in."""
     store, window, scope, paging = q.store, q.window, q.scope, q.paging
     values: dict[str, Any] = _values(window, scope)
-    limited, skipped = paging.limit is not None, paging.offset > 0
-    if limited:
-        values["limit"] = paging.limit
-    if skipped:
-        values["offset"] = paging.offset
-    order = ("day", "member", "project", "task", "annotation", "quantity")
-
-    def page(c: Any, p: Params) -> ir.Table:
-        u = _line_union(c, p, window, scope)
-        # Every line's number on each row of the page: the count needs no statement of its own.
-        t = u.mutate(total_rows=u.quantity.count().over(ibis.window()))
-        keys = [ibis.desc(t[k]) if paging.descending else t[k] for k in order]
-        shown = t.order_by(keys)
-        if limited or skipped:
-            shown = shown.limit(
-                p.literal("limit") if limited else None,
-                offset=p.literal("offset") if skipped else 0,
-            )
-        # The same lines summed per (member, project, day, quantity): the totals' quantities,
-        # read in the same statement as the page (one scan of the events, not two).
-        d = u.group_by("day", "member", "project", "quantity").aggregate(n=u.n.sum())
-        none = ibis.literal("").cast("string")
-        columns = (*order, "n", "total_rows", "part")
-        return ibis.union(
-            shown.mutate(part=ibis.literal("page").cast("string")).select(*columns),
-            d.select(
-                d.day, d.member, d.project, task=none, annotation=none, quantity=d.quantity,
-                n=d.n.cast("int64"), total_rows=ibis.literal(-1).cast("int64"),
-                part=ibis.literal("daily").cast("string"),
-            ),
-        )  # fmt: skip
-
-    def count(c: Any, p: Params) -> ir.Table:
-        return _line_union(c, p, window, scope).aggregate(n=ibis._.count())
-
-    shape = _shape(window, scope)
-    got = run(store, ("pay", "lines", shape, limited, skipped, paging.descending), page, values)
-    found = [row for row in got if row["part"] == "page"]
+    count = _with_starts(values, rates)
+    got = run(
+        store,
+        ("pay", "day_lines", _shape(window, scope), min(count, MAX_STARTS + 1)),
+        lambda c, p: _day_lines(c, p, window, scope, count),
+        values,
+    )
     daily: dict[Key, Quantities] = {}
+    per_day: dict[int, int] = {}
     for row in got:
-        if row["part"] != "daily":
+        if row["lines"] is not None:
+            per_day[int(row["day"])] = int(row["lines"])
             continue
         key = (row["member"], row["project"], _date(row["day"]))
         day_q = daily.get(key)
@@ -490,16 +561,33 @@ def _sql_page(q: ReportInput) -> tuple[list[Line], int, dict[Key, Quantities]]:
             day_q.regions += n
         else:
             day_q.active_us += n
-    if found:
-        total = int(found[0]["total_rows"])
-    elif skipped:  # a page past the end: the lines are counted on their own
-        total = int(
-            run(store, ("pay", "lines_count", shape), count, _values(window, scope))[0]["n"]
-        )
-    else:
-        total = 0
+    total = sum(per_day.values())
+    found = _page_days(per_day, paging.offset, paging.limit, paging.descending)
     lines: list[Line] = []
-    for row in found:
+    if found is None:
+        return lines, total, daily
+    first, last, before = found
+    days = make_window(_date(min(first, last)), _date(max(first, last)), window.tz)
+    values = _values(days, scope)
+    limited, skipped = paging.limit is not None, paging.offset > before
+    if limited:
+        values["limit"] = paging.limit
+    if skipped:
+        values["offset"] = paging.offset - before
+    order = ("day", "member", "project", "task", "annotation", "quantity")
+
+    def page(c: Any, p: Params) -> ir.Table:
+        u = _line_union(c, p, days, scope)
+        shown = u.order_by([ibis.desc(u[k]) if paging.descending else u[k] for k in order])
+        if limited or skipped:
+            shown = shown.limit(
+                p.literal("limit") if limited else None,
+                offset=p.literal("offset") if skipped else 0,
+            )
+        return shown
+
+    query = ("pay", "lines", days.shape, scope.shape, limited, skipped, paging.descending)
+    for row in run(store, query, page, values):
         n = int(row["n"] or 0)
         amount = Fraction(n, HOUR_US) if row["quantity"] == "active_hours" else Fraction(n)
         lines.append((_date(row["day"]), row["member"], row["project"], row["task"],
@@ -519,7 +607,7 @@ def pay_lines_table(q: ReportInput) -> dict[str, Any]:
     in_sql = paging.sort is None and paging.search is None and not paging.stream
     daily: dict[Key, Quantities] | None = None
     if in_sql:
-        lines, total_rows, daily = _sql_page(q)
+        lines, total_rows, daily = _sql_page(q, rates)
     else:
         lines, total_rows = audit_lines(store, window, scope), 0
     lines.sort(

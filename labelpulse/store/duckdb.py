@@ -140,6 +140,8 @@ MIGRATIONS: tuple[str, ...] = (
     # The state's `regions` (what its author added; pay's): the table made again from the log,
     # in completion order, as batches leave it (the reports' windows skip row groups by it).
     STATE_AGAIN,
+    # `pay_prev_us` (pay's audit list counts its item-days as rows): the table made again.
+    f"DROP TABLE work_events; {WORK_EVENTS}",
 )
 
 _COLUMNS = EVENT_SCHEMA.names

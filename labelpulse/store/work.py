@@ -130,6 +130,8 @@ TASK_PREVS: Specs = (
     ("assisted_prev_us", f"type IN {_in(LABELING)} AND model_assisted", "actor, project, task"),
     ("nulled_prev_us", f"type IN {_in(LABELING)} AND marked_null", "actor, project, task"),
     ("item_prev_us", "TRUE", "project, task"),  # items: each item of the window once
+    # pay's audit list: each (member, item, local date) of label, review and edit time once
+    ("pay_prev_us", "kind IN ('label', 'review', 'edit')", "actor, project, task"),
 )
 TASK_NEXTS: Specs = (
     ("frames_next_us", "frames IS NOT NULL", "project, task"),  # items: latest frames

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from labelpulse.errors import UsageError
 from labelpulse.ingest import ingest_records
@@ -159,3 +161,74 @@ def test_money_rounds_half_up_to_cents() -> None:
     assert money(Fraction(5, 1000)) == Decimal("0.01")
     assert money(Fraction(-5, 1000)) == Decimal("-0.01")
     assert money(Fraction(19, 18)) == Decimal("1.06")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    offset=st.integers(0, 24),
+    limit=st.integers(1, 9),
+    start=st.sampled_from(["2026-03-01", "2026-03-04", "2026-03-13", "2026-03-17"]),
+    tz=st.sampled_from(["UTC", "Pacific/Kiritimati"]),
+)
+def test_every_page_of_the_audit_list_is_its_slice_of_the_whole(
+    example: Store, offset: int, limit: int, start: str, tz: str
+) -> None:
+    """The default order's pages, built from only the days they lie in (counted per day in
+    SQL), are the slices of every line sorted in Python, with every line counted; windows that
+    start after an item's earlier work (its previous row lies before the window) and a zone
+    that moves work to the next date included."""
+    # Two rows of one member's item on one date, each an item-day's second row.
+    ingest_records(example, [
+        {"id": "busy1", **ev("updated", "03-17 15:00", "ann", "a4", duration=300)},
+        {"id": "busy2", **ev("submitted", "03-02 18:00", "ann", "a1", duration=60)},
+    ])  # fmt: skip
+    whole = list(run(example, "pay_lines", start, tz=tz, paging=_paging(stream=True))["rows"])
+    page = run(example, "pay_lines", start, tz=tz, paging=_paging(limit=limit, offset=offset))
+    assert page["rows"] == whole[offset : offset + limit]
+    assert page["page"]["total_rows"] == len(whole)
+
+
+@pytest.mark.parametrize("changes", [10, 40, 70])
+def test_a_rate_that_changes_every_day_prices_each_day_by_its_own(
+    store: Store, changes: int
+) -> None:
+    """SQL sums the days between rate start dates (70 start dates: more than it lists, so
+    each day is a stretch of its own); either way each day earns its own rate's price."""
+    day_rates = [
+        {"kind": "rate", "member": "zed", "currency": "EUR", "per_accepted": i,
+         "effective": f"2026-{2 + (i - 1) // 28:02d}-{1 + (i - 1) % 28:02d}"}
+        for i in range(1, changes + 1)
+    ]  # fmt: skip
+    work = [
+        ev("submitted", "03-01 10:00", "zed", "z0"), ev("accepted", "03-01 11:00", "rev", "z0"),
+        ev("submitted", "03-02 10:00", "zed", "z1"), ev("accepted", "03-02 11:00", "rev", "z1"),
+        ev("submitted", "03-09 10:00", "zed", "z2"), ev("accepted", "03-10 11:00", "rev", "z2"),
+        ev("submitted", "03-09 12:00", "zed", "z3"), ev("accepted", "03-10 12:00", "rev", "z3"),
+    ]  # fmt: skip
+    load(store, member("zed", "Zed"), member("rev", "Rev", "reviewer"), *day_rates, *work)
+    # 28 February rates, then one a day from 1 March: 1 March is rate 29, 2 March rate 30
+    # (the next day, and a start date of its own), 9 March rate 37;
+    # with only 10 rates the last (10 February, rate 10) holds all of March; 40 rates are
+    # listed in SQL (stretches of days), 70 are not (each day a stretch).
+    expected = "40.00" if changes == 10 else "133.00"
+    got = rows(run(store, "pay"))["zed", "p1", "EUR"]
+    assert (got["accepted"], got["earned"]) == (4, expected)
+    lines = run(store, "pay_lines")
+    totals = {t["currency"]: t["amount"] for t in lines["currency_totals"]}
+    assert totals["EUR"] == f"{expected}0000"
+
+
+def test_work_either_side_of_a_rate_start_earns_each_side_s_rate(store: Store) -> None:
+    """The day before a rate begins and the day it begins are in different stretches."""
+    load(store, member("zed", "Zed"), member("rev", "Rev", "reviewer"),
+         {"kind": "rate", "member": "zed", "currency": "EUR", "per_accepted": 1,
+          "effective": "2026-03-01"},
+         {"kind": "rate", "member": "zed", "currency": "EUR", "per_accepted": 5,
+          "effective": "2026-03-05"},
+         ev("submitted", "03-04 23:00", "zed", "z1"), ev("accepted", "03-05 09:00", "rev", "z1"),
+         ev("submitted", "03-05 01:00", "zed", "z2"), ev("accepted", "03-05 09:00", "rev", "z2"),
+         ev("submitted", "03-06 01:00", "zed", "z3"),
+         ev("accepted", "03-06 09:00", "rev", "z3"))  # fmt: skip
+    assert rows(run(store, "pay"))["zed", "p1", "EUR"]["earned"] == "11.00"

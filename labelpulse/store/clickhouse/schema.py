@@ -204,6 +204,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         _STATE,
         f"INSERT INTO state ({', '.join(STATE_COLUMNS)}) " + state_sql("clickhouse", ALL_EVENTS),
     ),
+    # `pay_prev_us` (pay's audit list counts its item-days as rows): the table made again.
+    REVIEWING_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.

@@ -125,6 +125,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX state_author_completed ON state (author, completed_us);
     CREATE INDEX state_task ON state (task);
     """,
+    # `pay_prev_us` (pay's audit list counts its item-days as rows): the table made again.
+    f"DROP TABLE work_events; {_WORK_EVENTS}",
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation
