@@ -55,7 +55,7 @@ NO_RATE = "no rate"
 _EPOCH = dt.date(1970, 1, 1)
 
 
-def money(value: Fraction | Decimal | int) -> Decimal:
+def round_cents(value: Fraction | Decimal | int) -> Decimal:
     """An amount rounded half-up to cents."""
     if isinstance(value, Fraction):
         exact = Decimal(value.numerator) / Decimal(value.denominator)
@@ -254,7 +254,7 @@ class Figures:
 
     @property
     def amount(self) -> Decimal:
-        return money(self.exact)
+        return round_cents(self.exact)
 
 
 def earned(quantities: Mapping[Key, Quantities], rates: Rates) -> dict[RowKey, Figures]:

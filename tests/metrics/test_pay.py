@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from labelpulse.errors import UsageError
 from labelpulse.ingest import ingest_records
-from labelpulse.metrics.pay import money
+from labelpulse.metrics.pay import round_cents
 from labelpulse.metrics.pay_periods import close, periods
 from labelpulse.store import Store
 from tests.metrics.org import ev, load, member, run
@@ -86,7 +86,7 @@ def test_the_audit_lines_add_up_to_the_rows(example: Store) -> None:
     )
     from decimal import Decimal
 
-    assert money(sum((Decimal(r["amount"]) for r in ann1), Decimal(0))) == Decimal("16.20")
+    assert round_cents(sum((Decimal(r["amount"]) for r in ann1), Decimal(0))) == Decimal("16.20")
     rev = [r for r in lines if r["member"] == "rev" and r["project"] == "p1"]
     assert {(r["date"], r["note"]) for r in rev} == {
         ("2026-03-03", "no rate"), ("2026-03-04", "no rate"), ("2026-03-18", "")
@@ -158,9 +158,9 @@ def test_money_rounds_half_up_to_cents() -> None:
     from decimal import Decimal
     from fractions import Fraction
 
-    assert money(Fraction(5, 1000)) == Decimal("0.01")
-    assert money(Fraction(-5, 1000)) == Decimal("-0.01")
-    assert money(Fraction(19, 18)) == Decimal("1.06")
+    assert round_cents(Fraction(5, 1000)) == Decimal("0.01")
+    assert round_cents(Fraction(-5, 1000)) == Decimal("-0.01")
+    assert round_cents(Fraction(19, 18)) == Decimal("1.06")
 
 
 @settings(
