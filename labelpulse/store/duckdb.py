@@ -26,11 +26,23 @@ from labelpulse.store.base import (
     upsert_action,
     where_sql,
 )
-from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, columns_ddl
+from labelpulse.store.columns import (
+    FIRSTS_COLUMNS,
+    REVIEW_COLUMNS,
+    STATE_COLUMNS,
+    Dialect,
+    columns_ddl,
+)
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.merge import merge_steps
 from labelpulse.store.slots import CEILING_PER_CORE, Slots
-from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.state import (
+    ALL_EVENTS,
+    TOUCHED_COLUMNS,
+    firsts_sql,
+    reviews_sql,
+    state_sql,
+)
 from labelpulse.store.work import (
     WORK_COLUMNS,
     WORK_INPUT,
@@ -49,6 +61,9 @@ WORK_EVENTS = (
     f"CREATE TABLE work_events ({columns_ddl(WORK_COLUMNS, 'duckdb')}); "
     f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;"
 )
+
+# The tasks a batch touches (`_update_firsts`), as a condition on a state row's project and task.
+_TOUCHED_TASKS = "(project, task) IN (SELECT project, task FROM firsts_tasks)"
 
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
 MIGRATIONS: tuple[str, ...] = (
@@ -130,6 +145,11 @@ MIGRATIONS: tuple[str, ...] = (
       PRIMARY KEY (period, for_period, member, project, currency)
     );
     """,
+    # FIRSTS: each done task's first qualifying annotation, what the forecasts read instead of
+    # grouping the whole state by task at every report (issue 16). No primary key, as
+    # `work_tasks`: a batch finds its tasks' rows by a hash join either way.
+    f"CREATE TABLE task_firsts ({columns_ddl(FIRSTS_COLUMNS, 'duckdb')}); "
+    f"INSERT INTO task_firsts {firsts_sql('duckdb', 'state')};",
 )
 
 _COLUMNS = EVENT_SCHEMA.names
@@ -277,6 +297,7 @@ class DuckDBStore(PlainImports):
                 con.execute("DROP TABLE IF EXISTS fresh_work")
                 con.execute("DROP TABLE IF EXISTS kept_work")
                 con.execute("DROP TABLE IF EXISTS stored_tasks")
+                con.execute("DROP TABLE IF EXISTS firsts_tasks")
         return outcome
 
     def _append_events(
@@ -340,6 +361,12 @@ class DuckDBStore(PlainImports):
                 WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)"""
         )
         both = "SELECT {0} FROM " + source
+        # The tasks whose first may change: those the touched annotations were in (one may
+        # move to another task, or stop counting as submitted) and those they are in now.
+        con.execute(
+            "CREATE TEMP TABLE firsts_tasks AS SELECT DISTINCT project, task FROM state "
+            "WHERE annotation IN (SELECT annotation FROM known)"
+        )
         # New annotations only (an API POST of new work, usually): nothing stored to replace,
         # and no scan of the log for their events, which cost most of a small batch's time.
         if self._scalar("SELECT count(*) FROM known"):
@@ -356,7 +383,19 @@ class DuckDBStore(PlainImports):
         con.execute("CREATE TEMP TABLE new_state AS " + state_sql(self.dialect, touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
         con.execute("INSERT INTO review_actions " + reviews_sql(self.dialect, touched, "new_state"))
+        self._update_firsts()
         self._update_work(source, both.format(WORK_INPUT))
+
+    def _update_firsts(self) -> None:
+        """Recompute the `task_firsts` rows of the tasks in `firsts_tasks` (those the touched
+        annotations were in) and of the new state rows', from the state as it now stands."""
+        con = self._con
+        con.execute(
+            "INSERT INTO firsts_tasks SELECT DISTINCT project, task FROM new_state "
+            "EXCEPT SELECT project, task FROM firsts_tasks"
+        )
+        con.execute(f"DELETE FROM task_firsts WHERE {_TOUCHED_TASKS}")
+        con.execute("INSERT INTO task_firsts " + firsts_sql(self.dialect, "state", _TOUCHED_TASKS))
 
     def _update_work(self, source: str, touched: str) -> None:
         """Recompute the work rows of the tasks of the events `touched` selects (every event of
@@ -540,7 +579,8 @@ class DuckDBStore(PlainImports):
             self._cache = {}
 
     def _rebuild(self) -> None:
-        """The state, review-action and work tables made again from the whole log."""
+        """The state, review-action, work and first-annotation tables made again from the
+        whole log."""
         self._con.execute("DELETE FROM state")
         self._con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
         self._con.execute("DELETE FROM review_actions")
@@ -553,6 +593,8 @@ class DuckDBStore(PlainImports):
         self._con.execute(f"INSERT INTO work_events {REBUILD_WORK} ORDER BY time_us")
         self._con.execute("DELETE FROM work_tasks")
         self._con.execute(WORK_TASKS)
+        self._con.execute("DELETE FROM task_firsts")
+        self._con.execute("INSERT INTO task_firsts " + firsts_sql(self.dialect, "state"))
 
     # -- reading ------------------------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:

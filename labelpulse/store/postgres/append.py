@@ -64,7 +64,7 @@ from labelpulse.store.base import (
 )
 from labelpulse.store.columns import names
 from labelpulse.store.postgres.schema import EVENT_COLUMN_LIST, EVENT_DDL, T
-from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.state import TOUCHED_COLUMNS, firsts_sql, reviews_sql, state_sql
 from labelpulse.store.work import WORK_COLUMNS, WORK_INPUT, input_columns, typed_sql, work_sql
 from labelpulse.validation import as_arrow
 
@@ -85,6 +85,8 @@ _KNOWN_EVENTS = pa.schema(
 _KNOWN = pa.schema([EVENT_SCHEMA.field("annotation")])
 _WORK = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in WORK_COLUMNS])
 _WORK_LIST = names(WORK_COLUMNS)
+# The tasks a batch touches, as a condition on a state row's project and task.
+_TOUCHED_TASKS = "(project, task) IN (SELECT project, task FROM firsts_tasks)"
 
 
 def append(
@@ -231,6 +233,12 @@ def _store_events(
         state = _with_known(engine, guess, batch, known, stored)
     else:
         state = guess
+    # The tasks whose first may change (`_store_firsts`): those the known annotations were in.
+    con.execute(
+        "CREATE TEMP TABLE firsts_tasks ON COMMIT DROP AS SELECT DISTINCT project, task "
+        "FROM state WHERE annotation IN (SELECT annotation FROM known)",
+        prepare=False,
+    )
     if len(known):
         for table in ("state", "review_actions"):
             con.execute(
@@ -239,10 +247,24 @@ def _store_events(
             )
     copy_in(con, "state", state.rows)
     copy_in(con, "review_actions", state.reviews)
+    _store_firsts(con, state.rows)
     alone = None if guess is None else guess.work
     if alone is None:  # the careful way: no guess was made
         alone = _work_alone(engine, batch, state.rows)
     _store_work(con, engine, batch, known, stored, state, alone)
+
+
+def _store_firsts(con: psycopg.Connection[Any], rows: pa.Table) -> None:
+    """Recompute the `task_firsts` rows of the tasks in `firsts_tasks` (those the batch's
+    known annotations were in) and of the new state `rows`, from the state as it now stands:
+    each task's state rows found by the index on (project, task)."""
+    tasks = rows.select(["project", "task"]).group_by(["project", "task"]).aggregate([])
+    copy_in(con, "firsts_tasks", tasks)
+    con.execute(f"DELETE FROM task_firsts WHERE {_TOUCHED_TASKS}", prepare=False)
+    con.execute(
+        "INSERT INTO task_firsts " + firsts_sql("postgres", "state", _TOUCHED_TASKS),
+        prepare=False,
+    )
 
 
 def _work_alone(engine: duckdb.DuckDBPyConnection, batch: pa.Table, state: pa.Table) -> pa.Table:
