@@ -128,9 +128,10 @@ MIGRATIONS: tuple[str, ...] = (
     f"""
     SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}';
     CREATE INDEX IF NOT EXISTS state_project_task ON state (project, task);
-    CREATE TABLE task_firsts (
+    CREATE TABLE IF NOT EXISTS task_firsts (
       {columns_ddl(FIRSTS_COLUMNS, "postgres")}, PRIMARY KEY (project, task)
     );
+    DELETE FROM task_firsts;
     INSERT INTO task_firsts {firsts_sql("postgres", "state")};
     """,
 )
