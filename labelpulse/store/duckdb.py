@@ -64,8 +64,8 @@ WORK_EVENTS = (
     f"INSERT INTO work_events {rebuild_sql('duckdb')} ORDER BY time_us;"
 )
 
-# The tasks a batch touches (`_update_firsts`), by task id (in any project): what the indexes on
-# `task` find.
+# The tasks a batch touches (`_update_firsts`), by task id (in any project): what the index on
+# `task_firsts (task)` finds.
 _TOUCHED_TASKS = "task IN (SELECT task FROM firsts_tasks)"
 _FIRSTS_LIST = ", ".join(c.name for c in FIRSTS_COLUMNS)
 # A stored `task_firsts` row `f` equal to a new one `n` (NULL authors equal).
