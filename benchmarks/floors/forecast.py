@@ -1,6 +1,7 @@
 """The forecasts' floors (FC, issue 16): `forecast` and `forecast_members` by hand-written DuckDB
-SQL, over `events` alone (floor a: each annotation's state derived from its events) and over the
-`state` table the library maintains (floor b).
+SQL, over `events` alone (floor a: each annotation's state derived from its events, then each
+task's first done annotation) and over the `task_firsts` table the library maintains (floor b:
+each done task's first qualifying annotation, kept with every batch).
 
 A forecast reads all history up to the window's last day (the tasks done so far), and the
 `forecast_days` days (default 14) ending there (the daily throughput); `projects` gives the task
@@ -49,7 +50,16 @@ def _done(states: str, window: Window) -> str:
         GROUP BY project, task"""
 
 
-def _forecast_sql(states: str, window: Window) -> str:
+def _maintained(window: Window) -> str:
+    """`_done` from the maintained table: a task's earliest completion is before the window's
+    end exactly when any of them is, and then it is the same row."""
+    return (
+        f"SELECT project, task, first_us, author FROM task_firsts WHERE first_us < {window.hi_us}"
+    )
+
+
+def _forecast_sql(done: str, window: Window) -> str:
+    """The forecast rows and their total, from the done tasks `done` selects (`_done`)."""
     days = _days(window)
     first_day = (days.start - _EPOCH).days
     as_of = f"DATE '{days.end.isoformat()}'"
@@ -59,7 +69,7 @@ def _forecast_sql(states: str, window: Window) -> str:
         return f"""CASE WHEN remaining > 0 AND {rate} > 0
             THEN CAST({as_of} + CAST(ceil(remaining / ({rate})) AS INTEGER) AS VARCHAR) END"""
 
-    return f"""WITH done AS ({_done(states, window)}),
+    return f"""WITH done AS ({done}),
       per_day AS (SELECT project, {local} AS day, count(*) AS n FROM done
         WHERE first_us >= {days.lo_us} GROUP BY ALL),
       ids AS (SELECT id AS project FROM projects UNION SELECT project FROM done),
@@ -99,8 +109,9 @@ def _forecast_sql(states: str, window: Window) -> str:
       NULL, NULL, NULL, NULL, NULL, true FROM forecast"""
 
 
-def _members_sql(states: str, window: Window) -> str:
-    return f"""WITH done AS ({_done(states, window)}),
+def _members_sql(done: str) -> str:
+    """The done tasks per project and carrier, and their total, from `done` (`_done`)."""
+    return f"""WITH done AS ({done}),
       carried AS (SELECT project, author AS member, count(*) AS done FROM done
         WHERE author IS NOT NULL GROUP BY ALL)
     SELECT project, member, done, done / sum(done) OVER (PARTITION BY project) AS share,
@@ -110,18 +121,16 @@ def _members_sql(states: str, window: Window) -> str:
     FROM carried"""
 
 
-_STATE = "SELECT annotation, author, project, task, last_action, completed_us FROM state"
-
-
 class ForecastFloor(ReportFloor):
     report = "forecast"
     keys: ClassVar[tuple[str, ...]] = ("project",)
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
-        return [raw_sql.named(q.con, _forecast_sql(_raw_states(q.window), q.window))]
+        done = _done(_raw_states(q.window), q.window)
+        return [raw_sql.named(q.con, _forecast_sql(done, q.window))]
 
     def maintained(self, q: Question) -> Any:
-        return [raw_sql.named(q.con, _forecast_sql(_STATE, q.window))]
+        return [raw_sql.named(q.con, _forecast_sql(_maintained(q.window), q.window))]
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = _dicts(results[0])
@@ -141,10 +150,10 @@ class ForecastMembersFloor(ForecastFloor):
     keys: ClassVar[tuple[str, ...]] = ("project", "member")
 
     def raw(self, q: Question) -> list[raw_sql.Named]:
-        return [raw_sql.named(q.con, _members_sql(_raw_states(q.window), q.window))]
+        return [raw_sql.named(q.con, _members_sql(_done(_raw_states(q.window), q.window)))]
 
     def maintained(self, q: Question) -> Any:
-        return [raw_sql.named(q.con, _members_sql(_STATE, q.window))]
+        return [raw_sql.named(q.con, _members_sql(_maintained(q.window)))]
 
     def raw_figures(self, results: list[raw_sql.Named]) -> Figures:
         rows = _dicts(results[0])

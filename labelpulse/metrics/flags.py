@@ -37,13 +37,13 @@ import ibis.expr.types as ir
 
 from labelpulse.metrics.performance import (
     SCORE_UNIT,
-    SUBMITTED_STATES,
     reviewers_per_actor,
     seconds,
 )
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import ReportInput
 from labelpulse.metrics.scope import US, Scope, Window, in_scope, in_window, make_window
+from labelpulse.store.state import SUBMITTED_STATES
 
 # too_fast: a project's median means something from this many submitted annotations in W.
 FAST_MIN_ANNOTATIONS = 20

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
-from labelpulse.metrics.performance import SUBMITTED_STATES
 from labelpulse.metrics.query import Params, run
 from labelpulse.metrics.registry import ReportInput
 from labelpulse.metrics.scope import Scope, Window, day_number, in_scope, local_day, make_window
@@ -41,50 +40,23 @@ def throughput_window(window: Window, days: int) -> Window:
     return make_window(window.end - dt.timedelta(days=days - 1), window.end, window.tz)
 
 
-def _done_annotations(con: Any, p: Params, scope: Scope) -> ir.Table:
-    """The state's annotations that make their task done by the end of `hi`, in the scope's
-    projects (whoever wrote them: the members cut applies to who carried each task)."""
-    s = con.table("state")
-    s = s.filter(
-        s.last_action.isin(SUBMITTED_STATES),
-        s.completed_us.notnull(),
-        s.completed_us < p.integer("hi"),
-    )
-    return in_scope(s, scope, p)
-
-
 def _firsts(con: Any, p: Params, scope: Scope) -> ir.Table:
-    """One row per done task: its project, done time (`first_us`) and carrier (`author`), the
-    earliest such annotation's (ties by annotation id), cut to the scope's members.
+    """One row per task done by the end of `hi` in the scope's projects: its project, done time
+    (`first_us`) and carrier (`author`), cut to the scope's members on the carrier.
 
-    By an aggregate that keeps the author of the least (time, annotation) pair: DuckDB and
-    ClickHouse order the pair as the columns are. PostgreSQL's compiled pair casts the
-    annotation to a text of the database's collation, not the column's byte order, so there
-    the annotations are ranked instead (slower, same answer).
+    From `task_firsts`, each done task's earliest qualifying annotation over the whole log,
+    kept with every batch: a task's earliest completion is before `hi` exactly when any of its
+    completions is, and then it is that same row, so one row per task answers every window.
+    Grouping the whole state by task at each report cost 334 ms at 10M events.
     """
-    s = _done_annotations(con, p, scope)
-    if p.dialect == "postgres":
-        order = ibis.window(group_by=[s.project, s.task], order_by=[s.completed_us, s.annotation])
-        ranked = s.mutate(rank=ibis.row_number().over(order))
-        firsts = ranked.filter(ranked["rank"] == 0).select(
-            "project", "task", "author", first_us=ranked.completed_us
-        )
-    else:
-        pair = ibis.struct({"time": s.completed_us, "annotation": s.annotation})
-        firsts = s.group_by("project", "task").aggregate(
-            author=s.author.argmin(pair), first_us=s.completed_us.min()
-        )
-    return in_scope(firsts, scope, p, member_column="author")
+    f = con.table("task_firsts")
+    f = f.filter(f.first_us < p.integer("hi"))
+    return in_scope(f, scope, p, member_column="author")
 
 
 def _done_per_day(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
     """Per project: done tasks in all (`day` null) and per day of the throughput window."""
-    if scope.members is None:
-        # Without a members cut, the earliest completion per task is all it takes: no ranking.
-        s = _done_annotations(con, p, scope)
-        firsts = s.group_by("project", "task").aggregate(first_us=s.completed_us.min())
-    else:
-        firsts = _firsts(con, p, scope)
+    firsts = _firsts(con, p, scope)
     recent = firsts.filter(firsts.first_us >= p.integer("lo"))
     daily = recent.group_by(
         "project", day=local_day(recent.first_us, window, p).cast("int64")

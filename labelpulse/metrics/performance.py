@@ -22,8 +22,8 @@ from labelpulse.metrics.scope import (
     last_in_window,
     local_day,
 )
+from labelpulse.store.state import SUBMITTED_STATES
 
-SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
 _STATE_COUNTS = ("updated", "skipped", "rejected", "accepted", "fixed_and_accepted")
 
 

@@ -1,7 +1,8 @@
 """Are the state tables what the event log says? `labelpulse check`, and `--repair`.
 
-Every write keeps `state`, `review_actions` and `work_events` up to date from the events it
-stores; a bug, a crash between two ClickHouse inserts, or a hand edit can leave them behind.
+Every write keeps `state`, `review_actions`, `work_events` and `task_firsts` up to date from the
+events it stores; a bug, a crash between two ClickHouse inserts, or a hand edit can leave them
+behind.
 `check_state` compares each with a rebuild from the whole log (the same SQL as ingest,
 `store/state.py` and `store/work.py`), by reading only; `repair_state` rebuilds them all as one
 write.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from labelpulse.store.base import Store
 from labelpulse.store.state import differences_sql
 
-STATE_TABLES = ("state", "review_actions", "work_events")
+STATE_TABLES = ("state", "review_actions", "work_events", "task_firsts")
 EXAMPLES = 5  # annotation ids shown per table
 
 

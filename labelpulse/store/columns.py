@@ -43,11 +43,23 @@ REVIEW_COLUMNS: tuple[Column, ...] = (
 # own in a ReplacingMergeTree (DuckDB and PostgreSQL need no key there).
 REVIEW_EVENT = Column("event", "text")
 
+# One row per done task (a task with a state row whose last action counts as submitted and
+# that has a completion time): the earliest such row's annotation, author and completion time
+# (ties by annotation id). The forecast reads it instead of grouping the whole state by task.
+FIRSTS_COLUMNS: tuple[Column, ...] = (
+    Column("project", "text"),
+    Column("task", "text"),
+    Column("annotation", "text"),
+    Column("author", "text", nullable=True),
+    Column("first_us", "int64"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "events": EVENT_COLUMNS,
     "state": STATE_COLUMNS,
     "review_actions": REVIEW_COLUMNS,
     "work_events": WORK_COLUMNS,
+    "task_firsts": FIRSTS_COLUMNS,
 }
 
 # Each logical type as each dialect declares it. Text in PostgreSQL compares by bytes, as in

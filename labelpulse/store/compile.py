@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from labelpulse.events import EVENT_COLUMNS
-from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, ibis_schema
+from labelpulse.store.columns import FIRSTS_COLUMNS, REVIEW_COLUMNS, STATE_COLUMNS, ibis_schema
 from labelpulse.store.work import WORK_COLUMNS
 
 _S = "!string"
@@ -24,6 +24,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "state": ibis_schema(STATE_COLUMNS),
     "review_actions": ibis_schema(REVIEW_COLUMNS),
     "work_events": ibis_schema(WORK_COLUMNS),
+    "task_firsts": ibis_schema(FIRSTS_COLUMNS),
     # The directory tables the reports name people and projects from.
     "members": {"id": _S, "name": _S, "email": "string", "role": _S},
     "workspaces": {"id": _S, "name": _S},

@@ -26,14 +26,28 @@ from labelpulse.store.base import (
     upsert_action,
     where_sql,
 )
-from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, Dialect, columns_ddl
+from labelpulse.store.columns import (
+    FIRSTS_COLUMNS,
+    REVIEW_COLUMNS,
+    STATE_COLUMNS,
+    Dialect,
+    columns_ddl,
+)
 from labelpulse.store.compile import UnboundTables
 from labelpulse.store.merge import merge_steps
 from labelpulse.store.slots import CEILING_PER_CORE, Slots
-from labelpulse.store.state import ALL_EVENTS, TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.state import (
+    ALL_EVENTS,
+    SUBMITTED_STATES,
+    TOUCHED_COLUMNS,
+    firsts_sql,
+    reviews_sql,
+    state_sql,
+)
 from labelpulse.store.work import (
     WORK_COLUMNS,
     WORK_INPUT,
+    in_list,
     input_columns,
     rebuild_sql,
     typed_sql,
@@ -55,6 +69,16 @@ STATE_AGAIN = (
     f"DROP TABLE state; "
     f"CREATE TABLE state ({columns_ddl(STATE_COLUMNS, 'duckdb')}, PRIMARY KEY (annotation)); "
     f"INSERT INTO state {state_sql('duckdb', ALL_EVENTS)} ORDER BY completed_us NULLS LAST;"
+)
+
+# The tasks a batch touches (`_update_firsts`), by task id (in any project): what the index on
+# `task_firsts (task)` finds.
+_TOUCHED_TASKS = "task IN (SELECT task FROM firsts_tasks)"
+_FIRSTS_LIST = ", ".join(c.name for c in FIRSTS_COLUMNS)
+# A stored `task_firsts` row `f` equal to a new one `n` (NULL authors equal).
+_SAME_FIRST = " AND ".join(
+    f"n.{c.name} IS NOT DISTINCT FROM f.{c.name}" if c.nullable else f"n.{c.name} = f.{c.name}"
+    for c in FIRSTS_COLUMNS
 )
 
 # Each migration moves the schema from version N-1 to N; they run in order, each in a transaction.
@@ -142,6 +166,13 @@ MIGRATIONS: tuple[str, ...] = (
     STATE_AGAIN,
     # `pay_prev_us` (pay's audit list counts its item-days as rows): the table made again.
     f"DROP TABLE work_events; {WORK_EVENTS}",
+    # FIRSTS: each done task's first qualifying annotation, what the forecasts read instead of
+    # grouping the whole state by task at every report (issue 16). A batch finds its tasks'
+    # rows by the index on `task` (`DuckDBStore._update_firsts`).
+    f"CREATE TABLE IF NOT EXISTS task_firsts ({columns_ddl(FIRSTS_COLUMNS, 'duckdb')}); "
+    f"DELETE FROM task_firsts; INSERT INTO task_firsts {firsts_sql('duckdb', 'state')} "
+    "ORDER BY first_us; "
+    "CREATE INDEX IF NOT EXISTS task_firsts_task ON task_firsts (task);",
 )
 
 _COLUMNS = EVENT_SCHEMA.names
@@ -289,6 +320,10 @@ class DuckDBStore(PlainImports):
                 con.execute("DROP TABLE IF EXISTS fresh_work")
                 con.execute("DROP TABLE IF EXISTS kept_work")
                 con.execute("DROP TABLE IF EXISTS stored_tasks")
+                con.execute("DROP TABLE IF EXISTS firsts_tasks")
+                con.execute("DROP TABLE IF EXISTS stored_firsts")
+                con.execute("DROP TABLE IF EXISTS firsts_again")
+                con.execute("DROP TABLE IF EXISTS new_firsts")
         return outcome
 
     def _append_events(
@@ -352,6 +387,12 @@ class DuckDBStore(PlainImports):
                 WHERE EXISTS (SELECT 1 FROM state s WHERE s.annotation = b.annotation)"""
         )
         both = "SELECT {0} FROM " + source
+        # The tasks whose first may change: those the touched annotations were in (one may
+        # move to another task, or stop counting as submitted) and those they are in now.
+        con.execute(
+            "CREATE TEMP TABLE firsts_tasks AS SELECT DISTINCT task FROM state "
+            "WHERE annotation IN (SELECT annotation FROM known)"
+        )
         # New annotations only (an API POST of new work, usually): nothing stored to replace,
         # and no scan of the log for their events, which cost most of a small batch's time.
         if self._scalar("SELECT count(*) FROM known"):
@@ -368,7 +409,62 @@ class DuckDBStore(PlainImports):
         con.execute("CREATE TEMP TABLE new_state AS " + state_sql(self.dialect, touched))
         con.execute("INSERT INTO state SELECT * FROM new_state")
         con.execute("INSERT INTO review_actions " + reviews_sql(self.dialect, touched, "new_state"))
+        self._update_firsts()
         self._update_work(source, both.format(WORK_INPUT))
+
+    def _update_firsts(self) -> None:
+        """Recompute the `task_firsts` rows of the tasks in `firsts_tasks` (those the touched
+        annotations were in) and of the new state rows', without grouping the state by task.
+
+        A task's new first is the least of its new state rows that count and its stored first
+        (when that annotation was not recomputed): every other state row of the task is
+        unchanged and came after the stored first. Only a task whose stored first was
+        recomputed and now comes later (moved, no longer submitted, completed again later)
+        reads its state rows again, and only those from the stored first's time on: `state`
+        is in completion order, so its zone maps skip the older row groups. The stored rows are
+        found by the index on `task` (by task id in any project: those deleted are those
+        inserted again).
+        """
+        con = self._con
+        con.execute("INSERT INTO firsts_tasks SELECT DISTINCT task FROM new_state")
+        con.execute(
+            "CREATE TEMP TABLE stored_firsts AS SELECT rowid AS rid, * FROM task_firsts "
+            f"WHERE {_TOUCHED_TASKS}"
+        )
+        # The tasks whose stored first was recomputed and has no new row before it (or at it).
+        con.execute(
+            f"""CREATE TEMP TABLE firsts_again AS SELECT f.project, f.task, f.first_us
+                FROM stored_firsts f
+                WHERE f.annotation IN (SELECT annotation FROM new_state)
+                AND NOT EXISTS (SELECT 1 FROM new_state s WHERE s.project = f.project
+                  AND s.task = f.task AND s.last_action IN ({in_list(SUBMITTED_STATES)})
+                  AND (s.completed_us < f.first_us OR (s.completed_us = f.first_us
+                    AND s.annotation <= f.annotation)))"""
+        )
+        columns = "project, task, annotation, author, last_action, completed_us"
+        rows = [
+            f"SELECT {columns} FROM new_state",
+            "SELECT project, task, annotation, author, 'submitted', first_us FROM stored_firsts "
+            "WHERE annotation NOT IN (SELECT annotation FROM new_state)",
+        ]
+        since = self._scalar("SELECT min(first_us) FROM firsts_again")
+        if since is not None:
+            rows.append(
+                f"SELECT {columns} FROM state WHERE completed_us >= {int(since)} "
+                "AND (project, task) IN (SELECT project, task FROM firsts_again)"
+            )
+        candidates = "(" + " UNION ALL ".join(rows) + ")"
+        con.execute("CREATE TEMP TABLE new_firsts AS " + firsts_sql(self.dialect, candidates))
+        # Only the rows that change are deleted and inserted: most of a batch's tasks keep
+        # their first, and each row changed costs its index entry at the commit.
+        con.execute(
+            f"""DELETE FROM task_firsts WHERE rowid IN (SELECT f.rid FROM stored_firsts f
+                WHERE NOT EXISTS (SELECT 1 FROM new_firsts n WHERE {_SAME_FIRST}))"""
+        )
+        con.execute(
+            f"INSERT INTO task_firsts SELECT {_FIRSTS_LIST} FROM new_firsts "
+            f"EXCEPT SELECT {_FIRSTS_LIST} FROM stored_firsts"
+        )
 
     def _update_work(self, source: str, touched: str) -> None:
         """Recompute the work rows of the tasks of the events `touched` selects (every event of
@@ -552,7 +648,8 @@ class DuckDBStore(PlainImports):
             self._cache = {}
 
     def _rebuild(self) -> None:
-        """The state, review-action and work tables made again from the whole log."""
+        """The state, review-action, work and first-annotation tables made again from the
+        whole log."""
         self._con.execute("DELETE FROM state")
         self._con.execute("INSERT INTO state " + state_sql(self.dialect, ALL_EVENTS))
         self._con.execute("DELETE FROM review_actions")
@@ -565,6 +662,10 @@ class DuckDBStore(PlainImports):
         self._con.execute(f"INSERT INTO work_events {REBUILD_WORK} ORDER BY time_us")
         self._con.execute("DELETE FROM work_tasks")
         self._con.execute(WORK_TASKS)
+        self._con.execute("DELETE FROM task_firsts")
+        self._con.execute(
+            "INSERT INTO task_firsts " + firsts_sql(self.dialect, "state") + " ORDER BY first_us"
+        )
 
     # -- reading ------------------------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:

@@ -14,6 +14,10 @@ from labelpulse.events import COMPLETING, REVIEW_ACTIONS, STATE_ACTIONS
 from labelpulse.store.columns import SQL_TYPES, Dialect, names, table_columns
 from labelpulse.store.work import LABELING, WORK_INPUT, in_list, typed_sql, work_sql
 
+# The last actions by which an annotation counts as submitted (metrics.md, the members table's
+# `submitted`), and by which it makes its task done (`task_firsts`, the forecast's).
+SUBMITTED_STATES = ("submitted", "updated", "accepted", "fixed_and_accepted")
+
 # The columns of the events that the state and review SQL read.
 TOUCHED_COLUMNS = (
     "annotation, project, task, author, actor, type, time_us, id, duration_us, idle_us, agreement,"
@@ -43,6 +47,11 @@ class Aggregates:
         """`value` of the latest row by (time_us, id) of those meeting `condition`."""
         return self.where(self.arg_max, f"{value}, ({table}time_us, {table}id)", condition)
 
+    def least(self, value: str, order: str) -> str:
+        """`value` of the row whose `order` (comma-separated columns, none of them NULL) is
+        least; DuckDB and ClickHouse skip rows where `value` is NULL."""
+        return f"{self.arg_min}({value}, ({order}))"
+
 
 class PostgresAggregates(Aggregates):
     """arg_min/arg_max by (time_us, id) become the first element of an array ordered so; ids
@@ -55,6 +64,9 @@ class PostgresAggregates(Aggregates):
     def last(self, value: str, table: str, condition: str | None = None) -> str:
         order = f'ORDER BY {table}time_us DESC, {table}id COLLATE "C" DESC'
         return f"({self.where('array_agg', f'{value} {order}', condition)})[1]"
+
+    def least(self, value: str, order: str) -> str:
+        return f"(array_agg({value} ORDER BY {order}))[1]"
 
 
 class ClickHouseAggregates(Aggregates):
@@ -125,8 +137,31 @@ WHERE r.type IN ({in_list(REVIEW_ACTIONS)})
 """
 
 
+def firsts_sql(dialect: Dialect, state: str, tasks: str | None = None) -> str:
+    """The `task_firsts` rows (its columns, in order) of the state rows `state` (a table, or a
+    parenthesised query) holds: per (project, task) with a row whose last action counts as
+    submitted and that has a completion time, the earliest such row by (completed_us,
+    annotation), its annotation, author and time. `tasks`, a condition on `project` and
+    `task`, keeps only the tasks meeting it (None: all).
+
+    The author is never NULL on such a row (a completion is the author's own event), so the
+    aggregates' skipping NULL values cannot pick another row's author.
+    """
+    f = AGGREGATES[dialect]
+    # Qualified: ClickHouse would read `annotation` as the alias of the first aggregate.
+    order = "s.completed_us, s.annotation"
+    only = "" if tasks is None else f" AND {tasks}"
+    return f"""
+SELECT s.project AS project, s.task AS task, {f.least("s.annotation", order)} AS annotation,
+  {f.least("s.author", order)} AS author, min(s.completed_us) AS first_us
+FROM {state} AS s
+WHERE s.last_action IN ({in_list(SUBMITTED_STATES)}) AND s.completed_us IS NOT NULL{only}
+GROUP BY s.project, s.task
+"""
+
+
 def differences_sql(dialect: Dialect, table: str) -> str:
-    """The rows by which `table` (state, review_actions or work_events) differs from a rebuild
+    """The rows by which `table` (a table of `check.STATE_TABLES`) differs from a rebuild
     from the whole log: each distinct row with `n`, how many more times it is stored than
     rebuilt (negative: fewer). Counting each side, not a join, holds NULLs equal and
     duplicates apart."""
@@ -137,6 +172,8 @@ def differences_sql(dialect: Dialect, table: str) -> str:
         )
     elif table == "review_actions":
         fresh = reviews_sql(dialect, ALL_EVENTS, f"({rebuilt})")
+    elif table == "task_firsts":
+        fresh = firsts_sql(dialect, f"({rebuilt})")
     else:
         fresh = rebuilt
     columns = names(table_columns(table, dialect))

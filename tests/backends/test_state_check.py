@@ -40,6 +40,7 @@ def _duckdb(store: Store) -> None:
     con.execute("UPDATE state SET lead_us = lead_us + 1 WHERE annotation = 'a1'")
     con.execute("DELETE FROM review_actions WHERE annotation = 'a2'")
     con.execute("UPDATE work_events SET kind = 'edit' WHERE annotation = 'a3'")
+    con.execute("DELETE FROM task_firsts WHERE annotation = 'a3'")
 
 
 def _postgres(store: Store) -> None:
@@ -47,6 +48,7 @@ def _postgres(store: Store) -> None:
         con.execute("UPDATE state SET lead_us = lead_us + 1 WHERE annotation = 'a1'")
         con.execute("DELETE FROM review_actions WHERE annotation = 'a2'")
         con.execute("UPDATE work_events SET kind = 'edit' WHERE annotation = 'a3'")
+        con.execute("DELETE FROM task_firsts WHERE annotation = 'a3'")
 
 
 def _clickhouse(store: Store) -> None:
@@ -67,10 +69,15 @@ def _clickhouse(store: Store) -> None:
         f"INSERT INTO work_events ({work}, _version) SELECT * REPLACE ('edit' AS kind), "
         "_version + 1 FROM work_events WHERE annotation = 'a3'"
     )
+    firsts = "project, task, annotation, author, first_us"
+    con.execute(
+        f"INSERT INTO task_firsts ({firsts}, _version, _deleted) SELECT {firsts}, "
+        "_version + 1, 1 FROM task_firsts WHERE annotation = 'a3'"
+    )
 
 
-# A changed state row of a1, a lost review action of a2 and a changed work row of a3, as each
-# backend can be damaged.
+# A changed state row of a1, a lost review action of a2, a changed work row of a3 and a lost
+# first of a3's task, as each backend can be damaged.
 DAMAGE: dict[str, Callable[[Store], None]] = {
     "duckdb": _duckdb,
     "postgres": _postgres,
@@ -86,14 +93,15 @@ def test_a_damaged_state_is_found_and_repaired(backend_store: Store) -> None:
     assert not found.agrees
     by_table = {t.table: t for t in found.tables}
     state, reviews = by_table["state"], by_table["review_actions"]
-    work = by_table["work_events"]
+    work, firsts = by_table["work_events"], by_table["task_firsts"]
     assert (state.stored_only, state.rebuilt_only, state.examples) == (1, 1, ("a1",))
     assert (reviews.stored_only, reviews.rebuilt_only, reviews.examples) == (0, 1, ("a2",))
     assert (work.stored_only, work.rebuilt_only, work.examples) == (1, 1, ("a3",))
-    assert found.differences == 5
+    assert (firsts.stored_only, firsts.rebuilt_only, firsts.examples) == (0, 1, ("a3",))
+    assert found.differences == 6
     repair_state(backend_store)
     assert check_state(backend_store).agrees
     assert check_state(backend_store).as_dict()["tables"] == [
         {"table": t, "differences": 0, "stored_only": 0, "rebuilt_only": 0, "examples": []}
-        for t in ("state", "review_actions", "work_events")
+        for t in ("state", "review_actions", "work_events", "task_firsts")
     ]

@@ -26,12 +26,13 @@ from labelpulse.store.base import AppendOutcome, count_repeat
 from labelpulse.store.clickhouse.connection import Connection
 from labelpulse.store.clickhouse.schema import (
     EVENT_COLUMNS,
+    FIRSTS_COLUMNS,
     REVIEW_COLUMNS,
     STATE_COLUMNS,
     TASK_IDS_FROM_LOG,
     WORK_EVENT_COLUMNS,
 )
-from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.state import TOUCHED_COLUMNS, firsts_sql, reviews_sql, state_sql
 from labelpulse.store.work import WORK_INPUT, input_columns, typed_sql, work_sql
 from labelpulse.validation import as_arrow
 
@@ -40,6 +41,7 @@ _EVENT_LIST = ", ".join(EVENT_COLUMNS)
 _STATE_LIST = ", ".join(STATE_COLUMNS)
 _REVIEW_LIST = ", ".join(REVIEW_COLUMNS)
 _WORK_LIST = ", ".join(WORK_EVENT_COLUMNS)
+_FIRSTS_LIST = ", ".join(FIRSTS_COLUMNS)
 # What a batch reads back of the stored events of the annotations it touches.
 _INPUT_LIST = input_columns(TOUCHED_COLUMNS, WORK_INPUT)
 
@@ -118,19 +120,22 @@ def prepare(
 
 def store(con: Connection, tables: Scratch, prepared: Prepared, version: int) -> None:
     """Write the state, review and work rows of the annotations the batch touches (and the work
-    rows of their tasks), then its events."""
+    and first-annotation rows of their tasks), then its events."""
     source = prepared.source
     known = tables.create_as("known", known_annotations_sql(source))
     remember_annotations(con, source)
     has_known = con.arrow(f"SELECT count() AS n FROM {known}").column("n")[0].as_py() > 0
     touched = source
+    was_in = None
     if has_known:
         touched = tables.create_as(
             "touched",
             f"SELECT {_INPUT_LIST} FROM {source} UNION ALL SELECT {_INPUT_LIST} "
             f"FROM events WHERE annotation IN (SELECT annotation FROM {known})",
         )
+        was_in = tables.create_as("was_in", tasks_of_known_sql(known))
     fresh_state = replace_state(con, tables, touched, known if has_known else None, version)
+    replace_firsts(con, tables, fresh_state, was_in, version)
     replace_work(con, tables, touched, fresh_state, version)
     con.execute(f"INSERT INTO events ({_EVENT_LIST}) SELECT {_EVENT_LIST} FROM {source}")
     remember_ids(con, source)
@@ -221,6 +226,55 @@ def replace_state(
         f"INSERT INTO review_actions ({_REVIEW_LIST}, _version, _deleted) {review_rows}", params
     )
     return fresh_state
+
+
+def tasks_of_known_sql(known: str) -> str:
+    """The tasks whose first may change when the annotations `known` names are recomputed:
+    those their state rows are in, and those whose `task_firsts` row names one of them (so
+    that a batch cut short after its state rows, sent again, still recomputes a task an
+    annotation left)."""
+    among = f"annotation IN (SELECT annotation FROM {known})"
+    return (
+        f"SELECT project, task FROM state WHERE {among} "
+        f"UNION DISTINCT SELECT project, task FROM task_firsts WHERE {among}"
+    )
+
+
+def replace_firsts(
+    con: Connection, tables: Scratch, fresh_state: str, was_in: str | None, version: int
+) -> None:
+    """Recompute the `task_firsts` rows of the tasks of the new state rows in `fresh_state`
+    and of those in `was_in` (None: none) from the state as it now stands, as rows of version
+    `version`; a tombstone for each of those tasks that had a row and is no longer done."""
+    tasks_sql = f"SELECT project, task FROM {fresh_state}"
+    if was_in is not None:
+        tasks_sql += f" UNION DISTINCT SELECT project, task FROM {was_in}"
+    tasks = tables.create_as("firsts_tasks", tasks_sql)
+    among = f"(project, task) IN (SELECT project, task FROM {tasks})"
+    fresh = tables.create_as("firsts", firsts_sql("clickhouse", "state", among))
+    con.execute(
+        f"INSERT INTO task_firsts ({_FIRSTS_LIST}, _version, _deleted) "
+        f"SELECT {_FIRSTS_LIST}, {{v:UInt64}}, 0 FROM {fresh} UNION ALL "
+        f"SELECT {_FIRSTS_LIST}, {{v:UInt64}}, 1 FROM task_firsts WHERE {among} "
+        f"AND (project, task) NOT IN (SELECT project, task FROM {fresh})",
+        {"v": version},
+    )
+
+
+def rebuild_firsts(con: Connection, version: int) -> None:
+    """Every `task_firsts` row, from the whole state, as rows of version `version`; then a
+    tombstone for each stored row the rebuild did not write (as `rebuild_work`)."""
+    params = {"v": version}
+    con.execute(
+        f"INSERT INTO task_firsts ({_FIRSTS_LIST}, _version, _deleted) "
+        f"SELECT {_FIRSTS_LIST}, {{v:UInt64}}, 0 FROM ({firsts_sql('clickhouse', 'state')})",
+        params,
+    )
+    con.execute(
+        f"INSERT INTO task_firsts ({_FIRSTS_LIST}, _version, _deleted) "
+        f"SELECT {_FIRSTS_LIST}, {{v:UInt64}}, 1 FROM task_firsts WHERE _version < {{v:UInt64}}",
+        params,
+    )
 
 
 def replace_work(

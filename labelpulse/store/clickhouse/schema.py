@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from labelpulse.events import EVENT_COLUMNS as EVENTS
 from labelpulse.store.columns import column_type, table_columns
-from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
+from labelpulse.store.state import ALL_EVENTS, firsts_sql, reviews_sql, state_sql
 from labelpulse.store.work import rebuild_sql
 
 _HIDDEN_DDL = "_version UInt64 MATERIALIZED 0, _deleted UInt8 MATERIALIZED 0"
@@ -31,6 +31,9 @@ REVIEW_COLUMNS: dict[str, str] = {
 }
 WORK_EVENT_COLUMNS: dict[str, str] = {
     c.name: column_type(c, "clickhouse") for c in table_columns("work_events", "clickhouse")
+}
+FIRSTS_COLUMNS: dict[str, str] = {
+    c.name: column_type(c, "clickhouse") for c in table_columns("task_firsts", "clickhouse")
 }
 RECORD_COLUMNS: dict[str, dict[str, str]] = {
     "members": {"id": "String", "name": "String", "email": "Nullable(String)", "role": "String"},
@@ -75,6 +78,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "state": STATE_COLUMNS,
     "review_actions": REVIEW_COLUMNS,
     "work_events": WORK_EVENT_COLUMNS,
+    "task_firsts": FIRSTS_COLUMNS,
     **RECORD_COLUMNS,
 }
 
@@ -154,6 +158,15 @@ REVIEWING_MIGRATION: tuple[str, ...] = (
     _WORK_FROM_LOG,
 )
 
+# One row per done task (`store/state.py`'s `firsts_sql`), keyed by the task: a batch writes
+# its tasks' rows as new versions, and a tombstone for a task no longer done.
+_FIRSTS = f"""CREATE TABLE IF NOT EXISTS task_firsts ({_columns_ddl(FIRSTS_COLUMNS)}, {_HIDDEN_DDL})
+ENGINE = {_REPLACING} ORDER BY (project, task)"""
+FIRSTS_MIGRATION: tuple[str, ...] = (
+    _FIRSTS,
+    f"INSERT INTO task_firsts ({', '.join(FIRSTS_COLUMNS)}) {firsts_sql('clickhouse', 'state')}",
+)
+
 # Each migration moves the schema from version N-1 to N (the DuckDB store's numbering). Every
 # statement may run again (IF NOT EXISTS): ClickHouse has no DDL transactions, so a migration
 # cut short is finished by the next start.
@@ -206,6 +219,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # `pay_prev_us` (pay's audit list counts its item-days as rows): the table made again.
     REVIEWING_MIGRATION,
+    # FIRSTS: each done task's first qualifying annotation, the forecasts' (issue 16).
+    FIRSTS_MIGRATION,
 )
 
 # One row, the highest version: every migration inserts its number, FINAL keeps the largest.

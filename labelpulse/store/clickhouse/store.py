@@ -289,10 +289,12 @@ class ClickHouseStore(PlainImports):
                 self._cache = {}
 
     def _rebuild(self) -> None:
-        """The state and the work tables made again from the whole log, as new versions."""
+        """The state, work and first-annotation tables made again from the whole log, as new
+        versions."""
         version = self._next_version()
         with batch.scratch(self._con) as tables:
             state = batch.replace_state(self._con, tables, "events", "*", version)
+            batch.rebuild_firsts(self._con, version)
             batch.rebuild_work(self._con, state, version)
 
     def merge_member(self, old: str, new: str) -> None:

@@ -62,9 +62,9 @@ from labelpulse.store.base import (
     directory_row,
     refuse_conflicts,
 )
-from labelpulse.store.columns import names
+from labelpulse.store.columns import FIRSTS_COLUMNS, columns_ddl, names
 from labelpulse.store.postgres.schema import EVENT_COLUMN_LIST, EVENT_DDL, T
-from labelpulse.store.state import TOUCHED_COLUMNS, reviews_sql, state_sql
+from labelpulse.store.state import TOUCHED_COLUMNS, firsts_sql, reviews_sql, state_sql
 from labelpulse.store.work import WORK_COLUMNS, WORK_INPUT, input_columns, typed_sql, work_sql
 from labelpulse.validation import as_arrow
 
@@ -85,6 +85,9 @@ _KNOWN_EVENTS = pa.schema(
 _KNOWN = pa.schema([EVENT_SCHEMA.field("annotation")])
 _WORK = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in WORK_COLUMNS])
 _WORK_LIST = names(WORK_COLUMNS)
+_FIRSTS_LIST = names(FIRSTS_COLUMNS)
+# The tasks whose first a batch recomputes from the state, as a condition on a state row.
+_TOUCHED_TASKS = "(project, task) IN (SELECT project, task FROM firsts_tasks)"
 
 
 def append(
@@ -231,6 +234,13 @@ def _store_events(
         state = _with_known(engine, guess, batch, known, stored)
     else:
         state = guess
+    # The tasks whose first `_store_firsts` recomputes from the state: those the known
+    # annotations were in (one may have moved away, or stopped counting as submitted).
+    con.execute(
+        "CREATE TEMP TABLE firsts_tasks ON COMMIT DROP AS SELECT DISTINCT project, task "
+        "FROM state WHERE annotation IN (SELECT annotation FROM known)",
+        prepare=False,
+    )
     if len(known):
         for table in ("state", "review_actions"):
             con.execute(
@@ -239,10 +249,53 @@ def _store_events(
             )
     copy_in(con, "state", state.rows)
     copy_in(con, "review_actions", state.reviews)
+    _store_firsts(con, engine, state.rows, bool(len(known)))
     alone = None if guess is None else guess.work
     if alone is None:  # the careful way: no guess was made
         alone = _work_alone(engine, batch, state.rows)
     _store_work(con, engine, batch, known, stored, state, alone)
+
+
+def _store_firsts(
+    con: psycopg.Connection[Any], engine: duckdb.DuckDBPyConnection, rows: pa.Table, known: bool
+) -> None:
+    """Bring `task_firsts` up to date with the batch's new state `rows` (`known`: some of
+    their annotations had a state before).
+
+    The tasks in `firsts_tasks` (those the batch's known annotations were in, whose first may
+    have moved away or come later) are recomputed from the state as it now stands, their
+    state rows found by the index on (project, task). Every other task's new first is the
+    least of its stored first and the new rows' (the task's other state rows are unchanged
+    and came after its stored first): those, computed by DuckDB from the batch's rows alone,
+    are upserted where they come first. An import's batch, of new annotations mostly, so
+    reads no state back; recomputing every task from `state` made a 1M import 15-20% slower.
+    """
+    if known:
+        con.execute(f"DELETE FROM task_firsts WHERE {_TOUCHED_TASKS}", prepare=False)
+        con.execute(
+            "INSERT INTO task_firsts " + firsts_sql("postgres", "state", _TOUCHED_TASKS),
+            prepare=False,
+        )
+    engine.register("batch_state", rows)
+    try:
+        fresh: pa.Table = engine.sql(firsts_sql("duckdb", "batch_state")).to_arrow_table()
+    finally:
+        engine.unregister("batch_state")
+    if not fresh.num_rows:
+        return
+    con.execute(
+        f"CREATE TEMP TABLE batch_firsts ({columns_ddl(FIRSTS_COLUMNS, 'postgres')}) "
+        "ON COMMIT DROP",
+        prepare=False,
+    )
+    copy_in(con, "batch_firsts", fresh)
+    con.execute(
+        f"""INSERT INTO task_firsts AS t ({_FIRSTS_LIST}) SELECT {_FIRSTS_LIST} FROM batch_firsts
+            ON CONFLICT (project, task) DO UPDATE SET annotation = excluded.annotation,
+              author = excluded.author, first_us = excluded.first_us
+            WHERE (excluded.first_us, excluded.annotation) < (t.first_us, t.annotation)""",
+        prepare=False,
+    )
 
 
 def _work_alone(engine: duckdb.DuckDBPyConnection, batch: pa.Table, state: pa.Table) -> pa.Table:

@@ -9,8 +9,14 @@ own locale.
 from __future__ import annotations
 
 from labelpulse.events import EVENT_COLUMNS
-from labelpulse.store.columns import REVIEW_COLUMNS, STATE_COLUMNS, columns_ddl, names
-from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
+from labelpulse.store.columns import (
+    FIRSTS_COLUMNS,
+    REVIEW_COLUMNS,
+    STATE_COLUMNS,
+    columns_ddl,
+    names,
+)
+from labelpulse.store.state import ALL_EVENTS, firsts_sql, reviews_sql, state_sql
 from labelpulse.store.work import WORK_COLUMNS, rebuild_sql
 
 T = 'TEXT COLLATE "C"'
@@ -127,6 +133,18 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # `pay_prev_us` (pay's audit list counts its item-days as rows): the table made again.
     f"DROP TABLE work_events; {_WORK_EVENTS}",
+    # FIRSTS: each done task's first qualifying annotation (the forecasts'), found by its task;
+    # a batch recomputes the rows of its tasks from their state rows, found by the index on
+    # (project, task), which ingest reads and so is not one of REPORT_INDEXES (issue 16).
+    f"""
+    SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}';
+    CREATE INDEX IF NOT EXISTS state_project_task ON state (project, task);
+    CREATE TABLE IF NOT EXISTS task_firsts (
+      {columns_ddl(FIRSTS_COLUMNS, "postgres")}, PRIMARY KEY (project, task)
+    );
+    DELETE FROM task_firsts;
+    INSERT INTO task_firsts {firsts_sql("postgres", "state")};
+    """,
 )
 
 # The indexes that only reports read: ingest finds rows by primary keys and by the annotation

@@ -32,7 +32,7 @@ from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres import pipeline
 from labelpulse.store.postgres.connections import arrow_table, open_pool, pyformat
 from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES, WHOLE_LOG_WORK_MEM
-from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
+from labelpulse.store.state import ALL_EVENTS, firsts_sql, reviews_sql, state_sql
 from labelpulse.store.work import rebuild_sql
 
 
@@ -316,8 +316,8 @@ class PostgresStore:
             self._written(con)
 
     def _rebuild(self, con: psycopg.Connection[Any]) -> None:
-        """The state, review-action and work tables made again from the whole log, in the
-        caller's transaction, under the batches' lock."""
+        """The state, review-action, work and first-annotation tables made again from the whole
+        log, in the caller's transaction, under the batches' lock."""
         con.execute("SELECT pg_advisory_xact_lock(%s)", [batch.APPEND_LOCK])
         con.execute(f"SET LOCAL work_mem = '{WHOLE_LOG_WORK_MEM}'")
         con.execute("DELETE FROM state")
@@ -329,6 +329,8 @@ class PostgresStore:
             f"INSERT INTO work_events {rebuild_sql(self.dialect)} ORDER BY time_us",
             prepare=False,
         )
+        con.execute("DELETE FROM task_firsts")
+        con.execute("INSERT INTO task_firsts " + firsts_sql(self.dialect, "state"))
 
     # -- reading ------------------------------------------------------------------------------
     @contextmanager
