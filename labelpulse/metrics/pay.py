@@ -45,11 +45,11 @@ from labelpulse.metrics.scope import (
 )
 from labelpulse.store.base import Store
 from labelpulse.store.directory import Directory
+from labelpulse.store.work import PAID_KINDS
 
 HOUR_US = 3_600_000_000
 CENT = Decimal("0.01")
 ACCEPTED = ("accepted", "fixed_and_accepted")
-WORK_KINDS = ("label", "review", "edit")
 LABELING = ("annotation.submitted", "annotation.updated")
 NO_RATE = "no rate"
 _EPOCH = dt.date(1970, 1, 1)
@@ -104,9 +104,10 @@ def _accepted(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
 
 
 def _active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
-    """The member's label, review and edit events in the window and scope, with local dates."""
+    """The member's label, review and edit events in the window and scope, with local dates
+    and the time of the member's previous such row of the item (`work_events.pay_prev_us`)."""
     e = con.table("work_events")
-    e = e.filter(in_window(e.time_us, p), e.kind.isin(WORK_KINDS))
+    e = e.filter(in_window(e.time_us, p), e.kind.isin(PAID_KINDS))
     e = in_scope(e, scope, p, member_column="actor")
     return e.select(
         member=e.actor,
@@ -114,6 +115,7 @@ def _active(con: Any, p: Params, window: Window, scope: Scope) -> ir.Table:
         task=e.task,
         day=local_day(e.time_us, window, p),
         active_us=e.active_us,
+        prev_us=e.pay_prev_us,
     )
 
 
@@ -466,16 +468,13 @@ def _day_lines(con: Any, p: Params, window: Window, scope: Scope, starts: int) -
     regions = withr.group_by("day", "member", "project").aggregate(
         n=withr.regions.sum(), lines=_tally(withr.annotation.notnull())
     )
-    e = con.table("work_events")
-    e = e.filter(in_window(e.time_us, p), e.kind.isin(WORK_KINDS))
-    e = in_scope(e, scope, p, member_column="actor")
+    e = _active(con, p, window, scope)
     lo = p.integer("lo")
-    day = local_day(e.time_us, window, p)
     # A previous row before the window is on an earlier date than any in it: the last
     # microsecond before the window stands for it (no date is computed far outside it).
-    previous = ibis.ifelse(e.pay_prev_us < lo, lo - 1, e.pay_prev_us)
-    e = e.mutate(day=day, starts=local_day(previous, window, p) < day)
-    active = e.group_by("day", e.actor.name("member"), "project").aggregate(
+    previous = ibis.ifelse(e.prev_us < lo, lo - 1, e.prev_us)
+    e = e.mutate(starts=local_day(previous, window, p) < e.day)
+    active = e.group_by("day", "member", "project").aggregate(
         n=e.active_us.sum(), lines=_tally(e.starts)
     )
 

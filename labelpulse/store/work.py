@@ -90,6 +90,9 @@ def _in(types: Iterable[str]) -> str:
     return f"({in_list(types)})"
 
 
+# The work kinds whose active time pay prices (`metrics/pay.py`), and `pay_prev_us` is kept for.
+PAID_KINDS = ("label", "review", "edit")
+
 # Each derived column: (column, the rows it is kept for (NULL on the others), key).
 Specs = tuple[tuple[str, str, str], ...]
 
@@ -130,8 +133,8 @@ TASK_PREVS: Specs = (
     ("assisted_prev_us", f"type IN {_in(LABELING)} AND model_assisted", "actor, project, task"),
     ("nulled_prev_us", f"type IN {_in(LABELING)} AND marked_null", "actor, project, task"),
     ("item_prev_us", "TRUE", "project, task"),  # items: each item of the window once
-    # pay's audit list: each (member, item, local date) of label, review and edit time once
-    ("pay_prev_us", "kind IN ('label', 'review', 'edit')", "actor, project, task"),
+    # pay's audit list: each (member, item, local date) of paid time once
+    ("pay_prev_us", f"kind IN {_in(PAID_KINDS)}", "actor, project, task"),
 )
 TASK_NEXTS: Specs = (
     ("frames_next_us", "frames IS NOT NULL", "project, task"),  # items: latest frames
