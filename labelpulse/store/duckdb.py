@@ -71,6 +71,9 @@ STATE_AGAIN = (
     f"INSERT INTO state {state_sql('duckdb', ALL_EVENTS)} ORDER BY completed_us NULLS LAST;"
 )
 
+# The `task_firsts` rows, from the stored state, in time order.
+TASK_FIRSTS = f"INSERT INTO task_firsts {firsts_sql('duckdb', 'state')} ORDER BY first_us;"
+
 # The tasks a batch touches (`_update_firsts`), by task id (in any project): what the index on
 # `task_firsts (task)` finds.
 _TOUCHED_TASKS = "task IN (SELECT task FROM firsts_tasks)"
@@ -170,8 +173,7 @@ MIGRATIONS: tuple[str, ...] = (
     # grouping the whole state by task at every report (issue 16). A batch finds its tasks'
     # rows by the index on `task` (`DuckDBStore._update_firsts`).
     f"CREATE TABLE IF NOT EXISTS task_firsts ({columns_ddl(FIRSTS_COLUMNS, 'duckdb')}); "
-    f"DELETE FROM task_firsts; INSERT INTO task_firsts {firsts_sql('duckdb', 'state')} "
-    "ORDER BY first_us; "
+    f"DELETE FROM task_firsts; {TASK_FIRSTS} "
     "CREATE INDEX IF NOT EXISTS task_firsts_task ON task_firsts (task);",
 )
 
@@ -663,9 +665,7 @@ class DuckDBStore(PlainImports):
         self._con.execute("DELETE FROM work_tasks")
         self._con.execute(WORK_TASKS)
         self._con.execute("DELETE FROM task_firsts")
-        self._con.execute(
-            "INSERT INTO task_firsts " + firsts_sql(self.dialect, "state") + " ORDER BY first_us"
-        )
+        self._con.execute(TASK_FIRSTS)
 
     # -- reading ------------------------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:

@@ -9,6 +9,7 @@ from typing import Any
 from labelpulse.ingest import ingest_records
 from labelpulse.store import Store
 from labelpulse.store.check import check_state
+from tests.backends.test_state_check import event as state_event
 
 
 def at(hour: int) -> int:
@@ -19,17 +20,8 @@ def at(hour: int) -> int:
 def event(
     record_id: str, kind: str, annotation: str, task: str, hour: int, **fields: Any
 ) -> dict[str, Any]:
-    return {
-        "id": record_id,
-        "type": kind,
-        "time": f"2026-03-02T{hour:02d}:00:00Z",
-        "actor": "ann",
-        "project": "p1",
-        "task": task,
-        "annotation": annotation,
-        "duration": 30,
-        **fields,
-    }
+    """`test_state_check`'s event, in the task given."""
+    return state_event(record_id, kind, annotation, hour, task=task, **fields)
 
 
 def firsts(store: Store) -> list[tuple[str, str, str, str | None, int]]:
