@@ -29,6 +29,9 @@ EVENT_COLUMN_LIST = names(EVENT_COLUMNS)
 # The event log's columns, as the events table and the batch's temporary table declare them.
 EVENT_DDL = columns_ddl(EVENT_COLUMNS, "postgres")
 
+# The `task_firsts` rows, from the stored state (a migration's, and a rebuild's).
+TASK_FIRSTS = f"INSERT INTO task_firsts {firsts_sql('postgres', 'state')}"
+
 # Each migration moves the schema from version N-1 to N, in step with DuckDB's MIGRATIONS up to
 # 6 (the same version numbers hold the same tables; DuckDB's 7, `work_tasks`, is its own, so its
 # 8 is this 7), plus PostgreSQL's own indexes: the event log's
@@ -143,7 +146,7 @@ MIGRATIONS: tuple[str, ...] = (
       {columns_ddl(FIRSTS_COLUMNS, "postgres")}, PRIMARY KEY (project, task)
     );
     DELETE FROM task_firsts;
-    INSERT INTO task_firsts {firsts_sql("postgres", "state")};
+    {TASK_FIRSTS};
     """,
 )
 

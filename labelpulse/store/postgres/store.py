@@ -31,8 +31,13 @@ from labelpulse.store.merge import merge_steps
 from labelpulse.store.postgres import append as batch
 from labelpulse.store.postgres import pipeline
 from labelpulse.store.postgres.connections import arrow_table, open_pool, pyformat
-from labelpulse.store.postgres.schema import MIGRATIONS, REPORT_INDEXES, WHOLE_LOG_WORK_MEM
-from labelpulse.store.state import ALL_EVENTS, firsts_sql, reviews_sql, state_sql
+from labelpulse.store.postgres.schema import (
+    MIGRATIONS,
+    REPORT_INDEXES,
+    TASK_FIRSTS,
+    WHOLE_LOG_WORK_MEM,
+)
+from labelpulse.store.state import ALL_EVENTS, reviews_sql, state_sql
 from labelpulse.store.work import rebuild_sql
 
 
@@ -330,7 +335,7 @@ class PostgresStore:
             prepare=False,
         )
         con.execute("DELETE FROM task_firsts")
-        con.execute("INSERT INTO task_firsts " + firsts_sql(self.dialect, "state"))
+        con.execute(TASK_FIRSTS)
 
     # -- reading ------------------------------------------------------------------------------
     @contextmanager
